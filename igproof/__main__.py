@@ -1,0 +1,5 @@
+import sys
+
+from igproof.cli.main import main
+
+sys.exit(main())

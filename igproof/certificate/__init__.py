@@ -1,0 +1,1 @@
+"""Certificate layer: schema, writer, and the safe expression language."""

@@ -1,0 +1,1 @@
+"""The independent checker: Python standard library only (see checker/README in docs)."""

@@ -1,0 +1,81 @@
+"""Entry point of the ``igproof`` command.
+
+Each subcommand is a module of this package with two functions: ``register(subparsers)`` adds its
+parser (and imports nothing heavy), ``run(args) -> int`` does the work and returns the exit code.
+Errors raised on purpose (:class:`igproof.errors.IgproofError`) become one line on stderr and exit
+code 2; ``igproof --help`` imports neither sympy nor flint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from igproof.errors import IgproofError
+
+# Subcommand name -> module under igproof.cli. Order is the order shown by --help.
+COMMANDS: dict[str, str] = {
+    "verify": "verify",
+    "list": "catalogue",
+    "flow": "flow",
+    "check": "check",
+    "search": "search",
+    "minnorm": "minnorm",
+}
+
+# Exit code for misuse and unreadable input (argparse uses the same).
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line (no usage dump) and exit with code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"igproof: error: {message}\n")
+
+
+def _available_commands() -> dict[str, object]:
+    modules = {}
+    for name, module_name in COMMANDS.items():
+        try:
+            modules[name] = importlib.import_module(f"igproof.cli.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"igproof.cli.{module_name}":
+                raise
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from igproof import __version__
+
+    parser = _Parser(prog="igproof", description="Check theorems about the implicit "
+                     "regularization of neural networks, and re-check certificates.")
+    parser.add_argument("--version", action="version", version=f"igproof {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=_Parser)
+    for name, module in _available_commands().items():
+        sub = module.register(subparsers, name)  # type: ignore[attr-defined]
+        sub.set_defaults(_run=module.run)  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "_run", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args._run(args))
+    except IgproofError as exc:
+        print(f"igproof: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("igproof: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Numeric layer: float, high-precision (mpmath) and ball (python-flint arb) integrators."""

@@ -1,0 +1,1 @@
+"""The catalogue: one module per paper, each a list of claims."""

@@ -1,0 +1,1 @@
+"""Proof layer: claims built on the symbolic and numeric layers."""

@@ -1,0 +1,1 @@
+"""Search layer: Hypothesis strategies, properties and the counterexample driver."""

@@ -1,0 +1,1 @@
+"""Symbolic layer: exact sympy objects (activations, models, datasets, losses, gradient flows)."""
