@@ -84,7 +84,7 @@ def _print_table(payload: dict[str, Any]) -> None:
     print(f"method     {payload['method']}")
     width = max(len(name) for name in payload["parameters"])
     print("limit")
-    for name, value in zip(payload["parameters"], payload["limit"]):
+    for name, value in zip(payload["parameters"], payload["limit"], strict=True):
         print(f"  {name:<{width}} = {value}")
     for key in ("loss", "t", "converged", "pattern", "switches", "radius"):
         if key in payload:
