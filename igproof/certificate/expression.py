@@ -1,0 +1,150 @@
+"""The safe expression language, parsed to sympy (for producers; the checker has its own).
+
+Same grammar as the checker's (docs/certificates.md): decimal numerals read exactly, declared
+names, ``+ - * /``, integer powers ``^`` or ``**``, and the functions relu, tanh, exp, log,
+sigmoid, softplus, sqrt, abs. The text is never passed to eval, exec or sympify: it is split
+into tokens by a regular expression and turned into sympy objects by a shunting-yard loop.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import sympy
+
+from igproof.errors import UnsafeExpression
+
+# Longest expression text accepted (same bound as the checker's).
+MAX_CHARS = 4000
+# Largest |exponent| in x^n.
+MAX_EXPONENT = 64
+
+FUNCTIONS = {
+    "relu": lambda z: sympy.Max(z, 0),
+    "tanh": sympy.tanh,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
+    "softplus": lambda z: sympy.log(1 + sympy.exp(z)),
+    "sqrt": sympy.sqrt,
+    "abs": sympy.Abs,
+}
+
+_LEXER = re.compile(r"(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z][A-Za-z0-9_]*)"
+                    r"|(?P<op>\*\*|[-+*/^()])|(?P<space>\s+)")
+_BINARY = {"+": (1, "left"), "-": (1, "left"), "*": (2, "left"), "/": (2, "left"),
+           "^": (4, "right")}
+
+
+def parse_expression(text: str, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
+    """The sympy expression written as ``text``; names must be keys of ``symbols``.
+
+    >>> a, w = sympy.symbols("a w")
+    >>> parse_expression("a*relu(w) - 1/2", {"a": a, "w": w})
+    a*Max(0, w) - 1/2
+    """
+    if not isinstance(text, str) or len(text) > MAX_CHARS:
+        raise UnsafeExpression(f"expression: expected a string of at most {MAX_CHARS} chars")
+    tokens = _lex(text)
+    out: list[sympy.Expr] = []
+    ops: list[str] = []
+    expect_operand = True
+    k = 0
+    while k < len(tokens):
+        kind, tok = tokens[k]
+        if expect_operand:
+            if kind == "num":
+                out.append(sympy.Rational(Fraction(tok).numerator, Fraction(tok).denominator))
+                expect_operand = False
+            elif kind == "name" and k + 1 < len(tokens) and tokens[k + 1][1] == "(":
+                if tok not in FUNCTIONS:
+                    raise UnsafeExpression(f"expression: unknown function {tok!r}")
+                ops.append("f:" + tok)
+                ops.append("(")
+                k += 1
+            elif kind == "name":
+                if tok not in symbols:
+                    raise UnsafeExpression(f"expression: unknown name {tok!r}")
+                out.append(symbols[tok])
+                expect_operand = False
+            elif tok == "(":
+                ops.append("(")
+            elif tok == "-":
+                ops.append("neg")
+            else:
+                raise UnsafeExpression(f"expression: unexpected {tok!r}")
+        else:
+            if tok == ")":
+                while ops and ops[-1] != "(":
+                    _apply(ops.pop(), out)
+                if not ops:
+                    raise UnsafeExpression("expression: unbalanced ')'")
+                ops.pop()
+                if ops and ops[-1].startswith("f:"):
+                    _apply(ops.pop(), out)
+            elif tok in _BINARY or tok == "**":
+                tok = "^" if tok == "**" else tok
+                if tok == "^":
+                    k = _power(tokens, k, out, ops)
+                    continue
+                prec = _BINARY[tok][0]
+                while ops and ops[-1] not in ("(",) and not ops[-1].startswith("f:") and (
+                        (ops[-1] == "neg" and prec <= 3) or
+                        (ops[-1] in _BINARY and _BINARY[ops[-1]][0] >= prec)):
+                    _apply(ops.pop(), out)
+                ops.append(tok)
+                expect_operand = True
+            else:
+                raise UnsafeExpression(f"expression: unexpected {tok!r}")
+        k += 1
+    if expect_operand:
+        raise UnsafeExpression("expression: ends too early")
+    while ops:
+        op = ops.pop()
+        if op == "(" or op.startswith("f:"):
+            raise UnsafeExpression("expression: unbalanced '('")
+        _apply(op, out)
+    if len(out) != 1:  # pragma: no cover - guarded by the loop
+        raise UnsafeExpression("expression: malformed")
+    return out[0]
+
+
+def _power(tokens, k, out, ops) -> int:
+    """Apply ``^ [-]INTEGER`` to the operand on top of ``out``; return the next position."""
+    k += 1
+    negative = k < len(tokens) and tokens[k][1] == "-"
+    k += negative
+    if k >= len(tokens) or tokens[k][0] != "num" or "." in tokens[k][1]:
+        raise UnsafeExpression("expression: exponent must be an integer literal")
+    n = int(tokens[k][1])
+    if n > MAX_EXPONENT:
+        raise UnsafeExpression(f"expression: exponent {n} is too large")
+    out.append(out.pop() ** (-n if negative else n))
+    return k + 1
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    tokens = []
+    pos = 0
+    while pos < len(text):
+        match = _LEXER.match(text, pos)
+        if match is None:
+            raise UnsafeExpression(f"expression: unexpected character {text[pos]!r}")
+        if match.lastgroup != "space":
+            tokens.append((match.lastgroup, match.group()))
+        pos = match.end()
+    return tokens
+
+
+def _apply(op: str, out: list) -> None:
+    if op == "neg":
+        out.append(-out.pop())
+        return
+    if op.startswith("f:"):
+        out.append(FUNCTIONS[op[2:]](out.pop()))
+        return
+    if len(out) < 2:
+        raise UnsafeExpression(f"expression: operator {op!r} lacks an operand")
+    b, a = out.pop(), out.pop()
+    out.append({"+": a + b, "-": a - b, "*": a * b}.get(op) if op in "+-*" else a / b)

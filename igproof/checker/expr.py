@@ -1,0 +1,536 @@
+"""The checker's own expression language: tokenizer, parser, AST, exact differentiation,
+exact and interval evaluation, and polynomial normal form.
+
+Grammar (no other syntax is accepted)::
+
+    expr  := term (("+" | "-") term)*
+    term  := unary (("*" | "/") unary)*
+    unary := "-" unary | power
+    power := atom (("^" | "**") ["-"] INTEGER)?
+    atom  := NUMBER | NAME | FUNC "(" expr ")" | "(" expr ")"
+
+NUMBER is a decimal numeral (``12``, ``0.25``), read exactly. NAME must be one of the names the
+certificate declares. FUNC is one of ``relu tanh exp log sigmoid softplus sqrt abs``.
+
+AST nodes are tuples: ``("num", Fraction)``, ``("var", name)``, ``("add"|"sub"|"mul"|"div", a,
+b)``, ``("neg", a)``, ``("pow", a, int)``, ``("call", func, a)``. Differentiation adds the
+internal functions ``step`` (relu' with relu'(0) = 0) and ``sign`` (abs'), which no text can name.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from igproof.checker import intervals as iv
+from igproof.checker.errors import Rejected
+
+# Longest expression text: models in certificates are a few hundred characters.
+MAX_EXPR_CHARS = 4000
+# Most AST nodes one expression (or its derivative) may have: bounds the work on hostile input.
+MAX_NODES = 20000
+# Deepest nesting the recursive-descent parser follows (parentheses, unary minus), and the
+# greatest AST height (a long sum is a deep left-leaning tree): keeps recursion far below
+# Python's limit, also for derivatives.
+MAX_DEPTH = 120
+# Longest numeral and name accepted.
+MAX_TOKEN_CHARS = 200
+# Largest |n| in x^n.
+MAX_EXPONENT = 64
+# Most terms a polynomial normal form may have (identity checks).
+MAX_POLY_TERMS = 20000
+
+PUBLIC_FUNCTIONS = ("relu", "tanh", "exp", "log", "sigmoid", "softplus", "sqrt", "abs")
+
+_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z][A-Za-z0-9_]*)|(\*\*|[-+*/^()]))")
+
+ZERO = ("num", Fraction(0))
+ONE = ("num", Fraction(1))
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            bad = text[pos:].lstrip()[:1]
+            raise Rejected(f"unexpected character {bad!r} in expression")
+        number, name, op = match.groups()
+        token = number or name or op
+        if len(token) > MAX_TOKEN_CHARS:
+            raise Rejected(f"token of {len(token)} characters is too long")
+        out.append(("num" if number else "name" if name else "op", token))
+        pos = match.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, names: frozenset[str]):
+        if not isinstance(text, str):
+            raise Rejected("an expression must be a string")
+        if len(text) > MAX_EXPR_CHARS:
+            raise Rejected(f"expression of {len(text)} characters is too long "
+                           f"(at most {MAX_EXPR_CHARS})")
+        self.tokens = _tokens(text)
+        self.pos = 0
+        self.names = names
+        self.depth = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        if self.pos >= len(self.tokens):
+            raise Rejected("expression ends too early")
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def expect(self, op: str) -> None:
+        _kind, token = self.take()
+        if token != op:
+            raise Rejected(f"expected {op!r} in expression, found {token!r}")
+
+    def parse(self) -> tuple:
+        node = self.expr()
+        if self.pos != len(self.tokens):
+            raise Rejected(f"unexpected token {self.tokens[self.pos][1]!r} in expression")
+        return node
+
+    def expr(self) -> tuple:
+        node = self.term()
+        while self.peek() in ("+", "-"):
+            op = self.take()[1]
+            node = ("add" if op == "+" else "sub", node, self.term())
+        return node
+
+    def term(self) -> tuple:
+        node = self.unary()
+        while self.peek() in ("*", "/"):
+            op = self.take()[1]
+            node = ("mul" if op == "*" else "div", node, self.unary())
+        return node
+
+    def unary(self) -> tuple:
+        if self.peek() == "-":
+            self.take()
+            self._enter()
+            node = ("neg", self.unary())
+            self.depth -= 1
+            return node
+        return self.power()
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Rejected(f"expression nested deeper than {MAX_DEPTH}")
+
+    def power(self) -> tuple:
+        node = self.atom()
+        if self.peek() in ("^", "**"):
+            self.take()
+            negative = False
+            if self.peek() == "-":
+                self.take()
+                negative = True
+            kind, token = self.take()
+            if kind != "num" or "." in token:
+                raise Rejected(f"exponent must be an integer literal, found {token!r}")
+            n = int(token)
+            if n > MAX_EXPONENT:
+                raise Rejected(f"exponent {token} is too large (at most {MAX_EXPONENT})")
+            node = ("pow", node, -n if negative else n)
+        return node
+
+    def atom(self) -> tuple:
+        kind, token = self.take()
+        if kind == "num":
+            return ("num", Fraction(token))
+        if token == "(":
+            self._enter()
+            node = self.expr()
+            self.expect(")")
+            self.depth -= 1
+            return node
+        if kind == "name":
+            if self.peek() == "(":
+                if token not in PUBLIC_FUNCTIONS:
+                    raise Rejected(f"unknown function {token!r} (allowed: "
+                                   f"{', '.join(PUBLIC_FUNCTIONS)})")
+                self.take()
+                self._enter()
+                arg = self.expr()
+                self.expect(")")
+                self.depth -= 1
+                return ("call", token, arg)
+            if token not in self.names:
+                raise Rejected(f"unknown name {token!r} in expression")
+            return ("var", token)
+        raise Rejected(f"unexpected token {token!r} in expression")
+
+
+def parse(text: str, names: frozenset[str] | set[str]) -> tuple:
+    """The AST of ``text``; every NAME must be in ``names``."""
+    node = _Parser(text, frozenset(names)).parse()
+    if depth(node) > MAX_DEPTH:
+        raise Rejected(f"expression tree deeper than {MAX_DEPTH}")
+    return node
+
+
+def depth(node: tuple) -> int:
+    """Height of the AST, computed without recursion (safe on hostile input)."""
+    best = 0
+    stack = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        best = max(best, d)
+        tag = n[0]
+        if tag in ("neg", "pow"):
+            stack.append((n[1], d + 1))
+        elif tag == "call":
+            stack.append((n[2], d + 1))
+        elif tag not in ("num", "var"):
+            stack.append((n[1], d + 1))
+            stack.append((n[2], d + 1))
+    return best
+
+
+def size(node: tuple) -> int:
+    """Number of AST nodes."""
+    tag = node[0]
+    if tag in ("num", "var"):
+        return 1
+    if tag in ("neg",):
+        return 1 + size(node[1])
+    if tag in ("pow",):
+        return 1 + size(node[1])
+    if tag == "call":
+        return 1 + size(node[2])
+    return 1 + size(node[1]) + size(node[2])
+
+
+def free_names(node: tuple) -> set[str]:
+    tag = node[0]
+    if tag == "num":
+        return set()
+    if tag == "var":
+        return {node[1]}
+    if tag in ("neg", "pow"):
+        return free_names(node[1])
+    if tag == "call":
+        return free_names(node[2])
+    return free_names(node[1]) | free_names(node[2])
+
+
+# --- construction with light simplification ----------------------------------------------
+
+def _is_num(node: tuple, value: int | None = None) -> bool:
+    return node[0] == "num" and (value is None or node[1] == value)
+
+
+def add(a: tuple, b: tuple) -> tuple:
+    if _is_num(a, 0):
+        return b
+    if _is_num(b, 0):
+        return a
+    if _is_num(a) and _is_num(b):
+        return ("num", a[1] + b[1])
+    return ("add", a, b)
+
+
+def sub(a: tuple, b: tuple) -> tuple:
+    if _is_num(b, 0):
+        return a
+    if _is_num(a) and _is_num(b):
+        return ("num", a[1] - b[1])
+    return ("sub", a, b)
+
+
+def mul(a: tuple, b: tuple) -> tuple:
+    if _is_num(a, 0) or _is_num(b, 0):
+        return ZERO
+    if _is_num(a, 1):
+        return b
+    if _is_num(b, 1):
+        return a
+    if _is_num(a) and _is_num(b):
+        return ("num", a[1] * b[1])
+    return ("mul", a, b)
+
+
+def div(a: tuple, b: tuple) -> tuple:
+    if _is_num(a, 0):
+        return ZERO
+    if _is_num(b, 1):
+        return a
+    return ("div", a, b)
+
+
+def neg(a: tuple) -> tuple:
+    if _is_num(a):
+        return ("num", -a[1])
+    return ("neg", a)
+
+
+def call(name: str, a: tuple) -> tuple:
+    return ("call", name, a)
+
+
+# --- exact differentiation -----------------------------------------------------------------
+
+def diff(node: tuple, var: str) -> tuple:
+    """d node / d var, exactly, on the AST (relu'(0) = 0 via ``step``)."""
+    tag = node[0]
+    if tag == "num":
+        return ZERO
+    if tag == "var":
+        return ONE if node[1] == var else ZERO
+    if tag == "add":
+        return add(diff(node[1], var), diff(node[2], var))
+    if tag == "sub":
+        return sub(diff(node[1], var), diff(node[2], var))
+    if tag == "neg":
+        return neg(diff(node[1], var))
+    if tag == "mul":
+        a, b = node[1], node[2]
+        return add(mul(diff(a, var), b), mul(a, diff(b, var)))
+    if tag == "div":
+        a, b = node[1], node[2]
+        da, db = diff(a, var), diff(b, var)
+        return div(sub(mul(da, b), mul(a, db)), ("pow", b, 2)) if not _is_num(db, 0) \
+            else div(da, b)
+    if tag == "pow":
+        base, n = node[1], node[2]
+        if n == 0:
+            return ZERO
+        inner = ONE if n == 1 else ("pow", base, n - 1)
+        return mul(mul(("num", Fraction(n)), inner), diff(base, var))
+    if tag == "call":
+        name, arg = node[1], node[2]
+        darg = diff(arg, var)
+        if _is_num(darg, 0):
+            return ZERO
+        if name == "relu":
+            outer = call("step", arg)
+        elif name == "abs":
+            outer = call("sign", arg)
+        elif name == "exp":
+            outer = node
+        elif name == "log":
+            outer = div(ONE, arg)
+        elif name == "sqrt":
+            outer = div(ONE, mul(("num", Fraction(2)), node))
+        elif name == "tanh":
+            outer = sub(ONE, ("pow", node, 2))
+        elif name == "sigmoid":
+            outer = mul(node, sub(ONE, node))
+        elif name == "softplus":
+            outer = call("sigmoid", arg)
+        elif name in ("step", "sign"):
+            raise Rejected(f"second derivative through {name}: not supported")
+        else:  # pragma: no cover - parser admits no other function
+            raise Rejected(f"unknown function {name!r}")
+        return mul(outer, darg)
+    raise Rejected(f"unknown AST node {tag!r}")  # pragma: no cover
+
+
+def gradient(node: tuple, names: list[str]) -> list[tuple]:
+    grads = [diff(node, name) for name in names]
+    if sum(size(g) for g in grads) > MAX_NODES:
+        raise Rejected(f"gradient has more than {MAX_NODES} nodes")
+    return grads
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+def evaluate(node: tuple, env: dict[str, iv.Interval]) -> iv.Interval:
+    """Interval enclosure of node over the box ``env``. Guarantee: enclosure."""
+    tag = node[0]
+    if tag == "num":
+        return iv.Interval.point(node[1])
+    if tag == "var":
+        return env[node[1]]
+    if tag == "add":
+        return evaluate(node[1], env) + evaluate(node[2], env)
+    if tag == "sub":
+        return evaluate(node[1], env) - evaluate(node[2], env)
+    if tag == "mul":
+        a = evaluate(node[1], env)
+        if a.is_zero():
+            return a
+        return a * evaluate(node[2], env)
+    if tag == "div":
+        return evaluate(node[1], env) / evaluate(node[2], env)
+    if tag == "neg":
+        return -evaluate(node[1], env)
+    if tag == "pow":
+        return evaluate(node[1], env).power(node[2])
+    if tag == "call":
+        return iv.FUNCTIONS[node[1]](evaluate(node[2], env))
+    raise Rejected(f"unknown AST node {tag!r}")  # pragma: no cover
+
+
+def evaluate_exact(node: tuple, env: dict[str, Fraction]) -> Fraction:
+    """The exact rational value of node at a rational point (relu, abs exact; exp(0) = 1,
+    log(1) = 0, tanh(0) = 0, sigmoid(0) = 1/2, sqrt of a rational square). Other
+    transcendental values are not rational: rejected."""
+    tag = node[0]
+    if tag == "num":
+        return node[1]
+    if tag == "var":
+        return env[node[1]]
+    if tag in ("add", "sub", "mul", "div"):
+        a = evaluate_exact(node[1], env)
+        if tag == "mul" and a == 0:
+            return a
+        b = evaluate_exact(node[2], env)
+        if tag == "add":
+            return a + b
+        if tag == "sub":
+            return a - b
+        if tag == "mul":
+            return a * b
+        if b == 0:
+            raise Rejected("division by zero in exact evaluation")
+        return a / b
+    if tag == "neg":
+        return -evaluate_exact(node[1], env)
+    if tag == "pow":
+        base = evaluate_exact(node[1], env)
+        if base == 0 and node[2] < 0:
+            raise Rejected("0 to a negative power in exact evaluation")
+        return base ** node[2]
+    if tag == "call":
+        name, z = node[1], evaluate_exact(node[2], env)
+        if name == "relu":
+            return max(z, Fraction(0))
+        if name == "abs":
+            return abs(z)
+        if name == "step":
+            return Fraction(1 if z > 0 else 0)
+        if name == "sign":
+            return Fraction((z > 0) - (z < 0))
+        if name == "sqrt" and z >= 0:
+            root = iv.sqrt(iv.Interval.point(z))
+            if root.lo == root.hi:
+                return root.lo
+        exact_at_zero = {"exp": 1, "tanh": 0, "sigmoid": Fraction(1, 2)}
+        if z == 0 and name in exact_at_zero:
+            return Fraction(exact_at_zero[name])
+        if name == "log" and z == 1:
+            return Fraction(0)
+        raise Rejected(f"{name}({z}) is not an exact rational")
+    raise Rejected(f"unknown AST node {tag!r}")  # pragma: no cover
+
+
+# --- pattern substitution and polynomial normal form --------------------------------------
+
+def fix_pattern(node: tuple, env: dict[str, iv.Interval]) -> tuple:
+    """Replace relu/abs/step/sign by their branch, decided on the box ``env``.
+
+    relu(z) -> z where z >= 0 on the box, -> 0 where z <= 0 (both exact); abs likewise;
+    step(z), sign(z) need z certainly non-zero. Anything undecided is rejected.
+    """
+    tag = node[0]
+    if tag in ("num", "var"):
+        return node
+    if tag in ("neg",):
+        return neg(fix_pattern(node[1], env))
+    if tag == "pow":
+        return ("pow", fix_pattern(node[1], env), node[2])
+    if tag == "call":
+        name, arg = node[1], fix_pattern(node[2], env)
+        if name in ("relu", "abs", "step", "sign"):
+            z = evaluate(arg, env)
+            if name == "relu":
+                if z.lo >= 0:
+                    return arg
+                if z.hi <= 0:
+                    return ZERO
+            elif name == "abs":
+                if z.lo >= 0:
+                    return arg
+                if z.hi <= 0:
+                    return neg(arg)
+            else:
+                value = iv.FUNCTIONS[name](z)  # raises when undecided
+                return ("num", value.lo)
+            raise Rejected(f"undecided: sign of the argument of {name} on the box")
+        return ("call", name, arg)
+    a, b = fix_pattern(node[1], env), fix_pattern(node[2], env)
+    return {"add": add, "sub": sub, "mul": mul, "div": div}[tag](a, b)
+
+
+def polynomial(node: tuple, names: list[str]) -> dict[tuple[int, ...], Fraction]:
+    """The expanded polynomial {exponents: coefficient} of node in ``names``.
+
+    Only + - *, non-negative integer powers and division by a non-zero constant are admitted;
+    anything else (a transcendental function, division by a variable) is rejected.
+    """
+    index = {name: k for k, name in enumerate(names)}
+    width = len(names)
+
+    def const(c: Fraction) -> dict:
+        return {(0,) * width: c} if c != 0 else {}
+
+    def padd(p: dict, q: dict, sign: int = 1) -> dict:
+        out = dict(p)
+        for mono, c in q.items():
+            v = out.get(mono, Fraction(0)) + sign * c
+            if v == 0:
+                out.pop(mono, None)
+            else:
+                out[mono] = v
+        return out
+
+    def pmul(p: dict, q: dict) -> dict:
+        out: dict = {}
+        for m1, c1 in p.items():
+            for m2, c2 in q.items():
+                mono = tuple(a + b for a, b in zip(m1, m2, strict=True))
+                v = out.get(mono, Fraction(0)) + c1 * c2
+                if v == 0:
+                    out.pop(mono, None)
+                else:
+                    out[mono] = v
+        if len(out) > MAX_POLY_TERMS:
+            raise Rejected(f"polynomial identity has more than {MAX_POLY_TERMS} terms")
+        return out
+
+    def walk(n: tuple) -> dict:
+        tag = n[0]
+        if tag == "num":
+            return const(n[1])
+        if tag == "var":
+            if n[1] not in index:
+                raise Rejected(f"name {n[1]!r} is not a variable of the identity")
+            mono = [0] * width
+            mono[index[n[1]]] = 1
+            return {tuple(mono): Fraction(1)}
+        if tag == "add":
+            return padd(walk(n[1]), walk(n[2]))
+        if tag == "sub":
+            return padd(walk(n[1]), walk(n[2]), -1)
+        if tag == "neg":
+            return padd({}, walk(n[1]), -1)
+        if tag == "mul":
+            return pmul(walk(n[1]), walk(n[2]))
+        if tag == "div":
+            q = walk(n[2])
+            if len(q) != 1 or any(next(iter(q))):
+                raise Rejected("identity check: division by a non-constant")
+            c = next(iter(q.values()))
+            return {m: v / c for m, v in walk(n[1]).items()}
+        if tag == "pow":
+            if n[2] < 0:
+                raise Rejected("identity check: negative power")
+            out = const(Fraction(1))
+            base = walk(n[1])
+            for _ in range(n[2]):
+                out = pmul(out, base)
+            return out
+        raise Rejected(f"identity check: function {n[1]!r} is not polynomial")
+
+    return walk(node)
