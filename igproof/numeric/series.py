@@ -1,0 +1,549 @@
+"""Taylor coefficients of x' = F(x) by automatic differentiation: x_[k+1] = F(x)_[k] / (k + 1).
+
+A :class:`TaylorProgram` is a straight-line program compiled once from sympy expressions
+F_1..F_m in the parameters x_1..x_n (common subexpressions are shared). It evaluates F at a point
+(:meth:`TaylorProgram.evaluate`), pushes a truncated power series through F
+(:meth:`TaylorProgram.compose`) and computes the normalized Taylor coefficients
+x_[k] = x^(k)(0) / k! of the solution of x' = F(x), x(0) = x0 (:meth:`TaylorProgram.ode_taylor`)
+with the classical recurrences for products, quotients, powers, exp, log and tanh.
+
+The program is generic over the scalar type. On values it uses only ``+``, ``-``, ``*``, ``/``
+(also with Python ``int``); everything else -- rational constants, exp/log/tanh/sqrt/power at the
+constant term, dot products -- comes from a *backend* object chosen from the type of the first
+input value by :func:`backend_for`:
+
+=================  ======================================================================
+scalar type        backend
+=================  ======================================================================
+``float``          :class:`FloatBackend` (``math``; constants by correctly rounded
+                   ``float(Fraction)``)
+mpmath ``mpf``     :class:`MpfBackend` for the value's own context (``x.context``): the
+                   working precision is that context's, constants are ``mpf(p) / q``
+flint ``arb``      :class:`ArbBackend` (constants ``arb(p) / q``, so enclosures stay
+                   enclosures; precision is ``flint.ctx.prec``)
+=================  ======================================================================
+
+The backend interface (stable; the ball-arithmetic layer relies on it): ``const(q: Fraction)``,
+``exp(x)``, ``log(x)``, ``tanh(x)``, ``sqrt(x)``, ``power(x, q: Fraction)`` (x > 0) and
+``dot(xs, ys)`` (sum of products of two equally long lists). Any object with these methods may
+be passed as ``backend=`` to override the choice.
+
+Supported sympy nodes: symbols among the parameters, rational constants (``Integer``,
+``Rational`` and constant subexpressions built from them, e.g. ``sqrt(2)``), ``Add``, ``Mul``,
+``Pow`` with a rational exponent (integer powers by repeated products, ``1/2`` by the square-root
+recurrence), ``exp``, ``log``, ``tanh``, ``sinh``, ``cosh``, ``sech`` (the last three through
+exp). Anything else (floats, ``Max``, ``Piecewise``, ``Heaviside``, ``Abs``, symbolic exponents,
+other functions) is rejected with :class:`~igproof.errors.InvalidArgument`: ReLU flows must be
+restricted to an activation pattern before compiling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from igproof.errors import InvalidArgument
+
+__all__ = [
+    "ArbBackend",
+    "FloatBackend",
+    "MpfBackend",
+    "TaylorProgram",
+    "backend_for",
+]
+
+# Largest |integer exponent| expanded into products; bigger ones would make programs huge
+# and are not produced by any model igproof builds (degree <= 4 in practice).
+MAX_INTEGER_POWER = 64
+
+# Opcodes of the straight-line program.
+_VAR, _CONST, _ADD, _SCALE, _MUL, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH = range(11)
+
+
+# --------------------------------------------------------------------------------------------
+# Backends
+
+
+class FloatBackend:
+    """Python ``float`` arithmetic (IEEE double). Guarantee: approximate, no bound."""
+
+    name = "float"
+
+    def const(self, q: Fraction) -> float:
+        return float(q)
+
+    exp = staticmethod(math.exp)
+    log = staticmethod(math.log)
+    tanh = staticmethod(math.tanh)
+    sqrt = staticmethod(math.sqrt)
+
+    def power(self, x: float, q: Fraction) -> float:
+        return x ** (q.numerator / q.denominator)
+
+    @staticmethod
+    def dot(xs: Sequence[float], ys: Sequence[float]) -> float:
+        return math.fsum([a * b for a, b in zip(xs, ys, strict=True)])
+
+
+class MpfBackend:
+    """mpmath ``mpf`` arithmetic in one context (its precision is the working precision).
+
+    Guarantee: approximate (each operation correctly rounded at the context precision).
+    """
+
+    name = "mpf"
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.exp = ctx.exp
+        self.log = ctx.log
+        self.tanh = ctx.tanh
+        self.sqrt = ctx.sqrt
+
+    def const(self, q: Fraction) -> Any:
+        # mpf(p) is exact for |p| < 2**prec; the division rounds once.
+        return self.ctx.mpf(q.numerator) / q.denominator
+
+    def power(self, x: Any, q: Fraction) -> Any:
+        return self.ctx.power(x, self.const(q))
+
+    def dot(self, xs: Sequence[Any], ys: Sequence[Any]) -> Any:
+        return self.ctx.fdot(xs, ys)
+
+
+class ArbBackend:
+    """python-flint ``arb`` balls at ``flint.ctx.prec``. Guarantee: enclosure."""
+
+    name = "arb"
+
+    def __init__(self) -> None:
+        import flint
+
+        self._arb = flint.arb
+
+    def const(self, q: Fraction) -> Any:
+        return self._arb(q.numerator) / q.denominator
+
+    def exp(self, x: Any) -> Any:
+        return x.exp()
+
+    def log(self, x: Any) -> Any:
+        return x.log()
+
+    def tanh(self, x: Any) -> Any:
+        return x.tanh()
+
+    def sqrt(self, x: Any) -> Any:
+        return x.sqrt()
+
+    def power(self, x: Any, q: Fraction) -> Any:
+        return x ** (self._arb(q.numerator) / q.denominator)
+
+    def dot(self, xs: Sequence[Any], ys: Sequence[Any]) -> Any:
+        total = xs[0] * ys[0]
+        for a, b in zip(xs[1:], ys[1:], strict=True):
+            total += a * b
+        return total
+
+
+_FLOAT_BACKEND = FloatBackend()
+
+
+def backend_for(value: Any) -> Any:
+    """The backend for the scalar type of ``value`` (float/int, mpmath mpf, flint arb)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return _FLOAT_BACKEND
+    context = getattr(type(value), "context", None)
+    if context is not None and hasattr(context, "fdot"):
+        return MpfBackend(context)
+    if type(value).__name__ == "arb" and type(value).__module__.startswith("flint"):
+        return ArbBackend()
+    raise InvalidArgument(f"x0: no Taylor backend for values of type {type(value).__name__!r} "
+                          "(use float, an mpmath mpf, or a flint arb)")
+
+
+# --------------------------------------------------------------------------------------------
+# Compilation
+
+
+class _Compiler:
+    """Turns sympy expressions into a node list, sharing equal subexpressions."""
+
+    def __init__(self, parameters: Sequence[sympy.Symbol]) -> None:
+        self.nodes: list[tuple] = []
+        self.index: dict[tuple, int] = {}
+        self.memo: dict[sympy.Basic, int] = {}
+        self.symbols = {p: i for i, p in enumerate(parameters)}
+        for i in range(len(parameters)):
+            self._node((_VAR, i))
+
+    def _node(self, key: tuple) -> int:
+        found = self.index.get(key)
+        if found is None:
+            found = len(self.nodes)
+            self.nodes.append(key)
+            self.index[key] = found
+        return found
+
+    def const(self, q: Fraction) -> int:
+        return self._node((_CONST, Fraction(q)))
+
+    def compile(self, expr: sympy.Basic) -> int:
+        found = self.memo.get(expr)
+        if found is None:
+            found = self._compile(expr)
+            self.memo[expr] = found
+        return found
+
+    def _compile(self, expr: sympy.Basic) -> int:
+        if expr.is_Symbol:
+            if expr not in self.symbols:
+                raise InvalidArgument(f"exprs: symbol {expr} is not among the parameters "
+                                      f"{tuple(self.symbols)}")
+            return self.symbols[expr]
+        if expr.is_Rational:
+            return self.const(Fraction(int(expr.p), int(expr.q)))
+        if expr.is_Number or expr.is_NumberSymbol or expr is sympy.nan:
+            raise InvalidArgument(f"exprs: the constant {expr} is not an exact rational "
+                                  "(floats and transcendental constants are not compiled)")
+        if expr.is_Add:
+            args = sorted(self.compile(a) for a in expr.args)
+            return self._node((_ADD, tuple(args)))
+        if expr.is_Mul:
+            coeff, rest = expr.as_coeff_Mul()
+            if coeff != 1 and coeff.is_Rational:
+                inner = self.compile(rest)
+                return self._node((_SCALE, inner, Fraction(int(coeff.p), int(coeff.q))))
+            args = sorted(self.compile(a) for a in expr.args)
+            node = args[0]
+            for other in args[1:]:
+                node = self._mul(node, other)
+            return node
+        if expr.is_Pow:
+            base, exponent = expr.args
+            if not exponent.is_Rational:
+                raise InvalidArgument(f"exprs: power {expr} has a non-rational exponent "
+                                      f"{exponent}")
+            return self._pow(self.compile(base), Fraction(int(exponent.p), int(exponent.q)),
+                             expr)
+        if isinstance(expr, sympy.exp):
+            return self._node((_EXP, self.compile(expr.args[0])))
+        if isinstance(expr, sympy.log):
+            if len(expr.args) != 1:
+                raise InvalidArgument(f"exprs: logarithm with a base is not supported: {expr}")
+            return self._node((_LOG, self.compile(expr.args[0])))
+        if isinstance(expr, sympy.tanh):
+            return self._node((_TANH, self.compile(expr.args[0])))
+        if isinstance(expr, sympy.sinh | sympy.cosh | sympy.sech):
+            u = self.compile(expr.args[0])
+            e_plus = self._node((_EXP, u))
+            e_minus = self._node((_RECIP, e_plus))
+            if isinstance(expr, sympy.sinh):
+                diff = self._node((_ADD, (e_plus, self._node((_SCALE, e_minus,
+                                                                   Fraction(-1))))))
+                return self._node((_SCALE, diff, Fraction(1, 2)))
+            cosh = self._node((_SCALE, self._node((_ADD, tuple(sorted((e_plus, e_minus))))),
+                               Fraction(1, 2)))
+            return cosh if isinstance(expr, sympy.cosh) else self._node((_RECIP, cosh))
+        raise InvalidArgument(f"exprs: cannot compile {type(expr).__name__} node {expr} "
+                              "(supported: + * rational powers, exp, log, tanh, sinh, cosh, "
+                              "sech; restrict piecewise (ReLU) flows to a pattern first)")
+
+    def _mul(self, a: int, b: int) -> int:
+        return self._node((_MUL, min(a, b), max(a, b)))
+
+    def _pow(self, base: int, q: Fraction, expr: sympy.Basic) -> int:
+        if q.denominator == 1:
+            n = abs(q.numerator)
+            if n > MAX_INTEGER_POWER:
+                raise InvalidArgument(f"exprs: integer power {q} in {expr} exceeds "
+                                      f"MAX_INTEGER_POWER={MAX_INTEGER_POWER}")
+            if n == 0:
+                return self.const(Fraction(1))
+            result, square = None, base
+            while n:
+                if n & 1:
+                    result = square if result is None else self._mul(result, square)
+                n >>= 1
+                if n:
+                    square = self._mul(square, square)
+            return self._node((_RECIP, result)) if q < 0 else result
+        if q == Fraction(1, 2):
+            return self._node((_SQRT, base))
+        if q == Fraction(-1, 2):
+            return self._node((_RECIP, self._node((_SQRT, base))))
+        return self._node((_POWQ, base, q))
+
+
+# --------------------------------------------------------------------------------------------
+# The program
+
+
+class TaylorProgram:
+    """A straight-line program for F = (F_1, ..., F_m) in the variables x_1, ..., x_n.
+
+    Build with :meth:`from_exprs`. Nodes are listed in dependency order; each is one of
+    var, rational const, n-ary add, rational scale, product, reciprocal, sqrt, rational power,
+    exp, log, tanh.
+    """
+
+    def __init__(self, nodes: Sequence[tuple], outputs: Sequence[int], n_vars: int) -> None:
+        self.nodes = tuple(nodes)
+        self.outputs = tuple(outputs)
+        self.n_vars = n_vars
+        self.n_outputs = len(self.outputs)
+
+    @classmethod
+    def from_exprs(cls, parameters: Sequence[sympy.Symbol],
+                   exprs: Sequence[sympy.Basic]) -> TaylorProgram:
+        """Compile F = exprs in the variables ``parameters`` (order matters) to a program.
+
+        Raises :class:`~igproof.errors.InvalidArgument` naming the first unsupported node.
+        """
+        parameters = tuple(parameters)
+        if not parameters or not all(isinstance(p, sympy.Symbol) for p in parameters):
+            raise InvalidArgument(f"parameters: expected a non-empty sequence of sympy "
+                                  f"Symbols, got {parameters!r}")
+        if len(set(parameters)) != len(parameters):
+            raise InvalidArgument(f"parameters: repeated symbols in {parameters!r}")
+        compiler = _Compiler(parameters)
+        outputs = [compiler.compile(_as_sympy(e, k)) for k, e in enumerate(exprs)]
+        return cls(compiler.nodes, outputs, len(parameters))
+
+    def __repr__(self) -> str:
+        return (f"TaylorProgram(n_vars={self.n_vars}, n_outputs={self.n_outputs}, "
+                f"nodes={len(self.nodes)})")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _check_point(self, x: Sequence[Any], what: str) -> list[Any]:
+        x = list(x)
+        if len(x) != self.n_vars:
+            raise InvalidArgument(f"{what}: expected {self.n_vars} values, got {len(x)}")
+        return x
+
+    def _constants(self, backend: Any) -> dict[int, Any]:
+        consts = {}
+        for idx, node in enumerate(self.nodes):
+            if node[0] == _CONST:
+                consts[idx] = backend.const(node[1])
+            elif node[0] == _SCALE:
+                consts[idx] = backend.const(node[2])
+        return consts
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, x: Sequence[Any], *, backend: Any = None) -> list[Any]:
+        """F(x): the outputs at one point, in the scalar type of ``x``."""
+        x = self._check_point(x, "x")
+        backend = backend or backend_for(x[0])
+        consts = self._constants(backend)
+        val: list[Any] = [None] * len(self.nodes)
+        for idx, node in enumerate(self.nodes):
+            op = node[0]
+            if op == _VAR:
+                v = x[node[1]]
+            elif op == _CONST:
+                v = consts[idx]
+            elif op == _ADD:
+                args = node[1]
+                v = val[args[0]]
+                for a in args[1:]:
+                    v = v + val[a]
+            elif op == _SCALE:
+                v = consts[idx] * val[node[1]]
+            elif op == _MUL:
+                v = val[node[1]] * val[node[2]]
+            elif op == _RECIP:
+                v = 1 / val[node[1]]
+            elif op == _SQRT:
+                v = backend.sqrt(val[node[1]])
+            elif op == _POWQ:
+                v = backend.power(val[node[1]], node[2])
+            elif op == _EXP:
+                v = backend.exp(val[node[1]])
+            elif op == _LOG:
+                v = backend.log(val[node[1]])
+            else:  # _TANH
+                v = backend.tanh(val[node[1]])
+            val[idx] = v
+        return [val[o] for o in self.outputs]
+
+    # -- power series ----------------------------------------------------------------------
+
+    def _start(self, x0: list[Any], backend: Any) -> tuple[list[list[Any]], dict, dict]:
+        """Order-0 coefficients of every node; aux holds tanh's 1 - tanh^2 series."""
+        consts = self._constants(backend)
+        values = self.evaluate(x0, backend=backend)  # validates domains early
+        del values
+        c: list[list[Any]] = []
+        aux: dict[int, list[Any]] = {}
+        for idx, node in enumerate(self.nodes):
+            op = node[0]
+            if op == _VAR:
+                v = x0[node[1]]
+            elif op == _CONST:
+                v = consts[idx]
+            elif op == _ADD:
+                args = node[1]
+                v = c[args[0]][0]
+                for a in args[1:]:
+                    v = v + c[a][0]
+            elif op == _SCALE:
+                v = consts[idx] * c[node[1]][0]
+            elif op == _MUL:
+                v = c[node[1]][0] * c[node[2]][0]
+            elif op == _RECIP:
+                v = 1 / c[node[1]][0]
+            elif op == _SQRT:
+                v = backend.sqrt(c[node[1]][0])
+            elif op == _POWQ:
+                v = backend.power(c[node[1]][0], node[2])
+            elif op == _EXP:
+                v = backend.exp(c[node[1]][0])
+            elif op == _LOG:
+                v = backend.log(c[node[1]][0])
+            else:  # _TANH
+                v = backend.tanh(c[node[1]][0])
+                aux[idx] = [1 - v * v]
+            c.append([v])
+        return c, aux, consts
+
+    def _advance(self, c: list[list[Any]], aux: dict, consts: dict, k: int,
+                 var_coeffs: Sequence[Any], backend: Any) -> None:
+        """Append the order-k coefficient (k >= 1) of every node."""
+        dot = backend.dot
+        for idx, node in enumerate(self.nodes):
+            op = node[0]
+            if op == _VAR:
+                v = var_coeffs[node[1]]
+            elif op == _CONST:
+                v = 0 * c[idx][0]
+            elif op == _ADD:
+                args = node[1]
+                v = c[args[0]][k]
+                for a in args[1:]:
+                    v = v + c[a][k]
+            elif op == _SCALE:
+                v = consts[idx] * c[node[1]][k]
+            elif op == _MUL:
+                a, b = c[node[1]], c[node[2]]
+                v = dot(a[: k + 1], b[k::-1])
+            elif op == _RECIP:
+                # r * a = 1  =>  r_k = -(sum_{j=1..k} a_j r_{k-j}) / a_0
+                a, r = c[node[1]], c[idx]
+                v = -dot(a[1 : k + 1], r[k - 1 :: -1]) * r[0]
+            elif op == _SQRT:
+                # s^2 = a  =>  s_k = (a_k - sum_{j=1..k-1} s_j s_{k-j}) / (2 s_0)
+                a, s = c[node[1]], c[idx]
+                v = a[k] - dot(s[1:k], s[k - 1 : 0 : -1]) if k > 1 else a[k]
+                v = v / (2 * s[0])
+            elif op == _POWQ:
+                # p = a^q, a p' = q a' p  =>
+                # p_k = sum_{j=1..k} ((q+1) j - k) a_j p_{k-j} / (k a_0)
+                a, p = c[node[1]], c[idx]
+                q = node[2]
+                num, den = q.numerator, q.denominator
+                weights = [((num + den) * j - k * den) * a[j] for j in range(1, k + 1)]
+                v = dot(weights, p[k - 1 :: -1]) / (k * den) / a[0]
+            elif op == _EXP:
+                # e' = a' e  =>  e_k = (1/k) sum_{j=1..k} j a_j e_{k-j}
+                a, e = c[node[1]], c[idx]
+                weights = [j * a[j] for j in range(1, k + 1)]
+                v = dot(weights, e[k - 1 :: -1]) / k
+            elif op == _LOG:
+                # a l' = a'  =>  l_k = (a_k - (1/k) sum_{j=1..k-1} j l_j a_{k-j}) / a_0
+                a, ell = c[node[1]], c[idx]
+                if k > 1:
+                    weights = [j * ell[j] for j in range(1, k)]
+                    v = (a[k] - dot(weights, a[k - 1 : 0 : -1]) / k) / a[0]
+                else:
+                    v = a[1] / a[0]
+            else:  # _TANH: th' = (1 - th^2) a'
+                a, th, s = c[node[1]], c[idx], aux[idx]
+                weights = [j * a[j] for j in range(1, k + 1)]
+                v = dot(weights, s[k - 1 :: -1]) / k
+                th.append(v)
+                s.append(-dot(th[: k + 1], th[k::-1]))
+                continue
+            c[idx].append(v)
+
+    def ode_taylor(self, x0: Sequence[Any], order: int, *,
+                   backend: Any = None) -> list[list[Any]]:
+        """Normalized Taylor coefficients x_[k] = x^(k)(0)/k!, k = 0..order, of x' = F(x).
+
+        Requires ``n_outputs == n_vars`` (F maps the state to its velocity). The recurrence is
+        x_[k+1] = F(x)_[k] / (k + 1), with F(x)_[k] (the k-th coefficient of F along the
+        series) computed by automatic differentiation of the straight-line program.
+
+        Parameters
+        ----------
+        x0 : sequence of scalars (float, mpf or arb; one type)
+            The initial value x(0).
+        order : int
+            The highest coefficient returned (>= 0).
+        backend : optional
+            Overrides :func:`backend_for`.
+
+        Returns
+        -------
+        list of lists
+            ``coeffs[k][i]`` is x_[k] of the i-th variable.
+
+        Guarantee: that of the scalar type (arb: each coefficient is enclosed).
+
+        >>> import sympy
+        >>> x = sympy.Symbol("x")
+        >>> TaylorProgram.from_exprs([x], [-x**2]).ode_taylor([1.0], 3)  # 1/(1+t)
+        [[1.0], [-1.0], [1.0], [-1.0]]
+        """
+        if self.n_outputs != self.n_vars:
+            raise InvalidArgument(f"ode_taylor: the program has {self.n_outputs} outputs "
+                                  f"but {self.n_vars} variables; F must map R^n to R^n")
+        order = _check_order(order)
+        x0 = self._check_point(x0, "x0")
+        backend = backend or backend_for(x0[0])
+        c, aux, consts = self._start(x0, backend)
+        xs = [list(x0)]
+        outputs = self.outputs
+        for k in range(order):
+            if k:
+                self._advance(c, aux, consts, k, xs[k], backend)
+            xs.append([c[o][k] / (k + 1) for o in outputs])
+        return xs
+
+    def compose(self, x_series: Sequence[Sequence[Any]], *,
+                backend: Any = None) -> list[list[Any]]:
+        """Coefficients of F(x(t)) given those of x(t): ``out[k][j]`` = F_j(x)_[k].
+
+        ``x_series[k][i]`` is x_[k] of the i-th variable, k = 0..K; K + 1 coefficients of each
+        output are returned (truncated power-series composition).
+        """
+        if not x_series:
+            raise InvalidArgument("x_series: expected at least the constant coefficients")
+        x0 = self._check_point(x_series[0], "x_series[0]")
+        backend = backend or backend_for(x0[0])
+        c, aux, consts = self._start(x0, backend)
+        for k in range(1, len(x_series)):
+            self._advance(c, aux, consts, k, self._check_point(x_series[k], f"x_series[{k}]"),
+                          backend)
+        return [[c[o][k] for o in self.outputs] for k in range(len(x_series))]
+
+
+def _as_sympy(expr: Any, k: int) -> sympy.Basic:
+    if isinstance(expr, sympy.Basic):
+        return expr
+    if isinstance(expr, int | Fraction) and not isinstance(expr, bool):
+        return sympy.Rational(expr.numerator, expr.denominator)
+    raise InvalidArgument(f"exprs[{k}]: expected a sympy expression or an exact rational, "
+                          f"got {type(expr).__name__} {expr!r}")
+
+
+def _check_order(order: Any) -> int:
+    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+        raise InvalidArgument(f"order: expected a non-negative integer, got {order!r}")
+    return order
