@@ -23,7 +23,13 @@ from flint import arb
 
 from igproof.errors import EnclosureFailure, InvalidArgument
 from igproof.numeric.ball.affine import AffinePiece, is_affine, propagate_piece
-from igproof.numeric.ball.arith import arb_to_fraction, max_radius, precision, to_arb
+from igproof.numeric.ball.arith import (
+    arb_radius_fraction,
+    arb_to_fraction,
+    max_radius,
+    precision,
+    to_arb,
+)
 from igproof.numeric.ball.lohner import (
     DEFAULT_ORDER,
     LohnerSet,
@@ -91,6 +97,11 @@ class ProvedLimit:
     prec: int
     seconds: float
     verdict: Verdict = Verdict.PROVED
+
+    @property
+    def radius_upper(self) -> Fraction:
+        """An exact rational >= the radius of the limit ball."""
+        return arb_to_fraction(self.radius) + arb_radius_fraction(self.radius)
 
     def contains(self, point: Sequence[Any]) -> bool:
         """True when the point (exact rationals or balls) certainly lies in the limit ball."""
