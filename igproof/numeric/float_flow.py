@@ -111,7 +111,7 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
 
     pieces = PiecewiseField(flow)
     noise = RATE_NOISE * max(1.0, max(abs(v) for v in theta))
-    pattern = pieces.initial_pattern(exact0, float, noise)
+    pattern = start_pattern = pieces.initial_pattern(exact0, float, noise)
     t = 0.0
     ts: list[float] = [t]
     thetas: list[tuple[float, ...]] = [tuple(theta)]
@@ -195,7 +195,8 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
     grad = euclidean_norm(pieces.program(pattern).evaluate(theta))
     return Trajectory(
         method="float", parameters=pieces.names, t=t, theta=tuple(theta), pattern=pattern,
-        grad_norm=grad, ts=ts, thetas=thetas, switches=switches, status=status,
+        grad_norm=grad, start_pattern=start_pattern, ts=ts, thetas=thetas,
+        switches=switches, status=status,
         message=message or STOP_REASONS[status],
         settings={"solver": method, "rtol": rtol, "atol": atol, "grad_tol": grad_tol},
     )

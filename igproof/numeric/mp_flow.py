@@ -194,7 +194,8 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
         grad_tol = mp.mpf(grad_tol)
         if not grad_tol > 0:
             raise InvalidArgument(f"grad_tol: expected a positive number, got {grad_tol}")
-    pattern = pieces.initial_pattern(exact0, to_mpf, noise * max(1, max(abs(v) for v in theta)))
+    start_noise = noise * max(1, max(abs(v) for v in theta))
+    pattern = start_pattern = pieces.initial_pattern(exact0, to_mpf, start_noise)
     t = mp.zero
     ts: list[Any] = [t]
     thetas: list[tuple[Any, ...]] = [tuple(theta)]
@@ -258,7 +259,8 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
     grad = euclidean_norm(pieces.program(pattern).evaluate(theta, backend=backend))
     return Trajectory(
         method="mp", parameters=pieces.names, t=t, theta=tuple(theta), pattern=pattern,
-        grad_norm=grad, ts=ts, thetas=thetas, switches=switches, status=status,
+        grad_norm=grad, start_pattern=start_pattern, ts=ts, thetas=thetas,
+        switches=switches, status=status,
         message=message or STOP_REASONS[status],
         settings={"dps": dps, "prec": prec, "order": order, "eps": f"2^-{tol_bits}",
                   "grad_tol": None if grad_tol is None else mpmath.nstr(grad_tol, 5)},

@@ -58,6 +58,8 @@ class Trajectory:
         Final time and state.
     pattern : tuple of int
         Activation pattern in force at the end (empty for smooth flows).
+    start_pattern : tuple of int
+        The pattern chosen at theta0 (kinks exactly at 0 resolved by the field).
     grad_norm
         |grad L(theta)| = |F(theta)| at the end (Euclidean), in the pattern in force.
     ts, thetas : lists
@@ -80,6 +82,7 @@ class Trajectory:
     theta: tuple[Any, ...]
     pattern: tuple[int, ...]
     grad_norm: Any
+    start_pattern: tuple[int, ...] = ()
     ts: list[Any] = field(default_factory=list)
     thetas: list[tuple[Any, ...]] = field(default_factory=list)
     switches: list[Switch] = field(default_factory=list)
