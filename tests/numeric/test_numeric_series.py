@@ -28,7 +28,9 @@ def _mp(prec: int = 300) -> mpmath.ctx_mp.MPContext:
 
 
 def test_riccati_minus_x_squared_matches_geometric_series():
-    """x' = -x^2, x(0) = c has x = c / (1 + c t), so x_[k] = c (-c)^k (exact in binary for c = 1/2)."""
+    """x' = -x^2, x(0) = c has x = c / (1 + c t), so x_[k] = c (-c)^k.
+
+    Exact in binary floats for c = 1/2."""
     prog = TaylorProgram.from_exprs([x], [-x**2])
     coeffs = prog.ode_taylor([0.5], ORDER)
     assert [row[0] for row in coeffs] == [0.5 * (-0.5) ** k for k in range(ORDER + 1)]
