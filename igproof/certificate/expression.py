@@ -17,6 +17,8 @@ from igproof.errors import UnsafeExpression
 
 # Longest expression text accepted (same bound as the checker's).
 MAX_CHARS = 4000
+# Deepest parenthesis nesting accepted (same bound as the checker's).
+MAX_DEPTH = 120
 # Largest |exponent| in x^n.
 MAX_EXPONENT = 64
 
@@ -47,6 +49,11 @@ def parse_expression(text: str, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
     if not isinstance(text, str) or len(text) > MAX_CHARS:
         raise UnsafeExpression(f"expression: expected a string of at most {MAX_CHARS} chars")
     tokens = _lex(text)
+    depth = 0
+    for _, tok in tokens:
+        depth += (tok == "(") - (tok == ")")
+        if depth > MAX_DEPTH:
+            raise UnsafeExpression(f"expression: nested deeper than {MAX_DEPTH}")
     out: list[sympy.Expr] = []
     ops: list[str] = []
     expect_operand = True
