@@ -256,12 +256,14 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
     key = repr((model.kind, model.activation, model.dim, g.spec, sorted(options.items()),
                 min_violation, require_training, sorted(surrogate.items()))).encode()
     probe._hypothesis_internal_add_digest = key  # type: ignore[attr-defined]
+    # hypothesis.seed() switches the database off, so the settings (with the database) are
+    # applied after it: seeded generation and a resumable database together.
+    test = hypothesis.seed(seed)(given(strategy)(probe))
     test = settings(max_examples=max_examples, database=db, deadline=None,
                     derandomize=False, report_multiple_bugs=False, print_blob=False,
                     suppress_health_check=list(HealthCheck),
                     phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target,
-                            Phase.shrink))(given(strategy)(probe))
-    test = hypothesis.seed(seed)(test)
+                            Phase.shrink))(test)
     common = {"model": model, "regularizer": g.name, "regularizer_spec": g.spec, "seed": seed,
               "max_examples": max_examples, "options": options}
     try:

@@ -33,8 +33,8 @@ polyhedron) or when the active constraint gradients are linearly independent (LI
 ``kkt_necessary`` reports which. Without it a nonzero violation proves nothing even in exact
 arithmetic, and the driver discards the example.
 
-The ``reference`` is max(|grad G(theta*)|, mean of |grad G| at theta* +- delta e_k) with
-delta = PROBE_REL * max(1, |theta*|_inf): a G whose gradient vanishes on M_S (a squared
+The ``reference`` is max(|grad G(theta*)|, REFERENCE_FRACTION * mean of |grad G| at
+theta* +- delta e_k) with delta = PROBE_REL * max(1, |theta*|_inf): a G whose gradient vanishes on M_S (a squared
 constraint such as (a^2 - w^2 - c)^2) then gives 0 instead of a 0/0 ratio of rounding errors.
 
 Guarantee: approximate, no bound (float linear algebra); a lead for the rigorous certificate.
@@ -60,6 +60,10 @@ Z_TOL = 1e-6
 RANK_RTOL = 1e-7
 # Relative size of the probe used for the reference gradient scale (see module docstring).
 PROBE_REL = 1e-2
+# The probes count only when |grad G(theta*)| is below this fraction of their mean size, so
+# that an ordinary G (gradient of about the same size nearby) is normalized by exactly
+# |grad G(theta*)| and the measure is the plain |P_perp grad G| / |grad G|.
+REFERENCE_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,9 @@ def kkt_violation(model: SurrogateModel, x: Any, y: Any, theta: Any, grad_g: Any
 
 def gradient_reference(regularizer: Regularizer, theta: Any, theta0: Any, *,
                        probe_rel: float = PROBE_REL) -> float:
-    """max(|grad G(theta)|, mean_k |grad G(theta +- delta e_k)|), delta = probe_rel max(1, |theta|).
+    """max(|grad G(theta)|, c mean_k |grad G(theta +- delta e_k)|), c = REFERENCE_FRACTION.
+
+    delta = probe_rel max(1, |theta|_inf).
 
     Guarantee: approximate.
     """
@@ -180,7 +186,8 @@ def gradient_reference(regularizer: Regularizer, theta: Any, theta0: Any, *,
             probe = theta.copy()
             probe[k] += sign * delta
             sizes.append(float(np.linalg.norm(regularizer.grad(probe, theta0))))
-    return max(float(np.linalg.norm(regularizer.grad(theta, theta0))), float(np.mean(sizes)))
+    return max(float(np.linalg.norm(regularizer.grad(theta, theta0))),
+               REFERENCE_FRACTION * float(np.mean(sizes)))
 
 
 def violation_at_limit(model: SurrogateModel, x: Any, y: Any, theta: Any, theta0: Any,

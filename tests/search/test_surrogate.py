@@ -1,0 +1,110 @@
+"""The float surrogate's limits against closed forms (SPEC sections 1, 2) and scipy solve_ivp."""
+
+import math
+
+import numpy as np
+import pytest
+from search_reference_flow import reference_limit
+
+from igproof.errors import InvalidArgument
+from igproof.search.families import SurrogateModel
+from igproof.search.surrogate import FACTOR_MAX, float_limit, integrate_batch
+
+
+def neuron_relu_limit(x: float, y: float, a0: float, w0: float) -> tuple[float, float]:
+    """One 1-D datum, f = a relu(w x): the limit solves a w x = y, a^2 - w^2 = a0^2 - w0^2."""
+    c = a0 * a0 - w0 * w0
+    q = y / x  # a w = q
+    a2 = (c + math.sqrt(c * c + 4 * q * q)) / 2
+    a = math.copysign(math.sqrt(a2), a0)
+    return a, q / a
+
+
+def test_spec_example_neuron_relu_limit():
+    """SPEC section 1 [example]: x=1, y=1, theta0=(0.5, 0.3) -> (1.0407664946..., 0.9608303160...)."""
+    model = SurrogateModel("neuron", "relu", 1)
+    out = float_limit(model, [[1]], [1], [0.5, 0.3])
+    assert out.converged
+    np.testing.assert_allclose(out.theta, [1.040766494617671768871518974,
+                                           0.960830316090596820342047216], rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize(("x", "y", "a0", "w0"), [
+    (2.0, 1.5, 1e-6, 3e-7), (0.5, 2.0, 0.01, -0.0 + 0.02), (-1.0, 1.0, 0.7, -0.1),
+    (1.5, 0.25, 3.0, 2.0)])
+def test_neuron_relu_limit_is_on_the_conserved_hyperbola(x, y, a0, w0):
+    """a^2 - w^2 is conserved for relu (SPEC [formula]), so the limit has a closed form,
+    from tiny (1e-6) to large initializations."""
+    model = SurrogateModel("neuron", "relu", 1)
+    out = float_limit(model, [[x]], [y], [a0, w0])
+    assert out.converged
+    scale = max(1.0, abs(a0), abs(w0))
+    np.testing.assert_allclose(out.theta, neuron_relu_limit(x, y, a0, w0), atol=1e-6 * scale)
+
+
+def test_relu_neuron_always_active_point_gives_the_projection():
+    """One point active throughout: w(t) - w0 stays along x (support vectors, SPEC section 2),
+    so the limit is w0 + (y - w0.x) x / |x|^2."""
+    model = SurrogateModel("relu-neuron", "relu", 3)
+    x = np.array([1.0, 2.0, -1.0])
+    w0 = np.array([0.5, 0.25, 0.1])
+    out = float_limit(model, [x], [3.0], w0)
+    expected = w0 + (3.0 - w0 @ x) * x / (x @ x)
+    assert out.converged
+    np.testing.assert_allclose(out.theta, expected, atol=1e-8)
+
+
+@pytest.mark.parametrize(("kind", "act", "dim"), [
+    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2)])
+def test_batch_limits_agree_with_solve_ivp(kind, act, dim):
+    """Random examples: batch limits match DOP853 (rtol 1e-12, restarts at kinks)."""
+    rng = np.random.default_rng(7)
+    model = SurrogateModel(kind, act, dim)
+    batch, n = 24, 2
+    x = rng.uniform(-2, 2, size=(batch, n, dim))
+    y = rng.uniform(0.25, 2, size=(batch, n))
+    theta0 = rng.uniform(-1, 1, size=(batch, model.n_params)) * 0.5
+    out = integrate_batch(model, x, y, theta0)
+    checked = 0
+    for b in np.nonzero(out.converged)[0]:
+        ref = reference_limit(kind, act, x[b], y[b], theta0[b], t_end=max(400.0, 2 * out.t[b]))
+        np.testing.assert_allclose(out.theta[b], ref, atol=1e-6, err_msg=f"example {b}")
+        checked += 1
+    assert checked >= 4, "too few flows converged to test anything"
+
+
+def test_dead_relu_is_reported_stationary_not_converged():
+    """w . x < 0 at the start with y > 0: the gradient is 0 and the loss is not: off M_S."""
+    model = SurrogateModel("relu-neuron", "relu", 2)
+    out = float_limit(model, [[1, 0]], [1], [-1, 0])
+    assert out.status == "stationary" and not out.converged
+
+
+def test_a_kink_crossing_with_a_jump_is_localized():
+    """A positive-label point that becomes active mid-flow: the limit still matches the exact
+    projection onto {w . x2 = y2, w . x1 = y1} reached from the crossing."""
+    model = SurrogateModel("relu-neuron", "relu", 2)
+    # point 1 along e1 active from the start; point 2 = (1, 1) starts inactive (w0.x2 < 0) and
+    # becomes active as w1 grows.
+    x = [[1.0, 0.0], [1.0, 1.0]]
+    y = [2.0, 3.0]
+    w0 = [0.1, -0.5]
+    out = float_limit(model, x, y, w0)
+    assert out.converged
+    np.testing.assert_allclose(out.theta, [2.0, 1.0], atol=1e-7)  # the unique point of M_S
+    ref = reference_limit("relu-neuron", "relu", x, y, w0)
+    np.testing.assert_allclose(out.theta, ref, atol=1e-7)
+
+
+def test_step_controller_constants_are_sane():
+    assert FACTOR_MAX > 1
+
+
+def test_bad_shapes_and_values_are_named():
+    model = SurrogateModel("relu-neuron", "relu", 2)
+    with pytest.raises(InvalidArgument, match="x"):
+        integrate_batch(model, np.zeros((1, 2, 3)), np.zeros((1, 2)), np.zeros((1, 2)))
+    with pytest.raises(InvalidArgument, match="theta0"):
+        integrate_batch(model, np.ones((1, 2, 2)), np.zeros((1, 2)), np.array([[np.nan, 1]]))
+    with pytest.raises(InvalidArgument, match="max_steps"):
+        float_limit(model, [[1, 0]], [1], [1, 0], max_steps=0)
