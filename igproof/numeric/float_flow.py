@@ -37,6 +37,9 @@ DEFAULT_MAX_SWITCHES = 1000
 # A rate |dz/dt| below this (relative to |theta|) counts as 0 when deciding a kink's side.
 RATE_NOISE = 1e-13
 
+# The smallest positive float: stands in for an exact 0 of a kink on the pattern's side.
+_TINY = 5e-324
+
 
 def _check_positive(name: str, value: Any) -> float:
     try:
@@ -135,10 +138,15 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
 
         events = []
         for g, prog in enumerate(kink_fns):
-            def event(_t: float, y: Any, prog: Any = prog) -> float:
-                return prog.evaluate(y.tolist())[0]
+            # An exact 0 counts as being on the pattern's side: solve_ivp would report a
+            # crossing for g = 0 at both ends of a step (a kink resting at 0, sign 0).
+            side = _TINY if pieces.group_sign(pattern, g) == 1 else -_TINY
+
+            def event(_t: float, y: Any, prog: Any = prog, side: float = side) -> float:
+                z = prog.evaluate(y.tolist())[0]
+                return z if z != 0 else side
             event.terminal = True
-            event.direction = -1 if pieces.group_sign(pattern, g) == 1 else 1
+            event.direction = -1 if side > 0 else 1
             events.append(event)
         if grad_tol is not None:
             def grad_event(_t: float, y: Any, program: Any = program) -> float:
