@@ -275,8 +275,13 @@ def _first_switch(pieces: PiecewiseField, pattern: tuple[int, ...],
     for g in range(n_groups):
         side = 1 if pieces.group_sign(pattern, g) == 1 else -1
         poly = [kseries[k][g] for k in range(len(kseries))]
-        prev = 0 * h
         limit = h if best_s is None else best_s
+        # No root on [0, limit] when the constant term dominates: |z_0| > sum_j |z_j| limit^j
+        # (with a margin of `noise`), which saves the sampling on almost every step.
+        if side * poly[0] > 0 and abs(poly[0]) > _horner([abs(c) for c in poly[1:]],
+                                                         limit) * limit + noise:
+            continue
+        prev = 0 * h
         for m in range(1, SWITCH_SAMPLES + 1):
             s = limit * m / SWITCH_SAMPLES
             if side * _horner(poly, s) < -noise:

@@ -45,6 +45,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from mpmath.libmp import from_man_exp, round_nearest
 
 from igproof.errors import InvalidArgument
 
@@ -59,6 +60,10 @@ __all__ = [
 # Largest |integer exponent| expanded into products; bigger ones would make programs huge
 # and are not produced by any model igproof builds (degree <= 4 in practice).
 MAX_INTEGER_POWER = 64
+
+# Extra bits kept below the working precision in MpfBackend.dot's fixed-point sum: 64 bits
+# absorb the truncation of tiny terms and of up to 2^32 summands.
+DOT_EXTRA_BITS = 64
 
 # Opcodes of the straight-line program.
 _VAR, _CONST, _ADD, _SCALE, _MUL, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH = range(11)
@@ -112,7 +117,33 @@ class MpfBackend:
         return self.ctx.power(x, self.const(q))
 
     def dot(self, xs: Sequence[Any], ys: Sequence[Any]) -> Any:
-        return self.ctx.fdot(xs, ys)
+        """sum x_i y_i, rounded once: exact integer products aligned to a common exponent.
+
+        Terms below 2^-(prec + DOT_EXTRA_BITS) relative to the largest are truncated (an error
+        far below one ulp of the result unless it cancels to that level). Falls back to
+        ``ctx.fdot`` for infinities and NaN.
+        """
+        terms = []
+        for a, b in zip(xs, ys, strict=True):
+            sa, ma, ea, ba = a._mpf_
+            if not ma:
+                if ea:  # inf or nan (zero is (0, 0, 0, 0))
+                    return self.ctx.fdot(xs, ys)
+                continue
+            sb, mb, eb, bb = b._mpf_
+            if not mb:
+                if eb:
+                    return self.ctx.fdot(xs, ys)
+                continue
+            e = ea + eb
+            terms.append((-(ma * mb) if sa ^ sb else ma * mb, e, e + ba + bb))
+        if not terms:
+            return self.ctx.zero
+        floor = max(t[2] for t in terms) - self.ctx.prec - DOT_EXTRA_BITS
+        total = 0
+        for man, e, _ in terms:
+            total += man << (e - floor) if e >= floor else man >> (floor - e)
+        return self.ctx.make_mpf(from_man_exp(total, floor, self.ctx.prec, round_nearest))
 
 
 class ArbBackend:
@@ -378,8 +409,6 @@ class TaylorProgram:
     def _start(self, x0: list[Any], backend: Any) -> tuple[list[list[Any]], dict, dict]:
         """Order-0 coefficients of every node; aux holds tanh's 1 - tanh^2 series."""
         consts = self._constants(backend)
-        values = self.evaluate(x0, backend=backend)  # validates domains early
-        del values
         c: list[list[Any]] = []
         aux: dict[int, list[Any]] = {}
         for idx, node in enumerate(self.nodes):
