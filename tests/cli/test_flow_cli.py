@@ -1,0 +1,90 @@
+"""`igproof flow`: the limit of SPEC.md section 1 from the command line, and bad input.
+
+The closed form (independent route): for a*relu(w x) on the single datum x = 1, y = 1, the flow
+conserves c = a^2 - w^2, and the limit is the point of M_S = {a w = 1, w > 0} on that hyperbola:
+a = sqrt((c + sqrt(c^2 + 4)) / 2), w = 1/a.
+"""
+
+from __future__ import annotations
+
+import json
+
+import mpmath
+import pytest
+
+from igproof.cli.main import main
+
+
+def _data(tmp_path, text: str) -> str:
+    path = tmp_path / "data.json"
+    path.write_text(text)
+    return str(path)
+
+
+def test_flow_json_limit_matches_closed_form(tmp_path, capsys):
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    assert main(["flow", "neuron", "--data", data, "--init", "1/2,0.3", "--dps", "30",
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["parameters"] == ["a", "w1"]
+    assert payload["verdict"] == "SUPPORTED" and payload["converged"] is True
+    assert payload["model"].startswith("neuron") and payload["method"]
+    with mpmath.workdps(50):
+        c = mpmath.mpf(16) / 100
+        a = mpmath.sqrt((c + mpmath.sqrt(c * c + 4)) / 2)
+        limit = [mpmath.mpf(v) for v in payload["limit"]]
+        assert abs(limit[0] - a) < mpmath.mpf(10) ** -25
+        assert abs(limit[1] - 1 / a) < mpmath.mpf(10) ** -25
+    for key in ("loss", "t"):
+        float(payload[key])
+
+
+def test_flow_table_says_supported_not_proved(tmp_path, capsys):
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    assert main(["flow", "neuron", "--data", data, "--init", "0.5,0.3", "--method",
+                 "float"]) == 0
+    out = capsys.readouterr().out
+    assert "SUPPORTED" in out and "PROVED" not in out
+
+
+BAD_DATA = {
+    "ragged": '{"x": [[1, 2], [3]], "y": [1, 2]}',
+    "empty": '{"x": [], "y": []}',
+    "mismatch": '{"x": [[1], [2]], "y": [1]}',
+    "nan": '{"x": [[NaN]], "y": [1]}',
+    "nan-string": '{"x": [["nan"]], "y": [1]}',
+    "not-json": '{"x": [[1]], "y": [1]',
+    "no-y": '{"x": [[1]]}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DATA))
+def test_bad_data_is_one_line_and_exit_2(name, tmp_path, capsys):
+    data = _data(tmp_path, BAD_DATA[name])
+    assert main(["flow", "neuron", "--data", data, "--init", "1,1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("igproof: error:"), err
+
+
+@pytest.mark.parametrize("argv", [
+    ["flow", "perceptron", "--init", "1,1"],
+    ["flow", "neuron", "--activation", "swish", "--init", "1,1"],
+    ["flow", "neuron", "--init", "1,2,3"],
+    ["flow", "neuron", "--init", "1,nan"],
+    ["flow", "neuron", "--init", "1,"],
+    ["flow", "neuron", "--init", "1,1", "--dps", "0"],
+    ["flow", "relu-neuron", "--activation", "tanh", "--init", "1"],
+    ["flow", "neuron", "--init", "1,1", "--certificate", "out.json"],
+])
+def test_bad_arguments_are_one_line_and_exit_2(argv, tmp_path, capsys):
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    assert main([*argv, "--data", data]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("igproof: error:"), err
+
+
+def test_unreadable_file_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["flow", "neuron", "--data", str(tmp_path / "missing.json"),
+                 "--init", "1,1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such file" in err[0]
