@@ -19,6 +19,7 @@ import sympy
 from igproof.errors import InvalidArgument
 from igproof.symbolic.activations import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS, relu, relu_step
 from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.exactness import certainly_nonzero
 from igproof.symbolic.loss import loss_from_residuals, residuals
 from igproof.symbolic.models import Model
 
@@ -34,23 +35,6 @@ MAX_ENUMERATED_KINKS = 10
 # quickly (generic-looking values with no structure that could make a nonzero expression vanish);
 # a nonzero value there, evaluated with certified digits, proves the expression is not 0.
 _WITNESS_POINTS = ((31, -17, 53, 23, -41, 67, 11), (-29, 43, 19, -61, 37, 13, -7))
-
-# Digits requested from sympy's evalf (strict: raises instead of returning unreliable digits).
-_WITNESS_DIGITS = 30
-
-
-def _certainly_nonzero(value: sympy.Expr) -> bool:
-    """True only if value is a number that is provably not 0 (exact, or certified digits)."""
-    if value.is_Rational:
-        return value != 0
-    if not value.is_number:
-        return False
-    try:
-        approx = value.evalf(_WITNESS_DIGITS, strict=True)
-    except Exception:  # PrecisionExhausted or unsupported evaluation: no witness
-        return False
-    return bool(approx.is_number and approx.is_comparable and abs(approx) > sympy.Float("1e-20"))
-
 
 def _is_exact(value: Any) -> bool:
     return (isinstance(value, (int, Fraction, sympy.Rational))
@@ -258,7 +242,7 @@ class GradientFlow:
         for point in _WITNESS_POINTS:
             values = {p: sympy.Rational(point[k % len(point)], 97 + k)
                       for k, p in enumerate(self.parameters)}
-            if _certainly_nonzero(expr.xreplace(values)):
+            if certainly_nonzero(expr.xreplace(values)):
                 return False
         expr = sympy.cancel(expr)
         if expr == 0:
