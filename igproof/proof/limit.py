@@ -71,7 +71,7 @@ class Segment:
     """One piece of the trajectory enclosure (for the certificate and the report)."""
 
     kind: str                     # "taylor" or "affine"
-    pattern: tuple[int, ...] | None
+    pattern: tuple[int, ...] | None  # sign (+1 / -1) of every kink of the flow, None if smooth
     start: list[arb]
     end: list[arb]
     t_start: arb
@@ -79,6 +79,7 @@ class Segment:
     steps: list[StepRecord] = field(default_factory=list)
     intervals: list[tuple[Fraction, Fraction]] = field(default_factory=list)
     switch: Any = None
+    switch_kink: int | None = None   # index into flow.kinks of the switching kink
     matrix: tuple[tuple[Fraction, ...], ...] | None = None
 
 
@@ -126,6 +127,11 @@ def _theta0(flow: Any, theta0: Sequence[Any]) -> tuple[Fraction, ...]:
         raise InvalidArgument(f"theta0: expected {len(flow.parameters)} numbers (parameters "
                               f"{', '.join(map(str, flow.parameters))}), got {len(theta0)}")
     return tuple(parse_rational(v, what=f"theta0 entry {k + 1}") for k, v in enumerate(theta0))
+
+
+def _full(pattern: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """+1 for an active kink, -1 for an inactive one (sign 0 is inactive: relu'(0) = 0)."""
+    return None if pattern is None else tuple(1 if s > 0 else -1 for s in pattern)
 
 
 def _piece(flow: Any, pattern: tuple[int, ...] | None) -> tuple[list, list, list, list]:
@@ -260,7 +266,7 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                 return loss_small(state)
 
             run = propagate_piece(piece, box, stop=stop, dt0=dt0, just_switched=just_switched)
-            seg = Segment("affine", None if pattern is None else tuple(signs), box, run.state,
+            seg = Segment("affine", _full(pattern), box, run.state,
                           t_now, t_now, intervals=run.intervals, matrix=piece.M)
             segments.append(seg)
             if run.switch is None:
@@ -275,6 +281,7 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             assert pattern is not None
             new = list(pattern)
             k_flow = kink_ids[run.switch.kink]
+            seg.switch_kink = k_flow
             new[k_flow] = 1 if run.switch.new_pattern[run.switch.kink] > 0 else -1
             pattern = tuple(new)
             just_switched = run.switch.kink
@@ -293,7 +300,7 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
         srun = integrate_smooth(sflow, start, t0=t_now, stop=stop_s, tol=tol, h_max=H_MAX,
                                 max_steps=steps_left)
         steps_left -= len(srun.steps)
-        segments.append(Segment("taylor", None if pattern is None else tuple(signs), box,
+        segments.append(Segment("taylor", _full(pattern), box,
                                 srun.final.hull(), t_now, srun.t, steps=srun.steps))
         t_now, box = srun.t, srun.final.hull()
         break

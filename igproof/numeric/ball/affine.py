@@ -183,7 +183,7 @@ def propagate_piece(piece: AffinePiece, start: Sequence[arb], *,
                     if sw is not None:
                         break
                 if sw is not None:
-                    intervals.append((t, t + dt))
+                    # the bracket [t, tb] is recorded in sw.bracket, not in intervals
                     return PieceRun(sw, None, sw.state, intervals)
             if dt <= MIN_DT:
                 raise EnclosureFailure(

@@ -1,0 +1,437 @@
+"""The ``trajectory`` obligation: replay a validated enclosure of theta(T) (standard library).
+
+Mathematics (docs/validated.md). The flow d theta/dt = -grad L_S is re-derived here from the
+certificate's own model and dataset. With the relu atoms of the residuals enumerated in a fixed
+order (residual by residual, each residual's relu calls in preorder, repeated arguments once),
+a pattern is one sign (+1 active, -1 inactive) per atom; substituting relu(z) -> z or 0 gives the
+smooth residuals and field F_P of the pattern. Where every atom argument has the certain sign of
+P, the true field equals F_P (relu'(0) = 0 makes z = 0 inactive; a set of times of measure
+zero does not change the solution).
+
+Segment method ``affine`` (F_P(theta) = -H theta + b, checked exactly by polynomial normal
+form): with u = (theta, 1) and M = [[-H, b], [0, 0]], u(t) = exp(t M) u(0). The checker encloses
+exp(t M) by a Taylor sum with an explicit remainder bound and scaling and squaring, all in
+outward-rounded rational intervals, and for every listed time interval [ta, tb] (contiguous
+from 0) checks that every atom has its pattern sign on the enclosure
+exp(ta M) exp([0, tb - ta] M) u(0). A segment ends either at a stop time (its end box is
+exp(t M) u(0)) or at a certified switch of one atom k in a bracket [ta, tb]:
+  * the other atoms keep their signs on the bracket enclosure W;
+  * dz_k/dt = grad z_k . F_P has the certain sign -s on W (strictly monotone crossing);
+  * z_k has sign s at time t1 and -s at time t2 (ta <= t1 <= t2 <= tb), so every trajectory
+    crosses z_k = 0 exactly once, at a time in [t1, t2];
+  * the switch box exp(t1 M) exp([0, t2 - t1] M) u(0) contains theta at the crossing.
+The next segment must use the pattern with atom k flipped and declare ``"just_switched": k``:
+on its first time intervals atom k may be undecided provided dz_k/dt has the certain sign -s
+under the new field (every trajectory leaves z_k = 0 to the correct side).
+
+The obligation establishes ``reach``: theta(T) lies in the claimed box for some T >= 0, which
+``pl-endgame`` then uses as its start box. Replay only: nothing is searched.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from igproof.checker import expr as ex
+from igproof.checker import intervals as iv
+from igproof.checker.errors import Rejected
+from igproof.checker.kernel import Context, box, integer, number
+from igproof.checker.registry import register
+
+# Most segments and time intervals one obligation may list (bounds the replay work).
+MAX_SEGMENTS = 16
+MAX_INTERVALS = 2000
+# Taylor terms of exp(A) after scaling A to norm <= 2^-EXP_SCALE_BITS: 2^-(8k)/k! is far below
+# the interval precision for k = EXP_TERMS.
+EXP_SCALE_BITS = 8
+EXP_TERMS = 16
+# Largest ||t M||_inf accepted (2^20 squarings would be absurd for an honest certificate).
+MAX_EXP_NORM = Fraction(2) ** 20
+
+# Range enclosures over [0, dt]: largest ||M|| dt, most Taylor terms, and the tail bound at which
+# the sum stops (relative to ||v||; far below any width a sign test needs).
+RANGE_MAX_NORM = Fraction(4)
+RANGE_MAX_TERMS = 120
+RANGE_TAIL = Fraction(1, 2 ** 60)
+# Weight of the constant coordinate of u = (theta, 1) in the range norm (see flow_range).
+RANGE_WEIGHT = Fraction(1, 2 ** 16)
+
+Matrix = list[list[iv.Interval]]
+_Z = iv.Interval.point(Fraction(0))
+_I1 = iv.Interval.point(Fraction(1))
+
+
+# --- patterns and fields ----------------------------------------------------------------------
+
+def relu_atoms(residuals: list[tuple]) -> list[tuple]:
+    """Arguments of the relu calls, residual by residual, preorder, each residual's repeats once."""
+    atoms: list[tuple] = []
+    for r in residuals:
+        seen: list[tuple] = []
+        stack = [r]
+        while stack:
+            node = stack.pop()
+            if node[0] == "call":
+                if node[1] == "relu" and node[2] not in seen:
+                    seen.append(node[2])
+                stack.append(node[2])
+            elif node[0] in ("neg", "pow"):
+                stack.append(node[1])
+            elif node[0] in ("add", "sub", "mul", "div"):
+                stack.append(node[2])
+                stack.append(node[1])
+        atoms.extend(seen)
+    return atoms
+
+
+def _substitute(node: tuple, mapping: dict[tuple, tuple]) -> tuple:
+    """relu(z) -> mapping[z] (after substituting inside z)."""
+    tag = node[0]
+    if tag in ("num", "var"):
+        return node
+    if tag == "neg":
+        return ex.neg(_substitute(node[1], mapping))
+    if tag == "pow":
+        return ("pow", _substitute(node[1], mapping), node[2])
+    if tag == "call":
+        if node[1] == "relu":
+            if node[2] not in mapping:
+                raise Rejected("pattern: a relu argument is not among the atoms")
+            return mapping[node[2]]
+        return ("call", node[1], _substitute(node[2], mapping))
+    a, b = _substitute(node[1], mapping), _substitute(node[2], mapping)
+    return {"add": ex.add, "sub": ex.sub, "mul": ex.mul, "div": ex.div}[tag](a, b)
+
+
+class Pattern:
+    """The smooth residuals and field of one activation pattern."""
+
+    def __init__(self, ctx: Context, residuals: list[tuple], atoms: list[tuple],
+                 signs: list[int]) -> None:
+        self.signs = signs
+        self.atoms = atoms
+        mapping = {z: (z if s > 0 else ex.ZERO) for z, s in zip(atoms, signs, strict=True)}
+        self.residuals = [_substitute(r, mapping) for r in residuals]
+        n = len(residuals)
+        field = []
+        for name in ctx.parameters:
+            total = ex.ZERO
+            for r in self.residuals:
+                total = ex.add(total, ex.mul(r, ex.diff(r, name)))
+            field.append(ex.mul(("num", Fraction(-1, n)), total))
+        self.field = field
+        self.atom_grads = [ex.gradient(z, ctx.parameters) for z in atoms]
+
+
+def _signs(value: object, count: int, where: str) -> list[int]:
+    if not isinstance(value, list) or len(value) != count:
+        raise Rejected(f"{where}: expected {count} signs (one per relu atom)")
+    out = []
+    for k, s in enumerate(value):
+        if isinstance(s, bool) or s not in (1, -1):
+            raise Rejected(f"{where}[{k}]: expected 1 or -1")
+        out.append(s)
+    return out
+
+
+# --- rational interval linear algebra ------------------------------------------------------------
+
+def _matmul(a: Matrix, b: Matrix) -> Matrix:
+    n, m, p = len(a), len(b), len(b[0])
+    out = []
+    for i in range(n):
+        row = []
+        for j in range(p):
+            s = _Z
+            for k in range(m):
+                if not (a[i][k].is_zero() or b[k][j].is_zero()):
+                    s = s + a[i][k] * b[k][j]
+            row.append(s)
+        out.append(row)
+    return out
+
+
+def _matvec(a: Matrix, v: list[iv.Interval]) -> list[iv.Interval]:
+    out = []
+    for row in a:
+        s = _Z
+        for x, y in zip(row, v, strict=True):
+            if not (x.is_zero() or y.is_zero()):
+                s = s + x * y
+        out.append(s)
+    return out
+
+
+def _hull(x: iv.Interval, y: iv.Interval) -> iv.Interval:
+    return iv.Interval(min(x.lo, y.lo), max(x.hi, y.hi), exact=True)
+
+
+def _mag(x: iv.Interval) -> Fraction:
+    return max(abs(x.lo), abs(x.hi))
+
+
+def expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
+    """An interval matrix containing exp(s M) for every s in t.
+
+    A = t M scaled by 2^-j to ||A||_inf <= 2^-EXP_SCALE_BITS; sum_{k<K} A^k/k! plus the tail
+    bound ||A||^K / K! / (1 - ||A||/(K+1)) on every entry; then j squarings.
+    """
+    n = len(M)
+    A = [[iv.Interval.point(q) * t for q in row] for row in M]
+    norm = max(sum((_mag(x) for x in row), Fraction(0)) for row in A)
+    if norm > MAX_EXP_NORM:
+        raise Rejected(f"exp(tM): ||tM|| = {float(norm):.3g} is too large")
+    j = 0
+    target = Fraction(1, 2 ** EXP_SCALE_BITS)
+    while norm > target:
+        norm /= 2
+        j += 1
+    scale = iv.Interval.point(Fraction(1, 2 ** j))
+    B = [[x * scale for x in row] for row in A]
+    ident = [[_I1 if i == k else _Z for k in range(n)] for i in range(n)]
+    total = [row[:] for row in ident]
+    term = ident
+    for k in range(1, EXP_TERMS):
+        term = _matmul(term, B)
+        inv_k = iv.Interval.point(Fraction(1, k))
+        term = [[x * inv_k for x in row] for row in term]
+        total = [[x + y for x, y in zip(r1, r2, strict=True)]
+                 for r1, r2 in zip(total, term, strict=True)]
+    fact = Fraction(1)
+    for k in range(2, EXP_TERMS + 1):
+        fact *= k
+    tail = norm ** EXP_TERMS / fact / (1 - norm / (EXP_TERMS + 1))
+    slack = iv.Interval(-tail, tail)
+    total = [[x + slack for x in row] for row in total]
+    for _ in range(j):
+        total = _matmul(total, total)
+    return total
+
+
+def flow_range(M: list[list[Fraction]], v: list[iv.Interval], dt: Fraction
+               ) -> list[iv.Interval]:
+    """An interval vector containing exp(s M) v for every s in [0, dt].
+
+    exp(s M) v = sum_k (s^k / k!) M^k v. The terms k < K are enclosed with s^k/k! in
+    [0, dt^k/k!]; the rest is bounded in the weighted norm |x|_w = max_i |x_i| / w_i with
+    w = (1, ..., 1, RANGE_WEIGHT) (the last coordinate of u = (theta, 1) is the constant 1, so
+    this weight keeps the offset b from inflating the norm): |tail|_w <= a^K / K! /
+    (1 - a / (K+1)) |v|_w, a = dt ||M||_w, and |x_i| <= w_i |x|_w on each coordinate.
+    Intervals with a > RANGE_MAX_NORM are split into equal pieces (deterministically).
+    """
+    n = len(M)
+    w = [Fraction(1)] * (n - 1) + [RANGE_WEIGHT]
+    norm_m = max(sum((abs(q) * w[j] for j, q in enumerate(row)), Fraction(0)) / w[i]
+                 for i, row in enumerate(M))
+    a = norm_m * dt
+    if a > RANGE_MAX_NORM:
+        pieces = math.ceil(a / RANGE_MAX_NORM)
+        if pieces > MAX_INTERVALS:
+            raise Rejected(f"time interval of length {float(dt):.3g} too long for ||M|| = "
+                           f"{float(norm_m):.3g}")
+        piece = dt / pieces
+        step = expm(M, iv.Interval.point(piece))
+        out: list[iv.Interval] | None = None
+        current = list(v)
+        for _ in range(pieces):
+            part = flow_range(M, current, piece)
+            out = part if out is None else [_hull(x, y) for x, y in zip(out, part, strict=True)]
+            current = _matvec(step, current)
+        assert out is not None
+        return out
+    vnorm = max(_mag(x) / wi for x, wi in zip(v, w, strict=True))
+    Mi = [[iv.Interval.point(q) for q in row] for row in M]
+    out = list(v)
+    term = list(v)
+    coef = Fraction(1)
+    k = 0
+    bound = vnorm
+    while k < RANGE_MAX_TERMS:
+        k += 1
+        term = _matvec(Mi, term)
+        coef = coef * dt / k
+        scale = iv.Interval(Fraction(0), coef)
+        out = [o + x * scale for o, x in zip(out, term, strict=True)]
+        bound = bound * a / k
+        if bound < RANGE_TAIL * max(vnorm, Fraction(1)):
+            break
+    tail = bound * a / (k + 1) / (1 - a / (k + 2))
+    return [o + iv.Interval(-tail * wi, tail * wi) for o, wi in zip(out, w, strict=True)]
+
+
+# --- the obligation ---------------------------------------------------------------------------
+
+def _time_pair(value: object, where: str) -> tuple[Fraction, Fraction]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise Rejected(f"{where}: expected a pair [t1, t2]")
+    a, b = number(value[0], f"{where}[0]"), number(value[1], f"{where}[1]")
+    if not a <= b:
+        raise Rejected(f"{where}: {a} > {b}")
+    return a, b
+
+
+def _affine_matrix(ctx: Context, pat: Pattern, where: str) -> list[list[Fraction]]:
+    p = ctx.p
+    rows = []
+    for k, f in enumerate(pat.field):
+        poly = ex.polynomial(f, ctx.parameters)
+        row = [Fraction(0)] * (p + 1)
+        for mono, c in poly.items():
+            deg = sum(mono)
+            if deg == 0:
+                row[p] = c
+            elif deg == 1:
+                row[mono.index(1)] = c
+            else:
+                raise Rejected(f"{where}: field component {k} is not affine on this pattern")
+        rows.append(row)
+    rows.append([Fraction(0)] * (p + 1))
+    return rows
+
+
+def _env(ctx: Context, theta: list[iv.Interval]) -> dict[str, iv.Interval]:
+    return dict(zip(ctx.parameters, theta, strict=True))
+
+
+def _atom_value(ctx: Context, pat: Pattern, k: int, theta: list[iv.Interval]) -> iv.Interval:
+    return ex.evaluate(pat.atoms[k], _env(ctx, theta))
+
+
+def _atom_rate(ctx: Context, pat: Pattern, k: int, theta: list[iv.Interval]) -> iv.Interval:
+    env = _env(ctx, theta)
+    s = _Z
+    for g, f in zip(pat.atom_grads[k], pat.field, strict=True):
+        gv = ex.evaluate(g, env)
+        if not gv.is_zero():
+            s = s + gv * ex.evaluate(f, env)
+    return s
+
+
+def _has_sign(x: iv.Interval, s: int) -> bool:
+    return x.certainly_positive() if s > 0 else x.certainly_negative()
+
+
+def _replay_affine(ctx: Context, seg: dict, where: str, start: list[iv.Interval],
+                   pat: Pattern, leaving: int | None
+                   ) -> tuple[list[iv.Interval], int | None, list[int] | None]:
+    """Replay one affine segment; returns (end box, switched atom or None, new signs)."""
+    M = _affine_matrix(ctx, pat, where)
+    p = ctx.p
+    u0 = [*start, _I1]
+    intervals = seg.get("intervals")
+    if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS:
+        raise Rejected(f"{where}.intervals: expected a list of at most {MAX_INTERVALS} pairs")
+    phi = [[_I1 if i == k else _Z for k in range(p + 1)] for i in range(p + 1)]
+    cache: dict[Fraction, Matrix] = {}
+    t = Fraction(0)
+
+    def step(dt: Fraction) -> Matrix:
+        if dt not in cache:
+            cache[dt] = expm(M, iv.Interval.point(dt))
+        return cache[dt]
+
+    for m, pair in enumerate(intervals):
+        ta, tb = _time_pair(pair, f"{where}.intervals[{m}]")
+        if ta != t or tb <= ta:
+            raise Rejected(f"{where}.intervals[{m}]: not contiguous from time 0")
+        P_dt = step(tb - ta)
+        W = flow_range(M, _matvec(phi, u0), tb - ta)[:p]
+        for k, s in enumerate(pat.signs):
+            if _has_sign(_atom_value(ctx, pat, k, W), s):
+                if k == leaving:
+                    leaving = None
+                continue
+            if k == leaving and _has_sign(_atom_rate(ctx, pat, k, W), s):
+                continue
+            raise Rejected(f"{where}.intervals[{m}]: relu atom {k} does not keep sign {s} on "
+                           f"the enclosure over [{float(ta):.6g}, {float(tb):.6g}]")
+        phi = _matmul(phi, P_dt)
+        t = tb
+    end = seg.get("end")
+    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
+        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
+    if end["kind"] == "stop":
+        ex_keys = set(end) - {"kind"}
+        if ex_keys:
+            raise Rejected(f"{where}.end: unknown fields {sorted(ex_keys)}")
+        return _matvec(phi, u0)[:p], None, None
+    for key in end:
+        if key not in ("kind", "atom", "bracket", "time"):
+            raise Rejected(f"{where}.end: unknown field {str(key)[:40]!r}")
+    k = integer(end.get("atom"), f"{where}.end.atom", 0, len(pat.signs) - 1)
+    ta, tb = _time_pair(end.get("bracket"), f"{where}.end.bracket")
+    t1, t2 = _time_pair(end.get("time"), f"{where}.end.time")
+    if ta != t or not ta <= t1 <= t2 <= tb or tb <= ta:
+        raise Rejected(f"{where}.end: bracket must start at the last interval's end and "
+                       "contain the switching time")
+    s = pat.signs[k]
+    W = flow_range(M, _matvec(phi, u0), tb - ta)[:p]
+    for j, sj in enumerate(pat.signs):
+        if j != k and not _has_sign(_atom_value(ctx, pat, j, W), sj):
+            raise Rejected(f"{where}.end: atom {j} changes sign in the switching bracket")
+    if not _has_sign(_atom_rate(ctx, pat, k, W), -s):
+        raise Rejected(f"{where}.end: dz/dt of atom {k} is not certainly of sign {-s} on the "
+                       "bracket (no certified transversal crossing)")
+
+    def at(time: Fraction) -> list[iv.Interval]:
+        return _matvec(_matmul(phi, expm(M, iv.Interval.point(time - ta))), u0)
+
+    u1 = at(t1)
+    if not _has_sign(_atom_value(ctx, pat, k, u1[:p]), s):
+        raise Rejected(f"{where}.end.time: atom {k} is not certainly of sign {s} at t1")
+    if not _has_sign(_atom_value(ctx, pat, k, at(t2)[:p]), -s):
+        raise Rejected(f"{where}.end.time: atom {k} is not certainly of sign {-s} at t2")
+    switch_box = flow_range(M, u1, t2 - t1)[:p]
+    new = list(pat.signs)
+    new[k] = -s
+    return switch_box, k, new
+
+
+@register("trajectory", required=("dataset", "start", "segments", "box"))
+def check_trajectory(ctx: Context, ob: dict) -> str:
+    """Replay the enclosure of theta on [0, T] from a start box; theta(T) lies in ``box``."""
+    ds = ctx.dataset(ob["dataset"], "dataset")
+    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
+    if start_ds != ds.name:
+        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    claimed = box(ob["box"], ctx.p, "box")
+    segments = ob["segments"]
+    if not isinstance(segments, list) or not 1 <= len(segments) <= MAX_SEGMENTS:
+        raise Rejected(f"segments: expected 1 to {MAX_SEGMENTS} segments")
+    atoms = relu_atoms(ds.residuals)
+    current = [iv.Interval(lo, hi, exact=True) for lo, hi in start_box]
+    expected: list[int] | None = None
+    switched: int | None = None
+    for m, seg in enumerate(segments):
+        where = f"segments[{m}]"
+        if not isinstance(seg, dict):
+            raise Rejected(f"{where}: expected an object")
+        for key in seg:
+            if key not in ("method", "pattern", "intervals", "end", "just_switched"):
+                raise Rejected(f"{where}: unknown field {str(key)[:40]!r}")
+        signs = _signs(seg.get("pattern"), len(atoms), f"{where}.pattern")
+        if expected is not None and signs != expected:
+            raise Rejected(f"{where}.pattern: must be the previous pattern with the switched "
+                           "atom flipped")
+        declared = seg.get("just_switched")
+        if declared != switched and not (declared is None and switched is None):
+            raise Rejected(f"{where}.just_switched: must name the atom switched by the "
+                           "previous segment")
+        pat = Pattern(ctx, ds.residuals, atoms, signs)
+        if seg.get("method") != "affine":
+            raise Rejected(f"{where}.method: only 'affine' segments can be replayed by this "
+                           "checker")
+        current, switched, expected = _replay_affine(ctx, seg, where, current, pat, switched)
+        if switched is None and m != len(segments) - 1:
+            raise Rejected(f"{where}: a segment that stops must be the last one")
+    if switched is not None:
+        raise Rejected("segments: the last segment ends in a switch, not at a stop time")
+    for k, (x, (lo, hi)) in enumerate(zip(current, claimed, strict=True)):
+        if not (lo <= x.lo and x.hi <= hi):
+            raise Rejected(f"box[{k}]: the replayed enclosure [{float(x.lo):.17g}, "
+                           f"{float(x.hi):.17g}] is not inside the claimed box")
+    ctx.reach[ob["id"]] = (ds.name, claimed)
+    widths = max(hi - lo for lo, hi in claimed)
+    return (f"trajectory replayed over {len(segments)} segment(s); theta(T) in the claimed box "
+            f"(width <= {float(widths):.3g})")
