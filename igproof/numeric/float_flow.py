@@ -190,8 +190,8 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
         noise = RATE_NOISE * max(1.0, max(abs(v) for v in theta))
         if (rate > noise) if before == 1 else (rate < -noise):
             status = "sliding"
-            message = (f"kink {pieces.groups[group][0]} at t={t:.6g}: the field on the new side "
-                       f"has dz/dt={rate:.3g} back into the kink")
+            message = (f"sliding motion: kink {pieces.groups[group][0]} at t={t:.6g}: the "
+                       f"field on the new side has dz/dt={rate:.3g} back into the kink")
             break
         switches.append(Switch(t=t, kink=pieces.groups[group][0], kinks=pieces.groups[group],
                                before=before, after=pieces.group_sign(new_pattern, group),

@@ -248,8 +248,9 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
             rate = pieces.kink_rates(theta, new_pattern)[g]
             if (rate > noise * scale) if before == 1 else (rate < -noise * scale):
                 status = "sliding"
-                message = (f"kink {pieces.groups[g][0]} at t={mpmath.nstr(t, 8)}: the field on "
-                           f"the new side has dz/dt={mpmath.nstr(rate, 3)} back into the kink")
+                message = (f"sliding motion: kink {pieces.groups[g][0]} at "
+                           f"t={mpmath.nstr(t, 8)}: the field on the new side has "
+                           f"dz/dt={mpmath.nstr(rate, 3)} back into the kink")
                 break
             value = pieces.kink_program.evaluate(theta, backend=backend)[g]
             switches.append(Switch(t=t, kink=pieces.groups[g][0], kinks=pieces.groups[g],

@@ -159,3 +159,18 @@ def test_integrators_reject_bad_options():
         integrate_mp(flow, [1], t_max=1, order=1)
     with pytest.raises(InvalidArgument, match="t_max"):
         integrate_mp(flow, [1], t_max="later")
+
+
+@pytest.mark.parametrize("kind", INTEGRATORS)
+def test_sliding_on_a_kink_is_detected_not_integrated_through(kind):
+    """x1 = (1, 0), y1 = 1; x2 = (1, 1), y2 = -10; theta0 = (1/10, -1/2). With x2 inactive,
+    w1 = 1 - (9/10) e^(-t/2) and w2 = -1/2, so z2 = w1 + w2 reaches 0 at t = 2 ln(9/5); there
+    the active field has dz2/dt = -(1/2)((1/2 - 1) + 20) < 0: both sides push into the kink."""
+    flow = gradient_flow(build_model("relu-neuron", dim=2),
+                         Dataset([[1, 0], [1, 1]], [1, -10]))
+    traj, tol = _run(kind, flow, [Fraction(1, 10), Fraction(-1, 2)], 5)
+    assert traj.status == "sliding" and "kink 1" in traj.message
+    with mpmath.workdps(40):
+        assert abs(traj.t - 2 * mpmath.log(mpmath.mpf(9) / 5)) < tol
+    result = flow_limit(flow, [Fraction(1, 10), Fraction(-1, 2)], method=kind, t_max=5)
+    assert result.verdict is Verdict.INCONCLUSIVE and "sliding" in result.evidence
