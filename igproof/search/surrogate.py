@@ -155,6 +155,15 @@ def _as_batch(model: SurrogateModel, x: Any, y: Any,
     return x, y, theta0
 
 
+def _check_options(rtol: float, atol_scale: float, residual_tol: float, max_steps: int) -> None:
+    if not (0 < rtol < 1) or not (atol_scale > 0) or not (residual_tol > 0):
+        raise InvalidArgument(f"tolerances: need 0 < rtol < 1, atol_scale > 0 and "
+                              f"residual_tol > 0, got {rtol!r}, {atol_scale!r}, "
+                              f"{residual_tol!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise InvalidArgument(f"max_steps: expected a positive integer, got {max_steps!r}")
+
+
 def integrate_batch(model: SurrogateModel, x: Any, y: Any, theta0: Any, *,
                     rtol: float = RTOL, atol_scale: float = ATOL_SCALE,
                     residual_tol: float = RESIDUAL_TOL, t_max: float = T_MAX,
@@ -181,12 +190,7 @@ def integrate_batch(model: SurrogateModel, x: Any, y: Any, theta0: Any, *,
     Guarantee: approximate, no bound (a float lead for the rigorous step).
     """
     x, y, theta0 = _as_batch(model, x, y, theta0)
-    if not (0 < rtol < 1) or not (atol_scale > 0) or not (residual_tol > 0):
-        raise InvalidArgument(f"tolerances: need 0 < rtol < 1, atol_scale > 0 and "
-                              f"residual_tol > 0, got {rtol!r}, {atol_scale!r}, "
-                              f"{residual_tol!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise InvalidArgument(f"max_steps: expected a positive integer, got {max_steps!r}")
+    _check_options(rtol, atol_scale, residual_tol, max_steps)
     batch = y.shape[0]
 
     init_scale = np.max(np.abs(theta0), axis=1)
@@ -288,19 +292,32 @@ def integrate_batch(model: SurrogateModel, x: Any, y: Any, theta0: Any, *,
 
 
 def float_limit(model: SurrogateModel, x: Sequence[Sequence[Any]], y: Sequence[Any],
-                theta0: Sequence[Any], **options: Any) -> FloatLimit:
+                theta0: Sequence[Any], *, rtol: float = RTOL, atol_scale: float = ATOL_SCALE,
+                residual_tol: float = RESIDUAL_TOL, t_max: float = T_MAX,
+                max_steps: int = MAX_STEPS) -> FloatLimit:
     """The float end state of one gradient flow theta' = -grad L_S(theta), theta(0) = theta0.
 
     ``x`` (n rows of d numbers), ``y`` (n numbers) and ``theta0`` (p numbers) may be exact
-    rationals; they are rounded to the nearest double. ``options`` are those of
-    :func:`integrate_batch`. Guarantee: approximate, no bound.
+    rationals; they are rounded to the nearest double. The options are those of
+    :func:`integrate_batch`; the same method runs on Python floats
+    (:mod:`igproof.search.single_flow`), which is faster than numpy for one small example.
+
+    Guarantee: approximate, no bound.
     """
-    xs = np.array([[float(v) for v in row] for row in x], dtype=float)
+    from igproof.search.single_flow import single_flow
+
+    try:
+        xs = np.array([[float(v) for v in row] for row in x], dtype=float)
+        ys = np.array([float(v) for v in y], dtype=float)
+        th = np.array([float(v) for v in theta0], dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidArgument("x, y, theta0: expected rows of numbers, numbers, numbers") from None
     if xs.ndim != 2:
         raise InvalidArgument(f"x: expected n rows of {model.dim} numbers")
-    ys = np.array([float(v) for v in y], dtype=float)
-    th = np.array([float(v) for v in theta0], dtype=float)
-    out = integrate_batch(model, xs[None], ys[None], th[None], **options)
-    return FloatLimit(theta=out.theta[0], t=float(out.t[0]), loss=float(out.loss[0]),
-                      grad_norm=float(out.grad_norm[0]), status=out.status_name(0),
-                      steps=int(out.steps[0]), rejected=int(out.rejected[0]))
+    _as_batch(model, xs[None], ys[None], th[None])
+    _check_options(rtol, atol_scale, residual_tol, max_steps)
+    theta, t, loss, gnorm, status, steps, rejected = single_flow(
+        model, xs.tolist(), ys.tolist(), th.tolist(), rtol=rtol, atol_scale=atol_scale,
+        residual_tol=residual_tol, t_max=t_max, max_steps=max_steps)
+    return FloatLimit(theta=np.array(theta), t=t, loss=loss, grad_norm=gnorm,
+                      status=STATUSES[status], steps=steps, rejected=rejected)

@@ -34,8 +34,9 @@ polyhedron) or when the active constraint gradients are linearly independent (LI
 arithmetic, and the driver discards the example.
 
 The ``reference`` is max(|grad G(theta*)|, REFERENCE_FRACTION * mean of |grad G| at
-theta* +- delta e_k) with delta = PROBE_REL * max(1, |theta*|_inf): a G whose gradient vanishes on M_S (a squared
-constraint such as (a^2 - w^2 - c)^2) then gives 0 instead of a 0/0 ratio of rounding errors.
+theta* +- delta e_k) with delta = PROBE_REL * max(1, |theta*|_inf): a G whose gradient vanishes
+on M_S (a squared constraint such as (a^2 - w^2 - c)^2) then gives 0 instead of a 0/0 ratio of
+rounding errors.
 
 Guarantee: approximate, no bound (float linear algebra); a lead for the rigorous certificate.
 """
