@@ -4,7 +4,9 @@
     symbolic field) vs mpmath.odefun (baseline), on the relu neuron flow x = 1, y = 1,
     theta0 = (1/2, 3/10) up to t = 10, where w > 0 throughout and the field is the polynomial
     a' = -(aw - 1) w, w' = -(aw - 1) a. Both at 30 and 50 digits; the error of each is measured
-    against mpmath.odefun at dps + 10 (an independent reference). Prints times and the ratio.
+    against mpmath.odefun at dps + 10 (an independent reference). Prints times and the ratio,
+    at equal dps and at equal final accuracy (integrate_mp at the fewest digits that are at
+    least as accurate as odefun).
 (b) Float: integrate_float (piecewise, kink events, atol scaled to theta0) vs plain
     scipy solve_ivp (baseline: default tolerances, pointwise relu field) on the small
     initialization 3-D relu-neuron example, error against the 30-digit limit.
@@ -74,6 +76,18 @@ def bench_high_precision():
               f"{traj.settings['order']} (error {mpmath.nstr(err_ours, 2)})"
               f" | speed-up x{base_time / ours_time:.1f}   [reference: odefun at dps={dps + 10},"
               f" {ref_time:.1f} s]")
+        # Same final accuracy: the fewest digits at which integrate_mp is at least as accurate
+        # as odefun at dps digits.
+        for low in range(dps - 8, dps + 1):
+            low_time, low_traj = _best(lambda low=low: integrate_mp(flow, THETA0, dps=low,
+                                                                     t_max=T_END))
+            with mpmath.workdps(dps + 20):
+                err_low = max(abs(u - v) for u, v in zip(low_traj.theta, reference, strict=True))
+            if err_low <= err_base:
+                print(f"        same accuracy: integrate_mp at dps={low} {low_time:6.3f} s (error "
+                      f"{mpmath.nstr(err_low, 2)} <= odefun's): speed-up "
+                      f"x{base_time / low_time:.1f}")
+                break
 
 
 def _relu_neuron(g):

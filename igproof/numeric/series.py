@@ -61,9 +61,10 @@ __all__ = [
 # and are not produced by any model igproof builds (degree <= 4 in practice).
 MAX_INTEGER_POWER = 64
 
-# Extra bits kept below the working precision in MpfBackend.dot's fixed-point sum: 64 bits
-# absorb the truncation of tiny terms and of up to 2^32 summands.
-DOT_EXTRA_BITS = 64
+# MpfBackend.dot sums exactly in integers while the terms' exponents span at most this many
+# bits (Taylor coefficients decaying like rho^-k span a few hundred); wider spreads would make
+# big integers, so mpmath's fdot (rounded per term) takes over.
+DOT_MAX_SPREAD_BITS = 4096
 
 # Opcodes of the straight-line program.
 _VAR, _CONST, _ADD, _SCALE, _MUL, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH = range(11)
@@ -117,33 +118,37 @@ class MpfBackend:
         return self.ctx.power(x, self.const(q))
 
     def dot(self, xs: Sequence[Any], ys: Sequence[Any]) -> Any:
-        """sum x_i y_i, rounded once: exact integer products aligned to a common exponent.
+        """sum x_i y_i rounded once: the exact integer sum of the exact products.
 
-        Terms below 2^-(prec + DOT_EXTRA_BITS) relative to the largest are truncated (an error
-        far below one ulp of the result unless it cancels to that level). Falls back to
-        ``ctx.fdot`` for infinities and NaN.
+        Exponents are aligned to the smallest one as the terms come; when the terms span more
+        than DOT_MAX_SPREAD_BITS (or a factor is inf/nan) this falls back to ``ctx.fdot``.
         """
-        terms = []
-        for a, b in zip(xs, ys, strict=True):
-            sa, ma, ea, ba = a._mpf_
-            if not ma:
-                if ea:  # inf or nan (zero is (0, 0, 0, 0))
-                    return self.ctx.fdot(xs, ys)
-                continue
-            sb, mb, eb, bb = b._mpf_
-            if not mb:
-                if eb:
-                    return self.ctx.fdot(xs, ys)
-                continue
-            e = ea + eb
-            terms.append((-(ma * mb) if sa ^ sb else ma * mb, e, e + ba + bb))
-        if not terms:
-            return self.ctx.zero
-        floor = max(t[2] for t in terms) - self.ctx.prec - DOT_EXTRA_BITS
         total = 0
-        for man, e, _ in terms:
-            total += man << (e - floor) if e >= floor else man >> (floor - e)
-        return self.ctx.make_mpf(from_man_exp(total, floor, self.ctx.prec, round_nearest))
+        low = None
+        for a, b in zip(xs, ys, strict=True):
+            sa, ma, ea, _ = a._mpf_
+            sb, mb, eb, _ = b._mpf_
+            if ma and mb:
+                man = ma * mb
+                if sa ^ sb:
+                    man = -man
+                e = ea + eb
+                if low is None:
+                    total, low = man, e
+                elif e >= low:
+                    if e - low > DOT_MAX_SPREAD_BITS:
+                        return self.ctx.fdot(xs, ys)
+                    total += man << (e - low)
+                else:
+                    if low - e > DOT_MAX_SPREAD_BITS:
+                        return self.ctx.fdot(xs, ys)
+                    total = (total << (low - e)) + man
+                    low = e
+            elif (not ma and ea) or (not mb and eb):  # inf or nan (zero is (0, 0, 0, 0))
+                return self.ctx.fdot(xs, ys)
+        if low is None:
+            return self.ctx.zero
+        return self.ctx.make_mpf(from_man_exp(total, low, self.ctx.prec, round_nearest))
 
 
 class ArbBackend:

@@ -193,3 +193,26 @@ def test_harmonic_oscillator_coefficients_are_cos_and_sin():
         sin_k = (-1) ** (k // 2) / math.factorial(k) if k % 2 else 0.0
         assert cx == pytest.approx(cos_k, abs=1e-16)
         assert cy == pytest.approx(-sin_k, abs=1e-16)
+
+
+def test_mpf_dot_is_the_correctly_rounded_exact_sum():
+    """MpfBackend.dot = sum x_i y_i rounded once: compare with the exact Fraction sum, for
+    random exponents (including zeros, cancellation, and spreads beyond DOT_MAX_SPREAD_BITS)."""
+    import random
+
+    ctx = _mp(120)
+    backend = series.MpfBackend(ctx)
+    rng = random.Random(20261122)
+    for trial in range(300):
+        spread = 6000 if trial % 10 == 0 else 300
+        xs = [ctx.mpf(rng.uniform(-1, 1)) * ctx.mpf(2) ** rng.randint(-spread, spread)
+              for _ in range(6)] + [ctx.mpf(0), ctx.mpf(1)]
+        ys = [ctx.mpf(rng.uniform(-1, 1)) * ctx.mpf(2) ** rng.randint(-spread, spread)
+              for _ in range(6)] + [ctx.mpf(5), ctx.mpf(0)]
+        if trial % 7 == 0:  # exact cancellation of the first two products
+            xs[1], ys[1] = -xs[0], ys[0]
+        exact = sum(Fraction(*a.as_integer_ratio()) * Fraction(*b.as_integer_ratio())
+                    for a, b in zip(xs, ys, strict=True))
+        got = Fraction(*backend.dot(xs, ys).as_integer_ratio())
+        assert abs(got - exact) <= abs(exact) * Fraction(1, 2**119), trial
+    assert backend.dot([ctx.mpf(0)], [ctx.mpf(3)]) == 0
