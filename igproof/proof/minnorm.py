@@ -76,6 +76,23 @@ class MinNormResult:
     unique: bool | None = None
     notes: tuple[str, ...] = field(default=())
 
+    def left_slope(self) -> Fraction:
+        """The slope of the interpolant left of its first kink (exact)."""
+        def g(t: Fraction) -> Fraction:
+            return sum((k.jump * (t - k.at) for k in self.kinks if t > k.at), Fraction(0))
+
+        x, y = self.x, self.y
+        return (y[1] - y[0] - g(x[1]) + g(x[0])) / (x[1] - x[0])
+
+    def evaluate(self, t: Any) -> Fraction:
+        """f(t) = y_1 + s_left (t - x_1) + sum_k jump_k ((t - at_k)_+ - (x_1 - at_k)_+), exact."""
+        t = parse_rational(t, what="t")
+        x0 = self.x[0]
+        total = self.y[0] + self.left_slope() * (t - x0)
+        for k in self.kinks:
+            total += k.jump * (max(t - k.at, Fraction(0)) - max(x0 - k.at, Fraction(0)))
+        return total
+
     @property
     def n_kinks(self) -> int:
         return len(self.kinks)
@@ -106,10 +123,12 @@ class MinNormResult:
         return {
             "penalised_bias": self.penalised_bias,
             "cost": _decimal(self.upper_bound),
-            "cost_exact_upper": fraction_to_text(self.upper_bound),
+            "upper_bound_exact": fraction_to_text(self.upper_bound),
             "lower_bound": _decimal(self.lower_bound),
             "lower_bound_exact": fraction_to_text(self.lower_bound),
             "gap": _decimal(self.gap),
+            **({"cost_exact": fraction_to_text(self.upper_bound)}
+               if self.cost_lower == self.upper_bound else {}),
             "verdict": str(self.verdict),
             "kinks": [{"at": _decimal(k.at), "at_exact": fraction_to_text(k.at),
                        "jump": _decimal(k.jump), "jump_exact": fraction_to_text(k.jump)}
@@ -142,6 +161,20 @@ def _decimal(q: Fraction, digits: int = 20) -> str:
     if "." in body:
         body = body.rstrip("0").rstrip(".")
     return sign + body
+
+
+# Bits after the binary point kept in reported bounds (rounded outward): keeps the exact "p/q"
+# strings short (the checker caps numbers at 1000 characters) at a cost of 2^-128.
+BOUND_BITS = 128
+
+
+def _round_dyadic(q: Fraction, *, up: bool) -> Fraction:
+    """q rounded to a multiple of 2^-BOUND_BITS, up or down."""
+    scaled = q * (1 << BOUND_BITS)
+    n = scaled.numerator // scaled.denominator
+    if up and n * scaled.denominator != scaled.numerator:
+        n += 1
+    return Fraction(n, 1 << BOUND_BITS)
 
 
 def prepare_data(x: Sequence[Any], y: Sequence[Any]) -> tuple[tuple[Fraction, ...],
@@ -350,7 +383,11 @@ def minimal_norm_interpolator(x: Sequence[Any], y: Sequence[Any], *, penalised_b
     value, ratio = dual_bound(xs, ys, phi, penalised_bias=penalised_bias)
     scale = feasible_scale(ratio)
     phi = [scale * p for p in phi]
-    lower = max(Fraction(0), scale * value)
+    lower = _round_dyadic(max(Fraction(0), scale * value), up=False)
+    # Margin: the checker bounds the same cost through the kinks with its own square roots,
+    # which may differ from ours in the last 2^-96 relative; 2^-80 covers that.
+    if cost_lo != cost_hi:
+        cost_hi = _round_dyadic(cost_hi * (1 + Fraction(1, 2**80)), up=True)
     if lower > cost_hi:  # pragma: no cover - weak duality makes this impossible
         raise AssertionError("dual bound above primal cost: a bug")
     verdict = Verdict.PROVED if cost_hi - lower < tol else Verdict.INCONCLUSIVE
@@ -369,6 +406,8 @@ def minnorm_obligation(result: MinNormResult) -> tuple[dict[str, Any], dict[str,
             "y": [fraction_to_text(v) for v in result.y]}
     obligation = {
         "type": "minnorm-dual",
+        "x": data["x"],
+        "y": data["y"],
         "weight": "sqrt(1+x^2)" if result.penalised_bias else "1",
         "phi": [fraction_to_text(v) for v in result.dual_phi],
         "lower_bound": fraction_to_text(result.lower_bound),
