@@ -463,7 +463,14 @@ class TaylorProgram:
                 for a in args[1:]:
                     v = v + c[a][k]
             elif op == _SCALE:
-                v = consts[idx] * c[node[1]][k]
+                # negation and integer factors are exact; other rationals use the constant
+                q = node[2]
+                if q == -1:
+                    v = -c[node[1]][k]
+                elif q.denominator == 1:
+                    v = c[node[1]][k] * q.numerator
+                else:
+                    v = consts[idx] * c[node[1]][k]
             elif op == _MUL:
                 a, b = c[node[1]], c[node[2]]
                 v = dot(a[: k + 1], b[k::-1])
