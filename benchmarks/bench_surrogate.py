@@ -7,9 +7,11 @@ Baseline (named ``solve_ivp-loop``): one ``scipy.integrate.solve_ivp`` call per 
 RK45 (the same Dormand–Prince 5(4) pair as the surrogate), the same rtol and the same atol
 (``ATOL_SCALE * |theta0|_inf``), terminal events at every kink w . x_k = 0 with a restart (so
 the baseline does not step blindly over the ReLU kinks either), integrated over the same time
-span [0, t_stop] that the surrogate used for that example. Accuracy is matched by construction
-(same method and tolerances) and checked: both are compared with a tight DOP853 reference
-(rtol 1e-12) on a subset, and the max errors are printed next to the ratio.
+span [0, t_stop] that the surrogate used for that example (the surrogate runs with the search's
+step budget ``SEARCH_MAX_STEPS``; flows that do not converge cost both sides the same span).
+Accuracy is matched by construction (same method and tolerances) and checked: both are
+compared with a tight DOP853 reference (rtol 1e-12) on a subset, and the max errors are printed
+next to the ratio.
 
 Usage: ``python benchmarks/bench_surrogate.py [--batch 200] [--seed 0]``. Prints limits/s of
 ``surrogate-batch`` (all examples in one call), ``surrogate-single`` (one call per example,
@@ -24,6 +26,7 @@ import time
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from igproof.search.driver import SEARCH_MAX_STEPS
 from igproof.search.families import SurrogateModel
 from igproof.search.surrogate import ATOL_SCALE, RTOL, float_limit, integrate_batch
 
@@ -94,14 +97,14 @@ def run(kind: str, batch: int, seed: int) -> None:
     integrate_batch(model, x[:2], y[:2], theta0[:2])  # warm-up
 
     start = time.perf_counter()
-    out = integrate_batch(model, x, y, theta0)
+    out = integrate_batch(model, x, y, theta0, max_steps=SEARCH_MAX_STEPS)
     t_batch = time.perf_counter() - start
     converged = int(out.converged.sum())
 
     single_n = min(batch, 60)
     start = time.perf_counter()
     for b in range(single_n):
-        float_limit(model, x[b], y[b], theta0[b])
+        float_limit(model, x[b], y[b], theta0[b], max_steps=SEARCH_MAX_STEPS)
     t_single = (time.perf_counter() - start) * batch / single_n
 
     start = time.perf_counter()
