@@ -57,6 +57,13 @@ RANGE_TAIL = Fraction(1, 2 ** 60)
 # Weight of the constant coordinate of u = (theta, 1) in the range norm (see flow_range).
 RANGE_WEIGHT = Fraction(1, 2 ** 16)
 
+# Highest Taylor order accepted, and the Picard refinements the replay applies to a verified
+# a priori box (the same deterministic map as the producer: each image stays an enclosure).
+MAX_TAYLOR_ORDER = 60
+PICARD_REFINEMENTS = 4
+# Matrix exponentials kept between calls (each costs ~30 interval matrix products).
+EXPM_CACHE_SIZE = 256
+
 Matrix = list[list[iv.Interval]]
 _Z = iv.Interval.point(Fraction(0))
 _I1 = iv.Interval.point(Fraction(1))
@@ -171,7 +178,20 @@ def _mag(x: iv.Interval) -> Fraction:
     return max(abs(x.lo), abs(x.hi))
 
 
+_EXPM_CACHE: dict[tuple, Matrix] = {}
+
+
 def expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
+    """Cached :func:`_expm` (the same time steps recur along a trajectory)."""
+    key = (tuple(tuple(row) for row in M), t.lo, t.hi)
+    if key not in _EXPM_CACHE:
+        if len(_EXPM_CACHE) > EXPM_CACHE_SIZE:
+            _EXPM_CACHE.clear()
+        _EXPM_CACHE[key] = _expm(M, t)
+    return _EXPM_CACHE[key]
+
+
+def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     """An interval matrix containing exp(s M) for every s in t.
 
     A = t M scaled by 2^-j to ||A||_inf <= 2^-EXP_SCALE_BITS; sum_{k<K} A^k/k! plus the tail
@@ -388,6 +408,253 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: list[iv.Interval]
     return switch_box, k, new
 
 
+# --- validated Taylor (Lohner) segments ----------------------------------------------------
+
+class _Program:
+    """The ASTs F_1..F_m as a DAG in topological order (structurally equal nodes shared)."""
+
+    def __init__(self, names: list[str], exprs: list[tuple]) -> None:
+        self.index: dict[tuple, int] = {}
+        self.nodes: list[tuple] = []
+        self.names = names
+        for k, name in enumerate(names):
+            self._add(("var", name), ("var", k))
+        self.outputs = [self._compile(e) for e in exprs]
+
+    def _add(self, key: tuple, op: tuple) -> int:
+        if key not in self.index:
+            if len(self.nodes) >= ex.MAX_NODES:
+                raise Rejected("field program too large")
+            self.index[key] = len(self.nodes)
+            self.nodes.append(op)
+        return self.index[key]
+
+    def _compile(self, node: tuple) -> int:
+        if node in self.index:
+            return self.index[node]
+        tag = node[0]
+        if tag == "num":
+            return self._add(node, ("num", node[1]))
+        if tag == "var":
+            raise Rejected(f"field: unknown name {node[1]!r}")
+        if tag == "neg":
+            return self._add(node, ("neg", self._compile(node[1])))
+        if tag in ("add", "sub", "mul"):
+            return self._add(node, (tag, self._compile(node[1]), self._compile(node[2])))
+        if tag == "div":
+            if node[2][0] != "num" or node[2][1] == 0:
+                raise Rejected("field: Taylor replay divides only by non-zero constants")
+            return self._add(node, ("mul", self._compile(node[1]),
+                                    self._compile(("num", 1 / node[2][1]))))
+        if tag == "pow":
+            if node[2] < 1:
+                raise Rejected("field: Taylor replay needs positive integer powers")
+            base = self._compile(node[1])
+            acc = base
+            for e in range(2, node[2] + 1):
+                acc = self._add(("pow", node[1], e), ("mul", acc, base))
+            return acc
+        if tag == "call" and node[1] in ("tanh", "exp"):
+            return self._add(node, (node[1], self._compile(node[2])))
+        raise Rejected(f"field: {node[0]} {node[1] if tag == 'call' else ''} is not supported "
+                       "by the Taylor replay (+ - * /const ^n tanh exp are)")
+
+    def taylor(self, x0: list[iv.Interval], order: int) -> list[list[iv.Interval]]:
+        """Normalized Taylor coefficients [x_i[0..order]] of x' = F(x), x(0) = x0 (intervals)."""
+        c: list[list[iv.Interval]] = [[] for _ in self.nodes]
+        aux: dict[int, list[iv.Interval]] = {}
+        n = len(self.names)
+        for k in range(n):
+            c[k].append(x0[k])
+        for m in range(order):
+            for idx, op in enumerate(self.nodes):
+                kind = op[0]
+                if kind == "var":
+                    continue
+                if kind == "num":
+                    c[idx].append(iv.Interval.point(op[1]) if m == 0 else _Z)
+                elif kind == "neg":
+                    c[idx].append(-c[op[1]][m])
+                elif kind == "add":
+                    c[idx].append(c[op[1]][m] + c[op[2]][m])
+                elif kind == "sub":
+                    c[idx].append(c[op[1]][m] - c[op[2]][m])
+                elif kind == "mul":
+                    u, v = c[op[1]], c[op[2]]
+                    total = _Z
+                    for j in range(m + 1):
+                        if not (u[j].is_zero() or v[m - j].is_zero()):
+                            total = total + u[j] * v[m - j]
+                    c[idx].append(total)
+                elif kind == "exp":
+                    u, w = c[op[1]], c[idx]
+                    if m == 0:
+                        w.append(iv.exp(u[0]))
+                    else:
+                        total = _Z
+                        for j in range(1, m + 1):
+                            total = total + iv.Interval.point(Fraction(j, m)) * u[j] * w[m - j]
+                        w.append(total)
+                else:  # tanh: w' = (1 - w^2) u'
+                    u, w = c[op[1]], c[idx]
+                    sq = aux.setdefault(idx, [])
+                    if m == 0:
+                        w.append(iv.tanh(u[0]))
+                    else:
+                        total = u[m]
+                        for j in range(1, m + 1):
+                            total = total - iv.Interval.point(Fraction(j, m)) * u[j] * sq[m - j]
+                        w.append(total)
+                    t2 = _Z
+                    for j in range(m + 1):
+                        t2 = t2 + w[j] * w[m - j]
+                    sq.append(t2)
+            inv = iv.Interval.point(Fraction(1, m + 1))
+            for k, o in enumerate(self.outputs):
+                c[k].append(c[o][m] * inv)
+        return [c[k][: order + 1] for k in range(n)]
+
+    def evaluate(self, x: list[iv.Interval]) -> list[iv.Interval]:
+        env = dict(zip(self.names, x, strict=True))
+        values: list[iv.Interval] = []
+        for op in self.nodes:
+            kind = op[0]
+            if kind == "var":
+                values.append(env[self.names[op[1]]])
+            elif kind == "num":
+                values.append(iv.Interval.point(op[1]))
+            elif kind == "neg":
+                values.append(-values[op[1]])
+            elif kind == "add":
+                values.append(values[op[1]] + values[op[2]])
+            elif kind == "sub":
+                values.append(values[op[1]] - values[op[2]])
+            elif kind == "mul":
+                values.append(values[op[1]] * values[op[2]])
+            else:
+                values.append(iv.FUNCTIONS[kind](values[op[1]]))
+        return [values[o] for o in self.outputs]
+
+
+def _horner(coeffs: list[iv.Interval], h: iv.Interval) -> iv.Interval:
+    total = coeffs[-1]
+    for cf in reversed(coeffs[:-1]):
+        total = total * h + cf
+    return total
+
+
+def _inside(inner: iv.Interval, outer: iv.Interval) -> bool:
+    return outer.lo < inner.lo and inner.hi < outer.hi
+
+
+def _inverse_enclosure(A: list[list[Fraction]], where: str) -> Matrix:
+    """An interval matrix containing A^{-1}: R = A^T, D = I - R A (exact), ||D||_inf < 1, then
+    A^{-1} = (I - D)^{-1} R lies within ||D|| ||R|| / (1 - ||D||) of R, entrywise."""
+    n = len(A)
+    R = [[A[j][i] for j in range(n)] for i in range(n)]
+    D = [[(1 if i == j else 0) - sum(R[i][k] * A[k][j] for k in range(n)) for j in range(n)]
+         for i in range(n)]
+    dn = max(sum(abs(x) for x in row) for row in D)
+    if not dn < Fraction(1, 2):
+        raise Rejected(f"{where}: the coordinate matrix is not close to orthogonal")
+    rn = max(sum(abs(x) for x in row) for row in R)
+    err = _round_up(dn * rn / (1 - dn))
+    return [[iv.Interval(x - err, x + err) for x in row] for row in R]
+
+
+def _round_up(q: Fraction) -> Fraction:
+    return iv.Interval(q).hi
+
+
+def _replay_taylor(ctx: Context, seg: dict, where: str, start: list[iv.Interval],
+                   pat: Pattern) -> list[iv.Interval]:
+    p = ctx.p
+    order = integer(seg.get("order"), f"{where}.order", 1, MAX_TAYLOR_ORDER)
+    sens = integer(seg.get("sensitivity_order"), f"{where}.sensitivity_order", 1,
+                   MAX_TAYLOR_ORDER)
+    steps = seg.get("steps")
+    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_INTERVALS:
+        raise Rejected(f"{where}.steps: expected 1 to {MAX_INTERVALS} steps")
+    names = list(ctx.parameters)
+    vnames = [f"_V{k}" for k in range(p * p)]
+    jac = [[ex.diff(f, q) for q in names] for f in pat.field]
+    joint = list(pat.field)
+    for i in range(p):
+        for j in range(p):
+            total = ex.ZERO
+            for k in range(p):
+                total = ex.add(total, ex.mul(jac[i][k], ("var", vnames[k * p + j])))
+            joint.append(total)
+    prog_x = _Program(names, list(pat.field))
+    prog_xv = _Program(names + vnames, joint)
+    atoms = [_Program(names, [z]) for z in pat.atoms]
+    ident = [_I1 if i == j else _Z for i in range(p) for j in range(p)]
+    # the set {c + A r}
+    c = [iv.Interval.point((x.lo + x.hi) / 2) for x in start]
+    A = [[Fraction(1 if i == j else 0) for j in range(p)] for i in range(p)]
+    r = [x - cc for x, cc in zip(start, c, strict=True)]
+    for m, st in enumerate(steps):
+        w = f"{where}.steps[{m}]"
+        if not isinstance(st, dict) or set(st) != {"h", "picard", "A"}:
+            raise Rejected(f"{w}: expected fields h, picard, A")
+        h = number(st["h"], f"{w}.h")
+        if h <= 0:
+            raise Rejected(f"{w}.h: must be positive")
+        trial = [iv.Interval(lo, hi, exact=True)
+                 for lo, hi in box(st["picard"], p + p * p, f"{w}.picard")]
+        A_new = [[number(x, f"{w}.A") for x in row] if isinstance(row, list) and len(row) == p
+                 else _bad(f"{w}.A") for row in (st["A"] if isinstance(st["A"], list)
+                                                  and len(st["A"]) == p else _bad(f"{w}.A"))]
+        Ai = [[iv.Interval.point(q) for q in row] for row in A]
+        X = [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
+        T = iv.Interval(Fraction(0), h)
+        Y0 = X + ident
+        G = prog_xv.evaluate(trial)
+        image = [y + T * g for y, g in zip(Y0, G, strict=True)]
+        if not all(_inside(im, tr) for im, tr in zip(image, trial, strict=True)):
+            raise Rejected(f"{w}.picard: Y0 + [0,h] G(box) is not inside the box")
+        box_ = image
+        for _ in range(PICARD_REFINEMENTS):
+            G = prog_xv.evaluate(box_)
+            box_ = [y + T * g for y, g in zip(Y0, G, strict=True)]
+        E, Wv = box_[:p], box_[p:]
+        for k, (prog_z, s) in enumerate(zip(atoms, pat.signs, strict=True)):
+            if not _has_sign(prog_z.evaluate(E)[0], s):
+                raise Rejected(f"{w}: relu atom {k} does not keep sign {s} on the a priori box")
+        hi_ = iv.Interval.point(h)
+        cx = prog_x.taylor(c, order - 1)
+        rx = prog_x.taylor(E, order)
+        hN = hi_.power(order)
+        y = [_horner(cx[i], hi_) + hN * rx[i][order] for i in range(p)]
+        cv = prog_xv.taylor(X + ident, sens - 1)
+        rv = prog_xv.taylor(E + Wv, sens)
+        hM = hi_.power(sens)
+        V = [[_horner(cv[p + i * p + j], hi_) + hM * rv[p + i * p + j][sens] for j in range(p)]
+             for i in range(p)]
+        B = _matmul(V, Ai)
+        Ainv = _inverse_enclosure(A_new, f"{w}.A")
+        c_new = [iv.Interval.point((v.lo + v.hi) / 2) for v in y]
+        z = [v - cn for v, cn in zip(y, c_new, strict=True)]
+        C = _matmul(Ainv, B)
+        zc = _matvec(Ainv, z)
+        r = [zc[i] + _dot_iv(C[i], r) for i in range(p)]
+        c, A = c_new, A_new
+    Ai = [[iv.Interval.point(q) for q in row] for row in A]
+    return [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
+
+
+def _bad(where: str) -> list:
+    raise Rejected(f"{where}: expected a square matrix of rationals")
+
+
+def _dot_iv(row: list[iv.Interval], v: list[iv.Interval]) -> iv.Interval:
+    total = _Z
+    for a, b in zip(row, v, strict=True):
+        if not (a.is_zero() or b.is_zero()):
+            total = total + a * b
+    return total
+
+
 @register("trajectory", required=("dataset", "start", "segments", "box"))
 def check_trajectory(ctx: Context, ob: dict) -> str:
     """Replay the enclosure of theta on [0, T] from a start box; theta(T) lies in ``box``."""
@@ -408,7 +675,8 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
         if not isinstance(seg, dict):
             raise Rejected(f"{where}: expected an object")
         for key in seg:
-            if key not in ("method", "pattern", "intervals", "end", "just_switched"):
+            if key not in ("method", "pattern", "intervals", "end", "just_switched", "order",
+                           "sensitivity_order", "steps"):
                 raise Rejected(f"{where}: unknown field {str(key)[:40]!r}")
         signs = _signs(seg.get("pattern"), len(atoms), f"{where}.pattern")
         if expected is not None and signs != expected:
@@ -419,10 +687,17 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
             raise Rejected(f"{where}.just_switched: must name the atom switched by the "
                            "previous segment")
         pat = Pattern(ctx, ds.residuals, atoms, signs)
-        if seg.get("method") != "affine":
-            raise Rejected(f"{where}.method: only 'affine' segments can be replayed by this "
-                           "checker")
-        current, switched, expected = _replay_affine(ctx, seg, where, current, pat, switched)
+        method = seg.get("method")
+        if method == "affine":
+            current, switched, expected = _replay_affine(ctx, seg, where, current, pat,
+                                                         switched)
+        elif method == "taylor":
+            if switched is not None:
+                raise Rejected(f"{where}: a Taylor segment cannot follow a switch")
+            current = _replay_taylor(ctx, seg, where, current, pat)
+            switched, expected = None, None
+        else:
+            raise Rejected(f"{where}.method: expected 'affine' or 'taylor'")
         if switched is None and m != len(segments) - 1:
             raise Rejected(f"{where}: a segment that stops must be the last one")
     if switched is not None:

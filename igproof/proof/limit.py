@@ -81,6 +81,7 @@ class Segment:
     switch: Any = None
     switch_kink: int | None = None   # index into flow.kinks of the switching kink
     matrix: tuple[tuple[Fraction, ...], ...] | None = None
+    order: int | None = None          # Taylor order of the validated steps ("taylor")
 
 
 @dataclass
@@ -301,7 +302,8 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                                 max_steps=steps_left)
         steps_left -= len(srun.steps)
         segments.append(Segment("taylor", _full(pattern), box,
-                                srun.final.hull(), t_now, srun.t, steps=srun.steps))
+                                srun.final.hull(), t_now, srun.t, steps=srun.steps,
+                                order=order))
         t_now, box = srun.t, srun.final.hull()
         break
     field, res, kinks, signs = _piece(flow, pattern)

@@ -25,6 +25,7 @@ from igproof.checker import expr as cex
 from igproof.checker.kernel import LOSS_FORMULA, statement_text, substitute
 from igproof.errors import CertificateError
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction, precision, to_arb
+from igproof.numeric.ball.lohner import SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
 from igproof.proof.limit import ProvedLimit, _piece
 
@@ -85,8 +86,8 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
                       limit_name: str = "L") -> dict[str, Any]:
     """The gf-limit certificate object (JSON-ready, numbers as Fractions) for ``result``.
 
-    Raises CertificateError when the enclosure has a segment the checker cannot replay (the
-    validated Taylor segments of non-affine flows: see docs/validated.md).
+    Raises CertificateError when the model cannot be written in the safe expression language
+    or its relu atoms do not match the flow's kinks one to one.
     """
     if not isinstance(result, ProvedLimit):
         raise CertificateError("certificate: only a PROVED limit has a certificate")
@@ -110,9 +111,13 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
                                "kinks one to one (only width-1 models are supported)")
     segments = []
     for m, seg in enumerate(result.segments):
-        if seg.kind != "affine":
-            raise CertificateError(f"certificate: segment {m} is a validated Taylor segment; "
-                                   "the checker replays only affine (ReLU-linear) segments")
+        if seg.kind == "taylor":
+            segments.append({
+                "method": "taylor", "pattern": list(seg.pattern or ()), "order": seg.order,
+                "sensitivity_order": SENSITIVITY_ORDER,
+                "steps": [{"h": st.h, "picard": _box(st.trial, Fraction(0)), "A": st.A}
+                          for st in seg.steps]})
+            continue
         entry: dict[str, Any] = {"method": "affine", "pattern": list(seg.pattern or ()),
                                  "intervals": [[a, b] for a, b in seg.intervals]}
         if m > 0 and result.segments[m - 1].switch_kink is not None:

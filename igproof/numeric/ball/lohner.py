@@ -104,6 +104,7 @@ class StepRecord:
     t: arb
     h: Fraction
     apriori: list[arb]
+    trial: list[arb]
     hull_after: list[arb]
     c: list[arb]
     A: list[list[Fraction]]
@@ -159,8 +160,9 @@ def _series_sum(coeffs: Sequence[arb], h: arb, upto: int) -> arb:
     return s
 
 
-def _apriori(flow: SmoothFlow, X: list[arb], h: arb) -> tuple[list[arb], list[arb]] | None:
-    """Boxes (E, W) passing the Picard inclusion test on [0, h], or None."""
+def _apriori(flow: SmoothFlow, X: list[arb], h: arb
+             ) -> tuple[list[arb], list[arb], list[arb]] | None:
+    """Boxes (E, W) from the Picard inclusion test on [0, h], and the verified trial box."""
     d = len(X)
     T = time_interval(h)
     ident = [arb(1) if i == j else arb(0) for i in range(d) for j in range(d)]
@@ -183,15 +185,18 @@ def _apriori(flow: SmoothFlow, X: list[arb], h: arb) -> tuple[list[arb], list[ar
             for _ in range(PICARD_REFINEMENTS):
                 G = prog.evaluate(box)
                 box = [y + T * g for y, g in zip(Y0, G, strict=True)]
-            return box[:d], box[d:]
+            return box[:d], box[d:], trial
         trial = [t.union(im) + arb(0, (arb(im.rad()) * APRIORI_INFLATION).upper())
                  for t, im in zip(trial, image, strict=True)]
     return None
 
 
 def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb
-                ) -> tuple[LohnerSet, list[arb], float] | None:
-    """One validated step of size h: (new set, a priori box E, local error) or None.
+                ) -> tuple[LohnerSet, list[arb], float, list[arb]] | None:
+    """One validated step of size h: (new set, a priori box E, local error, Picard box) or None.
+
+    The Picard box is the verified trial box of the joint (x, V) system (x part first, then V
+    row-major); the certificate states it so that the checker can replay the inclusion test.
 
     The local error is the largest radius of the enclosure of phi_h(c_k) (Taylor remainder
     plus rounding); it drives the step-size control, not the rigour.
@@ -201,7 +206,7 @@ def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb
     ap = _apriori(flow, X, h)
     if ap is None:
         return None
-    E, W = ap
+    E, W, trial = ap
     if not flow.pattern_holds(E):
         return None
     N = flow.order
@@ -243,7 +248,7 @@ def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb
             s = s + C[i, j] * S.r[j]
         r_new.append(s)
     err = max(float(arb(v.rad()).mid()) for v in y)
-    return LohnerSet(c_new, A_new, r_new), E, err
+    return LohnerSet(c_new, A_new, r_new), E, err, trial
 
 
 def _suggest_h(flow: SmoothFlow, S: LohnerSet, tol: float, h_max: float) -> float:
@@ -298,9 +303,10 @@ def integrate_smooth(flow: SmoothFlow, start: LohnerSet, *, t0: arb, stop,
                                    "activation pattern could not be certified) after "
                                    f"{MAX_HALVINGS} halvings of the step size", t=t, step=k,
                                    enclosure=S.hull())
-        S_new, E, _ = out
+        S_new, E, _, trial = out
         if record:
-            steps.append(StepRecord(t=t, h=h_exact, apriori=E, hull_after=S_new.hull(),
+            steps.append(StepRecord(t=t, h=h_exact, apriori=E, trial=trial,
+                                    hull_after=S_new.hull(),
                                     c=S_new.c,
                                     A=[[arb_to_fraction(S_new.A[i, j])
                                         for j in range(len(S.c))] for i in range(len(S.c))],
