@@ -184,7 +184,8 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
         ``"relu-neuron"`` (activation ``"relu"``) or ``"neuron"`` (``"relu"`` / ``"tanh"``).
     regularizer : str, Regularizer or callable
         Candidate G: a built-in name (:func:`igproof.search.regularizers.get_regularizer`),
-        a :class:`Regularizer`, or a callable G(theta, theta0).
+        an expression in the safe language over ``a, w1..wd`` and ``a0, w1_0..wd_0`` (d = 1:
+        ``w``, ``w0``), a :class:`Regularizer`, or a callable G(theta, theta0).
     max_examples : int
         Hypothesis' budget of valid examples.
     seed : int
@@ -213,7 +214,7 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
     Guarantee: approximate (a float lead for the certificate step; SUPPORTED at most).
     """
     model = SurrogateModel(model_kind, activation, dim)
-    g = get_regularizer(regularizer)
+    g = get_regularizer(regularizer, parameter_names=model.parameter_names)
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise InvalidArgument(f"max_examples: expected a positive integer, got {max_examples!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):

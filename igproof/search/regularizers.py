@@ -8,9 +8,11 @@ Built-in names (``|.|`` the Euclidean norm):
 - ``linf``     G = max_k |theta_k|            (gradient at the first maximizing entry)
 - ``lp:P``     G = sum_k |theta_k|^P, P >= 1 a rational such as ``3`` or ``3/2``
 
-Other candidates enter through :meth:`Regularizer.from_sympy` (a sympy expression in the model's
-parameter symbols and the matching ``*0`` initialization symbols, differentiated exactly: the
-route for the safe expression language, whose parser returns sympy) or
+Any other text is read with the safe expression language (``igproof.certificate.expression``,
+never eval or sympify) in the model's parameter names ``a, w1, ..., wd`` and the initialization
+names ``a0, w1_0, ..., wd_0`` (for d = 1 also ``w`` and ``w0``): :func:`regularizer_from_text`.
+Other candidates enter through :meth:`Regularizer.from_sympy` (a sympy expression,
+differentiated exactly) or
 :meth:`Regularizer.from_callable` (a Python function; its gradient is the one supplied or, if
 none, a central finite difference). No text is ever evaluated here.
 
@@ -166,8 +168,48 @@ _BUILTINS: dict[str, Regularizer] = {
 }
 
 
-def get_regularizer(spec: str | Regularizer | Callable[..., float]) -> Regularizer:
-    """The :class:`Regularizer` named by ``spec``: a built-in name, ``lp:P``, or a callable.
+def expression_names(parameter_names: Sequence[str]) -> dict[str, tuple[str, bool]]:
+    """Names usable in a G expression: name -> (parameter name, is the initialization value).
+
+    >>> sorted(expression_names(("a", "w1")))
+    ['a', 'a0', 'w', 'w0', 'w1', 'w1_0']
+    """
+    names: dict[str, tuple[str, bool]] = {}
+    for p in parameter_names:
+        names[p] = (p, False)
+        names[f"{p}0" if p == "a" else f"{p}_0"] = (p, True)
+    if tuple(parameter_names[-1:]) == ("w1",) and "w2" not in parameter_names:
+        names["w"] = ("w1", False)
+        names["w0"] = ("w1", True)
+    return names
+
+
+def regularizer_from_text(text: str, parameter_names: Sequence[str]) -> Regularizer:
+    """G written in the safe expression language over ``parameter_names`` and their ``*0``.
+
+    >>> g = regularizer_from_text("(a^2 - w^2 - (a0^2 - w0^2))^2", ("a", "w1"))
+    >>> g(np.array([1.0, 0.5]), np.array([0.5, 0.0]))
+    0.25
+    """
+    import sympy
+
+    from igproof.certificate.expression import parse_expression
+
+    names = expression_names(parameter_names)
+    theta = {p: sympy.Symbol(p, real=True) for p in parameter_names}
+    init = {p: sympy.Symbol(f"{p}__init", real=True) for p in parameter_names}
+    table = {name: (init[p] if is_init else theta[p]) for name, (p, is_init) in names.items()}
+    expr = parse_expression(text, table)
+    reg = Regularizer.from_sympy(expr, [theta[p] for p in parameter_names],
+                                 [init[p] for p in parameter_names], name=text.strip())
+    return Regularizer(reg.name, reg.value, reg.gradient, {"expression": text.strip()},
+                       reg.gradient_method)
+
+
+def get_regularizer(spec: str | Regularizer | Callable[..., float], *,
+                    parameter_names: Sequence[str] | None = None) -> Regularizer:
+    """The :class:`Regularizer` named by ``spec``: a built-in name, ``lp:P``, an expression in
+    the safe language (needs ``parameter_names``), or a callable.
 
     >>> get_regularizer("l2")(np.array([3.0, 4.0]), np.zeros(2))
     25.0
@@ -187,9 +229,11 @@ def get_regularizer(spec: str | Regularizer | Callable[..., float]) -> Regulariz
                 raise InvalidArgument(f"regularizer: lp:P needs P >= 1 (a norm power with a "
                                       f"gradient away from 0), got {text!r}")
             return _lp(power)
+        if parameter_names is not None:
+            return regularizer_from_text(text, parameter_names)
         raise InvalidArgument(f"regularizer: unknown name {text!r}; use one of "
                               f"{', '.join(BUILTIN_NAMES)} (e.g. lp:3), a Python callable, "
-                              "or Regularizer.from_sympy for an expression")
+                              "or an expression together with parameter_names")
     if callable(spec):
         return Regularizer.from_callable(spec)
     raise InvalidArgument(f"regularizer: expected a name such as 'l2' or a callable, got {spec!r}")

@@ -131,9 +131,10 @@ def _balance():
 @pytest.mark.skipif(LONG, reason="replaced by the 2000-example run under IGPROOF_LONG=1")
 def test_positive_control_short():
     """relu neuron, one 1-D datum, G = (a^2 - w^2 - c)^2: the limit minimizes G on M_S
-    (a^2 - w^2 is conserved), so no counterexample exists; 60 examples find none."""
-    result = search_counterexample("neuron", "relu", _balance(), max_examples=60, seed=3,
-                                   dim=1, max_points=1)
+    (a^2 - w^2 is conserved), so no counterexample exists; 60 examples find none. G is given
+    as text in the safe expression language."""
+    result = search_counterexample("neuron", "relu", "(a^2 - w^2 - (a0^2 - w0^2))^2",
+                                   max_examples=60, seed=3, dim=1, max_points=1)
     assert not result.found
     assert result.examples_tried >= 60
     assert "no counterexample found" in result.message

@@ -62,3 +62,24 @@ def test_bad_names_are_explained():
     with pytest.raises(InvalidArgument, match="unknown symbols"):
         a, a0, b = sympy.symbols("a a0 b")
         Regularizer.from_sympy(a + b, [a], [a0])
+
+
+def test_expression_in_the_safe_language_has_the_exact_gradient():
+    """G = a^2 w2 + relu(w1) + (w1 - w1_0)^2 read from text: grad = (2 a w2, 1[w1>0] +
+    2 (w1 - w1_0), a^2)."""
+    from igproof.search.regularizers import regularizer_from_text
+
+    g = regularizer_from_text("a^2*w2 + relu(w1) + (w1 - w1_0)^2", ("a", "w1", "w2"))
+    th, th0 = np.array([1.5, 0.5, -2.0]), np.array([0.0, 2.0, 0.0])
+    assert g(th, th0) == pytest.approx(2.25 * -2.0 + 0.5 + 2.25)
+    np.testing.assert_allclose(g.grad(th, th0), [2 * 1.5 * -2.0, 1 + 2 * (0.5 - 2.0), 2.25])
+    assert g.spec == {"expression": "a^2*w2 + relu(w1) + (w1 - w1_0)^2"}
+
+
+def test_expression_text_is_parsed_safely_not_evaluated():
+    from igproof.errors import UnsafeExpression
+
+    with pytest.raises(UnsafeExpression):
+        get_regularizer("__import__('os').system('true')", parameter_names=("a", "w1"))
+    with pytest.raises(UnsafeExpression, match="b"):
+        get_regularizer("a + b", parameter_names=("a", "w1"))
