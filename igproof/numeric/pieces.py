@@ -15,6 +15,7 @@ working precision) it stays at sign 0 (inactive) until the field moves it.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -54,6 +55,8 @@ def exact_theta0(flow: Any, theta0: Any) -> list[Fraction]:
                 raise DataError(f"{what}: {v} is not a finite number")
             num, den = v.as_integer_ratio()
             out.append(Fraction(num, den))
+        elif isinstance(v, numbers.Integral) and not isinstance(v, bool | int):
+            out.append(Fraction(int(v)))  # numpy integers
         elif isinstance(v, sympy.Basic):
             raise DataError(f"{what}: expected an exact rational, got the sympy object {v}")
         else:

@@ -374,7 +374,10 @@ class TaylorProgram:
     # -- evaluation ------------------------------------------------------------------------
 
     def evaluate(self, x: Sequence[Any], *, backend: Any = None) -> list[Any]:
-        """F(x): the outputs at one point, in the scalar type of ``x``."""
+        """F(x): the outputs at one point, in the scalar type of ``x``.
+
+        Guarantee: that of the scalar type (float/mpf approximate, arb an enclosure).
+        """
         x = self._check_point(x, "x")
         backend = backend or backend_for(x[0])
         consts = self._constants(backend)
@@ -563,6 +566,8 @@ class TaylorProgram:
 
         ``x_series[k][i]`` is x_[k] of the i-th variable, k = 0..K; K + 1 coefficients of each
         output are returned (truncated power-series composition).
+
+        Guarantee: that of the scalar type (float/mpf approximate, arb an enclosure).
         """
         if not x_series:
             raise InvalidArgument("x_series: expected at least the constant coefficients")

@@ -174,3 +174,16 @@ def test_sliding_on_a_kink_is_detected_not_integrated_through(kind):
         assert abs(traj.t - 2 * mpmath.log(mpmath.mpf(9) / 5)) < tol
     result = flow_limit(flow, [Fraction(1, 10), Fraction(-1, 2)], method=kind, t_max=5)
     assert result.verdict is Verdict.INCONCLUSIVE and "sliding" in result.evidence
+
+
+def test_initial_values_are_read_exactly_from_every_number_type():
+    """theta0 = 3/2 given as Fraction, "1.5", "3/2", float 1.5, mpf 1.5 or a numpy integer
+    ratio gives the identical mp trajectory (the value is read exactly)."""
+    numpy = pytest.importorskip("numpy")
+    flow = _one_datum(1)
+    forms = [Fraction(3, 2), "1.5", "3/2", 1.5, mpmath.mpf(3) / 2]
+    finals = [integrate_mp(flow, [v], dps=20, t_max=1).theta for v in forms]
+    assert all(f == finals[0] for f in finals)
+    (w,) = integrate_mp(flow, [numpy.int64(2)], dps=20, t_max=1).theta
+    with mpmath.workdps(30):
+        assert abs(w - (1 + mpmath.exp(-1))) < 1e-18
