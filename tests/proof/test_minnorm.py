@@ -1,0 +1,182 @@
+"""Minimal-norm interpolation (Boursier & Flammarion 2023): closed forms and an LP cross-check.
+
+Every optimum is checked against a route that does not use igproof's solver: a hand derivation
+(in the docstring), exact algebra, or a kink-grid linear program solved by scipy HiGHS with a
+proven discretisation error bound.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from igproof.errors import DataError, InvalidArgument
+from igproof.proof.minnorm import minimal_norm_interpolator, prepare_data
+from igproof.proof.minnorm_exact import Kink, cost_bounds
+from igproof.verdict import Verdict
+
+LONG = os.environ.get("IGPROOF_LONG") == "1"
+TOL = Fraction(1, 10**10)
+
+
+def _contains_sqrt(lo: Fraction, hi: Fraction, square: Fraction, factor: Fraction = Fraction(1)):
+    """lo <= factor * sqrt(square) <= hi, decided exactly by squaring (factor > 0, lo >= 0)."""
+    return lo * lo <= factor * factor * square <= hi * hi
+
+
+def test_spec_example_penalised_is_abs():
+    """x = (-3,-1,1,3), y = (3,1,1,3): f = |x| (one kink at 0, jump 2) has cost
+    sqrt(1+0^2) * 2 = 2, and the certified bracket pins the optimum to 2."""
+    r = minimal_norm_interpolator([-3, -1, 1, 3], [3, 1, 1, 3])
+    assert r.kinks == (Kink(Fraction(0), Fraction(2)),)
+    assert r.lower_bound <= 2 <= r.upper_bound
+    assert r.gap < TOL and r.verdict is Verdict.PROVED
+    assert all(r.evaluate(t) == abs(Fraction(t)) for t in (-5, -3, Fraction(-1, 3), 0, 2, 7))
+
+
+def test_spec_example_linear_spline_costs_two_sqrt_two():
+    """The linear spline of the SPEC data has kinks of jump 1 at -1 and 1, weight sqrt(2) each:
+    cost 2 sqrt(2) > 2, so it is not the penalised minimiser."""
+    x = [Fraction(v) for v in (-3, -1, 1, 3)]
+    y = [Fraction(v) for v in (3, 1, 1, 3)]
+    spline_slopes = [Fraction(-1), Fraction(-1), Fraction(0), Fraction(1)]
+    lo, hi = cost_bounds(x, y, spline_slopes, penalised_bias=True)
+    assert _contains_sqrt(lo, hi, Fraction(8))
+    assert lo > minimal_norm_interpolator(x, y).upper_bound
+
+
+def test_spec_example_free_bias_cost_two_not_unique():
+    """Free biases: cost = TV(f'); |x| and the linear spline both have TV(f') = 2, and the
+    chord slopes -1, 0, 1 give the exact optimum sum |delta_j - delta_{j-1}| = 2."""
+    r = minimal_norm_interpolator([-3, -1, 1, 3], [3, 1, 1, 3], penalised_bias=False)
+    assert r.lower_bound == r.upper_bound == 2
+    assert r.unique is False
+    x = [Fraction(v) for v in (-3, -1, 1, 3)]
+    y = [Fraction(v) for v in (3, 1, 1, 3)]
+    for slopes in ([-1, -1, 1, 1], [-1, -1, 0, 1]):
+        lo, hi = cost_bounds(x, y, [Fraction(s) for s in slopes], penalised_bias=False)
+        assert lo == hi == 2
+
+
+def test_three_points_kink_inside_first_interval():
+    """x = (-3, 3, 4), y = (0, 0, 1). On [3, 4] the data force slope 1 unless a kink lies there.
+    One kink at tau in (-3, 3) with slope 1 after it: f(tau) = tau - 3 and f(-3) = 0 give the
+    slope (tau - 3)/(tau + 3) before it, a jump 6/(tau + 3), cost 6 sqrt(1+tau^2)/(tau+3).
+    d/dtau: proportional to 3 tau - 1, so tau = 1/3, jump 9/5, cost 6/sqrt(10) ~ 1.897.
+    The kink at x = 3 instead (slope 0 then 1) costs sqrt(10) ~ 3.162. So the SPEC's boundary
+    condition s_1 = delta_1 (= 0) fails here (1 + x_1 x_2 < 0): the optimal s_1 is -4/5."""
+    r = minimal_norm_interpolator([-3, 3, 4], [0, 0, 1])
+    assert r.kinks == (Kink(Fraction(1, 3), Fraction(9, 5)),)
+    assert r.slopes[0] == Fraction(-4, 5)
+    assert _contains_sqrt(r.lower_bound, r.upper_bound, Fraction(36, 10))
+    assert r.verdict is Verdict.PROVED
+    x = [Fraction(v) for v in (-3, 3, 4)]
+    y = [Fraction(v) for v in (0, 0, 1)]
+    lo, _ = cost_bounds(x, y, [Fraction(0), Fraction(0), Fraction(1)], penalised_bias=True)
+    assert lo > r.upper_bound  # s_1 = delta_1 is strictly worse
+
+
+def test_three_points_kink_at_data_point():
+    """x = (0, 1, 2), y = (0, 0, 1): any interpolant with one kink has it in [1, 2] (f = 0 on
+    [0, 1] otherwise needs two kinks); a kink at tau in [1, 2) has jump 1/(2 - tau) and cost
+    sqrt(1+tau^2)/(2-tau), increasing in tau, so tau = 1, jump 1, cost sqrt(2)."""
+    r = minimal_norm_interpolator([0, 1, 2], [0, 0, 1])
+    assert r.kinks == (Kink(Fraction(1), Fraction(1)),)
+    assert _contains_sqrt(r.lower_bound, r.upper_bound, Fraction(2))
+    assert r.verdict is Verdict.PROVED
+
+
+def test_collinear_data_cost_zero():
+    """Collinear data are fit by the skip connection alone: cost 0, no kinks, unique (free)."""
+    for penalised in (True, False):
+        r = minimal_norm_interpolator([0, 1, 5], [1, 3, 11], penalised_bias=penalised)
+        assert r.kinks == () and r.lower_bound == r.upper_bound == 0
+
+
+def test_free_bias_unique_when_changes_alternate():
+    """Free biases: chord slopes 0, 1, 0 change by +1 then -1. The cost |s_2-0|+|s_2-1| +
+    |s_3-1|+|s_3-0| = 2 forces s_2, s_3 in [0, 1]; interval 2 then has u, v <= 0, i.e. the
+    chord, so the linear spline is the only minimiser."""
+    r = minimal_norm_interpolator([0, 1, 2, 3], [0, 0, 1, 1], penalised_bias=False)
+    assert r.unique is True and r.upper_bound == 2
+
+
+def test_data_reading():
+    """Unsorted x is sorted, [[x]] is accepted, repeated identical points merge."""
+    xs, ys = prepare_data([[3], [1], ["0.5"], [1]], ["1/3", 2, 0, 2])
+    assert xs == (Fraction(1, 2), Fraction(1), Fraction(3))
+    assert ys == (Fraction(0), Fraction(2), Fraction(1, 3))
+
+
+@pytest.mark.parametrize("x, y, match", [
+    ([1, 1], [0, 1], "appears twice"),
+    ([1], [1], "at least 2"),
+    ([1, 2], [1], "entries"),
+    ([1, "nan"], [1, 2], "cannot read"),
+    ([[1, 2], [3, 4]], [1, 2], "not 1-D"),
+])
+def test_bad_data(x, y, match):
+    with pytest.raises(DataError, match=match):
+        minimal_norm_interpolator(x, y)
+
+
+def test_bad_gap_tol():
+    with pytest.raises(InvalidArgument, match="gap_tol"):
+        minimal_norm_interpolator([0, 1], [0, 1], gap_tol="-1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Independent route: a linear program over kinks on a fine grid (scipy HiGHS).
+
+GRID_POINTS = 1500
+
+
+def _grid_lp(x: list[float], y: list[float], penalised: bool) -> tuple[float, float]:
+    """min sum_k w(t_k) (p_k + m_k) s.t. c + v x_j + sum_k (p_k - m_k)(x_j - t_k)_+ = y_j.
+
+    Returns (value, eta): kinks restricted to a grid of spacing eta containing the data, so the
+    value is >= the true optimum and <= optimum + (eta^2 / 8) * TV(f') (split each kink between
+    its two grid neighbours; the chord of the convex w exceeds w by at most eta^2 max|w''| / 8,
+    max|w''| <= 1).
+    """
+    grid = np.union1d(np.linspace(x[0], x[-1], GRID_POINTS), np.array(x))
+    eta = float(np.max(np.diff(grid)))
+    w = np.hypot(1.0, grid) if penalised else np.ones_like(grid)
+    basis = np.maximum(np.subtract.outer(np.array(x), grid), 0.0)
+    n, k = basis.shape
+    a_eq = np.hstack([np.ones((n, 1)), np.array(x)[:, None], basis, -basis])
+    cost = np.concatenate([[0.0, 0.0], w, w])
+    bounds = [(None, None), (None, None)] + [(0, None)] * (2 * k)
+    res = linprog(cost, A_eq=a_eq, b_eq=np.array(y), bounds=bounds, method="highs")
+    assert res.status == 0
+    return float(res.fun), eta
+
+
+datasets = st.integers(min_value=3, max_value=6).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(-30, 30), min_size=n, max_size=n, unique=True),
+    st.lists(st.integers(-10, 10), min_size=n, max_size=n)))
+
+
+@settings(max_examples=40 if LONG else 6, deadline=None)
+@given(datasets, st.booleans())
+def test_bracket_agrees_with_grid_lp(data, penalised):
+    """lower_bound <= LP value (the LP restricts kinks: its value is >= the optimum) and
+    LP value <= upper_bound + eta^2 TV / 8 (discretisation bound), up to HiGHS's tolerance."""
+    xs_int, ys_int = data
+    xs = [Fraction(v, 10) for v in xs_int]
+    ys = [Fraction(v, 4) for v in ys_int]
+    r = minimal_norm_interpolator(xs, ys, penalised_bias=penalised)
+    x = [float(v) for v in r.x]
+    y = [float(v) for v in r.y]
+    value, eta = _grid_lp(x, y, penalised)
+    slack = 1e-7 * (1 + value)
+    assert float(r.lower_bound) <= value + slack
+    assert value <= float(r.upper_bound) * (1 + eta * eta / 8) + slack
+    assert r.gap < TOL
+    assert all(r.evaluate(a) == b for a, b in zip(r.x, r.y, strict=True))
