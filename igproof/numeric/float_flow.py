@@ -184,18 +184,16 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
         if len(switches) >= max_switches:
             status = "max_switches"
             break
-        before = pieces.group_sign(pattern, group)
-        new_pattern = pieces.flip(pattern, group)
-        rate = pieces.kink_rates(theta, new_pattern)[group]
         noise = RATE_NOISE * max(1.0, max(abs(v) for v in theta))
-        if (rate > noise) if before == 1 else (rate < -noise):
+        new_pattern, flips, message = pieces.switch(theta, pattern, group, noise)
+        if new_pattern is None:
             status = "sliding"
-            message = (f"sliding motion: kink {pieces.groups[group][0]} at t={t:.6g}: the "
-                       f"field on the new side has dz/dt={rate:.3g} back into the kink")
+            message = f"{message} (t={t:.6g})"
             break
-        switches.append(Switch(t=t, kink=pieces.groups[group][0], kinks=pieces.groups[group],
-                               before=before, after=pieces.group_sign(new_pattern, group),
-                               value=kink_fns[group].evaluate(theta)[0], theta=tuple(theta)))
+        for g, before, after, value in flips:
+            switches.append(Switch(t=t, kink=pieces.groups[g][0], kinks=pieces.groups[g],
+                                   before=before, after=after, value=value,
+                                   theta=tuple(theta)))
         pattern = new_pattern
         if t >= t_max:
             status = "t_max"

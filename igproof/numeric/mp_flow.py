@@ -242,20 +242,16 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
             if len(switches) >= max_switches:
                 status = "max_switches"
                 break
-            g = switch_group
-            before = pieces.group_sign(pattern, g)
-            new_pattern = pieces.flip(pattern, g)
-            rate = pieces.kink_rates(theta, new_pattern)[g]
-            if (rate > noise * scale) if before == 1 else (rate < -noise * scale):
+            new_pattern, flips, message = pieces.switch(theta, pattern, switch_group,
+                                                        noise * scale, backend=backend)
+            if new_pattern is None:
                 status = "sliding"
-                message = (f"sliding motion: kink {pieces.groups[g][0]} at "
-                           f"t={mpmath.nstr(t, 8)}: the field on the new side has "
-                           f"dz/dt={mpmath.nstr(rate, 3)} back into the kink")
+                message = f"{message} (t={mpmath.nstr(t, 8)})"
                 break
-            value = pieces.kink_program.evaluate(theta, backend=backend)[g]
-            switches.append(Switch(t=t, kink=pieces.groups[g][0], kinks=pieces.groups[g],
-                                   before=before, after=pieces.group_sign(new_pattern, g),
-                                   value=value, theta=tuple(theta)))
+            for g, before, after, value in flips:
+                switches.append(Switch(t=t, kink=pieces.groups[g][0], kinks=pieces.groups[g],
+                                       before=before, after=after, value=value,
+                                       theta=tuple(theta)))
             pattern = new_pattern
     grad = euclidean_norm(pieces.program(pattern).evaluate(theta, backend=backend))
     return Trajectory(

@@ -125,6 +125,47 @@ class PiecewiseField:
         series = self.kink_program.compose([list(theta), velocity])
         return series[1]
 
+    def switch(self, theta: Sequence[Any], pattern: tuple[int, ...], group: int, noise: Any,
+               backend: Any = None) -> tuple[tuple[int, ...] | None, list[tuple], str]:
+        """The pattern after kink ``group`` reached 0 at ``theta``.
+
+        Every other kink group that is at the same point on the wrong side of its sign (by more
+        than ``noise``), or within ``noise`` of 0 and pushed to the wrong side by the new field,
+        switches too (simultaneous crossings, e.g. under symmetry). Returns
+        ``(new_pattern, flips, message)``: ``flips`` lists ``(group, before, after, z_value)``;
+        ``new_pattern`` is None when the field on the new side pushes a switched kink straight
+        back (sliding), and ``message`` then says which.
+        """
+        assert self.kink_program is not None
+        values = self.kink_program.evaluate(theta, backend=backend)
+        new = self.flip(pattern, group)
+        flipped = [group]
+        for _ in range(len(self.groups)):
+            rates = self.kink_rates(theta, new)
+            extra = []
+            for g in range(len(self.groups)):
+                if g in flipped:
+                    continue
+                side = 1 if self.group_sign(new, g) == 1 else -1
+                z = values[g]
+                if side * z < -noise or (abs(z) <= noise and side * rates[g] < -noise):
+                    extra.append(g)
+            if not extra:
+                break
+            for g in extra:
+                new = self.flip(new, g)
+                flipped.append(g)
+        rates = self.kink_rates(theta, new)
+        for g in flipped:
+            now_active = self.group_sign(new, g) == 1
+            if (rates[g] < -noise) if now_active else (rates[g] > noise):
+                return None, [], (f"sliding motion: kink {self.groups[g][0]} reached 0 and "
+                                  f"the field on its new side has dz/dt={float(rates[g]):.3g} "
+                                  "back into the kink")
+        flips = [(g, self.group_sign(pattern, g), self.group_sign(new, g), values[g])
+                 for g in flipped]
+        return new, flips, ""
+
     def initial_pattern(self, theta0: Sequence[Fraction], to_scalar: Any,
                         noise: float) -> tuple[int, ...]:
         """The pattern to start in (see the module docstring for kinks exactly at 0).

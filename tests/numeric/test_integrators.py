@@ -187,3 +187,19 @@ def test_initial_values_are_read_exactly_from_every_number_type():
     (w,) = integrate_mp(flow, [numpy.int64(2)], dps=20, t_max=1).theta
     with mpmath.workdps(30):
         assert abs(w - (1 + mpmath.exp(-1))) < 1e-18
+
+
+@pytest.mark.parametrize("kind", INTEGRATORS)
+def test_simultaneous_crossings_switch_together(kind):
+    """x1 = (1, 0), x2 = (0, 1), y = (-1, -1), theta0 = (1, 1): by symmetry
+    w1 = w2 = -1 + 2 e^(-t/2) and both kinks reach 0 at t = 2 ln 2; both switch off there and
+    the state stays at (0, 0)."""
+    flow = gradient_flow(build_model("relu-neuron", dim=2),
+                         Dataset([[1, 0], [0, 1]], [-1, -1]))
+    traj, tol = _run(kind, flow, [1, 1], 3)
+    assert sorted(s.kink for s in traj.switches) == [0, 1]
+    with mpmath.workdps(40):
+        for s in traj.switches:
+            assert abs(s.t - 2 * mpmath.log(2)) < tol and s.after in (0, -1)
+    assert traj.pattern == (-1, -1)
+    assert all(abs(w) < tol for w in traj.theta)
