@@ -73,6 +73,11 @@ def order_for(dps: int) -> int:
     return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps))
 
 
+def _log2(x: Any) -> float:
+    """log2(x) for a positive finite mpf, as a float (x.exp + log2 of the integer mantissa)."""
+    return x.exp + math.log2(x.man)
+
+
 def _horner(coeffs: Sequence[Any], s: Any) -> Any:
     value = coeffs[-1]
     for c in reversed(coeffs[:-1]):
@@ -218,14 +223,18 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
             status = "grad_tol"
             break
         scale = max(mp.one, max(abs(v) for v in theta))
-        h = None
+        # The step only has to be about right, so it is computed from base-2 logarithms in
+        # floats (exact exponent + log2 of the mantissa: no underflow at any size).
+        log2_h = None
         for j in (order - 1, order):
             size = max(abs(v) for v in coeffs[j])
             if size > 0:
-                cand = (eps * scale / size) ** (mp.one / j)
-                h = cand if h is None else min(h, cand)
-        if h is None:  # the series terminates: a polynomial solution; grow the step gently
+                cand = (_log2(eps) + _log2(scale) - _log2(size)) / j
+                log2_h = cand if log2_h is None else min(log2_h, cand)
+        if log2_h is None:  # the series terminates: a polynomial solution; grow the step gently
             h = 2 * last_h if last_h is not None else mp.one
+        else:
+            h = mp.ldexp(mp.mpf(2.0 ** (log2_h - math.floor(log2_h))), math.floor(log2_h))
         h = min(STEP_SAFETY * h, t_end - t)
         switch_group = None
         if pieces.kink_program is not None:
