@@ -127,7 +127,7 @@ def run(kind: str, batch: int, seed: int) -> None:
           f"on {len(check)} limits: surrogate {err_s:.1e}, solve_ivp-loop {err_b:.1e}")
     for name, seconds in (("surrogate-batch", t_batch), ("surrogate-single", t_single),
                           ("solve_ivp-loop", t_base)):
-        print(f"  {name:17s} {batch / seconds:10.1f} limits/s   "
+        print(f"  {name:17s} {batch / seconds:10.1f} flows/s   "
               f"ratio vs solve_ivp-loop {t_base / seconds:6.1f}x")
 
 
