@@ -217,6 +217,9 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
         if steps >= max_steps:
             status = "max_steps"
             break
+        if not all(mp.isfinite(v) for v in theta):
+            status = "non_finite"
+            break
         program = pieces.program(pattern)
         coeffs = program.ode_taylor(theta, order, backend=backend)
         if grad_tol is not None and euclidean_norm(coeffs[1]) <= grad_tol:
@@ -235,13 +238,16 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
             h = 2 * last_h if last_h is not None else mp.one
         else:
             h = mp.ldexp(mp.mpf(2.0 ** (log2_h - math.floor(log2_h))), math.floor(log2_h))
-        h = min(STEP_SAFETY * h, t_end - t)
+        h = STEP_SAFETY * h
+        last_step = h >= t_end - t
+        if last_step:
+            h = t_end - t
         switch_group = None
         if pieces.kink_program is not None:
             kseries = pieces.kink_program.compose(coeffs, backend=backend)
             h, switch_group = _first_switch(pieces, pattern, kseries, h, noise * scale)
         new_theta = [_horner([coeffs[k][i] for k in range(order + 1)], h) for i in range(n)]
-        t = t + h
+        t = t_end if last_step and switch_group is None else t + h
         theta = new_theta
         steps += 1
         last_h = h

@@ -22,6 +22,7 @@ STOP_REASONS = {
     "max_switches": "too many activation-pattern switches",
     "max_steps": "too many steps",
     "solver": "the float solver failed",
+    "non_finite": "the state overflowed or became NaN (the flow diverges)",
 }
 
 
