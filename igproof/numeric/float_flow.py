@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from igproof.errors import InvalidArgument
+from igproof.errors import DataError, InvalidArgument
 from igproof.numeric.pieces import PiecewiseField, euclidean_norm, exact_theta0
 from igproof.numeric.result import STOP_REASONS, Switch, Trajectory
 
@@ -105,7 +105,7 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
     exact0 = exact_theta0(flow, theta0)
     theta = [float(v) for v in exact0]
     if not all(math.isfinite(v) for v in theta):
-        raise InvalidArgument(f"theta0: {exact0} overflows a float")
+        raise DataError(f"theta0: {exact0} overflows a float")
     if atol is None:
         nonzero = [abs(v) for v in theta if v != 0.0]
         atol = rtol * (min(nonzero) if nonzero else FALLBACK_SCALE)
