@@ -14,6 +14,22 @@ REFERENCE = ("L. Zhang, Z.-Q. J. Xu, T. Luo, Y. Zhang, Limitation of characteriz
              "regularization by data-independent functions, arXiv:2201.12198 (TMLR 2023)")
 
 
+def _overlap(name: str):
+    """The check of an overlap instance (built, proved and certified on first use)."""
+
+    def check():
+        from igproof.proof import overlap_instances
+
+        return getattr(overlap_instances, name)()
+
+    check.__name__ = name
+    return check
+
+
+_GF = ("square loss, gradient flow from the stated theta0", "relu with relu'(0) = 0",
+       "theta* = the limit, which exists and lies in M_S (proved, not assumed)")
+
+
 def _positive_control():
     from igproof.proof.characterization import conserved_level_set_characterizes
 
@@ -34,5 +50,71 @@ CLAIMS = [
                     "y != 0", "G": "(a^2 - w^2 - c)^2", "form": "strong"},
         expected=Verdict.PROVED,
         check=_positive_control,
+    ),
+    Claim(
+        id=f"{PAPER}.two-point.relu-neuron",
+        paper=PAPER,
+        reference=REFERENCE + "; instance of Vardi & Shamir, arXiv:2012.05156",
+        statement=("For the single neuron relu(w . x) in R^3 on S_g = {((3,-1,0),16), "
+                   "((4,2,0),18), ((0,g,g),0)} from theta0 = 1e-6 (1,1,1), the limits for "
+                   "g = 1 and g = 5 differ and both lie in M_S1 = M_S5, so no function G "
+                   "characterizes the implicit regularization in the strong form (Two-point "
+                   "Overlapping)."),
+        hypotheses=(*_GF, "M_S does not depend on g > 0: relu(g w.x3) = 0 iff w.x3 <= 0"),
+        structured={"mechanism": "two-point", "model": "relu-neuron", "dim": 3,
+                    "recipe": "scaled-label-zero", "gammas": ["1", "5"],
+                    "excludes": "every G (strong form)",
+                    "certificate": "certificates/zhang2023-two-point-relu-neuron.json"},
+        expected=Verdict.PROVED,
+        check=_overlap("two_point_relu_neuron"),
+    ),
+    Claim(
+        id=f"{PAPER}.one-point.norm.relu",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("For a*relu(w . x) in R^2 from theta0 = (1, 9/10, 1/2), S_o = {((1,0),1)} and "
+                   "S_s = S_o + {((0,1),2/5)}: the limit of S_s lies in M_So, differs from the "
+                   "limit of S_o and has a smaller |theta|_2, so no nondecreasing function of "
+                   "|theta|_2 characterizes the implicit regularization in the strong form."),
+        hypotheses=(*_GF, "every point of S_o is a point of S_s, so M_Ss is inside M_So"),
+        structured={"mechanism": "one-point", "model": "neuron", "activation": "relu", "dim": 2,
+                    "recipe": "subset", "excludes": "nondecreasing functions of |theta|_2",
+                    "certificate": "certificates/zhang2023-one-point-norm-relu.json"},
+        expected=Verdict.PROVED,
+        check=_overlap("one_point_norm_relu"),
+    ),
+    Claim(
+        id=f"{PAPER}.one-point.distance.relu",
+        paper=PAPER,
+        reference=REFERENCE + "; instance of Vardi & Shamir, arXiv:2012.05156",
+        statement=("For relu(w . x) in R^3 from theta0 = 1e-6 (1,1,1), S_s = {((3,-1,0),16), "
+                   "((4,2,0),18)} and S_o = S_s + {((0,1,1),0)}: the limit of S_s leaves (0,1,1) "
+                   "strictly inactive, so it lies in M_So; it differs from the limit of S_o and "
+                   "is closer to theta0, so no nondecreasing function of |theta - theta0|_2 "
+                   "characterizes the implicit regularization in the strong form."),
+        hypotheses=(*_GF, "a label-0 point with w.x' < 0 on the whole limit ball is fit there"),
+        structured={"mechanism": "one-point", "model": "relu-neuron", "dim": 3,
+                    "recipe": "zero-on-ball",
+                    "excludes": "nondecreasing functions of |theta - theta0|_2",
+                    "certificate": "certificates/zhang2023-one-point-distance-relu.json"},
+        expected=Verdict.PROVED,
+        check=_overlap("one_point_distance_relu"),
+    ),
+    Claim(
+        id=f"{PAPER}.one-point.norm.tanh",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("For tanh(w . x) in R^2 from theta0 = (1/2, 1/2), S_o = {((1,0),1/2)} and "
+                   "S_s = S_o + {((0,1),2/5)}: the limit of S_s lies in M_So, differs from the "
+                   "limit of S_o and has a smaller |theta|_2, so no nondecreasing function of "
+                   "|theta|_2 characterizes the implicit regularization in the strong form."),
+        hypotheses=("square loss, gradient flow from the stated theta0",
+                    "theta* = the limit, which exists and lies in M_S (proved, not assumed)",
+                    "every point of S_o is a point of S_s, so M_Ss is inside M_So"),
+        structured={"mechanism": "one-point", "model": "unit", "activation": "tanh", "dim": 2,
+                    "recipe": "subset", "excludes": "nondecreasing functions of |theta|_2",
+                    "certificate": "certificates/zhang2023-one-point-norm-tanh.json"},
+        expected=Verdict.PROVED,
+        check=_overlap("one_point_norm_tanh"),
     ),
 ]

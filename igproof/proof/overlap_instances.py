@@ -1,0 +1,228 @@
+"""The Two-point / One-point Overlapping instances of the zhang2023 catalogue.
+
+Each builder constructs the datasets, proves both gradient-flow limits, decides the zero-loss-set
+relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), assembles the certificate and has
+the independent checker replay it (:func:`igproof.proof.overlap.certify`). Results are cached
+per process: the catalogue, the certificate writer and the tests share one computation.
+
+Run ``python -m igproof.proof.overlap_instances DIR`` to (re)write the shipped certificates
+``DIR/zhang2023-*.json`` (default DIR: certificates).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from igproof.certificate.produce import DatasetSpec, ModelSpec
+from igproof.errors import CertificateError
+from igproof.proof.overlap import (
+    LimitPart,
+    ball_text,
+    certify,
+    one_point_certificate,
+    pl_limit,
+    trajectory_limit,
+    two_point_certificate,
+)
+from igproof.verdict import Outcome, Verdict
+
+Q = Fraction
+
+# Vardi-Shamir instance (SPEC section 2 / issue 2): x1 = (3,-1,0), y1 = 16; x2 = (4,2,0), y2 = 18;
+# x3 = (0,g,g), y3 = 0; theta0 = 1e-6 (1,1,1). M_S does not depend on g > 0.
+VS_X = ((Q(3), Q(-1), Q(0)), (Q(4), Q(2), Q(0)))
+VS_Y = (Q(16), Q(18))
+VS_THETA0 = (Q(1, 10**6),) * 3
+VS_GAMMAS = (Q(1), Q(5))
+# Working precision (bits) of the validated relu-neuron enclosures: 64 bits gives limit balls of
+# radius ~1e-16, far below the separation |w3(1) - w3(5)| ~ 0.17, at the lowest checker cost.
+VS_PREC = 64
+
+# One-point, a relu(w1 x1 + w2 x2): S_o = {(e1, 1)}, S_s = S_o + {(e2, 2/5)}, found by a small
+# numerical scan so that |theta_s|_2 < |theta_o|_2 (gap ~0.035) with both limits near theta0,
+# where a PL end-game from T = 0 applies. The flow on S_o keeps w2 = 1/2; on S_s it fits a w2 = 2/5.
+RELU_NEURON = ModelSpec(("a", "w1", "w2"), ("x1", "x2"), "a*relu(w1*x1 + w2*x2)")
+RELU_THETA0 = (Q(1), Q(9, 10), Q(1, 2))
+RELU_SO = DatasetSpec(((Q(1), Q(0)),), (Q(1),))
+RELU_SS = DatasetSpec(((Q(1), Q(0)), (Q(0), Q(1))), (Q(1), Q(2, 5)))
+
+# One-point, tanh(w1 x1 + w2 x2): S_o = {(e1, 1/2)}, S_s = S_o + {(e2, 2/5)}. The flow on S_o
+# keeps w2 (no datum has a second coordinate), the flow on S_s fits w2 down to artanh(2/5).
+TANH_UNIT = ModelSpec(("w1", "w2"), ("x1", "x2"), "tanh(w1*x1 + w2*x2)")
+TANH_THETA0 = (Q(1, 2), Q(1, 2))
+TANH_SO = DatasetSpec(((Q(1), Q(0)),), (Q(1, 2),))
+TANH_SS = DatasetSpec(((Q(1), Q(0)), (Q(0), Q(1))), (Q(1, 2), Q(2, 5)))
+
+
+def _vs_dataset(gamma: Fraction | None) -> tuple[tuple[tuple[Fraction, ...], ...],
+                                                 tuple[Fraction, ...]]:
+    """The Vardi-Shamir data, with the label-0 point (0, g, g) when gamma = g is given."""
+    if gamma is None:
+        return VS_X, VS_Y
+    return (*VS_X, (Q(0), gamma, gamma)), (*VS_Y, Q(0))
+
+
+@functools.cache
+def _vs_limit(gamma: Fraction | None, dataset: str, limit: str) -> tuple[LimitPart, dict]:
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.flow import gradient_flow
+    from igproof.symbolic.models import build_model
+
+    x, y = _vs_dataset(gamma)
+    flow = gradient_flow(build_model("relu-neuron", dim=3), Dataset(x, y))
+    return trajectory_limit(flow, VS_THETA0, dataset=dataset, limit=limit, prec=VS_PREC)
+
+
+def _symbolic(model_kind: str, first: tuple, second: tuple, *, ball: tuple | None = None,
+              activation: str = "relu") -> Any:
+    """The exact zero-loss-set relation (igproof.symbolic.zero_loss) between two datasets."""
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.models import build_model
+    from igproof.symbolic.zero_loss import contained_zero_loss_set, same_zero_loss_set
+
+    if model_kind == "relu-neuron":
+        model = build_model("relu-neuron", dim=len(first[0][0]))
+    else:
+        model = _unit_model(activation, len(first[0][0]))
+    s1, s2 = Dataset(*first), Dataset(*second)
+    if ball is None:
+        return same_zero_loss_set(model, s1, s2)
+    return contained_zero_loss_set(model, s1, s2, ball=ball)
+
+
+def _unit_model(activation: str, dim: int) -> Any:
+    """sigma(w . x) without an outer weight (the tanh unit)."""
+    import sympy
+
+    from igproof.symbolic.activations import get_activation
+    from igproof.symbolic.models import Model
+
+    w = sympy.symbols(f"w1:{dim + 1}")
+    x = sympy.symbols(f"x1:{dim + 1}")
+    z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), sympy.Integer(0))
+    return Model.from_expression(get_activation(activation).sigma(z), w, x)
+
+
+def _failed(what: str, exc: Exception) -> Outcome:
+    return Outcome(Verdict.INCONCLUSIVE, f"{what}: {exc}", {"reason": str(exc)})
+
+
+@functools.cache
+def two_point_relu_neuron() -> Outcome:
+    """Two-point, relu(w . x) in R^3 (Vardi-Shamir): S_g with the label-0 point (0, g, g),
+    g = 1 and g = 5. M_{S_1} = M_{S_5} (scaled label-0 point), the limits differ in w3."""
+    g1, g5 = VS_GAMMAS
+    relation = _symbolic("relu-neuron", _vs_dataset(g1), _vs_dataset(g5))
+    if relation.relation != "equal":
+        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
+                       f"{relation.argument}")
+    try:
+        first, model = _vs_limit(g1, "S1", "L1")
+        second, _ = _vs_limit(g5, "S5", "L5")
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    cert = two_point_certificate(
+        model, VS_THETA0, first, second,
+        first_in_second={"relation": "scaled-label-zero", "index": 2, "gamma": g5 / g1},
+        second_in_first={"relation": "scaled-label-zero", "index": 2, "gamma": g1 / g5})
+    return certify(cert, evidence=(f"limits {ball_text(first)} (g = 1) and {ball_text(second)} "
+                                   f"(g = 5) both in M_S1 = M_S5"),
+                   details={"zero_loss_relation": relation.argument,
+                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+
+
+@functools.cache
+def _relu_one_point_parts() -> tuple[LimitPart, LimitPart]:
+    other = pl_limit(RELU_NEURON, RELU_SO, RELU_THETA0, ["w2", "a^2 - w1^2 - w2^2"],
+                     dataset="So", limit="Lo")
+    shared = pl_limit(RELU_NEURON, RELU_SS, RELU_THETA0, ["a^2 - w1^2 - w2^2"],
+                      dataset="Ss", limit="Ls")
+    return shared, other
+
+
+@functools.cache
+def one_point_norm_relu() -> Outcome:
+    """One-point, a relu(w . x) in R^2: the limit of S_s = S_o + one point lies in M_{S_o}
+    (S_o is a subset of S_s) and has the smaller |theta|_2."""
+    try:
+        shared, other = _relu_one_point_parts()
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    cert = one_point_certificate(RELU_NEURON.as_json(), RELU_THETA0, shared, other,
+                                 relation={"relation": "subset"}, cls="norm")
+    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So, theta_o "
+                                   f"{ball_text(other)}, |theta_s| < |theta_o|"))
+
+
+@functools.cache
+def one_point_distance_relu() -> Outcome:
+    """One-point, relu(w . x) in R^3: S_s = {x1, x2} (Vardi-Shamir without the label-0 point),
+    S_o = S_s + {((0,1,1), 0)}. The limit of S_s leaves (0,1,1) strictly inactive, so it lies in
+    M_{S_o}, and it is closer to theta0 than the limit of S_o."""
+    try:
+        shared, model = _vs_limit(None, "Ss", "Ls")
+        other, _ = _vs_limit(Q(1), "So", "Lo")
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    relation = _symbolic("relu-neuron", _vs_dataset(None), _vs_dataset(Q(1)),
+                         ball=(shared.center, shared.radius))
+    if relation.relation not in ("contained", "equal"):
+        return Outcome(Verdict.INCONCLUSIVE, f"M_Ss ∩ B not shown inside M_So: "
+                       f"{relation.argument}")
+    cert = one_point_certificate(model, VS_THETA0, shared, other,
+                                 relation={"relation": "zero-on-ball"},
+                                 cls="distance-to-theta0")
+    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So (x3 inactive on its "
+                                   f"ball), theta_o {ball_text(other)}, |theta_s - theta0| < "
+                                   f"|theta_o - theta0|"),
+                   details={"zero_loss_relation": relation.argument})
+
+
+@functools.cache
+def one_point_norm_tanh() -> Outcome:
+    """One-point, tanh(w . x) in R^2: the limit of S_s = S_o + {(e2, 2/5)} lies in M_{S_o}
+    (subset) and has the smaller |theta|_2 (w2 = artanh(2/5) < 1/2 = w2 at theta_o)."""
+    try:
+        other = pl_limit(TANH_UNIT, TANH_SO, TANH_THETA0, ["w2"], dataset="So", limit="Lo")
+        shared = pl_limit(TANH_UNIT, TANH_SS, TANH_THETA0, [], dataset="Ss", limit="Ls")
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    cert = one_point_certificate(TANH_UNIT.as_json(), TANH_THETA0, shared, other,
+                                 relation={"relation": "subset"}, cls="norm")
+    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So, theta_o "
+                                   f"{ball_text(other)}, |theta_s| < |theta_o|"))
+
+
+# File name under certificates/ -> builder.
+SHIPPED = {
+    "zhang2023-two-point-relu-neuron.json": two_point_relu_neuron,
+    "zhang2023-one-point-norm-relu.json": one_point_norm_relu,
+    "zhang2023-one-point-distance-relu.json": one_point_distance_relu,
+    "zhang2023-one-point-norm-tanh.json": one_point_norm_tanh,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every shipped zhang2023 certificate into the folder given (default certificates)."""
+    from igproof.certificate.writer import write_certificate
+
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0] if args else "certificates")
+    status = 0
+    for filename, build in SHIPPED.items():
+        outcome = build()
+        if outcome.verdict is not Verdict.PROVED or outcome.certificate is None:
+            print(f"{filename}: not written ({outcome.verdict}: {outcome.evidence})")
+            status = 1
+            continue
+        write_certificate(folder / filename, outcome.certificate)
+        print(f"wrote {folder / filename}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
