@@ -415,8 +415,12 @@ class TaylorProgram:
     # -- power series ----------------------------------------------------------------------
 
     def _start(self, x0: list[Any], backend: Any) -> tuple[list[list[Any]], dict, dict]:
-        """Order-0 coefficients of every node; aux holds tanh's 1 - tanh^2 series."""
+        """Order-0 coefficients of every node; aux holds tanh's 1 - tanh^2 series.
+
+        ``consts`` maps node index -> constant, and -1 -> the zero of the scalar type.
+        """
         consts = self._constants(backend)
+        consts[-1] = backend.const(Fraction(0))
         c: list[list[Any]] = []
         aux: dict[int, list[Any]] = {}
         for idx, node in enumerate(self.nodes):
@@ -459,7 +463,7 @@ class TaylorProgram:
             if op == _VAR:
                 v = var_coeffs[node[1]]
             elif op == _CONST:
-                v = 0 * c[idx][0]
+                v = consts[-1]
             elif op == _ADD:
                 args = node[1]
                 v = c[args[0]][k]
