@@ -21,6 +21,7 @@ Guarantee: approximate (float values and gradients), for the search surrogate on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -229,7 +230,9 @@ def get_regularizer(spec: str | Regularizer | Callable[..., float], *,
                 raise InvalidArgument(f"regularizer: lp:P needs P >= 1 (a norm power with a "
                                       f"gradient away from 0), got {text!r}")
             return _lp(power)
-        if parameter_names is not None:
+        bare_name = re.fullmatch(r"[A-Za-z][A-Za-z0-9_:-]*", text) is not None
+        if parameter_names is not None and not (
+                bare_name and text not in expression_names(parameter_names)):
             return regularizer_from_text(text, parameter_names)
         raise InvalidArgument(f"regularizer: unknown name {text!r}; use one of "
                               f"{', '.join(BUILTIN_NAMES)} (e.g. lp:3), a Python callable, "
