@@ -191,9 +191,9 @@ class Context:
         self.inputs = [name(p, f"model.inputs[{k}]") for k, p in enumerate(inputs)]
         if len(set(self.parameters + self.inputs)) != len(self.parameters) + len(self.inputs):
             raise Rejected("model: parameter and input names must be distinct")
+        text = string(model["output"], "model.output", ex.MAX_EXPR_CHARS)
         try:
-            self.output = ex.parse(string(model["output"], "model.output"),
-                                   set(self.parameters + self.inputs))
+            self.output = ex.parse(text, set(self.parameters + self.inputs))
         except Rejected as exc:
             raise Rejected(f"model.output: {exc}") from None
         loss = obj(cert["loss"], "loss", ("name", "formula"))
@@ -274,8 +274,9 @@ class Context:
 
     def parse(self, text: Any, where: str) -> tuple:
         """An expression in the parameters."""
+        text = string(text, where, ex.MAX_EXPR_CHARS)
         try:
-            return ex.parse(string(text, where), set(self.parameters))
+            return ex.parse(text, set(self.parameters))
         except Rejected as exc:
             raise Rejected(f"{where}: {exc}") from None
 
