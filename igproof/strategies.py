@@ -21,6 +21,7 @@ from igproof.search.strategies import (
     initializations,
     models,
     rationals,
+    regularizer_expressions,
     regularizer_names,
 )
 
@@ -34,5 +35,6 @@ __all__ = [
     "initializations",
     "models",
     "rationals",
+    "regularizer_expressions",
     "regularizer_names",
 ]

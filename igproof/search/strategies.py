@@ -13,7 +13,8 @@ Public (re-exported as :mod:`igproof.strategies`):
 - :func:`initializations` theta0 = scale * direction, scale a power of ten from tiny to large;
 - :func:`activations`, :func:`models` the model families of the search surrogate;
 - :func:`regularizer_names` candidate G by name (``l2``, ``l2-init``, ``l1``, ``linf``,
-  ``lp:P``);
+  ``lp:P``); :func:`regularizer_expressions` candidate G as text in the safe expression
+  language;
 - :func:`flow_examples` (dataset, theta0) pairs for one model.
 """
 
@@ -219,6 +220,43 @@ def regularizer_names(*, include_lp: bool = True) -> st.SearchStrategy[str]:
     if include_lp:
         names += ["lp:3/2", "lp:3", "lp:4"]
     return st.sampled_from(names)
+
+
+def regularizer_expressions(parameter_names: Sequence[str], *, max_terms: int = 3,
+                            powers: Sequence[int] = (1, 2, 4),
+                            max_denominator: int = MAX_DENOMINATOR) -> st.SearchStrategy[str]:
+    """Candidate G as text: sum_k c_k * u_k^(m_k), u_k = theta_j or (theta_j - theta0_j).
+
+    Coefficients c_k are positive rationals (so G is bounded below when every m_k is even);
+    odd powers use ``abs(.)``, giving norms like sum |theta_j|. Names are those of
+    :func:`igproof.search.regularizers.expression_names` (``a``, ``w1``, ``a0``, ``w1_0``...),
+    so the text is read by :func:`igproof.search.regularizers.regularizer_from_text`.
+    """
+    if not parameter_names or any(not isinstance(p, str) for p in parameter_names):
+        raise InvalidArgument(f"parameter_names: expected names such as ('a', 'w1'), got "
+                              f"{parameter_names!r}")
+    max_terms = _check_positive_int("max_terms", max_terms)
+    bad = [m for m in powers if isinstance(m, bool) or not isinstance(m, int) or m < 1]
+    if bad or not powers:
+        raise InvalidArgument(f"powers: expected positive integers, got {tuple(powers)!r}")
+    coefficient = rationals(min_value=Fraction(1, max_denominator), max_value=2,
+                            max_denominator=max_denominator).filter(lambda q: q > 0)
+
+    def init_name(p: str) -> str:
+        return "a0" if p == "a" else f"{p}_0"
+
+    @st.composite
+    def draw_term(draw: Any) -> str:
+        p = draw(st.sampled_from(tuple(parameter_names)))
+        base = f"({p} - {init_name(p)})" if draw(st.booleans()) else p
+        power = draw(st.sampled_from(tuple(powers)))
+        inner = f"abs{base}" if base.startswith("(") else f"abs({base})"
+        core = base if power % 2 == 0 else inner
+        c = draw(coefficient)
+        coef = str(c.numerator) if c.denominator == 1 else f"({c.numerator}/{c.denominator})"
+        return f"{coef}*{core}^{power}" if power != 1 else f"{coef}*{core}"
+
+    return st.lists(draw_term(), min_size=1, max_size=max_terms).map(" + ".join)
 
 
 def flow_examples(model: SurrogateModel, **dataset_options: Any

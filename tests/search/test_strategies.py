@@ -87,7 +87,8 @@ def test_public_all_is_exactly_the_exported_names():
     for name in public.__all__:
         assert getattr(public, name) is not None
     strategy_functions = {"activations", "datasets", "flow_examples", "initialization_scales",
-                          "initializations", "models", "rationals", "regularizer_names"}
+                          "initializations", "models", "rationals", "regularizer_expressions",
+                          "regularizer_names"}
     assert strategy_functions <= set(public.__all__)
     for name in strategy_functions:
         assert getattr(public, name) is getattr(impl, name)
@@ -110,3 +111,25 @@ def test_misuse_names_the_argument():
     with pytest.raises(InvalidArgument, match="min_exponent"):
         public.initialization_scales(min_exponent=2, max_exponent=1)
     assert isinstance(public.rationals(), st.SearchStrategy)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(public.regularizer_expressions(("a", "w1", "w2")))
+def test_regularizer_expressions_parse_and_match_the_checkers_exact_evaluation(text):
+    """Generated G text is read by the search (sympy route) and by the independent checker's
+    parser; value and gradient agree at a rational point (exact vs float)."""
+    from igproof.checker import expr as checker_expr
+    from igproof.search.regularizers import regularizer_from_text
+
+    g = regularizer_from_text(text, ("a", "w1", "w2"))
+    names = ["a", "w1", "w2", "a0", "w1_0", "w2_0"]
+    node = checker_expr.parse(text, frozenset(names))
+    point = dict(zip(names, map(Fraction, ["3/2", "-1/3", "5/4", "1/2", "1/4", "-2"]),
+                     strict=True))
+    theta = [float(point[n]) for n in names[:3]]
+    theta0 = [float(point[n]) for n in names[3:]]
+    exact = checker_expr.evaluate_exact(node, point)
+    assert g(theta, theta0) == pytest.approx(float(exact), rel=1e-12)
+    exact_grad = [float(checker_expr.evaluate_exact(d, point))
+                  for d in checker_expr.gradient(node, names[:3])]
+    assert list(g.grad(theta, theta0)) == pytest.approx(exact_grad, rel=1e-12)
