@@ -49,7 +49,7 @@ DEFAULT_GAP_TOL = Fraction(1, 10**10)
 # Relative distances below which a float slope is snapped to a neighbouring chord slope. The
 # barrier's slopes at non-smooth points are only ~1e-6 accurate, so several levels are tried;
 # each gives a candidate whose exact cost is computed, and the cheapest is kept.
-SNAP_LADDER = (1e-9, 1e-7, 1e-5, 1e-3)
+SNAP_LADDER = (1e-8, 1e-5)
 
 
 @dataclass(frozen=True)

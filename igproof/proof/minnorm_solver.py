@@ -25,10 +25,10 @@ from scipy.linalg import solve_banded, solveh_banded
 _BLOCK = 5
 # Barrier parameter growth per outer step: 20 balances Newton steps per centring (about 5-10)
 # against the number of outer steps, the usual choice for long-step barrier methods.
-T_GROWTH = 20.0
+T_GROWTH = 50.0
 # Stop when the barrier's duality-gap bound nu/t falls below this (relative to the cost, floored
 # at 1): 1e-11 identifies the active structure; :func:`polish` then gives full float accuracy.
-GAP_RTOL = 1e-11
+GAP_RTOL = 1e-9
 # Newton decrement (lambda^2/2) below which a centring step is accepted as centred: 1e-8 is
 # above the float64 noise floor of the decrement at the largest t used.
 CENTRING_TOL = 1e-8

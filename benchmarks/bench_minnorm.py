@@ -1,0 +1,115 @@
+"""Benchmark: minimal-norm interpolation on 1000 points, igproof's exact program vs a kink-grid LP.
+
+Data: x_j = -3 + 6 j / 999 (j = 0..999), y_j = sin(2 x_j) rounded to 6 decimals (exact
+rationals), biases penalised (weight sqrt(1 + x^2)).
+
+- igproof: :func:`igproof.proof.minnorm.minimal_norm_interpolator` (barrier method on the
+  second-order cone program in the slopes, active-set polish, exact dual bound). Its bracket
+  [lower_bound, upper_bound] contains the true optimum OPT (rigorous).
+- Baseline: a linear program over kinks restricted to a uniform grid with G points per data
+  interval (data points included), sparse formulation (grid values F_k, slope jumps p_k - m_k),
+  solved by scipy HiGHS. Its value is >= OPT and converges like h^2 as the grid is refined.
+
+Accuracy: the baseline's distance to OPT is at most max(|LP - lower|, |LP - upper|); igproof's
+is at most its certified gap upper_bound - lower_bound.
+Ratios printed: baseline time / igproof time, baseline error / igproof gap.
+
+Run: python benchmarks/bench_minnorm.py   (about a minute on one core)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from igproof.proof.minnorm import minimal_norm_interpolator
+
+N_POINTS = 1000
+GRID_PER_INTERVAL = (4, 16, 64)
+# HiGHS feasibility tolerances for the baseline: 1e-10 (tighter than its 1e-7 default) so that
+# the baseline's error is its discretisation error, not its stopping rule, where possible.
+LP_TOL = 1e-10
+
+
+def dataset() -> tuple[list[Fraction], list[Fraction]]:
+    xs = [Fraction(6 * j, N_POINTS - 1) - 3 for j in range(N_POINTS)]
+    ys = [Fraction(round(10**6 * math.sin(2 * float(v))), 10**6) for v in xs]
+    return xs, ys
+
+
+def grid_lp(x: np.ndarray, y: np.ndarray, per_interval: int) -> float:
+    """min sum_k w(t_k)(p_k + m_k) over grid values F and jumps at interior grid nodes t_k.
+
+    Constraints: slope jump of F at t_k = p_k - m_k; F(x_j) = y_j. Returns the LP value.
+    """
+    pieces = [np.linspace(x[i], x[i + 1], per_interval + 1)[:-1] for i in range(x.size - 1)]
+    grid = np.concatenate([*pieces, x[-1:]])
+    data_nodes = np.arange(0, grid.size, per_interval)
+    k = grid.size
+    h = np.diff(grid)
+    interior = np.arange(1, k - 1)
+    m = interior.size
+    # variables: F (k), p (m), q (m)
+    rows, cols, vals = [], [], []
+    for r, node in enumerate(interior):
+        rows += [r, r, r]
+        cols += [node - 1, node, node + 1]
+        vals += [1.0 / h[node - 1], -1.0 / h[node - 1] - 1.0 / h[node], 1.0 / h[node]]
+    rows_j = np.concatenate([np.repeat(np.arange(m), 2)])
+    cols_j = np.concatenate([np.stack([k + np.arange(m), k + m + np.arange(m)], 1).ravel()])
+    vals_j = np.tile([-1.0, 1.0], m)
+    a_jump = coo_matrix((np.concatenate([vals, vals_j]),
+                         (np.concatenate([rows, rows_j]), np.concatenate([cols, cols_j]))),
+                        shape=(m, k + 2 * m))
+    a_data = coo_matrix((np.ones(data_nodes.size), (np.arange(data_nodes.size), data_nodes)),
+                        shape=(data_nodes.size, k + 2 * m))
+    from scipy.sparse import vstack
+
+    a_eq = vstack([a_jump, a_data]).tocsr()
+    b_eq = np.concatenate([np.zeros(m), y])
+    w = np.hypot(1.0, grid[interior])
+    cost = np.concatenate([np.zeros(k), w, w])
+    bounds = [(None, None)] * k + [(0, None)] * (2 * m)
+    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs",
+                  options={"primal_feasibility_tolerance": LP_TOL,
+                           "dual_feasibility_tolerance": LP_TOL})
+    if res.status != 0:
+        raise RuntimeError(f"HiGHS failed: {res.message}")
+    return float(res.fun)
+
+
+def main() -> None:
+    xs, ys = dataset()
+    start = time.perf_counter()
+    result = minimal_norm_interpolator(xs, ys)
+    ours = time.perf_counter() - start
+    lower, upper = float(result.lower_bound), float(result.upper_bound)
+    gap = float(result.gap)
+    print(f"igproof minnorm, {N_POINTS} points: {ours:.2f} s, cost in [{lower:.15f}, "
+          f"{upper:.15f}], certified gap {gap:.2e}, {result.n_kinks} kinks, "
+          f"verdict {result.verdict}")
+    x = np.array([float(v) for v in xs])
+    y = np.array([float(v) for v in ys])
+    print(f"{'grid/interval':>14} {'LP time s':>10} {'LP value':>20} {'LP error <=':>12} "
+          f"{'time ratio':>11} {'error ratio':>12}")
+    for per in GRID_PER_INTERVAL:
+        start = time.perf_counter()
+        value = grid_lp(x, y, per)
+        lp_time = time.perf_counter() - start
+        # |LP - OPT| <= max(|LP - lower|, |LP - upper|) since OPT is in [lower, upper]. (An LP
+        # value below `lower` is HiGHS's own numerical error: the exact restricted LP is >= OPT.)
+        error = max(abs(value - lower), abs(value - upper))
+        ratio_err = error / max(gap, 1e-300)
+        print(f"{per:>14} {lp_time:>10.2f} {value:>20.15f} {error:>12.2e} "
+              f"{lp_time / ours:>11.2f} {ratio_err:>12.2e}")
+    print("time ratio = LP time / igproof time (>1: igproof faster); error ratio = LP error "
+          "bound / igproof certified gap (>1: igproof more accurate)")
+
+
+if __name__ == "__main__":
+    main()
