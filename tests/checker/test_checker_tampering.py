@@ -121,7 +121,7 @@ def mutations(draw, cert: dict):
                                  "reference"]))
     leaves = list(_paths(cert))
     if kind == "number":
-        numbers = [(p, v) for p, v in leaves if _is_number(v) and p[0] != "statement"
+        numbers = [(p, v) for p, v in leaves if (_is_number(v) and p[0] != "statement")
                    or (p[:2] == ("statement", "limits") and _is_number(v))]
         path, value = draw(st.sampled_from(numbers))
         how, arg = draw(number_change)
