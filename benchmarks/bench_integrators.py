@@ -12,6 +12,9 @@
     initialization 3-D relu-neuron example, error against the 30-digit limit.
 (c) Float method choice inside integrate_float: DOP853 vs LSODA vs RK45 at the same rtol.
 
+Times are CPU seconds of this process (time.process_time), which other jobs on a shared
+machine disturb much less than wall-clock time.
+
 Run: python benchmarks/bench_integrators.py   (about a minute; single core)
 """
 
@@ -39,9 +42,9 @@ REPEATS = 3  # best of 3 for the fast runs; the baseline runs once (seconds each
 def _best(fn, repeats=REPEATS):
     best, value = float("inf"), None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         value = fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best, value
 
 
@@ -51,18 +54,18 @@ def _odefun_at(dps):
         return [-r * y[1], -r * y[0]]
 
     with mpmath.workdps(dps):
-        start = time.perf_counter()
+        start = time.process_time()
         solution = mpmath.odefun(field, 0, [mpmath.mpf(1) / 2, mpmath.mpf(3) / 10])
         value = solution(T_END)
-        return time.perf_counter() - start, value
+        return time.process_time() - start, value
 
 
 def bench_high_precision():
     print("(a) high precision: relu neuron x=1, y=1, theta0=(1/2, 3/10), t=10")
     flow = gradient_flow(build_model("neuron", dim=1, activation="relu"), Dataset([[1]], [1]))
-    start = time.perf_counter()
+    start = time.process_time()
     integrate_mp(flow, THETA0, dps=30, t_max=Fraction(1, 1000))  # compiles the field once
-    print(f"    one-time compile of the symbolic field: {time.perf_counter() - start:.3f} s")
+    print(f"    one-time compile of the symbolic field: {time.process_time() - start:.3f} s")
     for dps in (30, 50):
         ref_time, reference = _odefun_at(dps + 10)
         base_time, base_value = _odefun_at(dps)

@@ -19,9 +19,10 @@ from igproof.numeric.result import STOP_REASONS, Switch, Trajectory
 __all__ = ["DEFAULT_METHOD", "DEFAULT_RTOL", "integrate_float"]
 
 # DOP853 (explicit, 8th order, 7th-order dense output for event location): at rtol 1e-12 on the
-# neuron and relu-neuron flows it ran as fast as LSODA (LSODA 0.83-0.98x its time) and 2.6-3.1x
-# faster than RK45 (benchmarks/bench_integrators.py, part c); these flows are not stiff at the
-# sizes igproof uses, and DOP853's error control does not switch methods mid-run.
+# neuron and relu-neuron flows LSODA took 0.6-1.0x its time and RK45 2.6-4.7x
+# (benchmarks/bench_integrators.py, part c, on a loaded machine). DOP853 is kept for its
+# high-order dense output (kink events) and because it never switches methods mid-run; these
+# flows are not stiff at the sizes igproof uses. Pass method="LSODA" to trade.
 DEFAULT_METHOD = "DOP853"
 METHODS = ("DOP853", "RK45", "RK23", "LSODA", "Radau", "BDF")
 
