@@ -49,10 +49,13 @@ class relu(sympy.Function):
             sign = _sign_of_number(z)
             if sign is not None:
                 return z if sign > 0 else sympy.S.Zero
-        if z.is_nonnegative:
-            return z
-        if z.is_nonpositive:
-            return sympy.S.Zero
+        # Only a bare symbol's declared sign is used: asking sympy for the sign of a compound
+        # expression costs assumption queries at every construction (slow for large flows).
+        if z.is_Symbol:
+            if z.is_nonnegative:
+                return z
+            if z.is_nonpositive:
+                return sympy.S.Zero
         return None
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
@@ -92,10 +95,11 @@ class relu_step(sympy.Function):
             sign = _sign_of_number(z)
             if sign is not None:
                 return sympy.S.One if sign > 0 else sympy.S.Zero
-        if z.is_positive:
-            return sympy.S.One
-        if z.is_nonpositive:
-            return sympy.S.Zero
+        if z.is_Symbol:
+            if z.is_positive:
+                return sympy.S.One
+            if z.is_nonpositive:
+                return sympy.S.Zero
         return None
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:

@@ -25,6 +25,11 @@ from igproof.symbolic.models import Model
 
 BACKENDS = ("numpy", "mpmath")
 
+# lambdify(): up to this many residual-Jacobian entries (n * p) the field itself is compiled with
+# shared subexpressions (fastest calls); beyond, r and J are compiled and F = -(1/n) J^T r is
+# formed at call time, because compiling the expanded field grows like n^2 p.
+COMPILE_FIELD_LIMIT = 2000
+
 # conservation(): enumerate all 2^K activation patterns up to this many distinct kinks (1024
 # restricted fields, a few seconds for small models); beyond, use the equivalent multilinear
 # identity, whose cost does not grow like 2^K.
@@ -46,6 +51,35 @@ def _exact(value: Any) -> sympy.Rational:
         return value
     q = Fraction(value)
     return sympy.Rational(q.numerator, q.denominator)
+
+
+def _derivative(expr: sympy.Expr, p: sympy.Symbol) -> sympy.Expr:
+    """d expr / dp by the sum, product, power and chain rules (relu' = relu_step, relu_step' = 0).
+
+    The same exact result as sympy.diff for these node types, without sympy's Derivative
+    machinery (which dominates the cost of large flows); other nodes fall back to sympy.diff.
+    """
+    if not expr.has(p):
+        return sympy.S.Zero
+    if expr == p:
+        return sympy.S.One
+    if expr.is_Add:
+        return sympy.Add(*[_derivative(a, p) for a in expr.args])
+    if expr.is_Mul:
+        args = expr.args
+        terms = []
+        for i, a in enumerate(args):
+            if a.has(p):
+                terms.append(sympy.Mul(*args[:i], _derivative(a, p), *args[i + 1:]))
+        return sympy.Add(*terms)
+    if isinstance(expr, relu):
+        return relu_step(expr.args[0]) * _derivative(expr.args[0], p)
+    if isinstance(expr, relu_step):
+        return sympy.S.Zero
+    if expr.is_Pow and not expr.exp.has(p):
+        base, exp = expr.args
+        return exp * base ** (exp - 1) * _derivative(base, p)
+    return sympy.diff(expr, p)
 
 
 def _relu_atoms_in_order(expr: sympy.Expr) -> list[sympy.Expr]:
@@ -128,15 +162,31 @@ class GradientFlow:
 
     @cached_property
     def _residual_jacobian(self) -> sympy.Matrix:
-        return sympy.Matrix(self.residuals).jacobian(sympy.Matrix(self.parameters))
+        # Differentiate term by term, each term only in the parameters it contains: the same
+        # exact result as Matrix.jacobian, without differentiating every term in every parameter.
+        index = {p: k for k, p in enumerate(self.parameters)}
+        rows = []
+        for r in self.residuals:
+            parts: list[list[sympy.Expr]] = [[] for _ in self.parameters]
+            for term in sympy.Add.make_args(r):
+                for p in term.free_symbols:
+                    k = index.get(p)
+                    if k is not None:
+                        parts[k].append(_derivative(term, p))
+            rows.append([sympy.Add(*terms) for terms in parts])
+        return sympy.Matrix(len(rows), len(self.parameters), lambda i, k: rows[i][k])
 
     @cached_property
     def field(self) -> sympy.Matrix:
         """F(theta) = -grad L_S = -(1/n) J^T r, a p x 1 sympy Matrix. Guarantee: exact."""
         n = len(self.residuals)
         jac = self._residual_jacobian
-        r = sympy.Matrix(self.residuals)
-        return (-sympy.Rational(1, n)) * (jac.T * r)
+        scale = -sympy.Rational(1, n)
+        entries = []
+        for k in range(len(self.parameters)):
+            terms = [jac[i, k] * r for i, r in enumerate(self.residuals) if jac[i, k] != 0]
+            entries.append(scale * sympy.Add(*terms))
+        return sympy.Matrix(entries)
 
     def jacobian(self) -> sympy.Matrix:
         """dF/dtheta = -Hess L_S (p x p), for smooth flows (use restricted(pattern) for relu).
@@ -206,7 +256,7 @@ class GradientFlow:
         if not self.is_piecewise:
             raise InvalidArgument("restricted: this flow has no kinks (it is already smooth)")
         signs = self._normalize_pattern(pattern)
-        key = tuple(1 if s == 1 else -1 for s in signs)
+        key = signs
         cached = self._restricted_cache.get(key)
         if cached is not None:
             return cached
@@ -347,6 +397,17 @@ class GradientFlow:
         compiled = self._compiled.get(backend)
         if compiled is not None:
             return compiled
+        jac = self._residual_jacobian
+        n, p = jac.shape
+        if n * p <= COMPILE_FIELD_LIMIT:
+            compiled = self._compile_field(backend)
+        else:
+            compiled = self._compile_residuals(backend, jac)
+        self._compiled[backend] = compiled
+        return compiled
+
+    def _compile_field(self, backend: str) -> Callable[[Sequence[Any]], Any]:
+        """Compile the entries of F with common subexpressions shared (fast calls)."""
         exprs = list(self.field)
         if backend == "numpy":
             import numpy
@@ -364,7 +425,41 @@ class GradientFlow:
 
             def compiled(theta: Sequence[Any]) -> Any:
                 return [mpmath.mpf(v) for v in raw(*theta)]
-        self._compiled[backend] = compiled
+        return compiled
+
+    def _compile_residuals(self, backend: str,
+                           jac: sympy.Matrix) -> Callable[[Sequence[Any]], Any]:
+        """Compile r_i and the nonzero J_ik and form F = -(1/n) J^T r in the backend."""
+        n, p = jac.shape
+        nonzero = [(i, k) for i in range(n) for k in range(p) if jac[i, k] != 0]
+        exprs = [list(self.residuals), [jac[i, k] for i, k in nonzero]]
+        rows = [i for i, _ in nonzero]
+        cols = [k for _, k in nonzero]
+        if backend == "numpy":
+            import numpy
+
+            raw = sympy.lambdify(self.parameters, exprs, modules=[NUMPY_FUNCTIONS, "numpy"],
+                                 cse=True)
+            rows_a, cols_a = numpy.array(rows, dtype=int), numpy.array(cols, dtype=int)
+
+            def compiled(theta: Sequence[Any]) -> Any:
+                r, values = raw(*theta)
+                r = numpy.asarray(r, dtype=float)
+                out = numpy.zeros(p)
+                numpy.add.at(out, cols_a, numpy.asarray(values, dtype=float) * r[rows_a])
+                return -out / n
+        else:
+            import mpmath
+
+            raw = sympy.lambdify(self.parameters, exprs, modules=[MPMATH_FUNCTIONS, "mpmath"],
+                                 cse=True)
+
+            def compiled(theta: Sequence[Any]) -> Any:
+                r, values = raw(*theta)
+                out = [mpmath.mpf(0)] * p
+                for i, k, v in zip(rows, cols, values, strict=True):
+                    out[k] += v * r[i]
+                return [-v / n for v in out]
         return compiled
 
     def field_in_pattern(self, pattern: Sequence[int],

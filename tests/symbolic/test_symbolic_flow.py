@@ -207,3 +207,31 @@ def test_expression_model_kinks_and_errors():
         gradient_flow(model, Dataset([[1, 2]], [1]))
     with pytest.raises(InvalidArgument, match="pattern"):
         flow.restricted((1,))
+
+
+@pytest.mark.parametrize("limit", [0, 10 ** 6])
+def test_both_compile_strategies_agree_with_exact_field(monkeypatch, limit):
+    """F = -(1/n) J^T r compiled from (r, J) equals the compiled field and the exact field."""
+    import igproof.symbolic.flow as flow_module
+
+    monkeypatch.setattr(flow_module, "COMPILE_FIELD_LIMIT", limit)
+    model = build_model("two-layer", dim=2, width=2, activation="leaky-relu")
+    flow = gradient_flow(model, DATA)
+    theta = [Fraction(1, 2), Fraction(-1, 3), Fraction(3, 4), Fraction(-1, 5), Fraction(1, 3),
+             Fraction(2, 7)]
+    exact = [float(v) for v in flow.field_at(theta)]
+    assert numpy.allclose(flow.lambdify("numpy")([float(v) for v in theta]), exact,
+                          rtol=1e-13, atol=1e-15)
+    with mpmath.workdps(40):
+        got = flow.lambdify("mpmath")([mpmath.mpf(v.numerator) / v.denominator for v in theta])
+        want = [mpmath.mpf(v.p) / v.q for v in flow.field_at(theta)]
+        assert all(abs(g - w) < mpmath.mpf(10) ** -35 for g, w in zip(got, want, strict=True))
+
+
+def test_fast_jacobian_matches_sympy_jacobian():
+    """The term-wise residual Jacobian equals sympy's Matrix.jacobian (relu and tanh models)."""
+    for activation in ("relu", "tanh"):
+        model = build_model("neuron", dim=2, activation=activation, bias=True)
+        flow = gradient_flow(model, DATA)
+        reference = sympy.Matrix(flow.residuals).jacobian(sympy.Matrix(model.parameters))
+        assert sympy.expand(flow.residual_jacobian() - reference) == sympy.zeros(3, 4)
