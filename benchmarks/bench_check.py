@@ -1,0 +1,67 @@
+"""Benchmark: re-checking every certificate under certificates/ with the independent checker.
+
+Prints, per file and in total, the time of a full check (replay of every obligation) and its
+ratio to a baseline measured in the same run: reading the file and building the checker's
+context (JSON parse, expression parse, residual ASTs) without replaying any obligation. A second
+line times the command `igproof check certificates/*.json` against `python -c "import igproof"`.
+
+Run: /work/venv/bin/python benchmarks/bench_check.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from igproof.checker import OBLIGATIONS, check_certificate
+from igproof.checker.kernel import Context
+
+ROOT = Path(__file__).resolve().parents[1]
+# Repeats per measurement: the best of 5 filters out noise from other jobs on the machine.
+REPEAT = 5
+
+
+def _best(function, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=REPEAT)
+    args = parser.parse_args()
+    files = sorted((ROOT / "certificates").glob("*.json"))
+    total_check = total_base = 0.0
+    print(f"{'file':45s} {'check [s]':>10s} {'baseline [s]':>13s} {'ratio':>7s}")
+    for path in files:
+        text = path.read_text("utf-8")
+        cert = json.loads(text)
+        missing = {ob["type"] for ob in cert["obligations"]} - set(OBLIGATIONS)
+        if missing:
+            print(f"{path.name:45s} skipped: needs unregistered types {sorted(missing)}")
+            continue
+        check = _best(lambda cert=cert: check_certificate(cert), args.repeat)
+        base = _best(lambda text=text: Context(json.loads(text)), args.repeat)
+        total_check += check
+        total_base += base
+        print(f"{path.name:45s} {check:10.4f} {base:13.4f} {check / base:7.1f}")
+    print(f"{'TOTAL':45s} {total_check:10.4f} {total_base:13.4f} "
+          f"{total_check / total_base:7.1f}")
+    cli = [sys.executable, "-m", "igproof", "check", *map(str, files)]
+    imp = [sys.executable, "-c", "import igproof"]
+    t_cli = _best(lambda: subprocess.run(cli, capture_output=True), 3)
+    t_imp = _best(lambda: subprocess.run(imp, capture_output=True), 3)
+    print(f"igproof check certificates/*.json: {t_cli:.3f} s wall; baseline "
+          f"`python -c 'import igproof'`: {t_imp:.3f} s; ratio {t_cli / t_imp:.1f}")
+
+
+if __name__ == "__main__":
+    main()
