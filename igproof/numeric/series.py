@@ -579,8 +579,11 @@ class TaylorProgram:
         backend = backend or backend_for(x0[0])
         c, aux, consts = self._start(x0, backend)
         for k in range(1, len(x_series)):
-            self._advance(c, aux, consts, k, self._check_point(x_series[k], f"x_series[{k}]"),
-                          backend)
+            row = x_series[k]
+            if len(row) != self.n_vars:
+                raise InvalidArgument(f"x_series[{k}]: expected {self.n_vars} values, "
+                                      f"got {len(row)}")
+            self._advance(c, aux, consts, k, row, backend)
         return [[c[o][k] for o in self.outputs] for k in range(len(x_series))]
 
 
