@@ -113,3 +113,14 @@ def test_unknown_names_and_options_are_errors():
     with pytest.raises(InvalidArgument, match="coefficients"):
         get_activation("polynomial")
     assert set(KNOWN_ACTIVATIONS) >= {"relu", "leaky-relu", "polynomial", "gaussian"}
+
+
+@pytest.mark.parametrize("name, options", [("relu", {}), ("leaky-relu", {"slope": "1/4"})])
+def test_piecewise_derivative_matches_piecewise_formula_off_the_kink(name, options):
+    """Away from 0, sigma' equals sympy.diff of the Piecewise formula of sigma."""
+    act = get_activation(name, **options)
+    piecewise = act.sigma(z).rewrite(sympy.Piecewise)
+    reference = sympy.diff(piecewise, z)
+    for value in (sympy.Rational(-5, 3), sympy.Rational(-1, 9), sympy.Rational(2, 7), 3):
+        assert act.derivative(value) == reference.subs(z, value)
+        assert act.sigma(value) == piecewise.subs(z, value)

@@ -8,6 +8,8 @@ import itertools
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from igproof.errors import DataError, InvalidArgument
 from igproof.symbolic.dataset import Dataset
@@ -171,3 +173,23 @@ def test_misuse_errors():
         same_zero_loss_set(model, s1, Dataset([[1]], [0]))
     with pytest.raises(InvalidArgument, match="theta"):
         in_zero_loss_set(model, s1, [1])
+
+_small = st.fractions(min_value=-2, max_value=2, max_denominator=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=st.lists(st.tuples(_small, _small), min_size=1, max_size=3),
+       gammas=st.lists(st.fractions(min_value=F(1, 4), max_value=4, max_denominator=4)
+                       .filter(lambda g: g > 0), min_size=3, max_size=3),
+       thetas=st.lists(st.tuples(_small, _small), min_size=4, max_size=4))
+def test_property_label_zero_scaling_preserves_membership(x, gammas, thetas):
+    """For relu(w.x), scaling label-0 points by gamma > 0 never changes membership of any theta
+    (checked directly, residual by residual) and the recipe always reports "equal"."""
+    model = build_model("relu-neuron", dim=2)
+    s1 = Dataset([[1, 0], *x], [1] + [0] * len(x))
+    scaled = [[g * a, g * b] for (a, b), g in zip(x, gammas, strict=False)]
+    s2 = Dataset([[1, 0], *scaled], [1] + [0] * len(x))
+    assert same_zero_loss_set(model, s1, s2).relation == "equal"
+    thetas = [*thetas, (F(1), F(-2)), (F(1), F(0))]
+    for theta in thetas:
+        assert in_zero_loss_set(model, s1, theta) == in_zero_loss_set(model, s2, theta)
