@@ -46,6 +46,9 @@ MAX_POINTS = 1000
 MAX_DATASETS = 16
 MAX_OBLIGATIONS = 500
 MAX_NAME_CHARS = 64
+# Total cover leaves (over all obligations) one certificate may ask the checker to visit: a
+# leaf costs up to a few milliseconds, so this caps a check at about a minute.
+MAX_TOTAL_LEAVES = 20000
 
 _NUMBER = re.compile(r"-?\d+(/\d+)?")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -219,6 +222,14 @@ class Context:
         self.disjoint: set[frozenset] = set()
         self.ordering: set[tuple[str, str, str]] = set()
         self.not_minimizer: set[str] = set()
+        self.work = 0
+
+    def charge(self, leaves: int, where: str) -> None:
+        """Count cover leaves against MAX_TOTAL_LEAVES (bounded work on hostile input)."""
+        self.work += leaves
+        if self.work > MAX_TOTAL_LEAVES:
+            raise Rejected(f"{where}: the certificate asks for more than {MAX_TOTAL_LEAVES} "
+                           "cover leaves in total")
 
     def _dataset(self, key: str, value: Any) -> Dataset:
         where = f"datasets.{key}"
@@ -501,6 +512,15 @@ def _int(token: str) -> int:
     return int(token)
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise Rejected(f"JSON object has the key {key[:40]!r} twice")
+        out[key] = value
+    return out
+
+
 def _constant(token: str) -> Any:
     raise Rejected(f"JSON constant {token!r} is not allowed")
 
@@ -515,7 +535,7 @@ def load_text(data: bytes) -> Any:
         raise NotACertificate("file is not UTF-8 text") from None
     try:
         return json.loads(text, parse_float=_reject_float, parse_int=_int,
-                          parse_constant=_constant)
+                          parse_constant=_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise NotACertificate(f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
                               ) from None

@@ -137,7 +137,9 @@ def check_pl_endgame(ctx: Context, ob: dict) -> str:
         raise Rejected("lambda: must be positive")
     live = _live_rows(ctx, ds, ctx.env(domain))
     lam_iv = iv.Interval.point(lam)
-    for n_leaf, leaf in enumerate(leaves(ob["cover"], domain, "cover")):
+    cover = leaves(ob["cover"], domain, "cover")
+    ctx.charge(len(cover), "cover")
+    for n_leaf, leaf in enumerate(cover):
         env = ctx.env(leaf)
         try:
             jac = [[ex.evaluate(g, env) for g in ctx.gradient(ds, i)] for i in live]
@@ -207,7 +209,9 @@ def check_localize(ctx: Context, ob: dict) -> str:
     region = [(c - eg.radius, c + eg.radius) for c in eg.center]
     r2 = lim.radius ** 2
     inside = 0
-    for n_leaf, leaf in enumerate(leaves(ob["cover"], region, "cover")):
+    cover = leaves(ob["cover"], region, "cover")
+    ctx.charge(len(cover), "cover")
+    for n_leaf, leaf in enumerate(cover):
         if _dist2_to_box(eg.center, leaf) > eg.radius ** 2:
             continue
         env = ctx.env(leaf)

@@ -84,3 +84,10 @@ def test_cli_reports_one_line_and_exit_code_2_for_hostile_files(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_duplicate_keys_are_rejected():
+    """A JSON object with a repeated key could read differently to different parsers."""
+    text = CERT.read_text(encoding="utf-8").replace('"kind": "gf-limit",',
+                                                    '"kind": "gf-limit", "kind": "gf-limit",')
+    assert not check_bytes(text.encode()).accepted

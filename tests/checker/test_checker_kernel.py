@@ -18,7 +18,11 @@ import pytest
 from igproof.checker import OBLIGATIONS, check_certificate, statement_text
 
 CERTS = Path(__file__).resolve().parents[2] / "certificates"
-SHIPPED = sorted(CERTS.glob("*.json"))
+# igproof.certificate.produce's files; files from other producers are re-checked by CI's
+# `igproof check certificates/*.json` (their replay is slower: trajectories).
+SHIPPED = sorted(p for p in CERTS.glob("*.json")
+                 if json.loads(p.read_text(encoding="utf-8")).get("producer")
+                 == "igproof.certificate.produce")
 
 
 def _load(name: str) -> dict:
@@ -44,7 +48,7 @@ def _skip_if_extension_missing(cert: dict) -> None:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_every_shipped_certificate_is_accepted(path):
-    """CI re-checks every file under certificates/: each is accepted with all obligations."""
+    """Each of igproof's shipped certificates is accepted with all obligations."""
     cert = json.loads(path.read_text(encoding="utf-8"))
     _skip_if_extension_missing(cert)
     report = check_certificate(cert)
