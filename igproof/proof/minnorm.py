@@ -50,6 +50,10 @@ DEFAULT_GAP_TOL = Fraction(1, 10**10)
 # barrier's slopes at non-smooth points are only ~1e-6 accurate, so several levels are tried;
 # each gives a candidate whose exact cost is computed, and the cheapest is kept.
 SNAP_LADDER = (1e-8, 1e-5)
+# Float costs within this relative distance are ties (float64 summation noise over ~1e3 terms).
+TIE_RTOL = 1e-12
+# After the polish, slopes this close (relative) to a chord slope are float noise around it.
+FINAL_SNAP_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -369,12 +373,20 @@ def minimal_norm_interpolator(x: Sequence[Any], y: Sequence[Any], *, penalised_b
             snapped, pin = _snap(sol.s, xs, delta, snap_tol)
             candidates.append(_boundary_slopes(xs, delta, snapped))
             polished, pin = refine(xf, df, np.array([float(v) for v in snapped]), pin)
+            # Slopes the polish left within rounding of a chord slope are pinned to it too.
+            _, pin_final = _snap(polished, xs, delta, FINAL_SNAP_RTOL)
+            pin = np.where(pin >= 0, pin, pin_final)
             candidates.append(_boundary_slopes(
                 xs, delta, [delta[pin[j]] if pin[j] >= 0 else Fraction(float(polished[j]))
                             for j in range(len(xs))]))
-        # Rank candidates by their float cost; only the chosen one is evaluated exactly (below).
-        slopes = min(candidates, key=lambda c: reduced_cost(
-            xf, df, np.array([float(v) for v in c])))
+        # Rank candidates by float cost; ties within float noise go to the polished ones (they
+        # carry exact chord slopes where the structure says so). Only the chosen one is
+        # evaluated exactly (below).
+        costs = [reduced_cost(xf, df, np.array([float(v) for v in c])) for c in candidates]
+        cutoff = min(costs) * (1 + TIE_RTOL) + TIE_RTOL
+        order = [k for k in range(len(candidates)) if k % 2 == 0 and k > 0] + \
+            [k for k in range(len(candidates)) if k % 2 == 1 or k == 0]
+        slopes = candidates[next(k for k in order if costs[k] <= cutoff)]
         phi = _dual_from_primal(xs, ys, slopes)
     kinks = kinks_of(xs, ys, slopes)
     if not interpolates(xs, ys, kinks):  # pragma: no cover - a bug guard
