@@ -19,7 +19,7 @@ from igproof.numeric.result import STOP_REASONS, Switch, Trajectory
 __all__ = ["DEFAULT_METHOD", "DEFAULT_RTOL", "integrate_float"]
 
 # DOP853 (explicit, 8th order, 7th-order dense output for event location): at rtol 1e-12 on the
-# neuron and relu-neuron flows LSODA took 0.6-1.0x its time and RK45 2.6-4.7x
+# neuron and relu-neuron flows LSODA took 0.6-1.13x its time and RK45 2.6-4.7x
 # (benchmarks/bench_integrators.py, part c, on a loaded machine). DOP853 is kept for its
 # high-order dense output (kink events) and because it never switches methods mid-run; these
 # flows are not stiff at the sizes igproof uses. Pass method="LSODA" to trade.
