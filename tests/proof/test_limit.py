@@ -8,6 +8,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from igproof.errors import InvalidArgument
+from igproof.numeric.converge import flow_limit
 from igproof.proof.limit import Inconclusive, ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
@@ -58,7 +59,8 @@ def test_relu_neuron_limit_contains_closed_form(relu_result):
 
 def test_tanh_neuron_limit_in_zero_set_and_matches_float_integrator():
     """a tanh(w), x = y = 1, from (0.5, 0.3): the ball (radius < 1e-15) meets a tanh(w) = 1
-    (checked in mpmath interval arithmetic) and contains a DOP853 estimate up to its error."""
+    (checked in mpmath interval arithmetic), contains the 40-digit mpmath Taylor estimate
+    (igproof.numeric.converge) and a DOP853 estimate up to its error."""
     r = prove_flow_limit(_neuron("tanh"), ["0.5", "0.3"], prec=128)
     assert isinstance(r, ProvedLimit)
     assert r.radius < 1e-15
@@ -75,6 +77,11 @@ def test_tanh_neuron_limit_in_zero_set_and_matches_float_integrator():
         a, w = th
         t = np.tanh(w)
         return [-(a * t - 1) * t, -a * (1 - t * t) * (a * t - 1)]
+
+    # the high-precision (mpmath Taylor, 40 digits) integrator's estimate lies in the ball
+    est_mp = flow_limit(_neuron("tanh"), ["0.5", "0.3"], method="mp", dps=40)
+    assert est_mp.converged
+    assert r.contains([Fraction(mpmath.nstr(v, 45)) for v in est_mp.limit])
 
     sol = solve_ivp(field, (0, 80), [0.5, 0.3], method="DOP853", rtol=1e-13, atol=1e-15)
     est = sol.y[:, -1]
