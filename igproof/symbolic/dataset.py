@@ -24,6 +24,13 @@ def _is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
+def _plain(value: Any) -> Any:
+    """numpy arrays and scalars as Python lists and numbers (read exactly afterwards)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
 class Dataset:
     """S = ((x_1, y_1), ..., (x_n, y_n)) with x_i in Q^d and y_i in Q, validated.
 
@@ -46,6 +53,7 @@ class Dataset:
     """
 
     def __init__(self, x: Sequence[Sequence[Any]], y: Sequence[Any]) -> None:
+        x, y = _plain(x), _plain(y)
         if not _is_sequence(x):
             raise DataError(f"x: expected a list of rows, got {type(x).__name__}")
         if not _is_sequence(y):
@@ -60,6 +68,7 @@ class Dataset:
         rows = []
         dim = None
         for i, row in enumerate(x):
+            row = _plain(row)
             if not _is_sequence(row):
                 raise DataError(f"x[{i}]: expected a list of numbers, got {row!r}")
             if len(row) == 0:
@@ -69,9 +78,10 @@ class Dataset:
             elif len(row) != dim:
                 raise DataError(f"x[{i}]: ragged rows, this row has {len(row)} coordinates "
                                 f"but x[0] has {dim}")
-            rows.append(tuple(parse_rational(v, what=f"x[{i}][{k}]") for k, v in enumerate(row)))
+            rows.append(tuple(parse_rational(_plain(v), what=f"x[{i}][{k}]")
+                              for k, v in enumerate(row)))
         self.x: tuple[tuple[Fraction, ...], ...] = tuple(rows)
-        self.y: tuple[Fraction, ...] = tuple(parse_rational(v, what=f"y[{i}]")
+        self.y: tuple[Fraction, ...] = tuple(parse_rational(_plain(v), what=f"y[{i}]")
                                              for i, v in enumerate(y))
 
     @property

@@ -89,3 +89,14 @@ def test_dataset_is_a_multiset():
     data = Dataset([[1], [1], [2]], [0, 0, 1])
     assert data.n == 3 and len(data.support()) == 2
     assert data.multiplicities()[((Fraction(1),), Fraction(0))] == 2
+
+
+def test_dataset_from_numpy_reads_shortest_decimal():
+    """numpy input is accepted; a float entry is read by its shortest repr (0.1 -> 1/10)."""
+    import numpy
+
+    data = Dataset(numpy.array([[0.1, 2.0], [1.0, 0.5]]), numpy.array([0.25, 0.0]))
+    assert data.x[0] == (Fraction(1, 10), Fraction(2))
+    assert data.y == (Fraction(1, 4), Fraction(0))
+    data = Dataset([[numpy.float64(0.1)]], [numpy.int64(3)])
+    assert data.x[0][0] == Fraction(1, 10) and data.y[0] == 3
