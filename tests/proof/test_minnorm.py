@@ -180,3 +180,19 @@ def test_bracket_agrees_with_grid_lp(data, penalised):
     assert value <= float(r.upper_bound) * (1 + eta * eta / 8) + slack
     assert r.gap < TOL
     assert all(r.evaluate(a) == b for a, b in zip(r.x, r.y, strict=True))
+
+
+def test_two_points_and_outcome():
+    """Two points are fit by the skip connection (cost 0); the Outcome carries the verdict."""
+    r = minimal_norm_interpolator([0, 1], [0, 5])
+    assert r.kinks == () and r.upper_bound == 0 and r.verdict is Verdict.PROVED
+    outcome = minimal_norm_interpolator([-3, -1, 1, 3], [3, 1, 1, 3]).outcome()
+    assert outcome.verdict is Verdict.PROVED and "gap" in outcome.evidence
+    assert outcome.details["n_kinks"] == 1
+
+
+def test_inconclusive_when_tolerance_unreachable():
+    """A tolerance below the certified gap gives INCONCLUSIVE, never PROVED (the optimum
+    6/sqrt(10) is irrational, so the rational bounds cannot coincide)."""
+    r = minimal_norm_interpolator([-3, 3, 4], [0, 0, 1], gap_tol=Fraction(1, 10**60))
+    assert r.gap > 0 and r.verdict is Verdict.INCONCLUSIVE and r.notes
