@@ -130,7 +130,10 @@ def label_zero_scaling_argument(model: Model) -> str | None:
     if units is None or len(units) != 1:
         return None
     coefficient, z = units[0]
-    if coefficient.has(*model.inputs):
+    if coefficient.has(*model.inputs) or model.activation is None:
+        return None
+    # The unit description must be the model itself: f - c sigma(z) is identically 0.
+    if sympy.expand(f - coefficient * model.activation.sigma(z)) != 0:
         return None
     if sympy.expand(z.xreplace(scaled_inputs) - gamma * z) != 0:
         return None
