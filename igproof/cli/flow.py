@@ -86,9 +86,13 @@ def _print_table(payload: dict[str, Any]) -> None:
     print("limit")
     for name, value in zip(payload["parameters"], payload["limit"], strict=True):
         print(f"  {name:<{width}} = {value}")
-    for key in ("loss", "t", "converged", "pattern", "switches", "radius"):
+    for key in ("loss", "t", "converged", "pattern", "radius"):
         if key in payload:
             print(f"{key:<10} {payload[key]}")
+    for switch in payload.get("switches", []):
+        sides = {1: "active", 0: "inactive", -1: "inactive"}
+        print(f"switch     kink {switch['kink']}: {sides.get(switch['before'], '?')} -> "
+              f"{sides.get(switch['after'], '?')} at t = {switch['t']}")
     print(f"verdict    {payload['verdict']}: {payload.get('evidence', '')}")
 
 
