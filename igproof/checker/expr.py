@@ -358,9 +358,13 @@ def evaluate(node: tuple, env: dict[str, iv.Interval]) -> iv.Interval:
         return evaluate(node[1], env) - evaluate(node[2], env)
     if tag == "mul":
         a = evaluate(node[1], env)
-        if a.is_zero():
-            return a
-        return a * evaluate(node[2], env)
+        try:
+            return a * evaluate(node[2], env)
+        except Rejected:
+            # 0 * relu'(z) or 0 * abs'(z) is 0 even where the bounded factor is undecided
+            if a.is_zero() and node[2][0] == "call" and node[2][1] in ("step", "sign"):
+                return a
+            raise
     if tag == "div":
         return evaluate(node[1], env) / evaluate(node[2], env)
     if tag == "neg":
@@ -383,8 +387,6 @@ def evaluate_exact(node: tuple, env: dict[str, Fraction]) -> Fraction:
         return env[node[1]]
     if tag in ("add", "sub", "mul", "div"):
         a = evaluate_exact(node[1], env)
-        if tag == "mul" and a == 0:
-            return a
         b = evaluate_exact(node[2], env)
         if tag == "add":
             return a + b
