@@ -155,3 +155,43 @@ def _apply(op: str, out: list) -> None:
         raise UnsafeExpression(f"expression: operator {op!r} lacks an operand")
     b, a = out.pop(), out.pop()
     out.append({"+": a + b, "-": a - b, "*": a * b}.get(op) if op in "+-*" else a / b)
+
+
+def to_expression_text(expr: sympy.Expr) -> str:
+    """The safe-language text of a sympy expression (inverse of :func:`parse_expression`).
+
+    Handles rationals, symbols, sums, products, integer powers, sqrt (power 1/2), Max(0, z) as
+    relu, and tanh, exp, log, Abs. Anything else raises :class:`UnsafeExpression`.
+
+    >>> a, w = sympy.symbols("a w")
+    >>> to_expression_text(a * sympy.Max(0, w) - sympy.Rational(1, 2))
+    '((-1/2) + a*relu(w))'
+    """
+    if isinstance(expr, sympy.Rational):
+        text = str(expr.p) if expr.q == 1 else f"{expr.p}/{expr.q}"
+        return f"({text})" if expr < 0 or expr.q != 1 else text
+    if isinstance(expr, sympy.Symbol):
+        return expr.name
+    if isinstance(expr, sympy.Add):
+        return "(" + " + ".join(to_expression_text(a) for a in expr.args) + ")"
+    if isinstance(expr, sympy.Mul):
+        return "*".join(to_expression_text(a) for a in expr.args)
+    if isinstance(expr, sympy.Pow):
+        base, exp = expr.args
+        if exp == sympy.Rational(1, 2):
+            return f"sqrt({to_expression_text(base)})"
+        if exp == -sympy.Rational(1, 2):
+            return f"(1/sqrt({to_expression_text(base)}))"
+        if isinstance(exp, sympy.Integer) and abs(int(exp)) <= MAX_EXPONENT:
+            inner = to_expression_text(base)
+            if not isinstance(base, (sympy.Symbol, sympy.Add)) and not inner.startswith("("):
+                inner = f"({inner})"
+            return f"{inner}^{int(exp)}" if exp > 0 else f"{inner}^-{-int(exp)}"
+    if isinstance(expr, sympy.Max) and len(expr.args) == 2 and 0 in expr.args:
+        (z,) = [a for a in expr.args if a != 0]
+        return f"relu({to_expression_text(z)})"
+    names = {sympy.tanh: "tanh", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs"}
+    if expr.func in names and len(expr.args) == 1:
+        return f"{names[expr.func]}({to_expression_text(expr.args[0])})"
+    raise UnsafeExpression(f"expression: cannot write {type(expr).__name__} in the safe "
+                           "language")
