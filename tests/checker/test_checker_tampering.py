@@ -45,7 +45,8 @@ from igproof.checker import check_certificate, statement_text
 
 CERTS = Path(__file__).resolve().parents[2] / "certificates"
 LONG = os.environ.get("IGPROOF_LONG") == "1"
-EXAMPLES = 1000 if LONG else 25
+# IGPROOF_MUTATIONS=N overrides the number of mutations per kind (e.g. for a partial long run).
+EXAMPLES = int(os.environ.get("IGPROOF_MUTATIONS", 1000 if LONG else 25))
 
 ORACLE_LIMITS = {
     "gf-limit-relu-neuron.json": lambda: {"L": _relu_neuron_limit()},
