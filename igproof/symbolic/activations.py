@@ -21,6 +21,8 @@ import sympy
 from igproof.errors import InvalidArgument
 from igproof.rationals import fraction_to_text, parse_rational
 
+__all__ = ["KNOWN_ACTIVATIONS", "Activation", "get_activation", "relu", "relu_step"]
+
 # Default slope of leaky ReLU: the common 1/100, exact.
 DEFAULT_LEAKY_SLOPE = Fraction(1, 100)
 

@@ -12,6 +12,8 @@ import sympy
 from igproof.errors import InvalidArgument
 from igproof.symbolic.models import Model
 
+__all__ = ["balancedness", "norm_difference"]
+
 
 def norm_difference(model: Model) -> sympy.Expr:
     """Q = a^2 - |w|^2 (minus b^2 with a bias: b is the weight of a constant input 1).

@@ -15,6 +15,8 @@ from typing import Any
 from igproof.errors import DataError
 from igproof.rationals import fraction_to_text, parse_rational
 
+__all__ = ["Dataset"]
+
 # Largest dataset accepted by the symbolic layer: sympy expressions grow linearly in n, and
 # beyond a few thousand points the exact flow is too large to be useful.
 MAX_POINTS = 5000

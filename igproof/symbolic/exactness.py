@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sympy
 
+__all__ = ["certainly_nonzero"]
+
 # Digits requested from sympy's evalf (strict: raises instead of returning unreliable digits).
 _WITNESS_DIGITS = 30
 

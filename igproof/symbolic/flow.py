@@ -23,6 +23,8 @@ from igproof.symbolic.exactness import certainly_nonzero
 from igproof.symbolic.loss import loss_from_residuals, residuals
 from igproof.symbolic.models import Model
 
+__all__ = ["GradientFlow", "gradient_flow"]
+
 BACKENDS = ("numpy", "mpmath")
 
 # lambdify(): up to this many residual-Jacobian entries (n * p) the field itself is compiled with

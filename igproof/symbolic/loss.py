@@ -7,6 +7,8 @@ import sympy
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.models import Model
 
+__all__ = ["residuals", "square_loss"]
+
 
 def residuals(model: Model, dataset: Dataset) -> tuple[sympy.Expr, ...]:
     """r_i(theta) = f(x_i; theta) - y_i, one sympy expression per data point (with repeats).

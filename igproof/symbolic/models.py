@@ -22,6 +22,8 @@ from igproof.errors import DataError, InvalidArgument
 from igproof.rationals import parse_rational
 from igproof.symbolic.activations import Activation, get_activation, relu
 
+__all__ = ["KNOWN_KINDS", "Model", "build_model"]
+
 KNOWN_KINDS = ("relu-neuron", "neuron", "two-layer")
 
 # Largest input dimension / width accepted: beyond this the symbolic layer is the wrong tool.

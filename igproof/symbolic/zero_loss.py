@@ -29,6 +29,9 @@ from igproof.symbolic.exactness import certainly_nonzero
 from igproof.symbolic.models import Model
 from igproof.verdict import Outcome, Verdict
 
+__all__ = ["ParameterBall", "ParameterBox", "ZeroLossRelation", "contained_zero_loss_set",
+           "in_zero_loss_set", "label_zero_scaling_argument", "same_zero_loss_set"]
+
 RELATIONS = ("equal", "contained", "different", "undecided")
 
 Point = tuple[tuple[Fraction, ...], Fraction]

@@ -100,3 +100,13 @@ def test_dataset_from_numpy_reads_shortest_decimal():
     assert data.y == (Fraction(1, 4), Fraction(0))
     data = Dataset([[numpy.float64(0.1)]], [numpy.int64(3)])
     assert data.x[0][0] == Fraction(1, 10) and data.y[0] == 3
+
+
+def test_public_names_exist():
+    """Every name in each symbolic module's __all__ exists (the public API is real)."""
+    import importlib
+
+    for name in ("activations", "models", "dataset", "loss", "flow", "conserved", "zero_loss",
+                 "exactness"):
+        module = importlib.import_module(f"igproof.symbolic.{name}")
+        assert module.__all__ and all(hasattr(module, n) for n in module.__all__)
