@@ -321,6 +321,62 @@ def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
     return [Fraction(v) for v in out]
 
 
+def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool):
+    """Exact (cost_lo, upper_bound, lower_bound, feasible phi) for slopes and a dual guess phi."""
+    cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias)
+    value, ratio = dual_bound(xs, ys, phi, penalised_bias=penalised_bias)
+    scale = feasible_scale(ratio)
+    phi = [scale * p for p in phi]
+    lower = _round_dyadic(max(Fraction(0), scale * value), up=False)
+    # Margin: the checker bounds the same cost through the kinks with its own square roots,
+    # which may differ from ours in the last 2^-96 relative; 2^-80 covers that.
+    if cost_lo != cost_hi:
+        cost_hi = _round_dyadic(cost_hi * (1 + Fraction(1, 2**80)), up=True)
+    if lower > cost_hi:  # pragma: no cover - weak duality makes this impossible
+        raise AssertionError("dual bound above primal cost: a bug")
+    return cost_lo, cost_hi, lower, phi
+
+
+def _penalised(xs, ys, delta, tol: Fraction):
+    """Barrier, then per snapping level an active-set polish; stop at the first certified
+    bracket (else keep the narrowest). Returns (slopes, bracket)."""
+    import numpy as np
+
+    from igproof.proof.minnorm_solver import reduced_cost, refine, solve_barrier
+
+    xf = np.array([float(t) for t in xs])
+    df = np.array([float(d) for d in delta])
+    sol = solve_barrier(xf, np.array([float(t) for t in ys]))
+    candidates = [_boundary_slopes(xs, delta, [Fraction(float(v)) for v in sol.s])]
+    best = None
+    for snap_tol in SNAP_LADDER:
+        snapped, pin = _snap(sol.s, xs, delta, snap_tol)
+        candidates.append(_boundary_slopes(xs, delta, snapped))
+        polished, pin = refine(xf, df, np.array([float(v) for v in snapped]), pin)
+        # Slopes the polish left within rounding of a chord slope are pinned to it too.
+        _, pin_final = _snap(polished, xs, delta, FINAL_SNAP_RTOL)
+        pin = np.where(pin >= 0, pin, pin_final)
+        candidates.append(_boundary_slopes(
+            xs, delta, [delta[pin[j]] if pin[j] >= 0 else Fraction(float(polished[j]))
+                        for j in range(len(xs))]))
+        # Rank candidates by float cost; ties within float noise go to the polished ones (they
+        # carry exact chord slopes where the structure says so). Only the chosen one is
+        # evaluated exactly.
+        costs = [reduced_cost(xf, df, np.array([float(v) for v in c])) for c in candidates]
+        cutoff = min(costs) * (1 + TIE_RTOL) + TIE_RTOL
+        order = [k for k in range(len(candidates)) if k % 2 == 0 and k > 0] + \
+            [k for k in range(len(candidates)) if k % 2 == 1 or k == 0]
+        slopes = candidates[next(k for k in order if costs[k] <= cutoff)]
+        bracket = _bracket(xs, ys, slopes, _dual_from_primal(xs, ys, slopes),
+                           penalised_bias=True)
+        if best is None or bracket[1] - bracket[2] < best[1][1] - best[1][2]:
+            best = (slopes, bracket)
+        if best[1][1] - best[1][2] < tol:
+            break
+    assert best is not None
+    return best
+
+
 def minimal_norm_interpolator(x: Sequence[Any], y: Sequence[Any], *, penalised_bias: bool = True,
                               gap_tol: Fraction | str = DEFAULT_GAP_TOL) -> MinNormResult:
     """min over interpolants f of int w(x) d|f''|(x), w = sqrt(1 + x^2) (or 1 if biases are free).
@@ -358,50 +414,16 @@ def minimal_norm_interpolator(x: Sequence[Any], y: Sequence[Any], *, penalised_b
     unique: bool | None = None
     if not penalised_bias:
         slopes, phi, unique = _free_bias(xs, ys)
+        bracket = _bracket(xs, ys, slopes, phi, penalised_bias=False)
     elif len(xs) == 2:
         slopes, phi = [delta[0], delta[0]], [Fraction(0), Fraction(0)]
+        bracket = _bracket(xs, ys, slopes, phi, penalised_bias=True)
     else:
-        import numpy as np
-
-        from igproof.proof.minnorm_solver import reduced_cost, refine, solve_barrier
-
-        xf = np.array([float(t) for t in xs])
-        df = np.array([float(d) for d in delta])
-        sol = solve_barrier(xf, np.array([float(t) for t in ys]))
-        candidates = [_boundary_slopes(xs, delta, [Fraction(float(v)) for v in sol.s])]
-        for snap_tol in SNAP_LADDER:
-            snapped, pin = _snap(sol.s, xs, delta, snap_tol)
-            candidates.append(_boundary_slopes(xs, delta, snapped))
-            polished, pin = refine(xf, df, np.array([float(v) for v in snapped]), pin)
-            # Slopes the polish left within rounding of a chord slope are pinned to it too.
-            _, pin_final = _snap(polished, xs, delta, FINAL_SNAP_RTOL)
-            pin = np.where(pin >= 0, pin, pin_final)
-            candidates.append(_boundary_slopes(
-                xs, delta, [delta[pin[j]] if pin[j] >= 0 else Fraction(float(polished[j]))
-                            for j in range(len(xs))]))
-        # Rank candidates by float cost; ties within float noise go to the polished ones (they
-        # carry exact chord slopes where the structure says so). Only the chosen one is
-        # evaluated exactly (below).
-        costs = [reduced_cost(xf, df, np.array([float(v) for v in c])) for c in candidates]
-        cutoff = min(costs) * (1 + TIE_RTOL) + TIE_RTOL
-        order = [k for k in range(len(candidates)) if k % 2 == 0 and k > 0] + \
-            [k for k in range(len(candidates)) if k % 2 == 1 or k == 0]
-        slopes = candidates[next(k for k in order if costs[k] <= cutoff)]
-        phi = _dual_from_primal(xs, ys, slopes)
+        slopes, bracket = _penalised(xs, ys, delta, tol)
+    cost_lo, cost_hi, lower, phi = bracket
     kinks = kinks_of(xs, ys, slopes)
     if not interpolates(xs, ys, kinks):  # pragma: no cover - a bug guard
         raise AssertionError("the computed interpolant misses a datum")
-    cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias)
-    value, ratio = dual_bound(xs, ys, phi, penalised_bias=penalised_bias)
-    scale = feasible_scale(ratio)
-    phi = [scale * p for p in phi]
-    lower = _round_dyadic(max(Fraction(0), scale * value), up=False)
-    # Margin: the checker bounds the same cost through the kinks with its own square roots,
-    # which may differ from ours in the last 2^-96 relative; 2^-80 covers that.
-    if cost_lo != cost_hi:
-        cost_hi = _round_dyadic(cost_hi * (1 + Fraction(1, 2**80)), up=True)
-    if lower > cost_hi:  # pragma: no cover - weak duality makes this impossible
-        raise AssertionError("dual bound above primal cost: a bug")
     verdict = Verdict.PROVED if cost_hi - lower < tol else Verdict.INCONCLUSIVE
     if verdict is Verdict.INCONCLUSIVE:
         notes.append(f"certified gap {float(cost_hi - lower):.3g} is not below "
