@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from fractions import Fraction
 from typing import Any
 
@@ -76,8 +77,8 @@ class Segment:
     end: list[arb]
     t_start: arb
     t_end: arb
-    steps: list[StepRecord] = field(default_factory=list)
-    intervals: list[tuple[Fraction, Fraction]] = field(default_factory=list)
+    steps: list[StepRecord] = dc_field(default_factory=list)
+    intervals: list[tuple[Fraction, Fraction]] = dc_field(default_factory=list)
     switch: Any = None
     switch_kink: int | None = None   # index into flow.kinks of the switching kink
     matrix: tuple[tuple[Fraction, ...], ...] | None = None
