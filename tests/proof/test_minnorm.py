@@ -196,3 +196,12 @@ def test_inconclusive_when_tolerance_unreachable():
     6/sqrt(10) is irrational, so the rational bounds cannot coincide)."""
     r = minimal_norm_interpolator([-3, 3, 4], [0, 0, 1], gap_tol=Fraction(1, 10**60))
     assert r.gap > 0 and r.verdict is Verdict.INCONCLUSIVE and r.notes
+
+
+def test_mirror_symmetry_right_boundary():
+    """w(t) = sqrt(1 + t^2) is even, so reflecting the data x -> -x reflects the optimum: the
+    mirror of (-3, 3, 4) / (0, 0, 1) has one kink at -1/3, jump 9/5 (now on the right boundary
+    interval, 1 + x_{n-1} x_n < 0), cost 6/sqrt(10)."""
+    r = minimal_norm_interpolator([-4, -3, 3], [1, 0, 0])
+    assert r.kinks == (Kink(Fraction(-1, 3), Fraction(9, 5)),)
+    assert _contains_sqrt(r.lower_bound, r.upper_bound, Fraction(36, 10))
