@@ -9,6 +9,7 @@ in :mod:`igproof.checker.obligations`, imported below. Modules adding types are 
 """
 
 from igproof.checker import obligations as _obligations  # registers the built-in types
+from igproof.checker import trajectory as _trajectory  # registers "trajectory"
 from igproof.checker.errors import NotACertificate, Rejected
 from igproof.checker.kernel import (
     FORMAT,
@@ -39,4 +40,4 @@ __all__ = [
     "statement_text",
 ]
 
-del _obligations
+del _obligations, _trajectory
