@@ -31,6 +31,7 @@ from igproof.proof.minnorm_exact import (
     feasible_scale,
     interpolates,
     kinks_of,
+    segment_ratios,
 )
 from igproof.rationals import fraction_to_text, parse_rational
 from igproof.verdict import Outcome, Verdict
@@ -50,6 +51,9 @@ DEFAULT_GAP_TOL = Fraction(1, 10**10)
 # barrier's slopes at non-smooth points are only ~1e-6 accurate, so several levels are tried;
 # each gives a candidate whose exact cost is computed, and the cheapest is kept.
 SNAP_LADDER = (1e-8, 1e-5)
+# Rounds of local dual repair before the global scaling fallback (violations are ~1e-9, so one
+# or two rounds suffice; each costs one exact pass over the segments).
+LOCAL_REPAIR_ROUNDS = 3
 # Float costs within this relative distance are ties (float64 summation noise over ~1e3 terms).
 TIE_RTOL = 1e-12
 # After the polish, slopes this close (relative) to a chord slope are float noise around it.
@@ -324,6 +328,19 @@ def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
 def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool):
     """Exact (cost_lo, upper_bound, lower_bound, feasible phi) for slopes and a dual guess phi."""
     cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias)
+    phi = list(phi)
+    # Local repair: shrink phi at both ends of each segment where |phi| > w, by that segment's
+    # factor (exact). This costs far less than one global factor when few segments are slightly
+    # violated; neighbours may need another round; the global scale below is the fallback.
+    for _ in range(LOCAL_REPAIR_ROUNDS):
+        ratios = segment_ratios(xs, phi, penalised_bias=penalised_bias)
+        bad = [i for i, r in enumerate(ratios) if r > 1]
+        if not bad:
+            break
+        for i in bad:
+            c = feasible_scale(ratios[i])
+            phi[i] *= c
+            phi[i + 1] *= c
     value, ratio = dual_bound(xs, ys, phi, penalised_bias=penalised_bias)
     scale = feasible_scale(ratio)
     phi = [scale * p for p in phi]

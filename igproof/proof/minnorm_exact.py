@@ -158,6 +158,18 @@ def segment_max_ratio_sq(xl: Fraction, xr: Fraction, alpha: Fraction, beta: Frac
     return best
 
 
+def segment_ratios(x: Sequence[Fraction], phi: Sequence[Fraction], *,
+                   penalised_bias: bool) -> list[Fraction]:
+    """For each segment [x_i, x_{i+1}]: max of phi(t)^2 / w(t)^2 there (phi linear), exact."""
+    out = []
+    for i in range(len(x) - 1):
+        beta = (phi[i + 1] - phi[i]) / (x[i + 1] - x[i])
+        alpha = phi[i] - beta * x[i]
+        out.append(segment_max_ratio_sq(x[i], x[i + 1], alpha, beta,
+                                        penalised_bias=penalised_bias))
+    return out
+
+
 def dual_bound(x: Sequence[Fraction], y: Sequence[Fraction], phi: Sequence[Fraction], *,
                penalised_bias: bool) -> tuple[Fraction, Fraction]:
     """Return (sum_j phi_j (delta_j - delta_{j-1}), max_t phi(t)^2 / w(t)^2), phi_1 = phi_n = 0.
@@ -170,12 +182,7 @@ def dual_bound(x: Sequence[Fraction], y: Sequence[Fraction], phi: Sequence[Fract
     delta = chord_slopes(x, y)
     value = sum((phi[j] * (delta[j] - delta[j - 1]) for j in range(1, len(x) - 1)),
                 Fraction(0))
-    ratio = Fraction(0)
-    for i in range(len(x) - 1):
-        beta = (phi[i + 1] - phi[i]) / (x[i + 1] - x[i])
-        alpha = phi[i] - beta * x[i]
-        ratio = max(ratio, segment_max_ratio_sq(x[i], x[i + 1], alpha, beta,
-                                                penalised_bias=penalised_bias))
+    ratio = max(segment_ratios(x, phi, penalised_bias=penalised_bias), default=Fraction(0))
     return value, ratio
 
 
