@@ -183,12 +183,18 @@ def one_point_distance_relu() -> Outcome:
 
 
 @functools.cache
+def _tanh_one_point_parts() -> tuple[LimitPart, LimitPart]:
+    other = pl_limit(TANH_UNIT, TANH_SO, TANH_THETA0, ["w2"], dataset="So", limit="Lo")
+    shared = pl_limit(TANH_UNIT, TANH_SS, TANH_THETA0, [], dataset="Ss", limit="Ls")
+    return shared, other
+
+
+@functools.cache
 def one_point_norm_tanh() -> Outcome:
     """One-point, tanh(w . x) in R^2: the limit of S_s = S_o + {(e2, 2/5)} lies in M_{S_o}
     (subset) and has the smaller |theta|_2 (w2 = artanh(2/5) < 1/2 = w2 at theta_o)."""
     try:
-        other = pl_limit(TANH_UNIT, TANH_SO, TANH_THETA0, ["w2"], dataset="So", limit="Lo")
-        shared = pl_limit(TANH_UNIT, TANH_SS, TANH_THETA0, [], dataset="Ss", limit="Ls")
+        shared, other = _tanh_one_point_parts()
     except CertificateError as exc:
         return _failed("limit", exc)
     cert = one_point_certificate(TANH_UNIT.as_json(), TANH_THETA0, shared, other,

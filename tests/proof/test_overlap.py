@@ -1,0 +1,213 @@
+"""Two-point / One-point Overlapping constructors, each result checked by an independent route.
+
+Routes: closed forms of the limits (conservation laws solved by hand, mpmath at 40 digits), a
+plain scipy integration of the piecewise-linear relu-neuron flow, the zero-loss sets evaluated
+exactly at rational points constructed by hand, and the independent checker's verdicts.
+The instances are cached per process (igproof.proof.overlap_instances), so the catalogue test
+and this module share one computation.
+"""
+
+from __future__ import annotations
+
+import copy
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from igproof.errors import InvalidArgument
+from igproof.proof import overlap_instances as oi
+from igproof.proof.overlap import certify, one_point_certificate, two_point_certificate
+from igproof.verdict import Verdict
+
+Q = Fraction
+
+
+def _mp(q) -> mpmath.mpf:
+    q = Fraction(q)
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def _ball(cert: dict, name: str) -> tuple[list[mpmath.mpf], mpmath.mpf]:
+    entry = cert["statement"]["limits"][name]
+    return [_mp(c) for c in entry["center"]], _mp(entry["radius"])
+
+
+def _in_ball(point, cert, name) -> bool:
+    centre, radius = _ball(cert, name)
+    return mpmath.sqrt(sum((p - c) ** 2 for p, c in zip(point, centre, strict=True))) <= radius
+
+
+def _relu_neuron_flow_scipy(x, y, theta0, t_end=80.0):
+    """dw/dt = -(1/n) sum_{w.x_i > 0} (w.x_i - y_i) x_i, integrated by scipy (DOP853)."""
+    xs = np.array(x, dtype=float)
+    ys = np.array(y, dtype=float)
+
+    def field(_t, w):
+        z = xs @ w
+        active = z > 0
+        return -((z - ys) * active) @ xs / len(ys)
+
+    sol = solve_ivp(field, (0.0, t_end), np.array(theta0, dtype=float), method="DOP853",
+                    rtol=1e-12, atol=1e-15)
+    assert sol.success
+    return sol.y[:, -1]
+
+
+@pytest.fixture(scope="module")
+def two_point():
+    return oi.two_point_relu_neuron()
+
+
+@pytest.fixture(scope="module")
+def one_point_relu():
+    return oi.one_point_norm_relu()
+
+
+@pytest.fixture(scope="module")
+def one_point_tanh():
+    return oi.one_point_norm_tanh()
+
+
+@pytest.fixture(scope="module")
+def one_point_distance():
+    return oi.one_point_distance_relu()
+
+
+# --- Two-point, Vardi-Shamir ---------------------------------------------------------------
+
+def test_two_point_proved_and_accepted(two_point):
+    """The Two-point verdict is PROVED because the checker accepted every obligation of the
+    certificate it returns (the shipped-file test re-checks it in a fresh process)."""
+    assert two_point.verdict is Verdict.PROVED, two_point.evidence
+    assert two_point.certificate["kind"] == "two-point-overlap"
+    assert all(line.endswith(": accepted") for line in two_point.details["obligations"])
+    assert {"overlap.12: accepted", "overlap.21: accepted", "distinct: accepted"} <= set(
+        two_point.details["obligations"])
+    assert "no G characterizes" in two_point.evidence
+
+
+def test_two_point_limits_fit_x1_x2_exactly(two_point):
+    """At any zero-loss point with both x1, x2 active, 3 w1 - w2 = 16 and 4 w1 + 2 w2 = 18,
+    so (w1, w2) = (5, -1) by exact linear algebra; both balls contain (5, -1, w3) points."""
+    w = np.linalg.solve(np.array([[3.0, -1.0], [4.0, 2.0]]), np.array([16.0, 18.0]))
+    assert np.allclose(w, [5, -1])
+    for name in ("L1", "L5"):
+        centre, radius = _ball(two_point.certificate, name)
+        assert abs(centre[0] - 5) <= radius and abs(centre[1] + 1) <= radius
+
+
+def test_two_point_limits_match_scipy(two_point):
+    """An independent float integration (scipy DOP853, rtol 1e-12) lands within 1e-6 of each
+    proved limit, and the two limits differ in w3 (-0.041 vs -0.209)."""
+    cert = two_point.certificate
+    for name, g in (("L1", 1), ("L5", 5)):
+        x = [[3, -1, 0], [4, 2, 0], [0, g, g]]
+        end = _relu_neuron_flow_scipy(x, [16, 18, 0], [1e-6] * 3)
+        centre, _ = _ball(cert, name)
+        assert max(abs(float(c) - e) for c, e in zip(centre, end, strict=True)) < 1e-6
+    w3 = {name: float(_ball(cert, name)[0][2]) for name in ("L1", "L5")}
+    assert w3["L1"] - w3["L5"] > 0.1
+
+
+def test_two_point_zero_sets_equal_at_hand_made_points():
+    """M_{S_g} = {w1 = 5, w2 = -1, w3 <= 1} for every g > 0 (hand-derived): the loss of both
+    datasets is exactly 0 at (5, -1, q) for q <= 1 and positive for q > 1."""
+    def loss(w, g):
+        pts = [((3, -1, 0), 16), ((4, 2, 0), 18), ((0, g, g), 0)]
+        return sum((max(sum(Q(a) * b for a, b in zip(x, w, strict=True)), 0) - y) ** 2
+                   for x, y in pts)
+    for q in (Q(-3), Q(-1, 24), Q(-209, 1000), Q(1)):
+        assert loss((Q(5), Q(-1), q), 1) == 0 == loss((Q(5), Q(-1), q), 5)
+    assert loss((Q(5), Q(-1), Q(101, 100)), 1) > 0 and loss((Q(5), Q(-1), Q(101, 100)), 5) > 0
+
+
+# --- One-point -------------------------------------------------------------------------------
+
+def test_one_point_relu_closed_form(one_point_relu):
+    """a relu(w.x): on S_o = {(e1, 1)} w2 = 1/2 and a^2 - w1^2 = 19/100 are conserved and
+    a w1 = 1; on S_s = S_o + {(e2, 2/5)} only a^2 - |w|^2 = -3/50 is, and a w1 = 1, a w2 = 2/5.
+    Both closed forms lie in the proved balls, and |theta_s| < |theta_o|."""
+    assert one_point_relu.verdict is Verdict.PROVED, one_point_relu.evidence
+    cert = one_point_relu.certificate
+    with mpmath.workdps(40):
+        c = mpmath.mpf(19) / 100
+        a = mpmath.sqrt((c + mpmath.sqrt(c * c + 4)) / 2)
+        theta_o = (a, 1 / a, mpmath.mpf(1) / 2)
+        # a^4 + (3/50) a^2 - 29/25 = 0 from a^2 - (1 + 4/25)/a^2 = -3/50
+        a2 = (-mpmath.mpf(3) / 50 + mpmath.sqrt(mpmath.mpf(9) / 2500 + 4 * mpmath.mpf(29) / 25)) / 2
+        a = mpmath.sqrt(a2)
+        theta_s = (a, 1 / a, mpmath.mpf(2) / 5 / a)
+        assert _in_ball(theta_o, cert, "Lo") and _in_ball(theta_s, cert, "Ls")
+        assert mpmath.norm(theta_s) < mpmath.norm(theta_o)
+
+
+def test_one_point_tanh_closed_form(one_point_tanh):
+    """tanh(w.x): the flow on S_o moves only w1 (to artanh(1/2)), the flow on S_s is two
+    decoupled 1-D flows (to artanh(1/2), artanh(2/5)); both lie in the balls and
+    |theta_s| < |theta_o| since artanh(2/5) < 1/2."""
+    assert one_point_tanh.verdict is Verdict.PROVED, one_point_tanh.evidence
+    cert = one_point_tanh.certificate
+    with mpmath.workdps(40):
+        theta_o = (mpmath.atanh(mpmath.mpf(1) / 2), mpmath.mpf(1) / 2)
+        theta_s = (mpmath.atanh(mpmath.mpf(1) / 2), mpmath.atanh(mpmath.mpf(2) / 5))
+        assert _in_ball(theta_o, cert, "Lo") and _in_ball(theta_s, cert, "Ls")
+        assert mpmath.norm(theta_s) < mpmath.norm(theta_o)
+
+
+def test_one_point_distance_relu(one_point_distance):
+    """Without the label-0 point no datum has a w3 component, so w3 stays 1e-6 and the limit is
+    (5, -1, 1e-6) exactly; (0,1,1) is inactive there (-1 + 1e-6 < 0). With it, scipy agrees
+    with the proved limit, and |theta_s - theta0| < |theta_o - theta0|."""
+    assert one_point_distance.verdict is Verdict.PROVED, one_point_distance.evidence
+    cert = one_point_distance.certificate
+    theta0 = [_mp(Q(1, 10**6))] * 3
+    theta_s = [mpmath.mpf(5), mpmath.mpf(-1), theta0[2]]
+    assert _in_ball(theta_s, cert, "Ls")
+    end = _relu_neuron_flow_scipy([[3, -1, 0], [4, 2, 0], [0, 1, 1]], [16, 18, 0], [1e-6] * 3)
+    centre, _ = _ball(cert, "Lo")
+    assert max(abs(float(c) - e) for c, e in zip(centre, end, strict=True)) < 1e-6
+    dist = lambda p: mpmath.sqrt(sum((a - b) ** 2 for a, b in zip(p, theta0, strict=True)))  # noqa: E731
+    assert dist(theta_s) < dist(centre)
+
+
+# --- the checker decides: wrong claims are not PROVED -------------------------------------------
+
+def test_wrong_direction_is_not_proved(one_point_relu):
+    """The a relu(w.x) One-point parts claimed as Two-point: theta_o has a w2 = 0.52... != 2/5,
+    so it is NOT in M_Ss, and 'subset' fails that way round: the checker rejects and the
+    verdict is INCONCLUSIVE, naming the obligation."""
+    shared, other = oi._relu_one_point_parts()
+    cert = two_point_certificate(oi.RELU_NEURON.as_json(), oi.RELU_THETA0, shared, other,
+                                 first_in_second={"relation": "subset"},
+                                 second_in_first={"relation": "subset"})
+    outcome = certify(cert, evidence="claimed")
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert outcome.certificate is None
+    assert "overlap.21" in outcome.details["checker_reason"]
+
+
+def test_ordering_the_wrong_way_is_not_proved(one_point_relu):
+    """Swapping shared and other: |theta_o| > |theta_s|, so the ordering obligation (and the
+    zero-set one) is rejected and the verdict is INCONCLUSIVE."""
+    shared, other = oi._relu_one_point_parts()
+    cert = one_point_certificate(oi.RELU_NEURON.as_json(), oi.RELU_THETA0, other, shared,
+                                 relation={"relation": "subset"}, cls="norm")
+    outcome = certify(cert, evidence="claimed")
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert "order: rejected" in outcome.details["obligations"]
+
+
+def test_bad_arguments_raise_invalid_argument():
+    shared, other = oi._tanh_one_point_parts()
+    with pytest.raises(InvalidArgument, match="cls"):
+        one_point_certificate(oi.TANH_UNIT.as_json(), oi.TANH_THETA0, shared, other,
+                              relation={"relation": "subset"}, cls="l1")
+    with pytest.raises(InvalidArgument, match="relation"):
+        one_point_certificate(oi.TANH_UNIT.as_json(), oi.TANH_THETA0, shared, other,
+                              relation={"relation": "close-enough"}, cls="norm")
+    with pytest.raises(InvalidArgument, match="different datasets"):
+        one_point_certificate(oi.TANH_UNIT.as_json(), oi.TANH_THETA0, shared,
+                              copy.copy(shared), relation={"relation": "subset"}, cls="norm")
