@@ -10,6 +10,9 @@ from typing import Any
 from igproof.errors import DataError, InvalidArgument
 
 MODELS = ("relu-neuron", "neuron", "two-layer")
+# --prove works at no fewer bits than the issue's 128-bit cases, and a guard above --dps.
+PROVE_MIN_BITS = 128
+PROVE_GUARD_BITS = 8
 
 
 def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
@@ -86,7 +89,7 @@ def _print_table(payload: dict[str, Any]) -> None:
     print("limit")
     for name, value in zip(payload["parameters"], payload["limit"], strict=True):
         print(f"  {name:<{width}} = {value}")
-    for key in ("loss", "t", "converged", "pattern", "radius"):
+    for key in ("loss", "t", "converged", "pattern", "radius", "certificate"):
         if key in payload:
             print(f"{key:<10} {payload[key]}")
     for switch in payload.get("switches", []):
@@ -115,6 +118,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, Any]:
-    """Run the validated end-game; write the certificate when asked. Returns fields to report."""
-    raise InvalidArgument("--prove is not available yet: the validated enclosures are "
-                          "being built (issue 4)")
+    """Run the validated enclosure and end-game; write the certificate when asked.
+
+    Returns the fields that replace the SUPPORTED verdict of the estimate: PROVED with the
+    ball, or INCONCLUSIVE with the reason validation failed.
+    """
+    import math
+
+    from igproof.proof.limit import ProvedLimit, prove_flow_limit
+
+    prec = max(PROVE_MIN_BITS, math.ceil(args.dps * math.log2(10)) + PROVE_GUARD_BITS)
+    result = prove_flow_limit(flow, theta0, prec=prec)
+    if not isinstance(result, ProvedLimit):
+        return {"verdict": "INCONCLUSIVE", "evidence": f"validation failed: {result.reason}"}
+    from igproof.rationals import fraction_to_text
+
+    fields: dict[str, Any] = {
+        "verdict": "PROVED",
+        "evidence": result.summary().removeprefix("PROVED: "),
+        "centre": [fraction_to_text(c) for c in result.centre],
+        "radius": f"{float(result.radius_upper):.3e}",
+        "radius_exact": fraction_to_text(result.radius_upper),
+    }
+    if args.certificate:
+        from igproof.certificate.writer import write_certificate
+        from igproof.proof.limit_certificate import limit_certificate
+
+        write_certificate(args.certificate, limit_certificate(result, flow))
+        fields["certificate"] = args.certificate
+    return fields

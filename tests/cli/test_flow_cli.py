@@ -8,6 +8,7 @@ a = sqrt((c + sqrt(c^2 + 4)) / 2), w = 1/a.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import mpmath
 import pytest
@@ -88,3 +89,33 @@ def test_unreadable_file_is_one_line_and_exit_2(tmp_path, capsys):
                  "--init", "1,1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such file" in err[0]
+
+
+def test_prove_gives_a_ball_containing_the_closed_form(tmp_path, capsys):
+    """--prove: PROVED, and the certified ball contains the closed-form limit (60 digits)."""
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    cert = tmp_path / "limit.json"
+    assert main(["flow", "neuron", "--data", data, "--init", "1/2,3/10", "--prove",
+                 "--certificate", str(cert), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "PROVED"
+    with mpmath.workdps(60):
+        c = mpmath.mpf(16) / 100
+        a = mpmath.sqrt((c + mpmath.sqrt(c * c + 4)) / 2)
+        centre = [mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator
+                  for v in payload["centre"]]
+        radius = mpmath.mpf(Fraction(payload["radius_exact"]).numerator) / \
+            Fraction(payload["radius_exact"]).denominator
+        assert radius < mpmath.mpf(10) ** -20
+        assert mpmath.sqrt((centre[0] - a) ** 2 + (centre[1] - 1 / a) ** 2) <= radius
+    written = json.loads(cert.read_text())
+    assert written["kind"] == "gf-limit"
+
+
+def test_prove_at_a_saddle_is_inconclusive_not_proved(tmp_path, capsys):
+    """theta0 = (0, 0) is a critical point with L > 0: the flow never reaches M_S."""
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    assert main(["flow", "neuron", "--activation", "tanh", "--data", data, "--init", "0,0",
+                 "--prove", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "INCONCLUSIVE"
