@@ -47,6 +47,10 @@ SEARCH_MAX_STEPS = 1500
 TARGET_LABEL = "kkt-violation"
 
 Progress = Callable[[int, int, float], None]
+HitFilter = Callable[["SearchHit"], bool]
+# A float hit that the hit filter turns down is targeted with its violation times this factor,
+# so that Hypothesis' targeting phase prefers hits the filter accepts.
+FILTERED_TARGET_FACTOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class SearchResult:
     stop_reason: str
     hit: SearchHit | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    hits_filtered: int = 0
 
     @property
     def message(self) -> str:
@@ -109,6 +114,7 @@ class SearchResult:
             "seed": self.seed, "max_examples": self.max_examples,
             "examples_tried": self.examples_tried,
             "examples_discarded": self.examples_discarded,
+            "hits_filtered": self.hits_filtered,
             "best_violation": repr(self.best_violation), "stop_reason": self.stop_reason,
             "verdict": "SUPPORTED" if self.found else "INCONCLUSIVE",
         }
@@ -175,7 +181,8 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
                           dataset_options: dict[str, Any] | None = None,
                           min_violation: float = HIT_THRESHOLD,
                           require_training: bool = True,
-                          surrogate_options: dict[str, Any] | None = None) -> SearchResult:
+                          surrogate_options: dict[str, Any] | None = None,
+                          hit_filter: HitFilter | None = None) -> SearchResult:
     """Search (S, theta0) whose GF limit theta* is not a KKT point of min G on M_S.
 
     Parameters
@@ -205,6 +212,10 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
     surrogate_options : dict
         Options of :func:`igproof.search.surrogate.integrate_batch` (default
         ``max_steps=SEARCH_MAX_STEPS``).
+    hit_filter : callable(SearchHit) -> bool, optional
+        Only float hits it accepts count (e.g. hits whose ReLU kinks are decided at the limit,
+        :func:`igproof.search.promote.float_certifiable`); the others are counted in
+        ``hits_filtered`` and the search goes on.
 
     Returns
     -------
@@ -229,7 +240,7 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
     strategy = flow_examples(model, **options)
     surrogate = dict(surrogate_options or {})
     surrogate.setdefault("max_steps", SEARCH_MAX_STEPS)
-    state = {"tried": 0, "discarded": 0, "best": 0.0}
+    state = {"tried": 0, "discarded": 0, "best": 0.0, "filtered": 0}
 
     def probe(example: tuple[ExactDataset, tuple[Fraction, ...]]) -> None:
         dataset, theta0 = example
@@ -247,15 +258,22 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
         state["best"] = max(state["best"], violation.value)
         if progress is not None:
             progress(state["tried"], state["discarded"], state["best"])
-        target(violation.value, label=TARGET_LABEL)
         if violation.value > min_violation:
             theta_star = limit.theta
-            raise _Hit(SearchHit(dataset, tuple(theta0), limit, violation,
-                                 g(theta_star, np.array([float(q) for q in theta0]))))
+            hit = SearchHit(dataset, tuple(theta0), limit, violation,
+                            g(theta_star, np.array([float(q) for q in theta0])))
+            if hit_filter is None or hit_filter(hit):
+                target(violation.value, label=TARGET_LABEL)
+                raise _Hit(hit)
+            state["filtered"] += 1
+            target(violation.value * FILTERED_TARGET_FACTOR, label=TARGET_LABEL)
+            return
+        target(violation.value, label=TARGET_LABEL)
 
     # Distinct searches get distinct database keys.
     key = repr((model.kind, model.activation, model.dim, g.spec, sorted(options.items()),
-                min_violation, require_training, sorted(surrogate.items()))).encode()
+                min_violation, require_training, sorted(surrogate.items()),
+                getattr(hit_filter, "__qualname__", None))).encode()
     probe._hypothesis_internal_add_digest = key  # type: ignore[attr-defined]
     # hypothesis.seed() switches the database off, so the settings (with the database) are
     # applied after it: seeded generation and a resumable database together.
@@ -267,19 +285,20 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
                             Phase.shrink))(test)
     common = {"model": model, "regularizer": g.name, "regularizer_spec": g.spec, "seed": seed,
               "max_examples": max_examples, "options": options}
+
+    def counts() -> dict[str, Any]:
+        return {"examples_tried": state["tried"], "examples_discarded": state["discarded"],
+                "hits_filtered": state["filtered"]}
+
     try:
         test()
     except _Hit as found:
-        return SearchResult(found=True, examples_tried=state["tried"],
-                            examples_discarded=state["discarded"],
+        return SearchResult(found=True, **counts(),
                             best_violation=max(state["best"], found.hit.violation.value),
                             stop_reason="hit shrunk", hit=found.hit, **common)
     except Unsatisfiable:
-        return SearchResult(found=False, examples_tried=state["tried"],
-                            examples_discarded=state["discarded"],
-                            best_violation=state["best"],
+        return SearchResult(found=False, **counts(), best_violation=state["best"],
                             stop_reason="too few flows reached M_S", **common)
-    return SearchResult(found=False, examples_tried=state["tried"],
-                        examples_discarded=state["discarded"], best_violation=state["best"],
+    return SearchResult(found=False, **counts(), best_violation=state["best"],
                         stop_reason=f"max_examples={max_examples} valid examples exhausted",
                         **common)

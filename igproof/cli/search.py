@@ -1,0 +1,174 @@
+"""``igproof search``: hunt for a counterexample to "G characterizes the implicit regularization".
+
+Hypothesis draws datasets S and initializations theta0, the float surrogate integrates the
+gradient flow, and a float hit (the limit violates the KKT conditions of min G on M_S) is shrunk
+and promoted to a ``not-characterized-by`` certificate that the independent checker accepts
+(:mod:`igproof.search.promote`). Progress goes to stderr, the result to stdout.
+
+Exit codes: 0 a certificate was produced (verdict REFUTED) or no counterexample was found
+(verdict INCONCLUSIVE, with the number of examples tried); 1 a float hit was found but could not
+be certified (verdict SUPPORTED, with the reason); 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from igproof.errors import InvalidArgument
+
+EXIT_OK = 0
+EXIT_UNCERTIFIED = 1
+MODELS = ("relu-neuron", "neuron")
+# Default budget: the ``igproof-ci`` Hypothesis profile's 200 examples.
+DEFAULT_MAX_EXAMPLES = 200
+# Default input dimension per model (SPEC section 1: the 3-D ReLU neuron; the 1-D neuron).
+DEFAULT_DIM = {"relu-neuron": 3, "neuron": 1}
+# Progress lines on stderr every this many examples (and at every new best violation).
+PROGRESS_EVERY = 50
+
+
+def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name, help="search for a certified counterexample to a candidate regularizer G",
+        description="Search datasets and initializations on which the gradient-flow limit is "
+        "not a minimizer of G on the zero-loss set; shrink the hit and certify it "
+        "(not-characterized-by certificate, re-checked by the independent checker).")
+    parser.add_argument("--model", required=True, metavar="M",
+                        help=f"one of {', '.join(MODELS)}")
+    parser.add_argument("--activation", default="relu", metavar="A",
+                        help="relu (default) or tanh; relu-neuron is always relu")
+    parser.add_argument("--dim", type=int, default=None, metavar="D",
+                        help="input dimension (default 3 for relu-neuron, 1 for neuron)")
+    parser.add_argument("--regularizer", required=True, metavar="EXPR",
+                        help="l2, l2-init, l1, linf, lp:P, or an expression in the safe language "
+                        "over a, w1..wd and a0, w1_0..wd_0 (d = 1: w, w0)")
+    parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES, metavar="N",
+                        help=f"Hypothesis budget of valid examples (default "
+                        f"{DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="random seed (default 0); the same seed gives the same certificate")
+    parser.add_argument("--min-points", type=int, default=1, metavar="K",
+                        help="fewest data points (default 1)")
+    parser.add_argument("--max-points", type=int, default=4, metavar="K",
+                        help="most data points (default 4)")
+    parser.add_argument("--database", metavar="DIR",
+                        help="Hypothesis example database directory: makes the search resumable")
+    parser.add_argument("--out", metavar="FILE", help="write the certificate to FILE (atomic)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> tuple[Any, Any]:
+    from igproof.search.families import SurrogateModel
+    from igproof.search.regularizers import get_regularizer
+
+    if args.model not in MODELS:
+        raise InvalidArgument(f"--model: unknown model {args.model!r}; use one of "
+                              f"{', '.join(MODELS)}")
+    dim = DEFAULT_DIM[args.model] if args.dim is None else args.dim
+    if dim < 1 or dim > 8:
+        raise InvalidArgument(f"--dim: expected an integer in 1..8, got {dim}")
+    for flag, value in (("--max-examples", args.max_examples), ("--min-points", args.min_points),
+                        ("--max-points", args.max_points)):
+        if value < 1:
+            raise InvalidArgument(f"{flag}: expected a positive integer, got {value}")
+    if args.min_points > args.max_points:
+        raise InvalidArgument(f"--min-points: {args.min_points} exceeds --max-points "
+                              f"{args.max_points}")
+    model = SurrogateModel(args.model, args.activation, dim)
+    regularizer = get_regularizer(args.regularizer, parameter_names=model.parameter_names)
+    return model, regularizer
+
+
+def _progress(quiet: bool) -> Any:
+    state = {"best": -1.0}
+
+    def report(tried: int, discarded: int, best: float) -> None:
+        if quiet:
+            return
+        if tried % PROGRESS_EVERY == 0 or best > state["best"] + 1e-12:
+            state["best"] = max(best, state["best"])
+            print(f"igproof search: {tried} examples tried ({discarded} discarded), best KKT "
+                  f"violation {best:.3g}", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _fmt(values: Any) -> str:
+    return "(" + ", ".join(str(v) for v in values) + ")"
+
+
+def run(args: argparse.Namespace) -> int:
+    model, regularizer = _validate(args)
+    from igproof.certificate.writer import dumps_certificate, write_certificate
+    from igproof.search.driver import search_counterexample
+    from igproof.search.promote import float_certifiable, promote_hit
+
+    def certifiable(hit: Any) -> bool:
+        return float_certifiable(model, regularizer, hit.dataset, hit.theta0, hit.theta_limit)
+
+    result = search_counterexample(
+        model.kind, model.activation, regularizer, max_examples=args.max_examples,
+        seed=args.seed, database=args.database, progress=_progress(args.json), dim=model.dim,
+        min_points=args.min_points, max_points=args.max_points, hit_filter=certifiable)
+    out: dict[str, Any] = {"search": result.to_json()}
+    lines = [f"model       {model.kind} ({model.activation}, d={model.dim})",
+             f"G           {regularizer.name}",
+             f"seed        {args.seed}",
+             f"examples    {result.examples_tried} tried, {result.examples_discarded} "
+             f"discarded, {result.hits_filtered} float hits not certifiable-looking"]
+    if not result.found:
+        message = (f"no counterexample found in {result.examples_tried} examples "
+                   f"(largest KKT violation {result.best_violation:.3g}; {result.stop_reason})")
+        out.update(verdict="INCONCLUSIVE", outcome="none-found", message=message)
+        lines += [f"verdict     INCONCLUSIVE: {message}"]
+        _emit(args, out, lines)
+        return EXIT_OK
+    hit = result.hit
+    assert hit is not None
+    lines += [f"dataset     x = {[_fmt(xi) for xi in hit.dataset.x]}, "
+              f"y = {_fmt(hit.dataset.y)}",
+              f"theta0      {_fmt(hit.theta0)}",
+              f"float limit {_fmt(f'{v:.10g}' for v in hit.theta_limit)}  (KKT violation "
+              f"{hit.violation.value:.3g})"]
+    promotion = promote_hit(model, regularizer, hit.dataset, hit.theta0)
+    out.update(route=promotion.route, g_certificate=promotion.g_text,
+               attempts=list(promotion.attempts))
+    if not promotion.certified:
+        out.update(verdict="SUPPORTED", outcome="uncertified-hit",
+                   message=f"float counterexample, not certified: {promotion.reason}")
+        lines += [f"verdict     SUPPORTED (float counterexample only); not certified: "
+                  f"{promotion.reason}"]
+        _emit(args, out, lines)
+        return EXIT_UNCERTIFIED
+    assert promotion.certificate is not None
+    text = dumps_certificate(promotion.certificate)
+    if args.out:
+        write_certificate(args.out, promotion.certificate)
+        out["certificate_file"] = args.out
+    out.update(verdict="REFUTED", outcome="certified",
+               message=f"G = {regularizer.name} does not characterize the implicit "
+                       f"regularization: certificate accepted by the independent checker",
+               certificate=json.loads(text))
+    limit = next(iter(promotion.certificate["statement"]["limits"].values()))
+    lines += [f"limit ball  centre {_fmt(f'{float(c):.10g}' for c in limit['center'])}, "
+              f"radius <= {float(limit['radius']):.3g}",
+              f"G (exact)   {promotion.g_text}",
+              f"route       {promotion.route}",
+              f"verdict     REFUTED: {promotion.reason} (checker accepted)"]
+    if args.out:
+        lines.append(f"certificate {args.out}")
+    else:
+        lines.append("certificate (use --out FILE to save it)")
+    _emit(args, out, lines)
+    return EXIT_OK
+
+
+def _emit(args: argparse.Namespace, out: dict[str, Any], lines: list[str]) -> None:
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print("\n".join(lines))
