@@ -218,6 +218,10 @@ def flow_limit(flow: Any, theta0: Any, *, method: str = "mp", dps: int = 30,
                     f"t = {_decimal(traj.t, 8)} after {traj.n_steps} steps and "
                     f"{len(traj.switches)} pattern switches; loss {_decimal(loss, 3)}; "
                     "floating-point evidence, no rigorous bound")
+        if loss > tol_value:
+            # |grad L| is tiny but L is not: the flow sits at (or creeps towards) a critical
+            # point outside M_S, which the caller must not read as an interpolating limit.
+            evidence += "; the loss does not vanish: a critical point outside M_S"
     else:
         verdict = Verdict.INCONCLUSIVE
         evidence = (f"{setting}: stopped at t = {_decimal(traj.t, 8)} ({traj.message}) with "
