@@ -84,6 +84,16 @@ def _derivative(expr: sympy.Expr, p: sympy.Symbol) -> sympy.Expr:
     return sympy.diff(expr, p)
 
 
+def _eval_affine(c0: Fraction, terms: list[tuple[int, Fraction]], theta: Sequence[Any]) -> Any:
+    """c0 + sum c_k theta_k in the arithmetic of theta: rationals enter as (integer)/(integer)
+    operations on theta's own type, so an arb ball stays a rigorous enclosure."""
+    zero = theta[0] * 0
+    total = (zero + c0.numerator) / c0.denominator
+    for k, c in terms:
+        total = total + theta[k] * c.numerator / c.denominator
+    return total
+
+
 def _relu_atoms_in_order(expr: sympy.Expr) -> list[sympy.Expr]:
     """The arguments of the relu atoms of expr, in preorder, without repeats."""
     seen: list[sympy.Expr] = []
@@ -217,7 +227,8 @@ class GradientFlow:
 
         Guarantee: exact when every entry of theta is an int, Fraction or sympy Rational;
         otherwise the sign of the value computed in the arithmetic of theta (floats or mpmath
-        numbers, approximate near a kink).
+        numbers, approximate near a kink). With balls (python-flint arb) a sign is returned only
+        when certain; a ball containing 0 raises InvalidArgument.
         """
         self._check_theta(theta)
         if not self.kinks:
@@ -229,11 +240,46 @@ class GradientFlow:
                 value = z.xreplace(values)
                 signs.append(int(sympy.sign(value)))
             return tuple(signs)
-        if self._kink_fn is None:
-            self._kink_fn = sympy.lambdify(self.parameters, list(self.kinks),
-                                           modules=[MPMATH_FUNCTIONS, "mpmath"])
-        values = self._kink_fn(*theta)
-        return tuple(1 if v > 0 else (-1 if v < 0 else 0) for v in values)
+        affine = self._affine_kinks
+        if affine is not None:
+            values = [_eval_affine(c0, coefficients, theta) for c0, coefficients in affine]
+        else:
+            if self._kink_fn is None:
+                self._kink_fn = sympy.lambdify(self.parameters, list(self.kinks),
+                                               modules=[MPMATH_FUNCTIONS, "mpmath"])
+            values = self._kink_fn(*theta)
+        signs = []
+        for k, v in enumerate(values):
+            if v > 0:
+                signs.append(1)
+            elif v < 0:
+                signs.append(-1)
+            elif v == 0:
+                signs.append(0)
+            else:  # e.g. an arb ball that contains 0: never branch on it
+                raise InvalidArgument(f"theta: the sign of kink {k} ({self.kinks[k]}) is "
+                                      "undecided at this point (its enclosure contains 0)")
+        return tuple(signs)
+
+    @cached_property
+    def _affine_kinks(self) -> list[tuple[Fraction, list[tuple[int, Fraction]]]] | None:
+        """Each kink as c0 + sum_k c_k theta_k with rational c (None if one is not affine)."""
+        out = []
+        for z in self.kinks:
+            try:
+                poly = sympy.Poly(z, *self.parameters)
+            except sympy.PolynomialError:
+                return None
+            if poly.total_degree() > 1 or not all(c.is_Rational for c in poly.coeffs()):
+                return None
+            c0 = poly.coeff_monomial(1)
+            terms = []
+            for k, p in enumerate(self.parameters):
+                c = poly.coeff_monomial(p)
+                if c != 0:
+                    terms.append((k, Fraction(int(c.p), int(c.q))))
+            out.append((Fraction(int(c0.p), int(c0.q)), terms))
+        return out
 
     def _normalize_pattern(self, pattern: Sequence[int]) -> tuple[int, ...]:
         if isinstance(pattern, (str, bytes)) or not isinstance(pattern, Sequence):

@@ -235,3 +235,16 @@ def test_fast_jacobian_matches_sympy_jacobian():
         flow = gradient_flow(model, DATA)
         reference = sympy.Matrix(flow.residuals).jacobian(sympy.Matrix(model.parameters))
         assert sympy.expand(flow.residual_jacobian() - reference) == sympy.zeros(3, 4)
+
+
+def test_pattern_with_balls_is_certain_or_refuses():
+    """With arb balls the kink signs are certain (1/3 enters exactly), or InvalidArgument."""
+    flint = pytest.importorskip("flint")
+    data = Dataset([[1, "1/3"], [-1, "1/2"]], [1, 0])
+    flow = gradient_flow(build_model("relu-neuron", dim=2), data)
+    # w = (-1, 3): z_1 = -1 + 3 * (1/3) = 0 and z_2 = 1 + 3/2 = 5/2 > 0, exactly; a ball around
+    # w2 = 3 contains points on both sides of z_1 = 0, so its sign cannot be certified.
+    assert flow.pattern((Fraction(-1), Fraction(3))) == (0, 1)
+    with pytest.raises(InvalidArgument, match="undecided"):
+        flow.pattern([flint.arb(-1), flint.arb(3, 1e-10)])
+    assert flow.pattern([flint.arb(1) / 3, flint.arb(-1) / 7]) == (1, -1)
