@@ -1,10 +1,15 @@
 """Zhang, Xu, Luo, Zhang: data-dependence of implicit regularization (arXiv:2201.12198).
 
 Definitions: docs/implicit_regularization.md (igproof's formalization of the Two-point and
-One-point Overlapping mechanisms, strong and weak forms).
+One-point Overlapping mechanisms, strong and weak forms). The overlap instances are built,
+proved and certified in :mod:`igproof.proof.overlap_instances`; a claim is PROVED only when the
+independent checker accepts its certificate. ``IGPROOF_LONG=1`` adds the tanh Two-point claim,
+whose certificate takes the checker minutes to replay.
 """
 
 from __future__ import annotations
+
+import os
 
 from igproof.papers.claims import Claim
 from igproof.verdict import Verdict
@@ -117,4 +122,42 @@ CLAIMS = [
         expected=Verdict.PROVED,
         check=_overlap("one_point_norm_tanh"),
     ),
+    *[Claim(
+        id=f"{PAPER}.one-point.l1-norm.{act}",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=(f"The One-point instance of {PAPER}.one-point.norm.{act} also has "
+                   "|theta_s|_1 < |theta_o|_1, so no nondecreasing function of |theta|_1 "
+                   "characterizes the implicit regularization in the strong form."),
+        hypotheses=(f"the certificate of {PAPER}.one-point.norm.{act}, accepted by the checker "
+                    "(limit balls, theta_s in M_So, theta_s != theta_o)",
+                    "the l1 ordering of the two balls is exact rational arithmetic in "
+                    "igproof.proof.overlap (the checker has no l1 ordering class)"),
+        structured={"mechanism": "one-point", "activation": act, "recipe": "subset",
+                    "excludes": "nondecreasing functions of |theta|_1",
+                    "certificate": f"certificates/zhang2023-one-point-norm-{act}.json"},
+        expected=Verdict.PROVED,
+        check=_overlap(f"one_point_l1_{act}"),
+    ) for act in ("relu", "tanh")],
 ]
+
+if os.environ.get("IGPROOF_LONG") == "1":
+    # The checker replays ~60 validated Taylor steps per trajectory here: minutes, not seconds.
+    CLAIMS.append(Claim(
+        id=f"{PAPER}.two-point.tanh",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("For a*tanh(w . x) in R^2 on S_g = {((1,0),1/2), ((0,g),0)} from theta0 = "
+                   "(1/2, 1/2, 1/2), the limits for g = 1 and g = 2 differ and both lie in "
+                   "M_S1 = M_S2, so no function G characterizes the implicit regularization in "
+                   "the strong form (Two-point Overlapping)."),
+        hypotheses=("square loss, gradient flow from the stated theta0",
+                    "theta* = the limit, which exists and lies in M_S (proved, not assumed)",
+                    "M_S does not depend on g > 0: a tanh(g w2) = 0 iff a = 0 or w2 = 0"),
+        structured={"mechanism": "two-point", "model": "neuron", "activation": "tanh",
+                    "dim": 2, "recipe": "scaled-label-zero", "gammas": ["1", "2"],
+                    "excludes": "every G (strong form)",
+                    "certificate": "certificates/long/zhang2023-two-point-tanh.json"},
+        expected=Verdict.PROVED,
+        check=_overlap("two_point_tanh"),
+    ))

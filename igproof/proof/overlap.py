@@ -19,6 +19,7 @@ it. The verdict is PROVED only when the checker accepts the certificate.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -87,12 +88,15 @@ def _renamed(obligations: list[dict[str, Any]], prefix: str) -> list[dict[str, A
 
 
 def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: str,
-                     prec: int = 64) -> tuple[LimitPart, dict[str, Any]]:
+                     prec: int = 64, loss_target: Fraction | None = None
+                     ) -> tuple[LimitPart, dict[str, Any]]:
     """lim theta(t) on ``flow`` from theta0 by a validated enclosure the checker replays.
 
     Uses :func:`igproof.proof.limit.prove_flow_limit` (affine ReLU pieces with certified
-    switching, then a PL end-game) and :func:`igproof.proof.limit_certificate.limit_certificate`;
-    returns the limit part and the model in certificate form.
+    switching or validated Taylor steps, integrated until sup L < ``loss_target`` (default
+    2^-(1.5 prec)), then a PL end-game) and
+    :func:`igproof.proof.limit_certificate.limit_certificate`; returns the limit part and the
+    model in certificate form.
 
     Raises
     ------
@@ -105,7 +109,7 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
     from igproof.proof.limit_certificate import limit_certificate
 
     started = time.perf_counter()
-    result = prove_flow_limit(flow, theta0, prec=prec)
+    result = prove_flow_limit(flow, theta0, prec=prec, loss_target=loss_target)
     if not isinstance(result, ProvedLimit):
         raise CertificateError(f"limit {limit} on {dataset}: not proved ({result.reason})")
     cert = limit_certificate(result, flow, dataset_name=dataset, limit_name=limit)
@@ -229,6 +233,62 @@ def certify(cert: dict[str, Any], *, evidence: str,
     info["checker_reason"] = reason
     return Outcome(Verdict.INCONCLUSIVE, f"certificate not accepted by the checker: {reason}",
                    info)
+
+
+def _sqrt_upper(n: int) -> Fraction:
+    """An exact rational >= sqrt(n), within 2^-40."""
+    scale = 2 ** 40
+    return Fraction(math.isqrt(n * scale * scale) + 1, scale)
+
+
+def l1_ordering(cert: dict[str, Any], shared: str, other: str) -> tuple[bool, Fraction,
+                                                                         Fraction]:
+    """sup of |theta|_1 over ball(shared) <= inf over ball(other), exactly.
+
+    On B(c, r) in R^p, | |theta|_1 - |c|_1 | <= |theta - c|_1 <= sqrt(p) r, so
+    sup <= |c_s|_1 + sqrt(p) r_s and inf >= |c_o|_1 - sqrt(p) r_o (sqrt(p) rounded up).
+    Returns (holds, upper bound of the sup, lower bound of the inf).
+
+    Guarantee: exact (rational arithmetic on the certificate's balls).
+    """
+    limits = cert["statement"]["limits"]
+    root = _sqrt_upper(len(cert["theta0"]))
+
+    def ball(name: str) -> tuple[Fraction, Fraction]:
+        entry = limits[name]
+        return (sum((abs(Fraction(c)) for c in entry["center"]), Fraction(0)),
+                Fraction(entry["radius"]) * root)
+
+    (cs, rs), (co, ro) = ball(shared), ball(other)
+    return cs + rs <= co - ro, cs + rs, co - ro
+
+
+def l1_class_outcome(norm_outcome: Outcome) -> Outcome:
+    """One-point against nondecreasing functions of |theta|_1, from an ACCEPTED one-point
+    certificate (any class) and the exact l1 ordering of its two balls.
+
+    The checker's accepted certificate establishes the limit balls, theta_s in M_So and
+    theta_s != theta_o; the l1 inequality is exact rational arithmetic done here, because the
+    checker's ``ordering`` obligation knows only the classes in :data:`CLASSES`.
+    """
+    cert = norm_outcome.certificate
+    if norm_outcome.verdict is not Verdict.PROVED or cert is None:
+        return Outcome(Verdict.INCONCLUSIVE, f"no accepted one-point certificate: "
+                       f"{norm_outcome.evidence}")
+    claim = cert["statement"]["claim"]
+    holds, sup_s, inf_o = l1_ordering(cert, claim["shared"], claim["other"])
+    details = {"sup_l1_shared": f"{float(sup_s):.12g}", "inf_l1_other": f"{float(inf_o):.12g}",
+               "trust": "limit balls, overlap and distinctness: certificate accepted by the "
+                        "checker; l1 ordering: exact rational arithmetic in igproof.proof."
+                        "overlap (the checker has no l1 class)"}
+    if not holds:
+        return Outcome(Verdict.INCONCLUSIVE, f"|theta|_1 ordering not certain: sup over the "
+                       f"shared ball <= {float(sup_s):.6g}, inf over the other >= "
+                       f"{float(inf_o):.6g}", details)
+    return Outcome(Verdict.PROVED, f"|theta_s|_1 <= {float(sup_s):.6g} < {float(inf_o):.6g} <= "
+                   f"|theta_o|_1 (exact), theta_s in M_So and theta_s != theta_o (certificate "
+                   f"accepted): no nondecreasing function of |theta|_1 characterizes "
+                   f"(strong form)", details)
 
 
 def ball_text(part: LimitPart, digits: int = 6) -> str:

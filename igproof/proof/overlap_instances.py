@@ -5,8 +5,9 @@ relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), assembles the cer
 the independent checker replay it (:func:`igproof.proof.overlap.certify`). Results are cached
 per process: the catalogue, the certificate writer and the tests share one computation.
 
-Run ``python -m igproof.proof.overlap_instances DIR`` to (re)write the shipped certificates
-``DIR/zhang2023-*.json`` (default DIR: certificates).
+Run ``python -m igproof.proof.overlap_instances [DIR] [--long]`` to (re)write the shipped
+certificates ``DIR/zhang2023-*.json`` (default DIR: certificates); ``--long`` adds the ones
+whose replay takes minutes, under ``DIR/long/``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from igproof.proof.overlap import (
     LimitPart,
     ball_text,
     certify,
+    l1_class_outcome,
     one_point_certificate,
     pl_limit,
     trajectory_limit,
@@ -203,6 +205,73 @@ def one_point_norm_tanh() -> Outcome:
                                    f"{ball_text(other)}, |theta_s| < |theta_o|"))
 
 
+@functools.cache
+def one_point_l1_relu() -> Outcome:
+    """The a relu(w . x) One-point instance against nondecreasing functions of |theta|_1."""
+    return l1_class_outcome(one_point_norm_relu())
+
+
+@functools.cache
+def one_point_l1_tanh() -> Outcome:
+    """The tanh(w . x) One-point instance against nondecreasing functions of |theta|_1."""
+    return l1_class_outcome(one_point_norm_tanh())
+
+
+# Two-point, a tanh(w1 x1 + w2 x2) (issue item: non-homogeneous smooth activation): S_g =
+# {((1,0), 1/2), ((0,g), 0)}, g = 1 and g = 2, theta0 = (1/2, 1/2, 1/2). a tanh(g w2) = 0 iff
+# a = 0 or w2 = 0 for every g > 0 (tanh vanishes exactly at 0), so M_S1 = M_S2; the label-0
+# point pulls a and w1 differently, so the limits differ by ~0.02 in a and w1.
+TANH_NEURON = ("neuron", 2, "tanh")
+TANH_NEURON_THETA0 = (Q(1, 2), Q(1, 2), Q(1, 2))
+TANH_GAMMAS = (Q(1), Q(2))
+# Integrate until sup L < 1e-8: the end-game balls (radius < 1e-3) are then far smaller than the
+# separation, and the validated trajectory has ~60 Taylor steps instead of ~150 at 2^-96.
+TANH_LOSS_TARGET = Q(1, 10**8)
+
+
+def _tanh_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
+    return ((Q(1), Q(0)), (Q(0), gamma)), (Q(1, 2), Q(0))
+
+
+@functools.cache
+def two_point_tanh() -> Outcome:
+    """Two-point, a tanh(w . x) in R^2: S_g with the label-0 point (0, g), g = 1 and 2.
+
+    The checker replays ~60 validated Taylor steps per trajectory (~2 s each): minutes, so the
+    catalogue lists this claim only with IGPROOF_LONG=1 and its certificate is shipped under
+    certificates/long/.
+    """
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.flow import gradient_flow
+    from igproof.symbolic.models import build_model
+    from igproof.symbolic.zero_loss import same_zero_loss_set
+
+    kind, dim, activation = TANH_NEURON
+    model = build_model(kind, dim=dim, activation=activation)
+    g1, g2 = TANH_GAMMAS
+    relation = same_zero_loss_set(model, Dataset(*_tanh_data(g1)), Dataset(*_tanh_data(g2)))
+    if relation.relation != "equal":
+        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
+                       f"{relation.argument}")
+    parts = []
+    try:
+        for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
+            flow = gradient_flow(model, Dataset(*_tanh_data(gamma)))
+            parts.append(trajectory_limit(flow, TANH_NEURON_THETA0, dataset=ds, limit=lim,
+                                          loss_target=TANH_LOSS_TARGET))
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    (first, model_json), (second, _) = parts
+    cert = two_point_certificate(
+        model_json, TANH_NEURON_THETA0, first, second,
+        first_in_second={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
+        second_in_first={"relation": "scaled-label-zero", "index": 1, "gamma": g1 / g2})
+    return certify(cert, evidence=(f"limits {ball_text(first)} (g = 1) and {ball_text(second)} "
+                                   f"(g = 2) both in M_S1 = M_S2"),
+                   details={"zero_loss_relation": relation.argument,
+                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+
+
 # File name under certificates/ -> builder.
 SHIPPED = {
     "zhang2023-two-point-relu-neuron.json": two_point_relu_neuron,
@@ -212,21 +281,34 @@ SHIPPED = {
 }
 
 
+# Shipped under certificates/long/: the checker needs minutes to replay them.
+SHIPPED_LONG = {
+    "zhang2023-two-point-tanh.json": two_point_tanh,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write every shipped zhang2023 certificate into the folder given (default certificates)."""
+    """Write every shipped zhang2023 certificate into the folder given (default certificates);
+    with ``--long`` also the slow ones, into its ``long/`` subfolder."""
     from igproof.certificate.writer import write_certificate
 
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    long = "--long" in args
+    args = [a for a in args if a != "--long"]
     folder = Path(args[0] if args else "certificates")
+    jobs = [(folder / name, build) for name, build in SHIPPED.items()]
+    if long:
+        jobs += [(folder / "long" / name, build) for name, build in SHIPPED_LONG.items()]
     status = 0
-    for filename, build in SHIPPED.items():
+    for path, build in jobs:
         outcome = build()
         if outcome.verdict is not Verdict.PROVED or outcome.certificate is None:
-            print(f"{filename}: not written ({outcome.verdict}: {outcome.evidence})")
+            print(f"{path}: not written ({outcome.verdict}: {outcome.evidence})")
             status = 1
             continue
-        write_certificate(folder / filename, outcome.certificate)
-        print(f"wrote {folder / filename}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_certificate(path, outcome.certificate)
+        print(f"wrote {path}")
     return status
 
 

@@ -211,3 +211,54 @@ def test_bad_arguments_raise_invalid_argument():
     with pytest.raises(InvalidArgument, match="different datasets"):
         one_point_certificate(oi.TANH_UNIT.as_json(), oi.TANH_THETA0, shared,
                               copy.copy(shared), relation={"relation": "subset"}, cls="norm")
+
+
+# --- the |theta|_1 class (exact ordering on accepted balls) -----------------------------------
+
+def test_l1_ordering_bound_is_exact_and_tight():
+    """On B((1, 0), 1/10) in R^2 the maximum of |theta|_1 is 1 + sqrt(2)/10 (at the centre plus
+    (1, 1)/(10 sqrt 2)) and the minimum 1 - sqrt(2)/10: the bound is >= / <= them, within 1e-9."""
+    from igproof.proof.overlap import l1_ordering
+
+    cert = {"theta0": ["0", "0"], "statement": {"limits": {
+        "A": {"center": ["1", "0"], "radius": "1/10"},
+        "B": {"center": ["2", "0"], "radius": "1/10"}}}}
+    holds, sup_a, inf_b = l1_ordering(cert, "A", "B")
+    true_sup = 1 + mpmath.sqrt(2) / 10
+    true_inf = 2 - mpmath.sqrt(2) / 10
+    assert holds
+    assert true_sup <= _mp(sup_a) <= true_sup + 1e-9
+    assert true_inf - 1e-9 <= _mp(inf_b) <= true_inf
+    assert not l1_ordering(cert, "B", "A")[0]
+
+
+@pytest.mark.parametrize("name", ["one_point_l1_relu", "one_point_l1_tanh"])
+def test_l1_class_outcome_agrees_with_closed_forms(name):
+    """The l1 entries are PROVED, and the closed-form limits (see the tests above) indeed have
+    |theta_s|_1 < |theta_o|_1."""
+    outcome = getattr(oi, name)()
+    assert outcome.verdict is Verdict.PROVED, outcome.evidence
+    with mpmath.workdps(40):
+        if name.endswith("tanh"):
+            half = mpmath.atanh(mpmath.mpf(1) / 2)
+            theta_o, theta_s = (half, mpmath.mpf(1) / 2), (half, mpmath.atanh(mpmath.mpf(2) / 5))
+        else:
+            c = mpmath.mpf(19) / 100
+            a = mpmath.sqrt((c + mpmath.sqrt(c * c + 4)) / 2)
+            theta_o = (a, 1 / a, mpmath.mpf(1) / 2)
+            a = mpmath.sqrt((-mpmath.mpf(3) / 50
+                             + mpmath.sqrt(mpmath.mpf(9) / 2500 + 4 * mpmath.mpf(29) / 25)) / 2)
+            theta_s = (a, 1 / a, mpmath.mpf(2) / 5 / a)
+        l1 = lambda v: sum(abs(t) for t in v)  # noqa: E731
+        assert l1(theta_s) < mpmath.mpf(outcome.details["sup_l1_shared"]) + 1e-9
+        assert l1(theta_s) < l1(theta_o)
+        assert mpmath.mpf(outcome.details["inf_l1_other"]) - 1e-9 < l1(theta_o)
+
+
+def test_l1_class_needs_an_accepted_certificate():
+    """Without an accepted certificate the l1 entry cannot be PROVED."""
+    from igproof.proof.overlap import l1_class_outcome
+    from igproof.verdict import Outcome
+
+    outcome = l1_class_outcome(Outcome(Verdict.INCONCLUSIVE, "rejected"))
+    assert outcome.verdict is Verdict.INCONCLUSIVE
