@@ -121,8 +121,10 @@ def run(args: argparse.Namespace) -> int:
              f"examples    {result.examples_tried} tried, {result.examples_discarded} "
              f"discarded, {result.hits_filtered} float hits not certifiable-looking"]
     if not result.found:
-        message = (f"no counterexample found in {result.examples_tried} examples "
-                   f"(largest KKT violation {result.best_violation:.3g}; {result.stop_reason})")
+        valid = result.examples_tried - result.examples_discarded
+        message = (f"no counterexample found in {result.examples_tried} examples ({valid} "
+                   f"reached M_S, {result.examples_discarded} discarded; largest KKT "
+                   f"violation {result.best_violation:.3g}; {result.stop_reason})")
         out.update(verdict="INCONCLUSIVE", outcome="none-found", message=message)
         lines += [f"verdict     INCONCLUSIVE: {message}"]
         _emit(args, out, lines)

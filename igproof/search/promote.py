@@ -363,6 +363,21 @@ class _Builder:
                          (self.cex.evaluate(g, env)
                           for g in self.cex.gradient(self.g_ast, self.params))])
 
+    def pattern_decided(self, b: Sequence[Sequence[Fraction]]) -> bool:
+        """Every live residual's gradient is defined on the box (no kink undecided there):
+        without this no cover of the box passes the PL test."""
+        from igproof.checker.errors import Rejected
+
+        box = [(lo, hi) for lo, hi in b]
+        env = self.env(box)
+        try:
+            for i in self.live_rows(box):
+                for g in self.cex.gradient(self.residuals[i], self.params):
+                    self.cex.evaluate(g, env)
+        except Rejected:
+            return False
+        return True
+
     def live_rows(self, b: Sequence[tuple[Fraction, Fraction]]) -> list[int]:
         env = self.env(b)
         return [i for i, r in enumerate(self.residuals)
@@ -434,6 +449,9 @@ def _endgame_limit(b: _Builder) -> tuple[dict[str, Any], list[dict[str, Any]]] |
             for factor in ENDGAME_FACTORS:
                 half = factor * radius
                 domain = [[t - half, t + half] for t in b.theta0]
+                if not b.pattern_decided(domain):
+                    last = "a kink of a live residual crosses the end-game domain"
+                    continue
                 limit = {"dataset": "S", "center": list(b.theta0), "radius": radius}
                 obligations = [
                     {"id": "start", "type": "start", "dataset": "S",
