@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 import sympy
 
@@ -190,8 +191,37 @@ def to_expression_text(expr: sympy.Expr) -> str:
     if isinstance(expr, sympy.Max) and len(expr.args) == 2 and 0 in expr.args:
         (z,) = [a for a in expr.args if a != 0]
         return f"relu({to_expression_text(z)})"
+    if getattr(expr.func, "__name__", "") == "relu" and len(expr.args) == 1:
+        return f"relu({to_expression_text(expr.args[0])})"  # igproof.symbolic's relu
     names = {sympy.tanh: "tanh", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs"}
     if expr.func in names and len(expr.args) == 1:
         return f"{names[expr.func]}({to_expression_text(expr.args[0])})"
     raise UnsafeExpression(f"expression: cannot write {type(expr).__name__} in the safe "
                            "language")
+
+
+def model_as_json(model: Any) -> dict[str, Any]:
+    """The certificate's ``model`` object for an :class:`igproof.symbolic.models.Model`.
+
+    Uses ``model.parameters``, ``model.inputs`` (sympy symbols) and ``model.expression``; the
+    text is checked to parse back to the same expression.
+    """
+    params = [str(p) for p in model.parameters]
+    inputs = [str(v) for v in model.inputs]
+    text = to_expression_text(model.expression)
+    symbols = {str(s): s for s in (*model.parameters, *model.inputs)}
+    back = parse_expression(text, symbols)
+    if sympy.simplify(back - model.expression.replace(
+            lambda e: getattr(e.func, "__name__", "") == "relu" and len(e.args) == 1,
+            lambda e: sympy.Max(e.args[0], 0))) != 0:
+        raise UnsafeExpression(f"model: {text!r} does not read back to the model's expression")
+    return {"parameters": params, "inputs": inputs, "output": text,
+            "relu_derivative_at_zero": "0"}
+
+
+def dataset_as_json(dataset: Any) -> dict[str, Any]:
+    """The certificate's dataset object {"x": [[...]], "y": [...]} with "p/q" strings."""
+    from igproof.rationals import fraction_to_text
+
+    return {"x": [[fraction_to_text(v) for v in row] for row in dataset.x],
+            "y": [fraction_to_text(v) for v in dataset.y]}

@@ -46,3 +46,26 @@ def test_checker_reads_the_text_to_the_same_values(expr):
 def test_unsupported_functions_are_refused():
     with pytest.raises(UnsafeExpression):
         to_expression_text(sympy.sin(a))
+
+
+def test_symbolic_models_serialise_and_the_checker_reads_them():
+    """igproof.symbolic models (relu neuron, tanh neuron) become certificate model objects whose
+    text the checker parses; the output at a rational point matches sympy's exactly."""
+    from igproof.certificate.expression import dataset_as_json, model_as_json
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.models import build_model
+
+    model = build_model("neuron", dim=2, activation="relu")
+    obj = model_as_json(model)
+    node = cex.parse(obj["output"], set(obj["parameters"]) | set(obj["inputs"]))
+    point = dict(zip(obj["parameters"] + obj["inputs"],
+                     [Fraction(3, 2), Fraction(1, 3), Fraction(-1, 4), Fraction(2), Fraction(1)],
+                     strict=True))
+    subs = {s: sympy.Rational(point[str(s)].numerator, point[str(s)].denominator)
+            for s in (*model.parameters, *model.inputs)}
+    value = cex.evaluate_exact(node, point)
+    expected = model.expression.subs(subs).rewrite(sympy.Max)
+    assert sympy.Rational(value.numerator, value.denominator) == sympy.nsimplify(expected)
+    assert model_as_json(build_model("neuron", dim=1, activation="tanh"))["output"]
+    data = dataset_as_json(Dataset([["1/2", 1]], ["-3/4"]))
+    assert data == {"x": [["1/2", "1"]], "y": ["-3/4"]}
