@@ -41,7 +41,7 @@ def parse_rational(value: Any, *, what: str = "number") -> Fraction:
         # which is the decimal a person wrote.
         if value != value or value in (float("inf"), float("-inf")):
             raise DataError(f"{what}: {value!r} is not a finite number")
-        return Fraction(repr(value))
+        return Fraction(repr(float(value)))
     if not isinstance(value, str):
         raise DataError(f"{what}: expected a number or a string like '3/4', got {value!r}")
     text = value.strip()
