@@ -17,6 +17,7 @@ import sympy
 
 from igproof.errors import InvalidArgument
 from igproof.symbolic.activations import relu, relu_step
+from igproof.symbolic.exactness import certainly_nonzero
 from igproof.symbolic.models import build_model
 from igproof.verdict import Outcome, Verdict
 
@@ -45,7 +46,24 @@ def conserved_for_every_datum(activation: str) -> bool:
     a, w = model.parameters
     q = a**2 - w**2
     lie = sum(sympy.diff(q, p) * -sympy.diff(loss, p) for p in model.parameters)
-    return all(sympy.simplify(piece) == 0 for piece in _pieces(sympy.expand(lie)))
+    return all(_vanishes_identically(piece) for piece in _pieces(sympy.expand(lie)))
+
+
+# A rational point at which a nonzero Lie derivative is expected to be visibly nonzero; any
+# point works for the logic (a nonzero value there is a certified witness of non-conservation).
+WITNESS_VALUE = sympy.Rational(3, 7)
+
+
+def _vanishes_identically(expr: sympy.Expr) -> bool:
+    """expr == 0 as a function: exact expansion first, a certified nonzero value, simplify last."""
+    expanded = sympy.expand(expr)
+    if expanded == 0:
+        return True
+    point = {s: WITNESS_VALUE * (k + 1) for k, s in enumerate(sorted(expanded.free_symbols,
+                                                                     key=str))}
+    if certainly_nonzero(expanded.xreplace(point)):
+        return False
+    return sympy.simplify(expanded) == 0
 
 
 def level_set_meets_zero_loss_set_once() -> bool:
