@@ -5,6 +5,9 @@ gradient flow, and a float hit (the limit violates the KKT conditions of min G o
 and promoted to a ``not-characterized-by`` certificate that the independent checker accepts
 (:mod:`igproof.search.promote`). Progress goes to stderr, the result to stdout.
 
+A hit that cannot be certified is excluded and the (seeded, hence identical) search rerun, up
+to PROMOTION_ROUNDS hits in all.
+
 Exit codes: 0 a certificate was produced (verdict REFUTED) or no counterexample was found
 (verdict INCONCLUSIVE, with the number of examples tried); 1 a float hit was found but could not
 be certified (verdict SUPPORTED, with the reason); 2 bad input (one line on stderr).
@@ -26,6 +29,9 @@ MODELS = ("relu-neuron", "neuron")
 DEFAULT_MAX_EXAMPLES = 200
 # Default input dimension per model (SPEC section 1: the 3-D ReLU neuron; the 1-D neuron).
 DEFAULT_DIM = {"relu-neuron": 3, "neuron": 1}
+# A float hit that fails to certify is excluded and the search rerun (same seed) this many
+# times in all, so that a hit whose limit happens to be hard to enclose does not end the run.
+PROMOTION_ROUNDS = 3
 # Progress lines on stderr every this many examples (and at every new best violation).
 PROGRESS_EVERY = 50
 
@@ -107,14 +113,40 @@ def run(args: argparse.Namespace) -> int:
     from igproof.search.driver import search_counterexample
     from igproof.search.promote import float_certifiable, promote_hit
 
+    failed: set[tuple[Any, Any]] = set()
+
     def certifiable(hit: Any) -> bool:
+        if (hit.dataset, hit.theta0) in failed:
+            return False
         return float_certifiable(model, regularizer, hit.dataset, hit.theta0, hit.theta_limit)
 
-    result = search_counterexample(
-        model.kind, model.activation, regularizer, max_examples=args.max_examples,
-        seed=args.seed, database=args.database, progress=_progress(args.json), dim=model.dim,
-        min_points=args.min_points, max_points=args.max_points, hit_filter=certifiable)
-    out: dict[str, Any] = {"search": result.to_json()}
+    progress = _progress(args.json)
+    rejected: list[str] = []
+    previous: tuple[Any, Any] | None = None  # the last uncertified (result, promotion)
+    promotion = None
+    for _ in range(PROMOTION_ROUNDS):
+        result = search_counterexample(
+            model.kind, model.activation, regularizer, max_examples=args.max_examples,
+            seed=args.seed, database=args.database, progress=progress, dim=model.dim,
+            min_points=args.min_points, max_points=args.max_points, hit_filter=certifiable)
+        if not result.found:
+            if previous is not None:  # no further hit: report the uncertified one honestly
+                result, promotion = previous
+                rejected.pop()
+            break
+        assert result.hit is not None
+        promotion = promote_hit(model, regularizer, result.hit.dataset, result.hit.theta0)
+        if promotion.certified or not promotion.other_hits_may_work:
+            break
+        previous = (result, promotion)
+        failed.add((result.hit.dataset, result.hit.theta0))
+        rejected.append(promotion.reason)
+        if not args.json:
+            print(f"igproof search: float hit not certified ({promotion.reason}); searching "
+                  "for another", file=sys.stderr, flush=True)
+    else:
+        rejected.pop()  # the last round's hit is the one reported below
+    out: dict[str, Any] = {"search": result.to_json(), "uncertified_other_hits": rejected}
     lines = [f"model       {model.kind} ({model.activation}, d={model.dim})",
              f"G           {regularizer.name}",
              f"seed        {args.seed}",
@@ -130,13 +162,12 @@ def run(args: argparse.Namespace) -> int:
         _emit(args, out, lines)
         return EXIT_OK
     hit = result.hit
-    assert hit is not None
+    assert hit is not None and promotion is not None
     lines += [f"dataset     x = {[_fmt(xi) for xi in hit.dataset.x]}, "
               f"y = {_fmt(hit.dataset.y)}",
               f"theta0      {_fmt(hit.theta0)}",
               f"float limit {_fmt(f'{v:.10g}' for v in hit.theta_limit)}  (KKT violation "
               f"{hit.violation.value:.3g})"]
-    promotion = promote_hit(model, regularizer, hit.dataset, hit.theta0)
     out.update(route=promotion.route, g_certificate=promotion.g_text,
                attempts=list(promotion.attempts))
     if not promotion.certified:

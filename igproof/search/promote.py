@@ -101,6 +101,7 @@ class Promotion:
     g_text: str = ""
     certificate: dict[str, Any] | None = None
     attempts: tuple[str, ...] = ()
+    other_hits_may_work: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,7 +587,7 @@ def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactD
     try:
         b = _Builder(model, regularizer, dataset, theta0)
     except CertificateError as exc:
-        return Promotion(False, str(exc))
+        return Promotion(False, str(exc), other_hits_may_work=False)
     attempts: list[str] = []
     routes = [("endgame", _endgame_limit)]
     if model.piecewise:
@@ -596,8 +597,9 @@ def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactD
     for route_name, route in routes:
         try:
             part = route(b)
-        except (Rejected, IgproofError) as exc:
-            part = str(exc)
+        except (Rejected, IgproofError, ArithmeticError, ValueError,
+                np.linalg.LinAlgError) as exc:
+            part = f"{type(exc).__name__}: {exc}"
         if isinstance(part, str):
             attempts.append(f"{route_name}: {part}")
             continue
@@ -606,8 +608,9 @@ def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactD
         for refuter in refuters:
             try:
                 ob = refuter(b, limit)
-            except (Rejected, IgproofError) as exc:
-                ob = f"{refuter.__name__.strip('_')}: {exc}"
+            except (Rejected, IgproofError, ArithmeticError, ValueError,
+                    np.linalg.LinAlgError) as exc:
+                ob = f"{refuter.__name__.strip('_')}: {type(exc).__name__}: {exc}"
             if isinstance(ob, str):
                 attempts.append(f"{route_name}: {ob}")
                 continue

@@ -191,3 +191,43 @@ def test_database_makes_the_search_resumable(tmp_path):
     assert first["verdict"] == second["verdict"] == "REFUTED"
     assert second["search"]["examples_tried"] <= first["search"]["examples_tried"]
     assert second["search"]["hit"]["dataset"] == first["search"]["hit"]["dataset"]
+
+
+def _forced_failures(monkeypatch, count: int) -> list:
+    """Make the first ``count`` promotions fail (as a hard-to-enclose limit would)."""
+    import igproof.search.promote as promote
+
+    real = promote.promote_hit
+    seen: list = []
+
+    def fake(model, regularizer, dataset, theta0):
+        seen.append((dataset, theta0))
+        if len(seen) <= count:
+            return promote.Promotion(False, f"forced failure {len(seen)}")
+        return real(model, regularizer, dataset, theta0)
+
+    monkeypatch.setattr(promote, "promote_hit", fake)
+    return seen
+
+
+def test_uncertified_hit_is_excluded_and_the_next_one_certified(monkeypatch):
+    """A hit that fails to certify is excluded and the seeded search rerun: the next (different)
+    hit is certified, and the failure is reported."""
+    seen = _forced_failures(monkeypatch, 1)
+    code, out, err = run_cli("--model", "relu-neuron", "--regularizer", "l2", "--json")
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert report["verdict"] == "REFUTED"
+    assert report["uncertified_other_hits"] == ["forced failure 1"]
+    assert len(seen) == 2 and seen[0] != seen[1]
+
+
+def test_every_round_uncertified_exits_1(monkeypatch):
+    """When every promotion fails, the last float hit is reported as SUPPORTED, exit 1."""
+    _forced_failures(monkeypatch, 99)
+    code, out, err = run_cli("--model", "relu-neuron", "--regularizer", "l2", "--json")
+    assert code == 1, out + err
+    report = json.loads(out)
+    assert report["verdict"] == "SUPPORTED"
+    assert "forced failure 3" in report["message"]
+    assert report["uncertified_other_hits"] == ["forced failure 1", "forced failure 2"]
