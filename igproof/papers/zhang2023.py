@@ -161,3 +161,21 @@ if os.environ.get("IGPROOF_LONG") == "1":
         expected=Verdict.PROVED,
         check=_overlap("two_point_tanh"),
     ))
+    CLAIMS.append(Claim(
+        id=f"{PAPER}.one-point.distance.tanh",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("In the instance of zhang2023.two-point.tanh, the limit for g = 1 lies in "
+                   "M_S2, differs from the limit for g = 2 and is closer to theta0, so no "
+                   "nondecreasing function of |theta - theta0|_2 characterizes the implicit "
+                   "regularization in the strong form."),
+        hypotheses=("square loss, gradient flow from the stated theta0",
+                    "theta* = the limit, which exists and lies in M_S (proved, not assumed)",
+                    "M_S does not depend on g > 0: a tanh(g w2) = 0 iff a = 0 or w2 = 0"),
+        structured={"mechanism": "one-point", "model": "neuron", "activation": "tanh",
+                    "dim": 2, "recipe": "scaled-label-zero",
+                    "excludes": "nondecreasing functions of |theta - theta0|_2",
+                    "certificate": "certificates/long/zhang2023-one-point-distance-tanh.json"},
+        expected=Verdict.PROVED,
+        check=_overlap("one_point_distance_tanh"),
+    ))

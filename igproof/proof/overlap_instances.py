@@ -234,13 +234,8 @@ def _tanh_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple
 
 
 @functools.cache
-def two_point_tanh() -> Outcome:
-    """Two-point, a tanh(w . x) in R^2: S_g with the label-0 point (0, g), g = 1 and 2.
-
-    The checker replays ~60 validated Taylor steps per trajectory (~2 s each): minutes, so the
-    catalogue lists this claim only with IGPROOF_LONG=1 and its certificate is shipped under
-    certificates/long/.
-    """
+def _tanh_neuron_parts() -> tuple[LimitPart, LimitPart, dict, Any]:
+    """The two proved limits of the tanh Two-point instance and the exact M relation."""
     from igproof.symbolic.dataset import Dataset
     from igproof.symbolic.flow import gradient_flow
     from igproof.symbolic.models import build_model
@@ -250,18 +245,31 @@ def two_point_tanh() -> Outcome:
     model = build_model(kind, dim=dim, activation=activation)
     g1, g2 = TANH_GAMMAS
     relation = same_zero_loss_set(model, Dataset(*_tanh_data(g1)), Dataset(*_tanh_data(g2)))
+    parts = []
+    for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
+        flow = gradient_flow(model, Dataset(*_tanh_data(gamma)))
+        parts.append(trajectory_limit(flow, TANH_NEURON_THETA0, dataset=ds, limit=lim,
+                                      loss_target=TANH_LOSS_TARGET))
+    (first, model_json), (second, _) = parts
+    return first, second, model_json, relation
+
+
+@functools.cache
+def two_point_tanh() -> Outcome:
+    """Two-point, a tanh(w . x) in R^2: S_g with the label-0 point (0, g), g = 1 and 2.
+
+    The checker replays ~60 validated Taylor steps per trajectory (~2 s each): minutes, so the
+    catalogue lists this claim only with IGPROOF_LONG=1 and its certificate is shipped under
+    certificates/long/.
+    """
+    g1, g2 = TANH_GAMMAS
+    try:
+        first, second, model_json, relation = _tanh_neuron_parts()
+    except CertificateError as exc:
+        return _failed("limit", exc)
     if relation.relation != "equal":
         return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
                        f"{relation.argument}")
-    parts = []
-    try:
-        for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
-            flow = gradient_flow(model, Dataset(*_tanh_data(gamma)))
-            parts.append(trajectory_limit(flow, TANH_NEURON_THETA0, dataset=ds, limit=lim,
-                                          loss_target=TANH_LOSS_TARGET))
-    except CertificateError as exc:
-        return _failed("limit", exc)
-    (first, model_json), (second, _) = parts
     cert = two_point_certificate(
         model_json, TANH_NEURON_THETA0, first, second,
         first_in_second={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
@@ -270,6 +278,26 @@ def two_point_tanh() -> Outcome:
                                    f"(g = 2) both in M_S1 = M_S2"),
                    details={"zero_loss_relation": relation.argument,
                             "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+
+
+@functools.cache
+def one_point_distance_tanh() -> Outcome:
+    """One-point, a tanh(w . x) in R^2, class |theta - theta0|_2: the limit for g = 1 lies in
+    M_S2 (scaled label-0 point) and is closer to theta0 than the limit for g = 2 (IGPROOF_LONG:
+    same trajectories as :func:`two_point_tanh`)."""
+    g1, g2 = TANH_GAMMAS
+    try:
+        first, second, model_json, relation = _tanh_neuron_parts()
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    cert = one_point_certificate(
+        model_json, TANH_NEURON_THETA0, first, second,
+        relation={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
+        cls="distance-to-theta0")
+    return certify(cert, evidence=(f"theta_s {ball_text(first)} (g = 1) in M_S2, theta_o "
+                                   f"{ball_text(second)} (g = 2), |theta_s - theta0| < "
+                                   f"|theta_o - theta0|"),
+                   details={"zero_loss_relation": relation.argument})
 
 
 # File name under certificates/ -> builder.
@@ -284,6 +312,7 @@ SHIPPED = {
 # Shipped under certificates/long/: the checker needs minutes to replay them.
 SHIPPED_LONG = {
     "zhang2023-two-point-tanh.json": two_point_tanh,
+    "zhang2023-one-point-distance-tanh.json": one_point_distance_tanh,
 }
 
 

@@ -26,6 +26,7 @@ TRAJECTORY = {"zhang2023-two-point-relu-neuron.json", "zhang2023-one-point-dista
 
 
 def test_every_builder_has_a_shipped_file():
+    """Every builder in SHIPPED has its file under certificates/ (and nothing else is there)."""
     assert sorted(p.name for p in FOLDER.glob("zhang2023-*.json")) == sorted(SHIPPED)
 
 
@@ -69,3 +70,20 @@ def test_flipping_one_input_coordinate_is_rejected(filename):
     last = sorted(cert["datasets"])[-1]
     cert["datasets"][last]["x"][0][0] = _flip(cert["datasets"][last]["x"][0][0])
     assert not check_certificate(cert).accepted
+
+
+@pytest.mark.skipif(not LONG, reason="validated Taylor replay takes minutes: IGPROOF_LONG=1")
+def test_long_certificates_are_accepted_and_flips_rejected():
+    """certificates/long/ (tanh Two-point and One-point): accepted as shipped; flipping one
+    label of the first dataset is rejected."""
+    from igproof.checker import check_file
+    from igproof.proof.overlap_instances import SHIPPED_LONG
+
+    for name in sorted(SHIPPED_LONG):
+        path = FOLDER / "long" / name
+        report = check_file(str(path))
+        assert report.accepted, (name, report.error or report.obligations)
+        cert = json.loads(path.read_text())
+        first = sorted(cert["datasets"])[0]
+        cert["datasets"][first]["y"][0] = _flip(cert["datasets"][first]["y"][0])
+        assert not check_certificate(cert).accepted
