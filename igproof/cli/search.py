@@ -68,8 +68,9 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> tuple[Any, Any]:
+    from igproof.errors import UnsafeExpression
     from igproof.search.families import SurrogateModel
-    from igproof.search.regularizers import get_regularizer
+    from igproof.search.regularizers import expression_names, get_regularizer
 
     if args.model not in MODELS:
         raise InvalidArgument(f"--model: unknown model {args.model!r}; use one of "
@@ -85,7 +86,11 @@ def _validate(args: argparse.Namespace) -> tuple[Any, Any]:
         raise InvalidArgument(f"--min-points: {args.min_points} exceeds --max-points "
                               f"{args.max_points}")
     model = SurrogateModel(args.model, args.activation, dim)
-    regularizer = get_regularizer(args.regularizer, parameter_names=model.parameter_names)
+    try:
+        regularizer = get_regularizer(args.regularizer, parameter_names=model.parameter_names)
+    except UnsafeExpression as exc:
+        names = ", ".join(expression_names(model.parameter_names))
+        raise InvalidArgument(f"--regularizer: {exc} (G may use {names})") from None
     return model, regularizer
 
 

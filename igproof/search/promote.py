@@ -73,6 +73,8 @@ SMOOTH_RHO_LIMIT = 0.25
 ENDGAME_FACTORS = (Fraction(3, 2), Fraction(2), Fraction(3))
 # lambda is this fraction of the smallest float eigenvalue of J J^T sampled on D.
 LAMBDA_MARGINS = (Fraction(1, 2), Fraction(1, 8))
+# lambda is rounded down to a multiple of 2^-LAMBDA_BITS (short numbers in the certificate).
+LAMBDA_BITS = 20
 # Depths of the uniform bisection cover of D (2^depth leaves; the checker allows 4096).
 COVER_DEPTHS = (0, 3, 6, 9)
 # Witness search: the step towards the piece's G-minimizer is halved at most this many times.
@@ -444,7 +446,9 @@ def _endgame_limit(b: _Builder) -> tuple[dict[str, Any], list[dict[str, Any]]] |
         if 2**depth > 4096:
             break
         for margin in LAMBDA_MARGINS:
-            lam = Fraction(lam0) * margin
+            lam = Fraction(math.floor(lam0 * float(margin) * 2**LAMBDA_BITS), 2**LAMBDA_BITS)
+            if lam <= 0:
+                continue
             rho = _sqrt_up(2 * loss_sup * b.n / lam)
             radius = rho * (1 + RADIUS_SLACK_REL) + RADIUS_SLACK_ABS
             for factor in ENDGAME_FACTORS:
