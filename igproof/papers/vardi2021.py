@@ -1,0 +1,61 @@
+"""Vardi, Shamir: implicit regularization in ReLU networks with the square loss (arXiv:2012.05156).
+
+Two entries: the conservation law |w_j|^2 - v_j^2 of depth-2 ReLU networks (exact algebra), and
+the impossibility of characterizing the implicit regularization of one ReLU neuron by any
+function G, which igproof certifies as the Two-point instance ``zhang2023.two-point.relu-neuron``
+(this entry runs that entry's check; docs/single_neuron.md).
+"""
+
+from __future__ import annotations
+
+from igproof.papers.claims import Claim
+from igproof.verdict import Verdict
+
+PAPER = "vardi2021"
+REFERENCE = ("G. Vardi, O. Shamir, Implicit regularization in ReLU networks with the square "
+             "loss, COLT 2021, arXiv:2012.05156")
+
+
+def _check(name: str):
+    """The check ``name`` of igproof.proof.single_neuron_checks (imported on first use)."""
+
+    def check():
+        from igproof.proof import single_neuron_checks
+
+        return getattr(single_neuron_checks, name)()
+
+    check.__name__ = name
+    return check
+
+
+CLAIMS = [
+    Claim(
+        id=f"{PAPER}.balancedness.depth2",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("For f = sum_j v_j relu(w_j.x) and the square loss, gradient flow conserves "
+                   "|w_j|^2 - v_j^2 for every unit j, on every dataset and in every activation "
+                   "pattern."),
+        hypotheses=("square loss, gradient flow", "relu'(0) = 0",
+                    "the field of a dataset is the mean of per-datum fields"),
+        structured={"model": "two-layer", "activation": "relu",
+                    "conserved": "|w_j|^2 - v_j^2", "shapes": ["d=1,m=1", "d=2,m=2", "d=3,m=2"]},
+        expected=Verdict.PROVED,
+        check=_check("check_balancedness"),
+    ),
+    Claim(
+        id=f"{PAPER}.impossibility.relu-neuron",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("No function G characterizes the implicit regularization of gradient flow on "
+                   "a single ReLU neuron relu(w.x) with the square loss (strong form): "
+                   "certified by the Two-point instance zhang2023.two-point.relu-neuron (two "
+                   "datasets with the same zero-loss set and different certified limits)."),
+        hypotheses=("square loss, gradient flow from a fixed small theta0", "relu'(0) = 0",
+                    "the linked entry's hypotheses"),
+        structured={"link": "zhang2023.two-point.relu-neuron", "mechanism": "two-point",
+                    "model": "relu-neuron", "dim": 3},
+        expected=Verdict.PROVED,
+        check=_check("check_two_point_link"),
+    ),
+]

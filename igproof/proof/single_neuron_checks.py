@@ -1,0 +1,275 @@
+"""The checks of the single-neuron catalogue entries (lee2022, vardi2021), as Outcomes.
+
+Each function returns an :class:`igproof.verdict.Outcome`; the verdict rules are those of
+DESIGN.md: PROVED from exact algebra or certified enclosures only, SUPPORTED for floating-point
+evidence (with tolerances and counts), INCONCLUSIVE when the argument could not be completed.
+The instances are documented in docs/single_neuron.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from typing import Any
+
+from igproof.verdict import Outcome, Verdict
+
+__all__ = [
+    "LARGE_INIT",
+    "NORM_DATA",
+    "REACTIVATION_LABEL0",
+    "REACTIVATION_REALIZABLE",
+    "SMALL_INIT",
+    "SPAN_EXAMPLE",
+    "check_balancedness",
+    "check_global_convergence",
+    "check_norm_decreases_large_init",
+    "check_norm_identity",
+    "check_norm_monotone_small_init",
+    "check_reactivation",
+    "check_span",
+    "check_two_point_link",
+]
+
+# 3-D example of the span claim: x3 is never active from w0, so w(t) - w0 must stay in
+# span{x1, x2}, i.e. orthogonal to x1 x x2 = (1, -1, -1).
+SPAN_EXAMPLE = {"x": [[1, 1, 0], [1, 0, 1], [0, -1, -1]], "y": [1, 1, 0],
+                "theta0": ["1/100", "1/100", "1/100"], "normal": [1, -1, -1]}
+# Tolerance of the float check of the span example: DOP853 at rtol 1e-10 on an O(1) trajectory.
+SPAN_FLOAT_TOL = 1e-9
+# Norm example: two orthogonal label-1 inputs and a label-0 input that is active at the small
+# initialization and deactivates.
+NORM_DATA = {"x": [[1, 0], [0, 1], [1, -2]], "y": [1, 1, 0]}
+SMALL_INIT = ["1/1000", "1/4000"]
+LARGE_INIT = ["3", "3"]
+# Float fallback of the norm check: |w|^2 increments between accepted DOP853 steps (rtol 1e-10)
+# may be negative by rounding only; 1e-12 is far above that and far below the O(1e-6) increments.
+NORM_FLOAT_TOL = 1e-12
+# Loss at which the validated enclosure hands over to the end-game in the norm check: large
+# enough that the residual signs at T are certain, small enough for the PL end-game to close.
+NORM_LOSS_TARGET = "1e-16"
+# Reactivation instances found by a float search over small 2-D datasets (docs/single_neuron.md)
+# and certified here. Realizable (teacher w* = (2, -2)); point 2 has label 1.
+REACTIVATION_REALIZABLE = {"x": [["1/2", "3/2"], [2, "3/2"], ["-1/2", -1], [0, -2]],
+                           "y": [0, 1, 1, 4], "theta0": ["1/2", "-1/2"], "horizon": 40}
+# Not realizable; point 2 has label 0.
+REACTIVATION_LABEL0 = {"x": [[-1, "3/2"], ["3/2", 2], [-2, "-1/2"]], "y": [2, 0, "3/2"],
+                       "theta0": [0, "1/4"], "horizon": 20}
+# Horizon of the float run that reports the limit loss of the realizable reactivation instance.
+REACTIVATION_FLOAT_T = 400.0
+
+
+def _flow(data: dict[str, Any]) -> Any:
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.flow import gradient_flow
+    from igproof.symbolic.models import build_model
+
+    return gradient_flow(build_model("relu-neuron", dim=len(data["x"][0])),
+                         Dataset(data["x"], data["y"]))
+
+
+def span_float_deviation() -> float:
+    """max_t |(w(t) - w0).n| / |n| along the float flow of SPAN_EXAMPLE. Approximate."""
+    from igproof.numeric.float_flow import integrate_float
+
+    flow = _flow(SPAN_EXAMPLE)
+    traj = integrate_float(flow, SPAN_EXAMPLE["theta0"], t_max=60.0)
+    w0 = [float(Fraction(v)) for v in SPAN_EXAMPLE["theta0"]]
+    n = SPAN_EXAMPLE["normal"]
+    norm = sum(c * c for c in n) ** 0.5
+    return max(abs(sum(c * (w - a) for c, w, a in zip(n, th, w0, strict=True))) / norm
+               for th in traj.thetas)
+
+
+def check_span() -> Outcome:
+    """PROVED: the per-datum field is s (y - u) x, so w(t) - w(0) is in span{ever-active x_i}."""
+    from igproof.proof.single_neuron import field_in_span_of_active, pattern_fields_in_span
+
+    general = field_in_span_of_active()
+    example = pattern_fields_in_span(_flow(SPAN_EXAMPLE))
+    deviation = span_float_deviation()
+    details = {"per_datum_identity": general, "example_patterns_in_span": example,
+               "example": SPAN_EXAMPLE, "example_float_deviation": f"{deviation:.3g}",
+               "float_tolerance": str(SPAN_FLOAT_TOL)}
+    if not (general and example):
+        return Outcome(Verdict.INCONCLUSIVE, f"exact identity failed: per datum {general}, "
+                       f"example patterns {example}", details)
+    if deviation > SPAN_FLOAT_TOL:
+        return Outcome(Verdict.INCONCLUSIVE, f"the float example leaves the span by "
+                       f"{deviation:.3g} > {SPAN_FLOAT_TOL}", details)
+    return Outcome(Verdict.PROVED,
+                   "exact: -grad of (relu(w.x) - y)^2/2 is s (y - w.x) x in both states (d = 1, "
+                   "2, 3), so in each pattern A, w' is in span{x_i : i in A} and w(t) - w(0) in "
+                   "span{x_i ever active}; example: all 8 patterns exact, float path off the span "
+                   f"by {deviation:.1g} <= {SPAN_FLOAT_TOL}", details)
+
+
+def check_norm_identity() -> Outcome:
+    """PROVED: d/dt |w|^2/2 = (1/n) sum_active (y_i - u_i) u_i, > 0 while all active under-fit."""
+    from igproof.proof.single_neuron import norm_rate_identity, norm_rate_positive_when_underfit
+
+    identity = norm_rate_identity()
+    positive = norm_rate_positive_when_underfit()
+    details = {"identity": identity, "underfit_term_positive": positive}
+    if identity and positive:
+        return Outcome(Verdict.PROVED,
+                       "exact: w.(-grad_w l_i) = s_i (y_i - u_i) u_i in both states (d = 1, 2, 3); "
+                       "0 < u_i < y_i gives a positive term, so |w| strictly grows while the "
+                       "active set is nonempty and every active point is under-fit", details)
+    return Outcome(Verdict.INCONCLUSIVE, f"identity {identity}, positivity {positive}", details)
+
+
+def _float_norm_nondecreasing(flow: Any, theta0: list[str]) -> tuple[bool, float]:
+    from igproof.numeric.float_flow import integrate_float
+
+    traj = integrate_float(flow, theta0, t_max=80.0)
+    norms = [sum(v * v for v in th) for th in traj.thetas]
+    worst = min((b - a for a, b in itertools.pairwise(norms)), default=0.0)
+    return worst >= -NORM_FLOAT_TOL, worst
+
+
+def check_norm_monotone_small_init() -> Outcome:
+    """|w(t)| nondecreasing for all t >= 0 on NORM_DATA from SMALL_INIT (validated)."""
+    from igproof.proof.limit import ProvedLimit, prove_flow_limit
+    from igproof.proof.single_neuron_validated import certify_norm_monotone
+
+    flow = _flow(NORM_DATA)
+    details: dict[str, Any] = {"data": NORM_DATA, "theta0": SMALL_INIT}
+    proved = prove_flow_limit(flow, SMALL_INIT, loss_target=NORM_LOSS_TARGET)
+    if isinstance(proved, ProvedLimit):
+        cert = certify_norm_monotone(flow, proved)
+        details.update({"boxes": cert.n_boxes, "min_lower_bound": f"{cert.min_lower or 0:.3g}",
+                        "T": f"{float(proved.T.mid()):.4g}", "reason": cert.reason,
+                        "switches": sum(1 for s in proved.segments if s.switch is not None)})
+        if cert.proved:
+            return Outcome(Verdict.PROVED,
+                           f"enclosure: w.F(w) >= 0 certified on {cert.n_boxes} boxes covering "
+                           f"[0, T], T ~ {float(proved.T.mid()):.3g} ({details['switches']} "
+                           "certified switch(es)), and for t >= T the end-game pattern keeps "
+                           "the active residuals >= 0 (active inputs pairwise non-acute)",
+                           details)
+        why = cert.reason
+    else:
+        why = proved.reason
+    ok, worst = _float_norm_nondecreasing(flow, SMALL_INIT)
+    details["float_worst_increment"] = f"{worst:.3g}"
+    verdict = Verdict.SUPPORTED if ok else Verdict.INCONCLUSIVE
+    return Outcome(verdict, f"not validated ({why}); float: |w|^2 increments >= {worst:.3g} "
+                   f"(tolerance -{NORM_FLOAT_TOL}, DOP853 rtol 1e-10)", details)
+
+
+def check_norm_decreases_large_init() -> Outcome:
+    """PROVED: from LARGE_INIT, d/dt |w|^2/2 < 0 at t = 0 (exact rational evaluation)."""
+    from igproof.proof.single_neuron import norm_rate, norm_rate_identity
+
+    rate = norm_rate(NORM_DATA["x"], NORM_DATA["y"], [Fraction(v) for v in LARGE_INIT])
+    details = {"data": NORM_DATA, "theta0": LARGE_INIT, "rate_at_0": str(rate)}
+    if rate < 0 and norm_rate_identity(dims=(2,)):
+        return Outcome(Verdict.PROVED, f"exact: d/dt |w|^2/2 = {rate} < 0 at theta0 = (3, 3) "
+                       "(both label-1 points over-fit), so |w| strictly decreases on some "
+                       "[0, eps]: the small-initialization hypothesis matters", details)
+    return Outcome(Verdict.INCONCLUSIVE, f"rate at theta0 is {rate}", details)
+
+
+def check_global_convergence() -> Outcome:
+    """SUPPORTED: Hypothesis property over family D2 (single_neuron_convergence)."""
+    from igproof.proof.single_neuron_convergence import (
+        CONVERGENCE_TOL,
+        check_global_convergence_d2,
+    )
+
+    report = check_global_convergence_d2()
+    details = {"examples": report.examples, "failures": report.failures,
+               "tolerance_relative": str(CONVERGENCE_TOL),
+               "worst_relative_distance": f"{report.worst_relative_distance:.3g}",
+               "longest_horizon": f"{report.longest_horizon:.4g}"}
+    if report.failures:
+        return Outcome(Verdict.INCONCLUSIVE, f"{len(report.failures)} of {report.examples} "
+                       "family-D2 examples did not converge to w* (see details)", details)
+    return Outcome(Verdict.SUPPORTED,
+                   f"float flow reached |w - w*| <= {CONVERGENCE_TOL} |w*| in all "
+                   f"{report.examples} Hypothesis examples of family D2 (worst "
+                   f"{report.worst_relative_distance:.2g}; DOP853 rtol 1e-10)", details)
+
+
+def _reactivation(data: dict[str, Any]) -> tuple[Any, list[Any]]:
+    from igproof.proof.single_neuron_validated import certified_switches, find_reactivation
+
+    switches = certified_switches(_flow(data), data["theta0"], t_horizon=data["horizon"])
+    return find_reactivation(switches), switches
+
+
+def check_reactivation() -> Outcome:
+    """PROVED when both instances show a certified deactivation and reactivation of one input."""
+    from igproof.numeric.float_flow import integrate_float
+
+    details: dict[str, Any] = {}
+    found = []
+    for name, data in (("realizable", REACTIVATION_REALIZABLE),
+                       ("label0", REACTIVATION_LABEL0)):
+        pair, switches = _reactivation(data)
+        details[name] = {"data": data, "switches": [s.describe() for s in switches]}
+        if pair is not None:
+            i, j = pair
+            k = switches[i].kink
+            details[name]["point"] = k + 1
+            details[name]["label"] = str(data["y"][k])
+            found.append(f"{name}: point {k + 1} (label {data['y'][k]}) off at "
+                         f"t ~ {float(switches[i].t.mid()):.4g}, on again at "
+                         f"t ~ {float(switches[j].t.mid()):.4g}")
+    flow = _flow(REACTIVATION_REALIZABLE)
+    traj = integrate_float(flow, REACTIVATION_REALIZABLE["theta0"], t_max=REACTIVATION_FLOAT_T)
+    loss = sum(float(r) ** 2 for r in _residuals(REACTIVATION_REALIZABLE, traj.theta)) / 8
+    details["realizable_float_loss_at_T"] = f"{loss:.3g}"
+    if len(found) == 2:
+        return Outcome(Verdict.PROVED,
+                       "enclosure: certified transversal switches (interval Newton) -- "
+                       + "; ".join(found) + f"; the realizable flow still reaches loss "
+                       f"{loss:.1g} by t = {REACTIVATION_FLOAT_T:g} (float)", details)
+    return Outcome(Verdict.INCONCLUSIVE, "no certified reactivation: " + "; ".join(found),
+                   details)
+
+
+def _residuals(data: dict[str, Any], theta: Any) -> list[float]:
+    out = []
+    for x, y in zip(data["x"], data["y"], strict=True):
+        u = sum(float(Fraction(a)) * float(b) for a, b in zip(x, theta, strict=True))
+        out.append(max(u, 0.0) - float(Fraction(y)))
+    return out
+
+
+def check_balancedness() -> Outcome:
+    """PROVED: d/dt (|w_j|^2 - v_j^2) = 0 for sum_j v_j relu(w_j.x), every pattern."""
+    from igproof.proof.single_neuron import balancedness_conserved
+
+    shapes = [(1, 1), (2, 2), (3, 2)]
+    results = {f"dim={d},width={m}": balancedness_conserved(dim=d, width=m) for d, m in shapes}
+    if all(results.values()):
+        return Outcome(Verdict.PROVED, "exact: the Lie derivative of |w_j|^2 - v_j^2 expands to "
+                       "0 with relu(z_j) = s_j z_j, relu_step(z_j) = s_j for free s_j (all "
+                       "patterns), for a symbolic datum; shapes " + ", ".join(results), results)
+    return Outcome(Verdict.INCONCLUSIVE, f"not conserved for {results}", results)
+
+
+TWO_POINT_ID = "zhang2023.two-point.relu-neuron"
+TWO_POINT_PREFIX = "zhang2023.two-point"
+
+
+def check_two_point_link() -> Outcome:
+    """The Vardi-Shamir impossibility: run the zhang2023 Two-point ReLU-neuron entry's check."""
+    from igproof.papers.claims import catalogue
+
+    claims = catalogue(["zhang2023"])
+    chosen = [c for c in claims if c.id == TWO_POINT_ID]
+    if not chosen:
+        chosen = [c for c in claims if c.id.startswith(TWO_POINT_PREFIX)
+                  and "relu" in c.id]
+    if not chosen:
+        return Outcome(Verdict.INCONCLUSIVE, f"no catalogue entry {TWO_POINT_ID} (or with the "
+                       f"prefix {TWO_POINT_PREFIX}) to link to")
+    claim = chosen[0]
+    inner = claim.check()
+    details = {"linked_claim": claim.id, "linked_verdict": str(inner.verdict),
+               "linked_details": inner.details}
+    return Outcome(inner.verdict, f"via {claim.id}: {inner.evidence}", details,
+                   certificate=inner.certificate)
