@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from igproof.checker import dyadic as dy
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
 from igproof.checker.errors import Rejected
@@ -64,9 +65,10 @@ PICARD_REFINEMENTS = 4
 # Matrix exponentials kept between calls (each costs ~30 interval matrix products).
 EXPM_CACHE_SIZE = 256
 
-Matrix = list[list[iv.Interval]]
-_Z = iv.Interval.point(Fraction(0))
-_I1 = iv.Interval.point(Fraction(1))
+Vector = list[dy.Dyadic]
+Matrix = list[list[dy.Dyadic]]
+_Z = dy.ZERO
+_I1 = dy.ONE
 
 
 # --- patterns and fields ----------------------------------------------------------------------
@@ -148,42 +150,34 @@ def _matmul(a: Matrix, b: Matrix) -> Matrix:
     n, m, p = len(a), len(b), len(b[0])
     out = []
     for i in range(n):
-        row = []
-        for j in range(p):
-            s = _Z
-            for k in range(m):
-                if not (a[i][k].is_zero() or b[k][j].is_zero()):
-                    s = s + a[i][k] * b[k][j]
-            row.append(s)
-        out.append(row)
+        out.append([dy.dot(a[i], [b[k][j] for k in range(m)]) for j in range(p)])
     return out
 
 
-def _matvec(a: Matrix, v: list[iv.Interval]) -> list[iv.Interval]:
-    out = []
-    for row in a:
-        s = _Z
-        for x, y in zip(row, v, strict=True):
-            if not (x.is_zero() or y.is_zero()):
-                s = s + x * y
-        out.append(s)
-    return out
+def _matvec(a: Matrix, v: Vector) -> Vector:
+    return [dy.dot(row, v) for row in a]
 
 
-def _hull(x: iv.Interval, y: iv.Interval) -> iv.Interval:
-    return iv.Interval(min(x.lo, y.lo), max(x.hi, y.hi), exact=True)
+def _hull(x: dy.Dyadic, y: dy.Dyadic) -> dy.Dyadic:
+    return x.hull(y)
 
 
-def _mag(x: iv.Interval) -> Fraction:
-    return max(abs(x.lo), abs(x.hi))
+def _mag(x: dy.Dyadic) -> Fraction:
+    return x.magnitude()
 
 
 _EXPM_CACHE: dict[tuple, Matrix] = {}
 
 
-def expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
+def _as_dyadic(x: dy.Dyadic | iv.Interval) -> dy.Dyadic:
+    """Accept a rational :class:`intervals.Interval` too (converted outward)."""
+    return x if isinstance(x, dy.Dyadic) else dy.Dyadic.from_interval(x)
+
+
+def expm(M: list[list[Fraction]], t: dy.Dyadic | iv.Interval) -> Matrix:
     """Cached :func:`_expm` (the same time steps recur along a trajectory)."""
-    key = (tuple(tuple(row) for row in M), t.lo, t.hi)
+    t = _as_dyadic(t)
+    key = (tuple(tuple(row) for row in M), t.lo_m, t.hi_m, t.e)
     if key not in _EXPM_CACHE:
         if len(_EXPM_CACHE) > EXPM_CACHE_SIZE:
             _EXPM_CACHE.clear()
@@ -191,14 +185,14 @@ def expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     return _EXPM_CACHE[key]
 
 
-def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
+def _expm(M: list[list[Fraction]], t: dy.Dyadic) -> Matrix:
     """An interval matrix containing exp(s M) for every s in t.
 
     A = t M scaled by 2^-j to ||A||_inf <= 2^-EXP_SCALE_BITS; sum_{k<K} A^k/k! plus the tail
     bound ||A||^K / K! / (1 - ||A||/(K+1)) on every entry; then j squarings.
     """
     n = len(M)
-    A = [[iv.Interval.point(q) * t for q in row] for row in M]
+    A = [[dy.point(q) * t for q in row] for row in M]
     norm = max(sum((_mag(x) for x in row), Fraction(0)) for row in A)
     if norm > MAX_EXP_NORM:
         raise Rejected(f"exp(tM): ||tM|| = {float(norm):.3g} is too large")
@@ -207,14 +201,14 @@ def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     while norm > target:
         norm /= 2
         j += 1
-    scale = iv.Interval.point(Fraction(1, 2 ** j))
+    scale = dy.point(Fraction(1, 2 ** j))
     B = [[x * scale for x in row] for row in A]
     ident = [[_I1 if i == k else _Z for k in range(n)] for i in range(n)]
     total = [row[:] for row in ident]
     term = ident
     for k in range(1, EXP_TERMS):
         term = _matmul(term, B)
-        inv_k = iv.Interval.point(Fraction(1, k))
+        inv_k = dy.point(Fraction(1, k))
         term = [[x * inv_k for x in row] for row in term]
         total = [[x + y for x, y in zip(r1, r2, strict=True)]
                  for r1, r2 in zip(total, term, strict=True)]
@@ -222,15 +216,15 @@ def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     for k in range(2, EXP_TERMS + 1):
         fact *= k
     tail = norm ** EXP_TERMS / fact / (1 - norm / (EXP_TERMS + 1))
-    slack = iv.Interval(-tail, tail)
+    slack = dy.symmetric(tail)
     total = [[x + slack for x in row] for row in total]
     for _ in range(j):
         total = _matmul(total, total)
     return total
 
 
-def flow_range(M: list[list[Fraction]], v: list[iv.Interval], dt: Fraction
-               ) -> list[iv.Interval]:
+def flow_range(M: list[list[Fraction]], v: list[dy.Dyadic] | list[iv.Interval], dt: Fraction
+               ) -> Vector:
     """An interval vector containing exp(s M) v for every s in [0, dt].
 
     exp(s M) v = sum_k (s^k / k!) M^k v. The terms k < K are enclosed with s^k/k! in
@@ -240,6 +234,7 @@ def flow_range(M: list[list[Fraction]], v: list[iv.Interval], dt: Fraction
     (1 - a / (K+1)) |v|_w, a = dt ||M||_w, and |x_i| <= w_i |x|_w on each coordinate.
     Intervals with a > RANGE_MAX_NORM are split into equal pieces (deterministically).
     """
+    v = [_as_dyadic(x) for x in v]
     n = len(M)
     w = [Fraction(1)] * (n - 1) + [RANGE_WEIGHT]
     norm_m = max(sum((abs(q) * w[j] for j, q in enumerate(row)), Fraction(0)) / w[i]
@@ -251,8 +246,8 @@ def flow_range(M: list[list[Fraction]], v: list[iv.Interval], dt: Fraction
             raise Rejected(f"time interval of length {float(dt):.3g} too long for ||M|| = "
                            f"{float(norm_m):.3g}")
         piece = dt / pieces
-        step = expm(M, iv.Interval.point(piece))
-        out: list[iv.Interval] | None = None
+        step = expm(M, dy.point(piece))
+        out: Vector | None = None
         current = list(v)
         for _ in range(pieces):
             part = flow_range(M, current, piece)
@@ -261,7 +256,7 @@ def flow_range(M: list[list[Fraction]], v: list[iv.Interval], dt: Fraction
         assert out is not None
         return out
     vnorm = max(_mag(x) / wi for x, wi in zip(v, w, strict=True))
-    Mi = [[iv.Interval.point(q) for q in row] for row in M]
+    Mi = [[dy.point(q) for q in row] for row in M]
     out = list(v)
     term = list(v)
     coef = Fraction(1)
@@ -271,13 +266,13 @@ def flow_range(M: list[list[Fraction]], v: list[iv.Interval], dt: Fraction
         k += 1
         term = _matvec(Mi, term)
         coef = coef * dt / k
-        scale = iv.Interval(Fraction(0), coef)
+        scale = dy.Dyadic.enclose(Fraction(0), coef)
         out = [o + x * scale for o, x in zip(out, term, strict=True)]
         bound = bound * a / k
         if bound < RANGE_TAIL * max(vnorm, Fraction(1)):
             break
     tail = bound * a / (k + 1) / (1 - a / (k + 2))
-    return [o + iv.Interval(-tail * wi, tail * wi) for o, wi in zip(out, w, strict=True)]
+    return [o + dy.symmetric(tail * wi) for o, wi in zip(out, w, strict=True)]
 
 
 # --- the obligation ---------------------------------------------------------------------------
@@ -310,17 +305,18 @@ def _affine_matrix(ctx: Context, pat: Pattern, where: str) -> list[list[Fraction
     return rows
 
 
-def _env(ctx: Context, theta: list[iv.Interval]) -> dict[str, iv.Interval]:
-    return dict(zip(ctx.parameters, theta, strict=True))
+def _env(ctx: Context, theta: Vector) -> dict[str, iv.Interval]:
+    """The box theta as rational intervals (exact conversion) for :func:`expr.evaluate`."""
+    return {name: x.to_interval() for name, x in zip(ctx.parameters, theta, strict=True)}
 
 
-def _atom_value(ctx: Context, pat: Pattern, k: int, theta: list[iv.Interval]) -> iv.Interval:
+def _atom_value(ctx: Context, pat: Pattern, k: int, theta: Vector) -> iv.Interval:
     return ex.evaluate(pat.atoms[k], _env(ctx, theta))
 
 
-def _atom_rate(ctx: Context, pat: Pattern, k: int, theta: list[iv.Interval]) -> iv.Interval:
+def _atom_rate(ctx: Context, pat: Pattern, k: int, theta: Vector) -> iv.Interval:
     env = _env(ctx, theta)
-    s = _Z
+    s = iv.Interval.point(Fraction(0))
     for g, f in zip(pat.atom_grads[k], pat.field, strict=True):
         gv = ex.evaluate(g, env)
         if not gv.is_zero():
@@ -328,13 +324,13 @@ def _atom_rate(ctx: Context, pat: Pattern, k: int, theta: list[iv.Interval]) -> 
     return s
 
 
-def _has_sign(x: iv.Interval, s: int) -> bool:
+def _has_sign(x: iv.Interval | dy.Dyadic, s: int) -> bool:
     return x.certainly_positive() if s > 0 else x.certainly_negative()
 
 
-def _replay_affine(ctx: Context, seg: dict, where: str, start: list[iv.Interval],
+def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
                    pat: Pattern, leaving: int | None
-                   ) -> tuple[list[iv.Interval], int | None, list[int] | None]:
+                   ) -> tuple[Vector, int | None, list[int] | None]:
     """Replay one affine segment; returns (end box, switched atom or None, new signs)."""
     M = _affine_matrix(ctx, pat, where)
     p = ctx.p
@@ -348,7 +344,7 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: list[iv.Interval]
 
     def step(dt: Fraction) -> Matrix:
         if dt not in cache:
-            cache[dt] = expm(M, iv.Interval.point(dt))
+            cache[dt] = expm(M, dy.point(dt))
         return cache[dt]
 
     for m, pair in enumerate(intervals):
@@ -394,8 +390,8 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: list[iv.Interval]
         raise Rejected(f"{where}.end: dz/dt of atom {k} is not certainly of sign {-s} on the "
                        "bracket (no certified transversal crossing)")
 
-    def at(time: Fraction) -> list[iv.Interval]:
-        return _matvec(_matmul(phi, expm(M, iv.Interval.point(time - ta))), u0)
+    def at(time: Fraction) -> Vector:
+        return _matvec(_matmul(phi, expm(M, dy.point(time - ta))), u0)
 
     u1 = at(t1)
     if not _has_sign(_atom_value(ctx, pat, k, u1[:p]), s):
@@ -420,6 +416,8 @@ class _Program:
         for k, name in enumerate(names):
             self._add(("var", name), ("var", k))
         self.outputs = [self._compile(e) for e in exprs]
+        # constants enclosed once (outward) instead of at every evaluation
+        self.consts = [dy.point(op[1]) if op[0] == "num" else None for op in self.nodes]
 
     def _add(self, key: tuple, op: tuple) -> int:
         if key not in self.index:
@@ -459,20 +457,22 @@ class _Program:
         raise Rejected(f"field: {node[0]} {node[1] if tag == 'call' else ''} is not supported "
                        "by the Taylor replay (+ - * /const ^n tanh exp are)")
 
-    def taylor(self, x0: list[iv.Interval], order: int) -> list[list[iv.Interval]]:
+    def taylor(self, x0: Vector, order: int) -> list[Vector]:
         """Normalized Taylor coefficients [x_i[0..order]] of x' = F(x), x(0) = x0 (intervals)."""
-        c: list[list[iv.Interval]] = [[] for _ in self.nodes]
-        aux: dict[int, list[iv.Interval]] = {}
+        c: list[Vector] = [[] for _ in self.nodes]
+        aux: dict[int, Vector] = {}
         n = len(self.names)
+        consts = self.consts
         for k in range(n):
             c[k].append(x0[k])
         for m in range(order):
+            ratios = _ratios(m)
             for idx, op in enumerate(self.nodes):
                 kind = op[0]
                 if kind == "var":
                     continue
                 if kind == "num":
-                    c[idx].append(iv.Interval.point(op[1]) if m == 0 else _Z)
+                    c[idx].append(consts[idx] if m == 0 else _Z)
                 elif kind == "neg":
                     c[idx].append(-c[op[1]][m])
                 elif kind == "add":
@@ -481,48 +481,44 @@ class _Program:
                     c[idx].append(c[op[1]][m] - c[op[2]][m])
                 elif kind == "mul":
                     u, v = c[op[1]], c[op[2]]
-                    total = _Z
-                    for j in range(m + 1):
-                        if not (u[j].is_zero() or v[m - j].is_zero()):
-                            total = total + u[j] * v[m - j]
-                    c[idx].append(total)
+                    c[idx].append(dy.dot(u[: m + 1], v[m::-1]))
                 elif kind == "exp":
                     u, w = c[op[1]], c[idx]
                     if m == 0:
-                        w.append(iv.exp(u[0]))
+                        w.append(dy.apply("exp", u[0]))
                     else:
                         total = _Z
                         for j in range(1, m + 1):
-                            total = total + iv.Interval.point(Fraction(j, m)) * u[j] * w[m - j]
+                            total = total + ratios[j] * u[j] * w[m - j]
                         w.append(total)
                 else:  # tanh: w' = (1 - w^2) u'
                     u, w = c[op[1]], c[idx]
                     sq = aux.setdefault(idx, [])
                     if m == 0:
-                        w.append(iv.tanh(u[0]))
+                        w.append(dy.apply("tanh", u[0]))
                     else:
                         total = u[m]
                         for j in range(1, m + 1):
-                            total = total - iv.Interval.point(Fraction(j, m)) * u[j] * sq[m - j]
+                            total = total - ratios[j] * u[j] * sq[m - j]
                         w.append(total)
                     t2 = _Z
                     for j in range(m + 1):
                         t2 = t2 + w[j] * w[m - j]
                     sq.append(t2)
-            inv = iv.Interval.point(Fraction(1, m + 1))
+            inv = dy.point(Fraction(1, m + 1))
             for k, o in enumerate(self.outputs):
                 c[k].append(c[o][m] * inv)
         return [c[k][: order + 1] for k in range(n)]
 
-    def evaluate(self, x: list[iv.Interval]) -> list[iv.Interval]:
+    def evaluate(self, x: Vector) -> Vector:
         env = dict(zip(self.names, x, strict=True))
-        values: list[iv.Interval] = []
+        values: Vector = []
         for op in self.nodes:
             kind = op[0]
             if kind == "var":
                 values.append(env[self.names[op[1]]])
             elif kind == "num":
-                values.append(iv.Interval.point(op[1]))
+                values.append(self.consts[len(values)])
             elif kind == "neg":
                 values.append(-values[op[1]])
             elif kind == "add":
@@ -532,19 +528,29 @@ class _Program:
             elif kind == "mul":
                 values.append(values[op[1]] * values[op[2]])
             else:
-                values.append(iv.FUNCTIONS[kind](values[op[1]]))
+                values.append(dy.apply(kind, values[op[1]]))
         return [values[o] for o in self.outputs]
 
 
-def _horner(coeffs: list[iv.Interval], h: iv.Interval) -> iv.Interval:
+_RATIOS: dict[int, Vector] = {}
+
+
+def _ratios(m: int) -> Vector:
+    """Enclosures of j/m for j = 0..m (m >= 1), kept between calls."""
+    if m not in _RATIOS:
+        _RATIOS[m] = [dy.point(Fraction(j, m)) for j in range(m + 1)] if m else []
+    return _RATIOS[m]
+
+
+def _horner(coeffs: Vector, h: dy.Dyadic) -> dy.Dyadic:
     total = coeffs[-1]
     for cf in reversed(coeffs[:-1]):
         total = total * h + cf
     return total
 
 
-def _inside(inner: iv.Interval, outer: iv.Interval) -> bool:
-    return outer.lo < inner.lo and inner.hi < outer.hi
+def _inside(inner: dy.Dyadic, outer: dy.Dyadic) -> bool:
+    return inner.inside(outer)
 
 
 def _inverse_enclosure(A: list[list[Fraction]], where: str) -> Matrix:
@@ -559,15 +565,15 @@ def _inverse_enclosure(A: list[list[Fraction]], where: str) -> Matrix:
         raise Rejected(f"{where}: the coordinate matrix is not close to orthogonal")
     rn = max(sum(abs(x) for x in row) for row in R)
     err = _round_up(dn * rn / (1 - dn))
-    return [[iv.Interval(x - err, x + err) for x in row] for row in R]
+    return [[dy.Dyadic.enclose(x - err, x + err) for x in row] for row in R]
 
 
 def _round_up(q: Fraction) -> Fraction:
     return iv.Interval(q).hi
 
 
-def _replay_taylor(ctx: Context, seg: dict, where: str, start: list[iv.Interval],
-                   pat: Pattern) -> list[iv.Interval]:
+def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
+                   pat: Pattern) -> Vector:
     p = ctx.p
     order = integer(seg.get("order"), f"{where}.order", 1, MAX_TAYLOR_ORDER)
     sens = integer(seg.get("sensitivity_order"), f"{where}.sensitivity_order", 1,
@@ -590,7 +596,7 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: list[iv.Interval]
     atoms = [_Program(names, [z]) for z in pat.atoms]
     ident = [_I1 if i == j else _Z for i in range(p) for j in range(p)]
     # the set {c + A r}
-    c = [iv.Interval.point((x.lo + x.hi) / 2) for x in start]
+    c = [dy.point(x.midpoint()) for x in start]
     A = [[Fraction(1 if i == j else 0) for j in range(p)] for i in range(p)]
     r = [x - cc for x, cc in zip(start, c, strict=True)]
     for m, st in enumerate(steps):
@@ -600,14 +606,14 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: list[iv.Interval]
         h = number(st["h"], f"{w}.h")
         if h <= 0:
             raise Rejected(f"{w}.h: must be positive")
-        trial = [iv.Interval(lo, hi, exact=True)
+        trial = [dy.Dyadic.enclose(lo, hi)
                  for lo, hi in box(st["picard"], p + p * p, f"{w}.picard")]
         A_new = [[number(x, f"{w}.A") for x in row] if isinstance(row, list) and len(row) == p
                  else _bad(f"{w}.A") for row in (st["A"] if isinstance(st["A"], list)
                                                   and len(st["A"]) == p else _bad(f"{w}.A"))]
-        Ai = [[iv.Interval.point(q) for q in row] for row in A]
+        Ai = [[dy.point(q) for q in row] for row in A]
         X = [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
-        T = iv.Interval(Fraction(0), h)
+        T = dy.Dyadic.enclose(Fraction(0), h)
         Y0 = X + ident
         G = prog_xv.evaluate(trial)
         image = [y + T * g for y, g in zip(Y0, G, strict=True)]
@@ -621,7 +627,7 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: list[iv.Interval]
         for k, (prog_z, s) in enumerate(zip(atoms, pat.signs, strict=True)):
             if not _has_sign(prog_z.evaluate(E)[0], s):
                 raise Rejected(f"{w}: relu atom {k} does not keep sign {s} on the a priori box")
-        hi_ = iv.Interval.point(h)
+        hi_ = dy.point(h)
         cx = prog_x.taylor(c, order - 1)
         rx = prog_x.taylor(E, order)
         hN = hi_.power(order)
@@ -633,13 +639,13 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: list[iv.Interval]
              for i in range(p)]
         B = _matmul(V, Ai)
         Ainv = _inverse_enclosure(A_new, f"{w}.A")
-        c_new = [iv.Interval.point((v.lo + v.hi) / 2) for v in y]
+        c_new = [dy.point(v.midpoint()) for v in y]
         z = [v - cn for v, cn in zip(y, c_new, strict=True)]
         C = _matmul(Ainv, B)
         zc = _matvec(Ainv, z)
         r = [zc[i] + _dot_iv(C[i], r) for i in range(p)]
         c, A = c_new, A_new
-    Ai = [[iv.Interval.point(q) for q in row] for row in A]
+    Ai = [[dy.point(q) for q in row] for row in A]
     return [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
 
 
@@ -647,12 +653,8 @@ def _bad(where: str) -> list:
     raise Rejected(f"{where}: expected a square matrix of rationals")
 
 
-def _dot_iv(row: list[iv.Interval], v: list[iv.Interval]) -> iv.Interval:
-    total = _Z
-    for a, b in zip(row, v, strict=True):
-        if not (a.is_zero() or b.is_zero()):
-            total = total + a * b
-    return total
+def _dot_iv(row: Vector, v: Vector) -> dy.Dyadic:
+    return dy.dot(row, v)
 
 
 @register("trajectory", required=("dataset", "start", "segments", "box"))
@@ -667,7 +669,7 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
     if not isinstance(segments, list) or not 1 <= len(segments) <= MAX_SEGMENTS:
         raise Rejected(f"segments: expected 1 to {MAX_SEGMENTS} segments")
     atoms = relu_atoms(ds.residuals)
-    current = [iv.Interval(lo, hi, exact=True) for lo, hi in start_box]
+    current = [dy.Dyadic.enclose(lo, hi) for lo, hi in start_box]
     expected: list[int] | None = None
     switched: int | None = None
     for m, seg in enumerate(segments):

@@ -1,0 +1,230 @@
+"""Dyadic interval arithmetic: integer mantissas, one shared binary exponent, outward rounding.
+
+A :class:`Dyadic` ``[lo_m * 2^e, hi_m * 2^e]`` stores two Python integers and one exponent.
+Addition aligns exponents by exact shifts, multiplication multiplies integers; no operation
+computes a gcd. After each operation the mantissas are cut to at most ``PREC`` bits (relative
+to the larger endpoint magnitude) by shifting right, with the lower end rounded toward -oo
+(``m >> s`` is the floor in Python) and the upper end toward +oo (``-((-m) >> s)``), so every
+result contains the exact result for every choice of the operands in their intervals.
+
+This is the fast representation used by the ``trajectory`` replay (long chains of interval
+products); :mod:`igproof.checker.intervals` keeps exact rational endpoints for the kernel's
+other obligations. Conversions both ways are exact (dyadic -> rational) or outward
+(rational -> dyadic). Comparisons answer "certainly" (a False means "not certain").
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from igproof.checker import intervals as iv
+from igproof.checker.errors import Rejected
+
+# Mantissa bits kept after each operation: the same 160 bits (about 48 decimal digits) that
+# intervals.PREC keeps, so the replay is as tight as before, only faster.
+PREC = 160
+# When two summands differ in scale by more than PREC + ALIGN_GUARD bits, the smaller one is
+# first rounded outward to the larger one's scale: this bounds the integer sizes on hostile
+# exponents (the result is cut to PREC bits anyway).
+ALIGN_GUARD = 8
+
+
+def _cut(lo: int, hi: int, e: int) -> Dyadic:
+    """[lo, hi] * 2^e with the mantissas cut outward to at most PREC bits."""
+    s = max(abs(lo), abs(hi)).bit_length() - PREC
+    if s > 0:
+        return Dyadic(lo >> s, -((-hi) >> s), e + s)
+    return Dyadic(lo, hi, e)
+
+
+def _coarsen(x: Dyadic, e: int) -> tuple[int, int]:
+    """The mantissas of x at exponent e: exact shift left for e <= x.e, outward shift right else."""
+    if e <= x.e:
+        return x.lo_m << (x.e - e), x.hi_m << (x.e - e)
+    s = e - x.e
+    return x.lo_m >> s, -((-x.hi_m) >> s)
+
+
+def _fraction(m: int, e: int) -> Fraction:
+    return Fraction(m << e) if e >= 0 else Fraction(m, 1 << -e)
+
+
+def _floor_scaled(q: Fraction, k: int) -> int:
+    """floor(q * 2^k)."""
+    if k >= 0:
+        return (q.numerator << k) // q.denominator
+    return q.numerator // (q.denominator << -k)
+
+
+class Dyadic:
+    """The closed interval [lo_m 2^e, hi_m 2^e] (lo_m <= hi_m, integers)."""
+
+    __slots__ = ("e", "hi_m", "lo_m")
+
+    def __init__(self, lo_m: int, hi_m: int, e: int) -> None:
+        self.lo_m, self.hi_m, self.e = lo_m, hi_m, e
+
+    @classmethod
+    def enclose(cls, lo: Fraction, hi: Fraction | None = None) -> Dyadic:
+        """The tightest PREC-bit dyadic interval containing the rationals [lo, hi] (outward)."""
+        lo = Fraction(lo)
+        hi = lo if hi is None else Fraction(hi)
+        if lo > hi:
+            raise Rejected(f"empty interval [{lo}, {hi}]")
+        big = max(abs(lo), abs(hi))
+        if big == 0:
+            return ZERO
+        # 2^(top-1) <= |big| < 2^(top+1); scale so the larger end has about PREC + 1 bits
+        top = big.numerator.bit_length() - big.denominator.bit_length()
+        k = PREC - top
+        lo_m = _floor_scaled(lo, k)
+        hi_m = -_floor_scaled(-hi, k)
+        return _cut(lo_m, hi_m, -k)
+
+    @classmethod
+    def from_interval(cls, x: iv.Interval) -> Dyadic:
+        return cls.enclose(x.lo, x.hi)
+
+    def to_interval(self) -> iv.Interval:
+        """The same set as a rational :class:`intervals.Interval` (exact)."""
+        return iv.Interval(self.lo, self.hi, exact=True)
+
+    @property
+    def lo(self) -> Fraction:
+        return _fraction(self.lo_m, self.e)
+
+    @property
+    def hi(self) -> Fraction:
+        return _fraction(self.hi_m, self.e)
+
+    def __repr__(self) -> str:
+        return f"Dyadic({self.lo}, {self.hi})"
+
+    # --- predicates: true only when certainly true -------------------------------------
+    def is_zero(self) -> bool:
+        return self.lo_m == 0 and self.hi_m == 0
+
+    def certainly_positive(self) -> bool:
+        return self.lo_m > 0
+
+    def certainly_negative(self) -> bool:
+        return self.hi_m < 0
+
+    def inside(self, outer: Dyadic) -> bool:
+        """self is contained in the interior of outer."""
+        e = min(self.e, outer.e)
+        a, b = _coarsen(self, e)
+        c, d = _coarsen(outer, e)
+        return c < a and b < d
+
+    def magnitude(self) -> Fraction:
+        """max |x| over the interval (exact)."""
+        return _fraction(max(-self.lo_m, self.hi_m), self.e)
+
+    # --- arithmetic -----------------------------------------------------------------------
+    def __add__(self, other: Dyadic) -> Dyadic:
+        if other.is_zero():
+            return self
+        if self.is_zero():
+            return other
+        top = max(max(-self.lo_m, self.hi_m).bit_length() + self.e,
+                  max(-other.lo_m, other.hi_m).bit_length() + other.e)
+        e = max(min(self.e, other.e), top - PREC - ALIGN_GUARD)
+        a, b = _coarsen(self, e)
+        c, d = _coarsen(other, e)
+        return _cut(a + c, b + d, e)
+
+    def __neg__(self) -> Dyadic:
+        return Dyadic(-self.hi_m, -self.lo_m, self.e)
+
+    def __sub__(self, other: Dyadic) -> Dyadic:
+        return self + (-other)
+
+    def __mul__(self, other: Dyadic) -> Dyadic:
+        return _cut(*_product(self, other))
+
+    def scale(self, q: Dyadic) -> Dyadic:
+        """Alias of multiplication by a (usually point) interval, for readability."""
+        return self * q
+
+    def sqr(self) -> Dyadic:
+        """x^2, with lower end 0 when the interval contains 0."""
+        a, b = self.lo_m, self.hi_m
+        if a >= 0:
+            return _cut(a * a, b * b, 2 * self.e)
+        if b <= 0:
+            return _cut(b * b, a * a, 2 * self.e)
+        return _cut(0, max(a * a, b * b), 2 * self.e)
+
+    def power(self, n: int) -> Dyadic:
+        """x^n for an integer n >= 0 (by repeated multiplication; each step encloses)."""
+        if n < 0:
+            raise Rejected("dyadic power: negative exponent")
+        out = ONE
+        for _ in range(n):
+            out = out * self
+        return out
+
+    def hull(self, other: Dyadic) -> Dyadic:
+        e = min(self.e, other.e)
+        a, b = _coarsen(self, e)
+        c, d = _coarsen(other, e)
+        return _cut(min(a, c), max(b, d), e)
+
+    def midpoint(self) -> Fraction:
+        """(lo + hi) / 2, exactly."""
+        return _fraction(self.lo_m + self.hi_m, self.e - 1)
+
+
+ZERO = Dyadic(0, 0, 0)
+ONE = Dyadic(1, 1, 0)
+
+
+def _product(x: Dyadic, y: Dyadic) -> tuple[int, int, int]:
+    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut)."""
+    a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
+    if a >= 0 and c >= 0:
+        return a * c, b * d, x.e + y.e
+    if b <= 0 and d <= 0:
+        return b * d, a * c, x.e + y.e
+    products = (a * c, a * d, b * c, b * d)
+    return min(products), max(products), x.e + y.e
+
+
+def dot(xs: list[Dyadic], ys: list[Dyadic]) -> Dyadic:
+    """sum_k xs[k] * ys[k], rounded outward once at the end.
+
+    The products are exact; each is aligned to a common exponent E (an exact shift left, or an
+    outward floor/ceil shift right for products below 2^-(PREC + ALIGN_GUARD) of the largest),
+    summed exactly, then cut to PREC bits. Guarantee: enclosure.
+    """
+    terms = [_product(x, y) for x, y in zip(xs, ys, strict=True)
+             if not (x.is_zero() or y.is_zero())]
+    if not terms:
+        return ZERO
+    top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
+    exp = max(min(e for _, _, e in terms), top - 2 * PREC - ALIGN_GUARD)
+    lo_sum = hi_sum = 0
+    for lo, hi, e in terms:
+        if e >= exp:
+            lo_sum += lo << (e - exp)
+            hi_sum += hi << (e - exp)
+        else:
+            lo_sum += lo >> (exp - e)
+            hi_sum += -((-hi) >> (exp - e))
+    return _cut(lo_sum, hi_sum, exp)
+
+
+def point(q: Fraction | int) -> Dyadic:
+    """Outward enclosure of the rational q (exact when q is a dyadic with <= PREC bits)."""
+    return Dyadic.enclose(Fraction(q))
+
+
+def symmetric(radius: Fraction) -> Dyadic:
+    """Outward enclosure of [-radius, radius]."""
+    return Dyadic.enclose(-radius, radius)
+
+
+def apply(name: str, x: Dyadic) -> Dyadic:
+    """An elementary function of :mod:`intervals` applied to x, converted exactly and back."""
+    return Dyadic.from_interval(iv.FUNCTIONS[name](x.to_interval()))
