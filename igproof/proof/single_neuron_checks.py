@@ -28,7 +28,6 @@ __all__ = [
     "check_norm_monotone_small_init",
     "check_reactivation",
     "check_span",
-    "check_two_point_link",
 ]
 
 # 3-D example of the span claim: x3 is never active from w0, so w(t) - w0 must stay in
@@ -249,27 +248,3 @@ def check_balancedness() -> Outcome:
                        "0 with relu(z_j) = s_j z_j, relu_step(z_j) = s_j for free s_j (all "
                        "patterns), for a symbolic datum; shapes " + ", ".join(results), results)
     return Outcome(Verdict.INCONCLUSIVE, f"not conserved for {results}", results)
-
-
-TWO_POINT_ID = "zhang2023.two-point.relu-neuron"
-TWO_POINT_PREFIX = "zhang2023.two-point"
-
-
-def check_two_point_link() -> Outcome:
-    """The Vardi-Shamir impossibility: run the zhang2023 Two-point ReLU-neuron entry's check."""
-    from igproof.papers.claims import catalogue
-
-    claims = catalogue(["zhang2023"])
-    chosen = [c for c in claims if c.id == TWO_POINT_ID]
-    if not chosen:
-        chosen = [c for c in claims if c.id.startswith(TWO_POINT_PREFIX)
-                  and "relu" in c.id]
-    if not chosen:
-        return Outcome(Verdict.INCONCLUSIVE, f"no catalogue entry {TWO_POINT_ID} (or with the "
-                       f"prefix {TWO_POINT_PREFIX}) to link to")
-    claim = chosen[0]
-    inner = claim.check()
-    details = {"linked_claim": claim.id, "linked_verdict": str(inner.verdict),
-               "linked_details": inner.details}
-    return Outcome(inner.verdict, f"via {claim.id}: {inner.evidence}", details,
-                   certificate=inner.certificate)
