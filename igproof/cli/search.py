@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     if not result.found:
         valid = result.examples_tried - result.examples_discarded
         message = (f"no counterexample found in {result.examples_tried} examples ({valid} "
-                   f"reached M_S, {result.examples_discarded} discarded; largest KKT "
+                   f"valid, {result.examples_discarded} discarded; largest KKT "
                    f"violation {result.best_violation:.3g}; {result.stop_reason})")
         out.update(verdict="INCONCLUSIVE", outcome="none-found", message=message)
         lines += [f"verdict     INCONCLUSIVE: {message}"]
