@@ -361,10 +361,10 @@ class _Builder:
         return np.array(out, dtype=float).reshape(len(rows), len(self.params))
 
     def grad_g_float(self, theta: Sequence[Fraction]) -> np.ndarray:
-        env = self.point_env(theta)
-        return np.array([float((iv.lo + iv.hi) / 2) for iv in
-                         (self.cex.evaluate(g, env)
-                          for g in self.cex.gradient(self.g_ast, self.params))])
+        """The search's float (sub)gradient of G (a hint only: at a kink of abs it is the
+        subgradient sign(0) = 0 rather than an undecided interval)."""
+        return self.regularizer.grad([float(t) for t in theta],
+                                     [float(t) for t in self.theta0])
 
     def pattern_decided(self, b: Sequence[Sequence[Fraction]]) -> bool:
         """Every live residual's gradient is defined on the box (no kink undecided there):
