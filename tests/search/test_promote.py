@@ -156,3 +156,22 @@ def test_float_filter_rejects_kinks_and_parallel_points():
     assert not float_certifiable(RELU3, g, start_on_kink, (Q(0), Q(1), Q(0)), (1.0, 1.0, 0.0))
     parallel = ExactDataset.of([[1, 0, 0], [2, 0, 0]], [1, 2])
     assert not float_certifiable(RELU3, g, parallel, (Q(2), Q(1), Q(1)), (1.0, 1.0, 1.0))
+
+
+def test_relu_l1_witness_with_a_zero_coordinate():
+    """G = l1, S = {((1/2, 0, 1), 1)}, theta0 = (1, 0, 0): the limit is theta0 + (2/5) x =
+    (6/5, 0, 2/5) with |.|_1 = 8/5 (w2 = 0 exactly, where abs has a kink), but (0, 0, 1) fits
+    S with |.|_1 = 1: a certified witness with l1 below 8/5 and w . x = 1 exactly."""
+    data = ExactDataset.of([["1/2", 0, 1]], [1])
+    result = promote_hit(RELU3, get_regularizer("l1"), data, (Q(1), Q(0), Q(0)))
+    assert result.certified, result.attempts
+    cert = _plain(result.certificate)
+    assert check_certificate(cert).accepted
+    (limit,) = cert["statement"]["limits"].values()
+    centre = [Q(c) for c in limit["center"]]
+    exact = [Q(6, 5), Q(0), Q(2, 5)]
+    assert sum((c - e) ** 2 for c, e in zip(centre, exact, strict=True)) <= Q(limit["radius"]) ** 2
+    (witness,) = [o for o in cert["obligations"] if o["type"] == "witness"]
+    theta = [Q(t) for t in witness["theta"]]
+    assert theta[0] / 2 + theta[2] == 1
+    assert sum(abs(t) for t in theta) < Q(8, 5)
