@@ -1,0 +1,121 @@
+"""Certified switches and the certified norm sign (igproof.proof.single_neuron_validated).
+
+Independent routes: the float integrator with scipy event location (switch times), the matrix
+exponential of scipy (the kink value at the certified time), and the exact rate at theta0.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy
+import pytest
+import sympy
+from scipy.linalg import expm
+
+from igproof.errors import InvalidArgument
+from igproof.numeric.float_flow import integrate_float
+from igproof.proof.limit import ProvedLimit, prove_flow_limit
+from igproof.proof.single_neuron_checks import (
+    NORM_DATA,
+    REACTIVATION_LABEL0,
+    REACTIVATION_REALIZABLE,
+)
+from igproof.proof.single_neuron_validated import (
+    certified_switches,
+    certify_norm_monotone,
+    find_reactivation,
+)
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.flow import gradient_flow
+from igproof.symbolic.models import build_model
+
+
+def _flow(data):
+    return gradient_flow(build_model("relu-neuron", dim=len(data["x"][0])),
+                         Dataset(data["x"], data["y"]))
+
+
+@pytest.mark.parametrize("data", [REACTIVATION_REALIZABLE, REACTIVATION_LABEL0],
+                         ids=["realizable", "label0"])
+def test_certified_reactivation_matches_the_float_event_times(data):
+    """The certified off/on times of the reactivated kink agree with scipy's event times."""
+    flow = _flow(data)
+    switches = certified_switches(flow, data["theta0"], t_horizon=data["horizon"])
+    pair = find_reactivation(switches)
+    assert pair is not None
+    i, j = pair
+    k = switches[i].kink
+    traj = integrate_float(flow, data["theta0"], t_max=float(data["horizon"]))
+    float_times = [s.t for s in traj.switches if s.kink == k]
+    assert len(float_times) >= 2
+    assert abs(float_times[0] - float(switches[i].t.mid())) < 1e-6
+    assert abs(float_times[1] - float(switches[j].t.mid())) < 1e-6
+    assert switches[i].t.rad() < 1e-20 and switches[j].t.rad() < 1e-20
+
+
+def test_reactivation_time_is_a_root_of_the_kink_by_scipy_expm():
+    """Between the two switches the pattern is fixed, so w(t_on) = expm((t_on - t_off) M) w(t_off)
+    (scipy) with w(t_off) from the float integrator; the kink x_k.w vanishes at both ends."""
+    data = REACTIVATION_REALIZABLE
+    flow = _flow(data)
+    switches = certified_switches(flow, data["theta0"], t_horizon=data["horizon"])
+    i, j = find_reactivation(switches)
+    assert j == i + 1 and i == 0  # no other switch in between, none before
+    k = switches[i].kink
+    start = flow.pattern([Fraction(v) for v in data["theta0"]])
+    pattern = tuple(-1 if m == k else (1 if s > 0 else -1) for m, s in enumerate(start))
+    sub = flow.restricted(pattern)
+    params = list(flow.parameters)
+    jac = numpy.array([[float(sympy.diff(f, p)) for p in params] for f in sub.field])
+    b = numpy.array([float(f.xreplace(dict.fromkeys(params, 0))) for f in sub.field])
+    big = numpy.zeros((3, 3))
+    big[:2, :2], big[:2, 2] = jac, b
+    t_off, t_on = float(switches[i].t.mid()), float(switches[j].t.mid())
+    w_off = numpy.array(integrate_float(flow, data["theta0"], t_max=t_off, rtol=1e-12).theta)
+    u = expm(big * (t_on - t_off)) @ numpy.array([*w_off, 1.0])
+    x = numpy.array([float(Fraction(v)) for v in data["x"][k]])
+    assert abs(float(x @ w_off)) < 1e-8
+    assert abs(float(x @ u[:2])) < 1e-8
+
+
+def test_no_reactivation_in_the_norm_example():
+    """On NORM_DATA from small w0 only the label-0 point switches, once (off)."""
+    flow = _flow(NORM_DATA)
+    switches = certified_switches(flow, ["1/1000", "1/4000"], t_horizon=60)
+    assert [(s.kink, s.before, s.after) for s in switches] == [(2, 1, -1)]
+    assert find_reactivation(switches) is None
+
+
+def test_theta0_on_a_kink_is_rejected():
+    flow = _flow(NORM_DATA)
+    with pytest.raises(InvalidArgument, match="kink"):
+        certified_switches(flow, ["2", "1"], t_horizon=1)
+
+
+def test_norm_monotone_certified_for_small_init_and_float_agrees():
+    """Small init: certified, and the float |w(t)|^2 is nondecreasing (independent check)."""
+    flow = _flow(NORM_DATA)
+    proved = prove_flow_limit(flow, ["1/1000", "1/4000"], loss_target="1e-16")
+    assert isinstance(proved, ProvedLimit)
+    cert = certify_norm_monotone(flow, proved)
+    assert cert.proved, cert.reason
+    traj = integrate_float(flow, ["1/1000", "1/4000"], t_max=60.0)
+    norms = [sum(v * v for v in th) for th in traj.thetas]
+    assert all(b - a >= -1e-12 for a, b in itertools.pairwise(norms))
+
+
+def test_norm_monotone_refused_for_large_init():
+    """Negative control: from (3, 3) the norm decreases first, so the certificate must fail."""
+    flow = _flow(NORM_DATA)
+    proved = prove_flow_limit(flow, ["3", "3"], loss_target="1e-16")
+    assert isinstance(proved, ProvedLimit)
+    cert = certify_norm_monotone(flow, proved)
+    assert not cert.proved
+    assert "not certified >= 0" in cert.reason
+
+
+def test_certify_norm_monotone_rejects_non_limits():
+    with pytest.raises(InvalidArgument, match="ProvedLimit"):
+        certify_norm_monotone(_flow(NORM_DATA), object())
