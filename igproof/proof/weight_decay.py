@@ -122,6 +122,8 @@ def train_weight_decay(x: Sequence[float], y: Sequence[float], *, width: int, la
     ys = np.asarray(y, dtype=float)
     if xs.ndim != 1 or xs.shape != ys.shape or xs.size < 2:
         raise InvalidArgument(f"x, y = {x!r}, {y!r}: need two 1-D sequences of equal length >= 2")
+    if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))):
+        raise InvalidArgument(f"x, y = {x!r}, {y!r} contain NaN or infinity; give finite numbers")
     if not (isinstance(width, int) and width >= 1):
         raise InvalidArgument(f"width = {width!r} must be a positive integer such as 100")
     if not lam > 0:

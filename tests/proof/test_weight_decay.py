@@ -72,6 +72,11 @@ def test_invalid_arguments(kwargs):
         train_weight_decay([0.0, 1.0], [0.0, 1.0], **kwargs)
 
 
+def test_nan_data_rejected():
+    with pytest.raises(InvalidArgument, match="NaN"):
+        train_weight_decay([0.0, float("nan")], [0.0, 1.0], width=3, lam=1e-3)
+
+
 def test_lambdas_must_decrease():
     with pytest.raises(InvalidArgument, match="decreasing"):
         weight_decay_path([0.0, 1.0], [0.0, 1.0], lambdas=(1e-3, 1e-2))
