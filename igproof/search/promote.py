@@ -510,7 +510,7 @@ def _trajectory_limit(b: _Builder) -> tuple[dict[str, Any], list[dict[str, Any]]
         cert = limit_certificate(result, flow)
     except CertificateError as exc:
         return f"validated trajectory: {exc}"
-    if cert["model"]["output"] and cert["model"]["parameters"] != list(b.params):
+    if cert["model"]["parameters"] != list(b.params):
         return "validated trajectory: parameter order differs"
     # the certificate's own model text (limit_certificate's printing) is kept as is
     b.output = cert["model"]["output"]
