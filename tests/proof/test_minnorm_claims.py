@@ -218,3 +218,13 @@ def test_odd_run_is_not_certified():
     """Runs of odd length leave the sparsest interpolant non-unique: no claim is made."""
     res = certify_not_sparsest([-2, -1, 0, 1, 2], [8, 4, 3, 4, 8])
     assert not res.proved and "odd" in res.reason
+
+
+def test_spec_linear_spline_costs_two_sqrt_two():
+    """SPEC.md: the linear spline through (-3,3), (-1,1), (1,1), (3,3) (kinks at +-1, jumps 1)
+    costs 2 sqrt 2 > 2 with penalised biases and 2 with free biases."""
+    spline = [Kink(F(-1), F(1)), Kink(F(1), F(1))]
+    assert fits([-3, -1, 1, 3], [3, 1, 1, 3], spline)
+    lo, hi = cost_enclosure(spline)
+    assert lo * lo <= 8 <= hi * hi and lo > 2
+    assert exact_cost(spline, penalised_bias=False) == 2
