@@ -32,7 +32,13 @@ from igproof.checker.registry import OBLIGATIONS
 
 FORMAT = "igproof-certificate"
 VERSIONS = (1,)
-KINDS = ("gf-limit", "two-point-overlap", "one-point-overlap", "not-characterized-by")
+KINDS = ("gf-limit", "two-point-overlap", "one-point-overlap", "not-characterized-by",
+         "minnorm-interpolation")
+# The kind whose statement is about 1-D data alone (no model, loss or theta0), the obligation
+# types it admits, and its two weights (biases penalised / free).
+INTERPOLATION_KIND = "minnorm-interpolation"
+INTERPOLATION_OBLIGATIONS = ("minnorm-dual",)
+INTERPOLATION_WEIGHTS = ("sqrt(1+x^2)", "1")
 LOSS_FORMULA = "L_S(theta) = (1/(2n)) sum_i (f(x_i; theta) - y_i)^2"
 
 # Largest certificate file read (bytes): shipped certificates are a few kilobytes.
@@ -46,6 +52,8 @@ MAX_POINTS = 1000
 MAX_DATASETS = 16
 MAX_OBLIGATIONS = 500
 MAX_NAME_CHARS = 64
+# Most data points of a minnorm-interpolation certificate (the minnorm-dual work is O(n)).
+MAX_INTERPOLATION_POINTS = 20000
 # Total cover leaves (over all obligations) one certificate may ask the checker to visit: a
 # leaf costs up to a few milliseconds, so this caps a check at about a minute.
 MAX_TOTAL_LEAVES = 20000
@@ -345,6 +353,12 @@ def statement_text(kind: str, statement: dict) -> str:
         return (f"G = {g} does not characterize, not even in the weak form, the implicit "
                 f"regularization of gradient flow from theta0 on dataset {ds(lim)}: its limit "
                 f"{lim} is not a minimizer of G on M_{ds(lim)}.")
+    if kind == INTERPOLATION_KIND:
+        w = statement.get("weight", "?")
+        return (f"The minimal representational cost of interpolating the data (x, y) with "
+                f"weight {w}, min of int {w} d|f''| over the functions f with f(x_j) = y_j for "
+                f"every j, lies in [{statement.get('lower', '?')}, "
+                f"{statement.get('upper', '?')}].")
     raise Rejected(f"kind: unknown kind {str(kind)[:40]!r}")
 
 
@@ -443,6 +457,8 @@ def check_certificate(cert: Any) -> Report:
 def _check(cert: Any) -> Report:
     if not isinstance(cert, dict) or cert.get("format") != FORMAT:
         raise NotACertificate(f"not an igproof certificate (field 'format' must be {FORMAT!r})")
+    if cert.get("kind") == INTERPOLATION_KIND:
+        return _check_interpolation(cert)
     obj(cert, "certificate", ("format", "version", "kind", "model", "loss", "datasets",
                               "theta0", "statement", "obligations"), ("producer",))
     if cert["version"] not in VERSIONS or isinstance(cert["version"], bool):
@@ -462,7 +478,19 @@ def _check(cert: Any) -> Report:
     if text != statement_text(ctx.kind, ctx.statement):
         raise Rejected("statement.text: does not match the structured statement "
                        f"(expected {statement_text(ctx.kind, ctx.statement)!r})")
-    obligations = cert["obligations"]
+    report = _replay(ctx, cert["obligations"], None)
+    if not report.accepted:
+        return report
+    try:
+        report.conclusion = _conclusion(ctx)
+    except Rejected as exc:
+        report.accepted = False
+        report.conclusion = str(exc)
+    return report
+
+
+def _replay(ctx: Any, obligations: Any, allowed: tuple[str, ...] | None) -> Report:
+    """Check every obligation in order (types restricted to ``allowed`` unless None)."""
     if not isinstance(obligations, list) or not 1 <= len(obligations) <= MAX_OBLIGATIONS:
         raise Rejected(f"obligations: expected a list of 1 to {MAX_OBLIGATIONS} obligations")
     report = Report(True, ctx.kind)
@@ -476,6 +504,9 @@ def _check(cert: Any) -> Report:
         if ident in ctx.results:
             raise Rejected(f"{where}.id: duplicate id {ident!r}")
         entry = OBLIGATIONS.get(kind) if isinstance(kind, str) else None
+        if entry is not None and allowed is not None and kind not in allowed:
+            raise Rejected(f"{where}.type: {kind!r} does not apply to a {ctx.kind} certificate "
+                           f"(allowed: {list(allowed)})")
         if entry is None:
             raise Rejected(f"{where}.type: unknown obligation type {str(kind)[:40]!r} "
                            f"(known: {sorted(OBLIGATIONS)})")
@@ -492,12 +523,70 @@ def _check(cert: Any) -> Report:
             report.accepted = False
     if not report.accepted:
         report.conclusion = "not established: an obligation was rejected"
+    return report
+
+
+# --- the minnorm-interpolation kind ------------------------------------------------------------
+
+class InterpolationContext:
+    """Data, weight and claimed bracket of a ``minnorm-interpolation`` certificate.
+
+    Format: {"format", "version", "kind": "minnorm-interpolation", "producer" (optional),
+    "data": {"x": [Q...], "y": [Q...]}, "statement": {"text", "weight", "lower", "upper"},
+    "obligations": [...]}. A ``minnorm-dual`` obligation records the bracket it established in
+    ``minnorm_brackets`` as (x, y, weight, lower_bound, upper_bound).
+    """
+
+    def __init__(self, cert: dict) -> None:
+        self.kind: str = cert["kind"]
+        data = obj(cert["data"], "data", ("x", "y"))
+        self.x = self._numbers(data["x"], "data.x")
+        self.y = self._numbers(data["y"], "data.y")
+        if len(self.y) != len(self.x):
+            raise Rejected(f"data.y: expected {len(self.x)} numbers (as many as data.x)")
+        self.statement = obj(cert["statement"], "statement", ("text", "weight", "lower", "upper"))
+        self.weight = self.statement["weight"]
+        if self.weight not in INTERPOLATION_WEIGHTS:
+            raise Rejected(f"statement.weight: expected one of {list(INTERPOLATION_WEIGHTS)}")
+        self.lower = number(self.statement["lower"], "statement.lower")
+        self.upper = number(self.statement["upper"], "statement.upper")
+        self.results: dict[str, tuple[str, str]] = {}
+        self.minnorm_brackets: list[tuple] = []
+
+    @staticmethod
+    def _numbers(value: Any, where: str) -> tuple[Fraction, ...]:
+        if not isinstance(value, list) or not 2 <= len(value) <= MAX_INTERPOLATION_POINTS:
+            raise Rejected(f"{where}: expected a list of 2 to {MAX_INTERPOLATION_POINTS} numbers")
+        return tuple(number(v, f"{where}[{k}]") for k, v in enumerate(value))
+
+
+def _check_interpolation(cert: dict) -> Report:
+    """Check a ``minnorm-interpolation`` certificate: some accepted ``minnorm-dual`` obligation
+    on the same data and weight established a bracket inside [lower, upper]."""
+    obj(cert, "certificate", ("format", "version", "kind", "data", "statement", "obligations"),
+        ("producer",))
+    if cert["version"] not in VERSIONS or isinstance(cert["version"], bool):
+        raise Rejected(f"version: unsupported version {str(cert['version'])[:20]!r} "
+                       f"(this checker reads {list(VERSIONS)})")
+    if "producer" in cert:
+        string(cert["producer"], "producer")
+    ctx = InterpolationContext(cert)
+    text = string(ctx.statement["text"], "statement.text", 4000)
+    if text != statement_text(ctx.kind, ctx.statement):
+        raise Rejected("statement.text: does not match the structured statement "
+                       f"(expected {statement_text(ctx.kind, ctx.statement)!r})")
+    report = _replay(ctx, cert["obligations"], INTERPOLATION_OBLIGATIONS)
+    if not report.accepted:
         return report
-    try:
-        report.conclusion = _conclusion(ctx)
-    except Rejected as exc:
-        report.accepted = False
-        report.conclusion = str(exc)
+    for x, y, weight, lower, upper in ctx.minnorm_brackets:
+        if (x, y, weight) == (ctx.x, ctx.y, ctx.weight) and \
+                ctx.lower <= lower and upper <= ctx.upper:
+            report.conclusion = (f"the minimal cost with weight {ctx.weight} lies in "
+                                 f"[{float(ctx.lower):.17g}, {float(ctx.upper):.17g}]")
+            return report
+    report.accepted = False
+    report.conclusion = ("conclusion: no accepted minnorm-dual obligation on the same data and "
+                         "weight establishes a bracket inside [lower, upper]")
     return report
 
 

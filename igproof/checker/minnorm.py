@@ -154,6 +154,13 @@ def check_minnorm_dual(obligation: dict, data: dict) -> str:
 @register("minnorm-dual", required=("x", "y", "weight", "phi", "lower_bound", "kinks",
                                     "upper_bound"))
 def _check_registered(ctx: Any, ob: dict) -> str:
-    """Registry entry: the obligation carries its own data (x, y)."""
-    del ctx
-    return check_minnorm_dual(ob, {"x": ob["x"], "y": ob["y"]})
+    """Registry entry: the obligation carries its own data (x, y); the bracket it establishes
+    is recorded for the conclusion of a ``minnorm-interpolation`` certificate."""
+    summary = check_minnorm_dual(ob, {"x": ob["x"], "y": ob["y"]})
+    brackets = getattr(ctx, "minnorm_brackets", None)  # set by minnorm-interpolation certs
+    if brackets is not None:
+        brackets.append((tuple(number(v, "x") for v in ob["x"]),
+                         tuple(number(v, "y") for v in ob["y"]), ob["weight"],
+                         number(ob["lower_bound"], "lower_bound"),
+                         number(ob["upper_bound"], "upper_bound")))
+    return summary

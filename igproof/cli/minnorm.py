@@ -27,7 +27,8 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--plot", metavar="FILE", help="write a PNG of data, interpolant, kinks")
     parser.add_argument("--certificate", metavar="FILE",
-                        help="write the minnorm-dual obligation (with its data) as JSON")
+                        help="write a minnorm-interpolation certificate (re-check it with "
+                        "`igproof check FILE`)")
     return parser
 
 
@@ -91,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _plot(result, args.plot)
     if args.certificate:
-        obligation, _ = minnorm_obligation(result)
-        write_text_atomic(args.certificate, json.dumps(obligation, indent=1) + "\n")
+        _, certificate = minnorm_obligation(result)
+        write_text_atomic(args.certificate, json.dumps(certificate, indent=1) + "\n")
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
         return 0

@@ -19,7 +19,8 @@ SOURCE = Path(__file__).resolve().parents[2] / "igproof" / "checker" / "minnorm.
 
 
 def _obligation(x, y, **kwargs):
-    return minnorm_obligation(minimal_norm_interpolator(x, y, **kwargs))
+    ob, _ = minnorm_obligation(minimal_norm_interpolator(x, y, **kwargs))
+    return ob, {"x": ob["x"], "y": ob["y"]}
 
 
 @pytest.fixture(scope="module")
