@@ -42,7 +42,8 @@ CLAIMS = [
         hypotheses=(*_GF, "finitely many pattern changes on [0, t] (so the integral splits into "
                     "pattern intervals)"),
         structured={"model": "relu-neuron", "field": "(1/n) sum_i s_i (y_i - u_i) x_i",
-                    "proved_for_dims": [1, 2, 3], "example": "3-D, one never-active point"},
+                    "proof": "chain rule in u = w.x (every d); d = 1, 2, 3 expanded",
+                    "example": "3-D, one never-active point"},
         expected=Verdict.PROVED,
         check=_check("check_span"),
     ),

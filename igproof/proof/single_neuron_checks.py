@@ -82,9 +82,13 @@ def span_float_deviation() -> float:
 
 def check_span() -> Outcome:
     """PROVED: the per-datum field is s (y - u) x, so w(t) - w(0) is in span{ever-active x_i}."""
-    from igproof.proof.single_neuron import field_in_span_of_active, pattern_fields_in_span
+    from igproof.proof.single_neuron import (
+        chain_rule_identity,
+        field_in_span_of_active,
+        pattern_fields_in_span,
+    )
 
-    general = field_in_span_of_active()
+    general = chain_rule_identity() and field_in_span_of_active()
     example = pattern_fields_in_span(_flow(SPAN_EXAMPLE))
     deviation = span_float_deviation()
     details = {"per_datum_identity": general, "example_patterns_in_span": example,
@@ -97,22 +101,28 @@ def check_span() -> Outcome:
         return Outcome(Verdict.INCONCLUSIVE, f"the float example leaves the span by "
                        f"{deviation:.3g} > {SPAN_FLOAT_TOL}", details)
     return Outcome(Verdict.PROVED,
-                   "exact: -grad of (relu(w.x) - y)^2/2 is s (y - w.x) x in both states (d = 1, "
-                   "2, 3), so in each pattern A, w' is in span{x_i : i in A} and w(t) - w(0) in "
-                   "span{x_i ever active}; example: all 8 patterns exact, float path off the span "
+                   "exact: -grad of (relu(w.x) - y)^2/2 is s (y - w.x) x in both states (every "
+                   "d by the chain rule in u = w.x; d = 1, 2, 3 expanded), so in each pattern "
+                   "A, w' is in span{x_i : i in A} and w(t) - w(0) in span{x_i ever active}; "
+                   "example: all 8 patterns exact, float path off the span "
                    f"by {deviation:.1g} <= {SPAN_FLOAT_TOL}", details)
 
 
 def check_norm_identity() -> Outcome:
     """PROVED: d/dt |w|^2/2 = (1/n) sum_active (y_i - u_i) u_i, > 0 while all active under-fit."""
-    from igproof.proof.single_neuron import norm_rate_identity, norm_rate_positive_when_underfit
+    from igproof.proof.single_neuron import (
+        chain_rule_identity,
+        norm_rate_identity,
+        norm_rate_positive_when_underfit,
+    )
 
-    identity = norm_rate_identity()
+    identity = chain_rule_identity() and norm_rate_identity()
     positive = norm_rate_positive_when_underfit()
     details = {"identity": identity, "underfit_term_positive": positive}
     if identity and positive:
         return Outcome(Verdict.PROVED,
-                       "exact: w.(-grad_w l_i) = s_i (y_i - u_i) u_i in both states (d = 1, 2, 3); "
+                       "exact: w.(-grad_w l_i) = s_i (y_i - u_i) u_i in both states (every d by "
+                       "the chain rule; d = 1, 2, 3 expanded); "
                        "0 < u_i < y_i gives a positive term, so |w| strictly grows while the "
                        "active set is nonempty and every active point is under-fit", details)
     return Outcome(Verdict.INCONCLUSIVE, f"identity {identity}, positivity {positive}", details)

@@ -42,6 +42,9 @@ DT0 = Fraction(1, 16)
 # (down to MIN_NORM_DT) where the lower bound is not yet certainly >= 0.
 NORM_DT = Fraction(1, 8)
 MIN_NORM_DT = Fraction(1, 2 ** 14)
+# Guard on the number of pieces followed by certified_switches: a certified switch needs a
+# transversal crossing, so an endless sequence means chattering near a kink; stop and report.
+MAX_PIECES = 200
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class CertifiedSwitch:
                 f"{float(self.t.upper()):.6g}]")
 
 
-def _pieces_of(flow: Any, pattern: tuple[int, ...]) -> AffinePiece:
+def _piece_of(flow: Any, pattern: tuple[int, ...]) -> AffinePiece:
     params = list(flow.parameters)
     sub = flow.restricted(pattern)
     return AffinePiece.from_field(params, list(sub.field), list(flow.kinks), pattern)
@@ -96,6 +99,7 @@ def certified_switches(flow: Any, theta0: Sequence[Any], *, t_horizon: Fraction 
 
     Guarantee: enclosure (every returned switch time encloses the true one).
     """
+    _require_relu_neuron(flow)
     theta = [parse_rational(v, what=f"theta0 entry {k + 1}") for k, v in enumerate(theta0)]
     if len(theta) != len(flow.parameters):
         raise InvalidArgument(f"theta0: expected {len(flow.parameters)} numbers, got "
@@ -115,8 +119,8 @@ def certified_switches(flow: Any, theta0: Sequence[Any], *, t_horizon: Fraction 
         box = [to_arb(q) for q in theta]
         t_now = arb(0)
         just_switched: int | None = None
-        for _ in range(4 * len(flow.kinks) + 64):
-            piece = _pieces_of(flow, pattern)
+        for _ in range(MAX_PIECES):
+            piece = _piece_of(flow, pattern)
             left = horizon - Fraction(int((t_now.upper() * 2 ** 60).ceil().unique_fmpz()),
                                       2 ** 60)
             reactivated = stop_after_reactivation and find_reactivation(switches) is not None
@@ -136,8 +140,8 @@ def certified_switches(flow: Any, theta0: Sequence[Any], *, t_horizon: Fraction 
             box = run.switch.state
             pattern = tuple(run.switch.new_pattern)
             just_switched = k
-    raise EnclosureFailure("too many switches before the horizon", t=float(t_now.mid()),
-                           step=None, enclosure=box)
+    raise EnclosureFailure(f"more than MAX_PIECES={MAX_PIECES} pieces before the horizon",
+                           t=float(t_now.mid()), step=None, enclosure=box)
 
 
 def find_reactivation(switches: Sequence[CertifiedSwitch]) -> tuple[int, int] | None:
@@ -230,6 +234,7 @@ def certify_norm_monotone(flow: Any, proved: Any, *, prec: int = DEFAULT_PREC
 
     Guarantee: enclosure (``proved`` True is a proof; False says which step failed).
     """
+    _require_relu_neuron(flow)
     if getattr(proved, "segments", None) is None:
         raise InvalidArgument("proved: expected a ProvedLimit from prove_flow_limit, got "
                               f"{type(proved).__name__}")
@@ -278,6 +283,13 @@ def certify_norm_monotone(flow: Any, proved: Any, *, prec: int = DEFAULT_PREC
     return NormCertificate(True, "w.F(w) >= 0 certified on every enclosure box of [0, T]; "
                            "for t >= T the active residuals stay >= 0 (Metzler tail)",
                            boxes, lowest)
+
+
+def _require_relu_neuron(flow: Any) -> None:
+    kind = getattr(getattr(flow, "model", None), "kind", None)
+    if kind != "relu-neuron":
+        raise InvalidArgument(f"flow: expected the gradient flow of a 'relu-neuron' model "
+                              f"(one kink w.x_i per data point), got model kind {kind!r}")
 
 
 def _label(flow: Any, k: int) -> Fraction:

@@ -120,3 +120,8 @@ def test_balancedness_agrees_with_gradient_flow_conservation():
 def test_norm_rate_rejects_mismatched_data():
     with pytest.raises(InvalidArgument, match="xs, ys"):
         sn.norm_rate([[1, 0]], [1, 2], [0, 0])
+
+
+def test_chain_rule_identity_covers_every_dimension():
+    """-d/du (relu(u) - y)^2/2 = [u > 0] (y - u): the scalar step behind every d."""
+    assert sn.chain_rule_identity()

@@ -119,3 +119,9 @@ def test_norm_monotone_refused_for_large_init():
 def test_certify_norm_monotone_rejects_non_limits():
     with pytest.raises(InvalidArgument, match="ProvedLimit"):
         certify_norm_monotone(_flow(NORM_DATA), object())
+
+
+def test_other_models_are_rejected():
+    flow = gradient_flow(build_model("neuron", dim=1), Dataset([[1]], [1]))
+    with pytest.raises(InvalidArgument, match="relu-neuron"):
+        certified_switches(flow, ["1/2", "1/2"], t_horizon=1)
