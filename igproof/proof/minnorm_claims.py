@@ -30,6 +30,7 @@ which every interpolant satisfies
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -61,6 +62,7 @@ __all__ = [
     "hat",
     "minimal_kink_count",
     "sparsest_interpolant",
+    "tangent_dual",
 ]
 
 
@@ -331,6 +333,54 @@ def certify_unique_minimizer(x: Sequence[Any], y: Sequence[Any], kinks: Sequence
                            f"optimal (cost = dual value = {cost}); every minimiser has f'' on "
                            f"the contact set {[str(t) for t in contact]}, where the hat "
                            f"identity has a unique solution")
+
+
+def tangent_dual(x: Sequence[Any], kinks: Sequence[Kink]) -> list[Fraction] | None:
+    """phi_j at the data read off the kinks: tangents of +-w at interior kinks, +-w(x_j) at data.
+
+    On a segment (x_i, x_{i+1}) holding a kink tau with jump of sign sigma, phi = sigma (1 + tau
+    t) / w(tau) (the tangent line of sigma w at tau); at a kink on a datum x_j, phi_j = sigma
+    w(x_j); phi_1 = phi_n = 0; other values by linear interpolation in x between determined
+    neighbours. Returns None when w is irrational where needed, when two determinations
+    disagree, or when a segment holds two kinks. Feasibility (|phi| <= w) is NOT checked here:
+    :func:`certify_unique_minimizer` does it. Guarantee: exact.
+    """
+    xs = sorted(Fraction(v) for v in x)
+    n = len(xs)
+    known: dict[int, Fraction] = {0: Fraction(0), n - 1: Fraction(0)}
+
+    def put(j: int, value: Fraction) -> bool:
+        if j in known and known[j] != value:
+            return False
+        known[j] = value
+        return True
+
+    used: set[int] = set()
+    for k in kinks:
+        at, sigma = Fraction(k.at), (1 if k.jump > 0 else -1)
+        w = exact_sqrt(1 + at * at)
+        if w is None or k.jump == 0 or not xs[0] <= at <= xs[-1]:
+            return None
+        if at in xs:
+            if not put(xs.index(at), sigma * w):
+                return None
+            continue
+        i = max(j for j in range(n) if xs[j] < at)
+        if i in used:
+            return None
+        used.add(i)
+        if not (put(i, sigma * (1 + at * xs[i]) / w)
+                and put(i + 1, sigma * (1 + at * xs[i + 1]) / w)):
+            return None
+    order = sorted(known)
+    phi = [Fraction(0)] * n
+    for j in order:
+        phi[j] = known[j]
+    for left, right in itertools.pairwise(order):
+        for j in range(left + 1, right):
+            phi[j] = known[left] + (known[right] - known[left]) * (xs[j] - xs[left]) / (
+                xs[right] - xs[left])
+    return phi
 
 
 def boundary_straddles(x: Sequence[Any]) -> bool:

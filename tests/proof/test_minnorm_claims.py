@@ -228,3 +228,52 @@ def test_spec_linear_spline_costs_two_sqrt_two():
     lo, hi = cost_enclosure(spline)
     assert lo * lo <= 8 <= hi * hi and lo > 2
     assert exact_cost(spline, penalised_bias=False) == 2
+
+
+def test_tangent_dual_reproduces_hand_duals():
+    """The tangent-line duals derived by hand for spec, tangent and symmetric instances."""
+    from igproof.proof.minnorm_claims import tangent_dual
+
+    assert tangent_dual([-3, -1, 1, 3], [Kink(F(0), F(2))]) == [0, 1, 1, 0]
+    assert tangent_dual([-1, 0, 1, 2], [Kink(F(3, 4), F(4))]) == [0, F(4, 5), F(7, 5), 0]
+    assert tangent_dual([-2, -1, 0, 1, 2], [Kink(F(-3, 4), F(4)), Kink(F(3, 4), F(4))]) == \
+        [0, F(7, 5), F(4, 5), F(7, 5), 0]
+    assert tangent_dual([-1, 0, 2], [Kink(F(1), F(1))]) is None  # w(1) = sqrt 2
+
+
+@st.composite
+def pythagorean_instances(draw):
+    """Data sampled from f = sum_k c_k (t - tau_k)_+, tau_k = +-(p^2 - q^2)/(2pq) (so that
+    sqrt(1 + tau^2) = (p^2 + q^2)/(2pq) is rational), with data points on both sides of each
+    kink."""
+    taus = set()
+    for _ in range(draw(st.integers(1, 2))):
+        p, q = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        taus.add(F(p * p - q * q, 2 * p * q) * draw(st.sampled_from((1, -1))))
+    kinks = [Kink(t, F(draw(st.sampled_from((-2, -1, 1, 2, 3))))) for t in sorted(taus)]
+    extra = draw(st.lists(st.integers(-8, 8), min_size=2, max_size=5))
+    x = sorted({F(v, 2) for v in extra} | {k.at - F(1, 3) for k in kinks}
+               | {k.at + F(1, 2) for k in kinks})
+    y = [sum((k.jump * max(t - k.at, F(0)) for k in kinks), F(0)) for t in x]
+    return x, y, kinks
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(pythagorean_instances())
+def test_exact_certificate_agrees_with_solver_bracket(data):
+    """Two routes to the minimal cost: when the exact tangent dual closes the gap (cost = dual
+    value, exact), the barrier solver's certified bracket must contain that exact cost."""
+    from igproof.proof.minnorm import minimal_norm_interpolator
+    from igproof.proof.minnorm_claims import tangent_dual
+
+    x, y, kinks = data
+    phi = tangent_dual(x, kinks)
+    if phi is None:
+        return
+    cert = certify_unique_minimizer(x, y, kinks, phi)
+    if cert.optimal:
+        bracket = minimal_norm_interpolator(x, y)
+        assert bracket.lower_bound <= cert.cost <= bracket.upper_bound
+    else:
+        # The exact dual did not close: its value is still a lower bound of f's cost.
+        assert cert.cost is None or cert.dual_value <= cert.cost
