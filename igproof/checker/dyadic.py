@@ -117,6 +117,11 @@ class Dyadic:
         c, d = _coarsen(outer, e)
         return c < a and b < d
 
+    def certainly_less(self, other: Dyadic) -> bool:
+        """Every point of self is below every point of other (hi < other.lo), exactly."""
+        e = min(self.e, other.e)
+        return _coarsen(self, e)[1] < _coarsen(other, e)[0]
+
     def magnitude(self) -> Fraction:
         """max |x| over the interval (exact)."""
         return _fraction(max(-self.lo_m, self.hi_m), self.e)
@@ -195,15 +200,32 @@ def dot(xs: list[Dyadic], ys: list[Dyadic]) -> Dyadic:
     """sum_k xs[k] * ys[k], rounded outward once at the end.
 
     The products are exact; each is aligned to a common exponent E (an exact shift left, or an
-    outward floor/ceil shift right for products below 2^-(PREC + ALIGN_GUARD) of the largest),
-    summed exactly, then cut to PREC bits. Guarantee: enclosure.
+    outward floor/ceil shift right for products below 2^-(2 PREC + ALIGN_GUARD) of the
+    largest), summed exactly, then cut to PREC bits. Guarantee: enclosure.
     """
-    terms = [_product(x, y) for x, y in zip(xs, ys, strict=True)
-             if not (x.is_zero() or y.is_zero())]
+    terms = []
+    top = e_min = None
+    for x, y in zip(xs, ys, strict=True):
+        a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
+        if (a == 0 and b == 0) or (c == 0 and d == 0):
+            continue
+        e = x.e + y.e
+        if a >= 0 and c >= 0:
+            lo, hi = a * c, b * d
+        elif b <= 0 and d <= 0:
+            lo, hi = b * d, a * c
+        else:
+            products = (a * c, a * d, b * c, b * d)
+            lo, hi = min(products), max(products)
+        size = (hi if hi > -lo else -lo).bit_length() + e
+        if top is None or size > top:
+            top = size
+        if e_min is None or e < e_min:
+            e_min = e
+        terms.append((lo, hi, e))
     if not terms:
         return ZERO
-    top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
-    exp = max(min(e for _, _, e in terms), top - 2 * PREC - ALIGN_GUARD)
+    exp = max(e_min, top - 2 * PREC - ALIGN_GUARD)
     lo_sum = hi_sum = 0
     for lo, hi, e in terms:
         if e >= exp:
@@ -211,7 +233,7 @@ def dot(xs: list[Dyadic], ys: list[Dyadic]) -> Dyadic:
             hi_sum += hi << (e - exp)
         else:
             lo_sum += lo >> (exp - e)
-            hi_sum += -((-hi) >> (exp - e))
+            hi_sum -= (-hi) >> (exp - e)
     return _cut(lo_sum, hi_sum, exp)
 
 

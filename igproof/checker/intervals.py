@@ -26,6 +26,9 @@ PREC = 160
 EXP_MAX_ARG = 4096
 # Series are summed until the remainder is below 2^-(PREC + GUARD_BITS).
 GUARD_BITS = 16
+# Extra fixed-point bits of the exp series: each of its ~60 terms rounds by 2^-(working bits),
+# so 8 more bits keep the accumulated rounding below the series tolerance.
+EXP_WORK_BITS = 8
 
 _ZERO = Fraction(0)
 _ONE = Fraction(1)
@@ -136,26 +139,35 @@ class Interval:
 def _exp_point(q: Fraction) -> Interval:
     """Enclosure of e^q: e^q = (e^(q/2^m))^(2^m), Taylor series with remainder for |q/2^m| <= 1/2.
 
-    For |r| <= 1/2, |sum_{k>=N} r^k/k!| <= |r|^N/N! * e^(1/2) <= 2 |r|^N / N!.
+    For |r| <= 1/2, |sum_{k>N} r^k/k!| <= |r|^(N+1)/(N+1)! * e^(1/2) <= 2 |r|^(N+1) / (N+1)!.
+    The partial sum is computed in fixed point: integers [lo_k, hi_k] with
+    lo_k <= 2^W r^k/k! <= hi_k, each step rounding down (floor) and up (ceil) by integer
+    division, so no rational gcd is ever taken.
     """
     if abs(q) > EXP_MAX_ARG:
         raise Rejected(f"exp argument {float(q):.3g} is outside [-{EXP_MAX_ARG}, {EXP_MAX_ARG}]")
     m = 0
     while abs(q) > Fraction(1, 2) * (1 << m):
         m += 1
-    r = Interval(q / (1 << m))
-    total = Interval.point(_ONE)
-    term = Interval.point(_ONE)
+    r = q / (1 << m)
+    w = PREC + GUARD_BITS + EXP_WORK_BITS
+    one = 1 << w
+    r_lo = (r.numerator << w) // r.denominator  # floor(2^w r)
+    r_hi = -((-r.numerator << w) // r.denominator)  # ceil(2^w r)
+    term_lo = term_hi = sum_lo = sum_hi = one
     bound = Fraction(1, 1 << (PREC + GUARD_BITS))
-    k = 0
-    rmag = abs(q) / (1 << m)
+    rmag = abs(r)
     tail = Fraction(2)  # 2 |r|^k / k! for k = 0
+    k = 0
     while tail > bound:
         k += 1
-        term = term * r / Interval.point(Fraction(k))
-        total = total + term
+        products = (term_lo * r_lo, term_lo * r_hi, term_hi * r_lo, term_hi * r_hi)
+        term_lo = min(products) // (k * one)  # floor
+        term_hi = -(-max(products) // (k * one))  # ceil
+        sum_lo += term_lo
+        sum_hi += term_hi
         tail = tail * rmag / (k + 1)
-    total = total + Interval(-tail, tail)
+    total = Interval(Fraction(sum_lo, one) - tail, Fraction(sum_hi, one) + tail)
     for _ in range(m):
         total = total.sqr()
     return total

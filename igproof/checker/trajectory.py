@@ -223,6 +223,19 @@ def _expm(M: list[list[Fraction]], t: dy.Dyadic) -> Matrix:
     return total
 
 
+_POINT_MATRICES: dict[tuple, Matrix] = {}
+
+
+def _point_matrix(M: list[list[Fraction]]) -> Matrix:
+    """M with every entry enclosed as a dyadic interval (kept between calls, bounded cache)."""
+    key = tuple(tuple(row) for row in M)
+    if key not in _POINT_MATRICES:
+        if len(_POINT_MATRICES) > EXPM_CACHE_SIZE:
+            _POINT_MATRICES.clear()
+        _POINT_MATRICES[key] = [[dy.point(q) for q in row] for row in M]
+    return _POINT_MATRICES[key]
+
+
 def flow_range(M: list[list[Fraction]], v: list[dy.Dyadic] | list[iv.Interval], dt: Fraction
                ) -> Vector:
     """An interval vector containing exp(s M) v for every s in [0, dt].
@@ -256,22 +269,25 @@ def flow_range(M: list[list[Fraction]], v: list[dy.Dyadic] | list[iv.Interval], 
         assert out is not None
         return out
     vnorm = max(_mag(x) / wi for x, wi in zip(v, w, strict=True))
-    Mi = [[dy.point(q) for q in row] for row in M]
+    Mi = _point_matrix(M)
+    dt_d, a_d = dy.point(dt), dy.point(a)
+    threshold = dy.point(RANGE_TAIL * max(vnorm, Fraction(1)))
     out = list(v)
     term = list(v)
-    coef = Fraction(1)
+    coef = dy.ONE  # encloses dt^k / k!
+    bound = dy.point(vnorm)  # encloses a^k / k! |v|_w
     k = 0
-    bound = vnorm
     while k < RANGE_MAX_TERMS:
         k += 1
         term = _matvec(Mi, term)
-        coef = coef * dt / k
-        scale = dy.Dyadic.enclose(Fraction(0), coef)
+        inv_k = _ratios(k)[1]
+        coef = coef * dt_d * inv_k
+        scale = dy.Dyadic(0, coef.hi_m, coef.e)  # s^k/k! over s in [0, dt], coef.hi_m > 0
         out = [o + x * scale for o, x in zip(out, term, strict=True)]
-        bound = bound * a / k
-        if bound < RANGE_TAIL * max(vnorm, Fraction(1)):
+        bound = bound * a_d * inv_k
+        if bound.certainly_less(threshold):
             break
-    tail = bound * a / (k + 1) / (1 - a / (k + 2))
+    tail = bound.hi * a / (k + 1) / (1 - a / (k + 2))
     return [o + dy.symmetric(tail * wi) for o, wi in zip(out, w, strict=True)]
 
 
@@ -437,6 +453,10 @@ class _Program:
             raise Rejected(f"field: unknown name {node[1]!r}")
         if tag == "neg":
             return self._add(node, ("neg", self._compile(node[1])))
+        if tag == "mul" and node[1][0] == "num":  # constant factor: one product per order
+            return self._add(node, ("cmul", self._compile(node[1]), self._compile(node[2])))
+        if tag == "mul" and node[2][0] == "num":
+            return self._add(node, ("cmul", self._compile(node[2]), self._compile(node[1])))
         if tag in ("add", "sub", "mul"):
             return self._add(node, (tag, self._compile(node[1]), self._compile(node[2])))
         if tag == "div":
@@ -482,6 +502,8 @@ class _Program:
                 elif kind == "mul":
                     u, v = c[op[1]], c[op[2]]
                     c[idx].append(dy.dot(u[: m + 1], v[m::-1]))
+                elif kind == "cmul":
+                    c[idx].append(consts[op[1]] * c[op[2]][m])
                 elif kind == "exp":
                     u, w = c[op[1]], c[idx]
                     if m == 0:
@@ -525,7 +547,7 @@ class _Program:
                 values.append(values[op[1]] + values[op[2]])
             elif kind == "sub":
                 values.append(values[op[1]] - values[op[2]])
-            elif kind == "mul":
+            elif kind in ("mul", "cmul"):
                 values.append(values[op[1]] * values[op[2]])
             else:
                 values.append(dy.apply(kind, values[op[1]]))
