@@ -32,7 +32,7 @@ from typing import Any
 
 from igproof.errors import InvalidArgument
 
-__all__ = ["ConvergenceReport", "check_global_convergence_d2", "run_example"]
+__all__ = ["ConvergenceReport", "check_global_convergence_d2", "default_examples", "run_example"]
 
 # Relative distance |w(T) - w*| / |w*| accepted as "converged": float DOP853 with rtol 1e-10
 # reaches ~1e-9 comfortably; 1e-6 leaves three orders of margin for slow directions.
@@ -46,8 +46,11 @@ MAX_HORIZON = 1e6
 # Stop early once |F(w)| <= GRAD_TOL: then |w - w*| <= GRAD_TOL / lambda_min, far below the
 # tolerance for the family's lambda_min (a spurious stop is still caught by the distance test).
 GRAD_TOL = 1e-13
-# Default number of Hypothesis examples: ~0.1 s each on this machine, so ~5 s in all.
+# Default number of Hypothesis examples: ~0.25 s CPU each on this machine (a few long
+# horizons dominate), so ~8 s CPU in all: inside the ~30 s budget of `igproof verify lee2022`.
 DEFAULT_EXAMPLES = 30
+# Examples of the long profile (IGPROOF_LONG=1), for a deeper search.
+LONG_EXAMPLES = 300
 # Cosine margin of the family, squared: (x.w*)^2 >= |x|^2 |w*|^2 / MARGIN_INV_SQ.
 MARGIN_INV_SQ = 16
 
@@ -76,6 +79,13 @@ def _in_family(teacher: tuple[Fraction, Fraction], xs: list[tuple[Fraction, Frac
     return any(a[0] * b[1] - a[1] * b[0] != 0 for a, b in pairs)
 
 
+def default_examples() -> int:
+    """DEFAULT_EXAMPLES, or LONG_EXAMPLES when the environment has IGPROOF_LONG=1."""
+    import os
+
+    return LONG_EXAMPLES if os.environ.get("IGPROOF_LONG") == "1" else DEFAULT_EXAMPLES
+
+
 def run_example(teacher: tuple[Fraction, Fraction], xs: list[tuple[Fraction, Fraction]],
                 w0: tuple[Fraction, Fraction]) -> tuple[float, float]:
     """(|w(T) - w*| / |w*|, T) for one member of family D2. Guarantee: approximate."""
@@ -99,14 +109,14 @@ def run_example(teacher: tuple[Fraction, Fraction], xs: list[tuple[Fraction, Fra
     return dist / float(numpy.linalg.norm(star)), horizon
 
 
-def check_global_convergence_d2(*, max_examples: int = DEFAULT_EXAMPLES,
+def check_global_convergence_d2(*, max_examples: int | None = None,
                                 seed: int = 0) -> ConvergenceReport:
     """Run the family-D2 property with Hypothesis (seeded, no example database).
 
     Parameters
     ----------
-    max_examples : int
-        Number of Hypothesis examples.
+    max_examples : int, optional
+        Number of Hypothesis examples; default :func:`default_examples`.
     seed : int
         Hypothesis seed (the run is reproducible).
 
@@ -121,6 +131,8 @@ def check_global_convergence_d2(*, max_examples: int = DEFAULT_EXAMPLES,
     from hypothesis import HealthCheck, Phase, assume, given, settings
     from hypothesis import strategies as st
 
+    if max_examples is None:
+        max_examples = default_examples()
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise InvalidArgument(f"max_examples: expected a positive integer, got {max_examples!r}")
     coord = st.integers(-8, 8).map(lambda k: Fraction(k, 4))

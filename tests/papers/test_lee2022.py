@@ -16,6 +16,7 @@ import pytest
 from igproof.cli.main import main
 from igproof.papers import claims
 from igproof.papers.lee2022 import CLAIMS
+from igproof.proof.single_neuron_convergence import default_examples
 from igproof.verdict import Verdict
 
 
@@ -47,8 +48,9 @@ def test_expected_verdicts_follow_the_evidence_policy():
 def test_supported_evidence_states_count_and_tolerance(verify_json):
     _, report = verify_json
     entry = next(c for c in report["claims"] if c["id"] == "lee2022.convergence.d2")
-    assert entry["details"]["examples"] == 30
-    assert "30 Hypothesis examples" in entry["evidence"]
+    count = default_examples()
+    assert entry["details"]["examples"] == count
+    assert f"{count} Hypothesis examples" in entry["evidence"]
     assert "1e-06" in entry["evidence"] and "rtol" in entry["evidence"]
 
 
