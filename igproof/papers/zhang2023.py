@@ -3,13 +3,10 @@
 Definitions: docs/implicit_regularization.md (igproof's formalization of the Two-point and
 One-point Overlapping mechanisms, strong and weak forms). The overlap instances are built,
 proved and certified in :mod:`igproof.proof.overlap_instances`; a claim is PROVED only when the
-independent checker accepts its certificate. ``IGPROOF_LONG=1`` adds the tanh Two-point claim,
-whose certificate takes the checker minutes to replay.
+independent checker accepts its certificate.
 """
 
 from __future__ import annotations
-
-import os
 
 from igproof.papers.claims import Claim
 from igproof.verdict import Verdict
@@ -141,9 +138,8 @@ CLAIMS = [
     ) for act in ("relu", "tanh")],
 ]
 
-if os.environ.get("IGPROOF_LONG") == "1":
-    # The checker replays ~60 validated Taylor steps per trajectory here: minutes, not seconds.
-    CLAIMS.append(Claim(
+CLAIMS += [
+    Claim(
         id=f"{PAPER}.two-point.tanh",
         paper=PAPER,
         reference=REFERENCE,
@@ -157,11 +153,11 @@ if os.environ.get("IGPROOF_LONG") == "1":
         structured={"mechanism": "two-point", "model": "neuron", "activation": "tanh",
                     "dim": 2, "recipe": "scaled-label-zero", "gammas": ["1", "2"],
                     "excludes": "every G (strong form)",
-                    "certificate": "certificates/long/zhang2023-two-point-tanh.json"},
+                    "certificate": "certificates/zhang2023-two-point-tanh.json"},
         expected=Verdict.PROVED,
         check=_overlap("two_point_tanh"),
-    ))
-    CLAIMS.append(Claim(
+    ),
+    Claim(
         id=f"{PAPER}.one-point.distance.tanh",
         paper=PAPER,
         reference=REFERENCE,
@@ -175,7 +171,8 @@ if os.environ.get("IGPROOF_LONG") == "1":
         structured={"mechanism": "one-point", "model": "neuron", "activation": "tanh",
                     "dim": 2, "recipe": "scaled-label-zero",
                     "excludes": "nondecreasing functions of |theta - theta0|_2",
-                    "certificate": "certificates/long/zhang2023-one-point-distance-tanh.json"},
+                    "certificate": "certificates/zhang2023-one-point-distance-tanh.json"},
         expected=Verdict.PROVED,
         check=_overlap("one_point_distance_tanh"),
-    ))
+    ),
+]

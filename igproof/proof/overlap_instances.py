@@ -5,9 +5,8 @@ relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), assembles the cer
 the independent checker replay it (:func:`igproof.proof.overlap.certify`). Results are cached
 per process: the catalogue, the certificate writer and the tests share one computation.
 
-Run ``python -m igproof.proof.overlap_instances [DIR] [--long]`` to (re)write the shipped
-certificates ``DIR/zhang2023-*.json`` (default DIR: certificates); ``--long`` adds the ones
-whose replay takes minutes, under ``DIR/long/``.
+Run ``python -m igproof.proof.overlap_instances [DIR]`` to (re)write the shipped certificates
+``DIR/zhang2023-*.json`` (default DIR: certificates).
 """
 
 from __future__ import annotations
@@ -258,9 +257,7 @@ def _tanh_neuron_parts() -> tuple[LimitPart, LimitPart, dict, Any]:
 def two_point_tanh() -> Outcome:
     """Two-point, a tanh(w . x) in R^2: S_g with the label-0 point (0, g), g = 1 and 2.
 
-    The checker replays ~60 validated Taylor steps per trajectory (~2 s each): minutes, so the
-    catalogue lists this claim only with IGPROOF_LONG=1 and its certificate is shipped under
-    certificates/long/.
+    The checker replays ~60 validated Taylor steps per trajectory (~10 s per trajectory).
     """
     g1, g2 = TANH_GAMMAS
     try:
@@ -283,8 +280,8 @@ def two_point_tanh() -> Outcome:
 @functools.cache
 def one_point_distance_tanh() -> Outcome:
     """One-point, a tanh(w . x) in R^2, class |theta - theta0|_2: the limit for g = 1 lies in
-    M_S2 (scaled label-0 point) and is closer to theta0 than the limit for g = 2 (IGPROOF_LONG:
-    same trajectories as :func:`two_point_tanh`)."""
+    M_S2 (scaled label-0 point) and is closer to theta0 than the limit for g = 2 (the same
+    trajectories as :func:`two_point_tanh`)."""
     g1, g2 = TANH_GAMMAS
     try:
         first, second, model_json, relation = _tanh_neuron_parts()
@@ -303,31 +300,21 @@ def one_point_distance_tanh() -> Outcome:
 # File name under certificates/ -> builder.
 SHIPPED = {
     "zhang2023-two-point-relu-neuron.json": two_point_relu_neuron,
+    "zhang2023-two-point-tanh.json": two_point_tanh,
     "zhang2023-one-point-norm-relu.json": one_point_norm_relu,
     "zhang2023-one-point-distance-relu.json": one_point_distance_relu,
     "zhang2023-one-point-norm-tanh.json": one_point_norm_tanh,
-}
-
-
-# Shipped under certificates/long/: the checker needs minutes to replay them.
-SHIPPED_LONG = {
-    "zhang2023-two-point-tanh.json": two_point_tanh,
     "zhang2023-one-point-distance-tanh.json": one_point_distance_tanh,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write every shipped zhang2023 certificate into the folder given (default certificates);
-    with ``--long`` also the slow ones, into its ``long/`` subfolder."""
+    """Write every shipped zhang2023 certificate into the folder given (default certificates)."""
     from igproof.certificate.writer import write_certificate
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    long = "--long" in args
-    args = [a for a in args if a != "--long"]
+    args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "certificates")
     jobs = [(folder / name, build) for name, build in SHIPPED.items()]
-    if long:
-        jobs += [(folder / "long" / name, build) for name, build in SHIPPED_LONG.items()]
     status = 0
     for path, build in jobs:
         outcome = build()
@@ -335,7 +322,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: not written ({outcome.verdict}: {outcome.evidence})")
             status = 1
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
         write_certificate(path, outcome.certificate)
         print(f"wrote {path}")
     return status

@@ -124,6 +124,70 @@ def test_two_point_zero_sets_equal_at_hand_made_points():
     assert loss((Q(5), Q(-1), Q(101, 100)), 1) > 0 and loss((Q(5), Q(-1), Q(101, 100)), 5) > 0
 
 
+# --- Two-point, a tanh(w . x) ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_point_tanh():
+    return oi.two_point_tanh()
+
+
+def _tanh_neuron_scipy(g, theta0=(0.5, 0.5, 0.5), t_end=400.0):
+    """a tanh(w.x) on {((1,0),1/2), ((0,g),0)}: the square-loss gradient field written out by
+    hand (da = -(1/n) sum r_i tanh z_i, dw = -(a/n) sum r_i (1 - tanh^2 z_i) x_i), scipy DOP853."""
+    xs = np.array([[1.0, 0.0], [0.0, float(g)]])
+    ys = np.array([0.5, 0.0])
+
+    def field(_t, th):
+        a, w = th[0], th[1:]
+        t = np.tanh(xs @ w)
+        r = a * t - ys
+        return np.concatenate([[-(r @ t) / 2], -a * ((r * (1 - t * t)) @ xs) / 2])
+
+    sol = solve_ivp(field, (0.0, t_end), np.array(theta0), method="DOP853", rtol=1e-12,
+                    atol=1e-14)
+    assert sol.success
+    return sol.y[:, -1]
+
+
+def test_two_point_tanh_proved_and_matches_scipy(two_point_tanh):
+    """Both proved balls (radius < 1e-3) contain the scipy limit up to 1e-6, the limits are
+    in a tanh(w1) = 1/2, w2 = 0 (to float accuracy) and differ by > 1e-2."""
+    assert two_point_tanh.verdict is Verdict.PROVED, two_point_tanh.evidence
+    cert = two_point_tanh.certificate
+    ends = {}
+    for name, g in (("L1", 1), ("L2", 2)):
+        end = _tanh_neuron_scipy(g)
+        assert abs(end[0] * np.tanh(end[1]) - 0.5) < 1e-8 and abs(end[2]) < 1e-6
+        centre, radius = _ball(cert, name)
+        dist = float(mpmath.sqrt(sum((c - e) ** 2 for c, e in zip(centre, end, strict=True))))
+        assert dist <= float(radius) + 1e-6
+        ends[name] = end
+    assert np.linalg.norm(ends["L1"] - ends["L2"]) > 1e-2
+
+
+def test_two_point_tanh_zero_sets_at_hand_made_points():
+    """M_{S_g} = {a tanh(w1) = 1/2, a tanh(g w2) = 0}: the label-0 residual a tanh(g w2) is
+    exactly 0 at w2 = 0 for g = 1, 2, and nonzero at w2 = 1/10 (a != 0) for both: the label-0
+    constraint is the same for every g > 0 (exact sympy evaluation)."""
+    import sympy
+
+    a = sympy.Rational(3, 4)
+    for g in (1, 2):
+        assert a * sympy.tanh(g * sympy.Integer(0)) == 0
+        assert (a * sympy.tanh(g * sympy.Rational(1, 10))).is_positive
+
+
+def test_one_point_distance_tanh_orders_scipy_limits():
+    """The scipy limits for g = 1, 2 order as certified: |theta_1 - theta0| < |theta_2 - theta0|
+    (by ~7e-3), and the One-point distance certificate is accepted."""
+    outcome = oi.one_point_distance_tanh()
+    assert outcome.verdict is Verdict.PROVED, outcome.evidence
+    theta0 = np.array([0.5, 0.5, 0.5])
+    d1 = np.linalg.norm(_tanh_neuron_scipy(1) - theta0)
+    d2 = np.linalg.norm(_tanh_neuron_scipy(2) - theta0)
+    assert d2 - d1 > 5e-3
+
+
 # --- One-point -------------------------------------------------------------------------------
 
 def test_one_point_relu_closed_form(one_point_relu):
