@@ -112,14 +112,18 @@ CLAIMS = [
                    "{((1/2,3/2),0), ((2,3/2),1), ((-1/2,-1),1), ((0,-2),4)} from w0 = (1/2,-1/2), "
                    "point 2 (label 1) switches off and on again; (ii) 2-D data "
                    "{((-1,3/2),2), ((3/2,2),0), ((-2,-1/2),3/2)} from w0 = (0,1/4), point 2 "
-                   "(label 0) switches off and on again."),
+                   "(label 0) switches off and on again; (iii) realizable 3-D data "
+                   "{((-3/2,1/2,0),0), ((-1,1,1/2),0), ((-3/2,1,1),1/4)} from w0 = (-3/4,0,0), "
+                   "point 2 (label 0) switches off and on again."),
         hypotheses=(*_GF, "these instances (found by a float search, certified in ball "
                     "arithmetic: transversal crossings, interval-Newton switching times)"),
         structured={"instances": [
             {"x": [["1/2", "3/2"], [2, "3/2"], ["-1/2", -1], [0, -2]], "y": [0, 1, 1, 4],
              "theta0": ["1/2", "-1/2"], "point": 2},
             {"x": [[-1, "3/2"], ["3/2", 2], [-2, "-1/2"]], "y": [2, 0, "3/2"],
-             "theta0": [0, "1/4"], "point": 2}]},
+             "theta0": [0, "1/4"], "point": 2},
+            {"x": [["-3/2", "1/2", 0], [-1, 1, "1/2"], ["-3/2", 1, 1]], "y": [0, 0, "1/4"],
+             "theta0": ["-3/4", 0, 0], "point": 2}]},
         expected=Verdict.PROVED,
         check=_check("check_reactivation"),
     ),

@@ -17,7 +17,9 @@ from igproof.verdict import Outcome, Verdict
 __all__ = [
     "LARGE_INIT",
     "NORM_DATA",
+    "REACTIVATION_INSTANCES",
     "REACTIVATION_LABEL0",
+    "REACTIVATION_LABEL0_REALIZABLE",
     "REACTIVATION_REALIZABLE",
     "SMALL_INIT",
     "SPAN_EXAMPLE",
@@ -50,10 +52,18 @@ NORM_LOSS_TARGET = "1e-16"
 # Reactivation instances found by a float search over small 2-D datasets (docs/single_neuron.md)
 # and certified here. Realizable (teacher w* = (2, -2)); point 2 has label 1.
 REACTIVATION_REALIZABLE = {"x": [["1/2", "3/2"], [2, "3/2"], ["-1/2", -1], [0, -2]],
-                           "y": [0, 1, 1, 4], "theta0": ["1/2", "-1/2"], "horizon": 40}
+                           "y": [0, 1, 1, 4], "theta0": ["1/2", "-1/2"], "horizon": 40,
+                           "teacher": [2, -2]}
 # Not realizable; point 2 has label 0.
 REACTIVATION_LABEL0 = {"x": [[-1, "3/2"], ["3/2", 2], [-2, "-1/2"]], "y": [2, 0, "3/2"],
                        "theta0": [0, "1/4"], "horizon": 20}
+# Realizable in R^3 (teacher w* = (0, -1/2, 3/4) fits all three points); point 2 has label 0.
+REACTIVATION_LABEL0_REALIZABLE = {"x": [["-3/2", "1/2", 0], [-1, 1, "1/2"], ["-3/2", 1, 1]],
+                                  "y": [0, 0, "1/4"], "theta0": ["-3/4", 0, 0], "horizon": 10,
+                                  "teacher": [0, "-1/2", "3/4"]}
+REACTIVATION_INSTANCES = (("realizable", REACTIVATION_REALIZABLE),
+                          ("label0", REACTIVATION_LABEL0),
+                          ("label0_realizable", REACTIVATION_LABEL0_REALIZABLE))
 # Horizon of the float run that reports the limit loss of the realizable reactivation instance.
 REACTIVATION_FLOAT_T = 400.0
 
@@ -214,8 +224,7 @@ def check_reactivation() -> Outcome:
 
     details: dict[str, Any] = {}
     found = []
-    for name, data in (("realizable", REACTIVATION_REALIZABLE),
-                       ("label0", REACTIVATION_LABEL0)):
+    for name, data in REACTIVATION_INSTANCES:
         pair, switches = _reactivation(data)
         details[name] = {"data": data, "switches": [s.describe() for s in switches]}
         if pair is not None:
@@ -230,7 +239,7 @@ def check_reactivation() -> Outcome:
     traj = integrate_float(flow, REACTIVATION_REALIZABLE["theta0"], t_max=REACTIVATION_FLOAT_T)
     loss = sum(float(r) ** 2 for r in _residuals(REACTIVATION_REALIZABLE, traj.theta)) / 8
     details["realizable_float_loss_at_T"] = f"{loss:.3g}"
-    if len(found) == 2:
+    if len(found) == len(REACTIVATION_INSTANCES):
         return Outcome(Verdict.PROVED,
                        "enclosure: certified transversal switches (interval Newton) -- "
                        + "; ".join(found) + f"; the realizable flow still reaches loss "

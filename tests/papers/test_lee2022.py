@@ -59,6 +59,7 @@ def test_reactivation_evidence_names_both_instances(verify_json):
     entry = next(c for c in report["claims"] if c["id"] == "lee2022.support-vectors.reactivation")
     assert entry["details"]["realizable"]["label"] == "1"
     assert entry["details"]["label0"]["label"] == "0"
+    assert entry["details"]["label0_realizable"]["label"] == "0"
 
 
 def test_claim_ids_are_unique_and_prefixed():

@@ -19,7 +19,8 @@ from igproof.numeric.float_flow import integrate_float
 from igproof.proof.limit import ProvedLimit, prove_flow_limit
 from igproof.proof.single_neuron_checks import (
     NORM_DATA,
-    REACTIVATION_LABEL0,
+    REACTIVATION_INSTANCES,
+    REACTIVATION_LABEL0_REALIZABLE,
     REACTIVATION_REALIZABLE,
 )
 from igproof.proof.single_neuron_validated import (
@@ -37,8 +38,8 @@ def _flow(data):
                          Dataset(data["x"], data["y"]))
 
 
-@pytest.mark.parametrize("data", [REACTIVATION_REALIZABLE, REACTIVATION_LABEL0],
-                         ids=["realizable", "label0"])
+@pytest.mark.parametrize("data", [d for _, d in REACTIVATION_INSTANCES],
+                         ids=[name for name, _ in REACTIVATION_INSTANCES])
 def test_certified_reactivation_matches_the_float_event_times(data):
     """The certified off/on times of the reactivated kink agree with scipy's event times."""
     flow = _flow(data)
@@ -125,3 +126,13 @@ def test_other_models_are_rejected():
     flow = gradient_flow(build_model("neuron", dim=1), Dataset([[1]], [1]))
     with pytest.raises(InvalidArgument, match="relu-neuron"):
         certified_switches(flow, ["1/2", "1/2"], t_horizon=1)
+
+
+@pytest.mark.parametrize("data", [REACTIVATION_REALIZABLE, REACTIVATION_LABEL0_REALIZABLE],
+                         ids=["realizable", "label0_realizable"])
+def test_realizable_instances_are_realizable_exactly(data):
+    """The documented teacher fits every label: y_i = relu(w*.x_i) (exact rationals)."""
+    teacher = [Fraction(v) for v in data["teacher"]]
+    for x, y in zip(data["x"], data["y"], strict=True):
+        u = sum(Fraction(a) * b for a, b in zip(x, teacher, strict=True))
+        assert max(u, Fraction(0)) == Fraction(y)
