@@ -78,17 +78,22 @@ def _vs_limit(gamma: Fraction | None, dataset: str, limit: str) -> tuple[LimitPa
     return trajectory_limit(flow, VS_THETA0, dataset=dataset, limit=limit, prec=VS_PREC)
 
 
-def _symbolic(model_kind: str, first: tuple, second: tuple, *, ball: tuple | None = None,
-              activation: str = "relu") -> Any:
-    """The exact zero-loss-set relation (igproof.symbolic.zero_loss) between two datasets."""
+def _symbolic(model_kind: str, first: tuple, second: tuple, *, ball: tuple | None = None
+              ) -> Any:
+    """The exact zero-loss-set relation (igproof.symbolic.zero_loss) between two datasets:
+    M_first = M_second, or with ``ball = (centre, radius)`` M_first ∩ B inside M_second.
+    ``model_kind``: "relu-neuron" (relu(w.x)), "relu" (a relu(w.x)) or "tanh-unit" (tanh(w.x))."""
     from igproof.symbolic.dataset import Dataset
     from igproof.symbolic.models import build_model
     from igproof.symbolic.zero_loss import contained_zero_loss_set, same_zero_loss_set
 
+    dim = len(first[0][0])
     if model_kind == "relu-neuron":
-        model = build_model("relu-neuron", dim=len(first[0][0]))
+        model = build_model("relu-neuron", dim=dim)
+    elif model_kind == "relu":
+        model = build_model("neuron", dim=dim, activation="relu")
     else:
-        model = _unit_model(activation, len(first[0][0]))
+        model = _unit_model("tanh", dim)
     s1, s2 = Dataset(*first), Dataset(*second)
     if ball is None:
         return same_zero_loss_set(model, s1, s2)
@@ -106,6 +111,22 @@ def _unit_model(activation: str, dim: int) -> Any:
     x = sympy.symbols(f"x1:{dim + 1}")
     z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), sympy.Integer(0))
     return Model.from_expression(get_activation(activation).sigma(z), w, x)
+
+
+def _subset_outcome(kind: str, model_json: dict, theta0: tuple, shared: LimitPart,
+                    other: LimitPart, cls: str) -> Outcome:
+    """One-point with the 'subset' recipe: M_Ss ∩ B(theta_s) inside M_So decided exactly
+    first (igproof.symbolic.zero_loss), then the certificate checked."""
+    relation = _symbolic(kind, (shared.data.x, shared.data.y), (other.data.x, other.data.y),
+                         ball=(shared.center, shared.radius))
+    if relation.relation not in ("contained", "equal"):
+        return Outcome(Verdict.INCONCLUSIVE, f"M_Ss ∩ B not shown inside M_So: "
+                       f"{relation.argument}")
+    cert = one_point_certificate(model_json, theta0, shared, other,
+                                 relation={"relation": "subset"}, cls=cls)
+    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So, theta_o "
+                                   f"{ball_text(other)}, |theta_s| < |theta_o|"),
+                   details={"zero_loss_relation": relation.argument})
 
 
 def _failed(what: str, exc: Exception) -> Outcome:
@@ -153,10 +174,7 @@ def one_point_norm_relu() -> Outcome:
         shared, other = _relu_one_point_parts()
     except CertificateError as exc:
         return _failed("limit", exc)
-    cert = one_point_certificate(RELU_NEURON.as_json(), RELU_THETA0, shared, other,
-                                 relation={"relation": "subset"}, cls="norm")
-    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So, theta_o "
-                                   f"{ball_text(other)}, |theta_s| < |theta_o|"))
+    return _subset_outcome("relu", RELU_NEURON.as_json(), RELU_THETA0, shared, other, "norm")
 
 
 @functools.cache
@@ -198,10 +216,8 @@ def one_point_norm_tanh() -> Outcome:
         shared, other = _tanh_one_point_parts()
     except CertificateError as exc:
         return _failed("limit", exc)
-    cert = one_point_certificate(TANH_UNIT.as_json(), TANH_THETA0, shared, other,
-                                 relation={"relation": "subset"}, cls="norm")
-    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So, theta_o "
-                                   f"{ball_text(other)}, |theta_s| < |theta_o|"))
+    return _subset_outcome("tanh-unit", TANH_UNIT.as_json(), TANH_THETA0, shared, other,
+                           "norm")
 
 
 @functools.cache
