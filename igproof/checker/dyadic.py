@@ -186,46 +186,48 @@ ONE = Dyadic(1, 1, 0)
 
 
 def _product(x: Dyadic, y: Dyadic) -> tuple[int, int, int]:
-    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut)."""
+    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut).
+
+    The classical nine-case table on the signs of the endpoints (two products per case, four
+    when both intervals straddle 0).
+    """
     a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
-    if a >= 0 and c >= 0:
-        return a * c, b * d, x.e + y.e
-    if b <= 0 and d <= 0:
-        return b * d, a * c, x.e + y.e
-    products = (a * c, a * d, b * c, b * d)
-    return min(products), max(products), x.e + y.e
+    if a >= 0:
+        if c >= 0:
+            return a * c, b * d, x.e + y.e
+        if d <= 0:
+            return b * c, a * d, x.e + y.e
+        return b * c, b * d, x.e + y.e
+    if b <= 0:
+        if c >= 0:
+            return a * d, b * c, x.e + y.e
+        if d <= 0:
+            return b * d, a * c, x.e + y.e
+        return a * d, a * c, x.e + y.e
+    if c >= 0:
+        return a * d, b * d, x.e + y.e
+    if d <= 0:
+        return b * c, a * c, x.e + y.e
+    return min(a * d, b * c), max(a * c, b * d), x.e + y.e
 
 
 def dot(xs: list[Dyadic], ys: list[Dyadic]) -> Dyadic:
     """sum_k xs[k] * ys[k], rounded outward once at the end.
 
-    The products are exact; each is aligned to a common exponent E (an exact shift left, or an
-    outward floor/ceil shift right for products below 2^-(2 PREC + ALIGN_GUARD) of the
-    largest), summed exactly, then cut to PREC bits. Guarantee: enclosure.
+    The products are exact and summed exactly at the smallest exponent; only when the
+    exponents spread over more than 2 PREC + ALIGN_GUARD bits are products far below the
+    largest first rounded outward (floor/ceil shifts) to a coarser exponent, which bounds the
+    integer sizes. Guarantee: enclosure.
     """
-    terms = []
-    top = e_min = None
-    for x, y in zip(xs, ys, strict=True):
-        a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
-        if (a == 0 and b == 0) or (c == 0 and d == 0):
-            continue
-        e = x.e + y.e
-        if a >= 0 and c >= 0:
-            lo, hi = a * c, b * d
-        elif b <= 0 and d <= 0:
-            lo, hi = b * d, a * c
-        else:
-            products = (a * c, a * d, b * c, b * d)
-            lo, hi = min(products), max(products)
-        size = (hi if hi > -lo else -lo).bit_length() + e
-        if top is None or size > top:
-            top = size
-        if e_min is None or e < e_min:
-            e_min = e
-        terms.append((lo, hi, e))
+    terms = [_product(x, y) for x, y in zip(xs, ys, strict=True)
+             if (x.lo_m or x.hi_m) and (y.lo_m or y.hi_m)]
     if not terms:
         return ZERO
-    exp = max(e_min, top - 2 * PREC - ALIGN_GUARD)
+    exps = [t[2] for t in terms]
+    exp = min(exps)
+    if max(exps) - exp > 2 * PREC + ALIGN_GUARD:
+        top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
+        exp = max(exp, top - 2 * PREC - ALIGN_GUARD)
     lo_sum = hi_sum = 0
     for lo, hi, e in terms:
         if e >= exp:

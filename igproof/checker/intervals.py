@@ -139,10 +139,12 @@ class Interval:
 def _exp_point(q: Fraction) -> Interval:
     """Enclosure of e^q: e^q = (e^(q/2^m))^(2^m), Taylor series with remainder for |q/2^m| <= 1/2.
 
-    For |r| <= 1/2, |sum_{k>N} r^k/k!| <= |r|^(N+1)/(N+1)! * e^(1/2) <= 2 |r|^(N+1) / (N+1)!.
-    The partial sum is computed in fixed point: integers [lo_k, hi_k] with
-    lo_k <= 2^W r^k/k! <= hi_k, each step rounding down (floor) and up (ceil) by integer
-    division, so no rational gcd is ever taken.
+    For |r| <= 1/2 consecutive terms shrink by at least 1/4, so the remainder after the term k
+    is at most 2 |r|^(k+1) / (k+1)!. The partial sum is computed in fixed point: integers
+    [lo_k, hi_k] with lo_k <= 2^w r^k/k! <= hi_k, each step rounding down (floor) and up (ceil)
+    by integer division; the next term's magnitude is bounded the same way (ceil), so no
+    rational gcd is ever taken. The series stops when the remainder is below
+    2^-(PREC + GUARD_BITS).
     """
     if abs(q) > EXP_MAX_ARG:
         raise Rejected(f"exp argument {float(q):.3g} is outside [-{EXP_MAX_ARG}, {EXP_MAX_ARG}]")
@@ -154,20 +156,23 @@ def _exp_point(q: Fraction) -> Interval:
     one = 1 << w
     r_lo = (r.numerator << w) // r.denominator  # floor(2^w r)
     r_hi = -((-r.numerator << w) // r.denominator)  # ceil(2^w r)
+    r_mag = max(-r_lo, r_hi)  # >= 2^w |r|
+    tolerance = 1 << EXP_WORK_BITS  # 2^-(PREC + GUARD_BITS) in units of 2^-w
     term_lo = term_hi = sum_lo = sum_hi = one
-    bound = Fraction(1, 1 << (PREC + GUARD_BITS))
-    rmag = abs(r)
-    tail = Fraction(2)  # 2 |r|^k / k! for k = 0
     k = 0
-    while tail > bound:
+    while True:
+        # ceil bound of 2^w |r|^(k+1) / (k+1)!
+        next_mag = -(-max(-term_lo, term_hi) * r_mag // ((k + 1) * one))
+        if 2 * next_mag <= tolerance:
+            break
         k += 1
         products = (term_lo * r_lo, term_lo * r_hi, term_hi * r_lo, term_hi * r_hi)
         term_lo = min(products) // (k * one)  # floor
         term_hi = -(-max(products) // (k * one))  # ceil
         sum_lo += term_lo
         sum_hi += term_hi
-        tail = tail * rmag / (k + 1)
-    total = Interval(Fraction(sum_lo, one) - tail, Fraction(sum_hi, one) + tail)
+    tail = 2 * next_mag
+    total = Interval(Fraction(sum_lo - tail, one), Fraction(sum_hi + tail, one))
     for _ in range(m):
         total = total.sqr()
     return total

@@ -481,12 +481,13 @@ class _Program:
         """Normalized Taylor coefficients [x_i[0..order]] of x' = F(x), x(0) = x0 (intervals)."""
         c: list[Vector] = [[] for _ in self.nodes]
         aux: dict[int, Vector] = {}
+        scaled: dict[int, Vector] = {}
         n = len(self.names)
         consts = self.consts
         for k in range(n):
             c[k].append(x0[k])
         for m in range(order):
-            ratios = _ratios(m)
+            ratios = _ratios(m)  # ratios[j] encloses j/m; ratios[1] is 1/m
             for idx, op in enumerate(self.nodes):
                 kind = op[0]
                 if kind == "var":
@@ -504,29 +505,22 @@ class _Program:
                     c[idx].append(dy.dot(u[: m + 1], v[m::-1]))
                 elif kind == "cmul":
                     c[idx].append(consts[op[1]] * c[op[2]][m])
-                elif kind == "exp":
+                elif kind == "exp":  # w' = u' w: m w_m = sum_{j=1..m} j u_j w_{m-j}
                     u, w = c[op[1]], c[idx]
                     if m == 0:
                         w.append(dy.apply("exp", u[0]))
                     else:
-                        total = _Z
-                        for j in range(1, m + 1):
-                            total = total + ratios[j] * u[j] * w[m - j]
-                        w.append(total)
-                else:  # tanh: w' = (1 - w^2) u'
+                        du = _scaled(scaled, op[1], u, m)
+                        w.append(dy.dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
+                else:  # tanh: w' = (1 - w^2) u': m w_m = m u_m - sum_{j=1..m} j u_j sq_{m-j}
                     u, w = c[op[1]], c[idx]
                     sq = aux.setdefault(idx, [])
                     if m == 0:
                         w.append(dy.apply("tanh", u[0]))
                     else:
-                        total = u[m]
-                        for j in range(1, m + 1):
-                            total = total - ratios[j] * u[j] * sq[m - j]
-                        w.append(total)
-                    t2 = _Z
-                    for j in range(m + 1):
-                        t2 = t2 + w[j] * w[m - j]
-                    sq.append(t2)
+                        du = _scaled(scaled, op[1], u, m)
+                        w.append(u[m] - dy.dot(du[1:m + 1], sq[m - 1::-1]) * ratios[1])
+                    sq.append(dy.dot(w[: m + 1], w[m::-1]))  # (w^2)_m
             inv = dy.point(Fraction(1, m + 1))
             for k, o in enumerate(self.outputs):
                 c[k].append(c[o][m] * inv)
@@ -552,6 +546,15 @@ class _Program:
             else:
                 values.append(dy.apply(kind, values[op[1]]))
         return [values[o] for o in self.outputs]
+
+
+def _scaled(cache: dict[int, Vector], idx: int, u: Vector, m: int) -> Vector:
+    """[j u_j for j = 0..m] (exact integer scalings), extended as the order grows."""
+    du = cache.setdefault(idx, [])
+    while len(du) <= m:
+        j = len(du)
+        du.append(dy.Dyadic(j, j, 0) * u[j])
+    return du
 
 
 _RATIOS: dict[int, Vector] = {}

@@ -141,3 +141,15 @@ def test_taylor_chain_for_exp_encloses_mpmath():
         tail_mp = mpmath.mpf(tail.numerator) / tail.denominator
         assert lo <= value <= hi + tail_mp
         assert hi - lo < mpmath.mpf("1e-40")
+
+
+def test_dot_with_widely_spread_exponents_stays_outward():
+    """1 * 2^-1000 + 1 * 1 + (-1/3) * 2^2000: the exponents spread beyond 2 PREC bits, so the
+    tiny products are rounded outward before summing; the exact sum is still enclosed, and the
+    width is at most a few units of 2^-PREC relative to the largest term."""
+    xs = [dy.point(Fraction(1, 2 ** 1000)), dy.ONE, dy.point(Fraction(-1, 3))]
+    ys = [dy.ONE, dy.ONE, dy.point(Fraction(2 ** 2000))]
+    result = dy.dot(xs, ys)
+    exact = Fraction(1, 2 ** 1000) + 1 - Fraction(2 ** 2000, 3)
+    assert result.lo <= exact <= result.hi
+    assert result.hi - result.lo <= TIGHT * Fraction(2 ** 2000)
