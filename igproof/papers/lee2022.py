@@ -64,13 +64,21 @@ CLAIMS = [
         id=f"{PAPER}.norm.monotone-small-init",
         paper=PAPER,
         reference=REFERENCE,
-        statement=("On S = {((1,0),1), ((0,1),1), ((1,-2),0)} from the small initialization "
-                   "w0 = (1/1000, 1/4000) (the label-0 point is active at w0 and deactivates), "
-                   "|w(t)| is nondecreasing on the whole trajectory t in [0, oo)."),
-        hypotheses=(*_GF, "this instance (validated enclosure on [0, T], exact tail argument "
-                    "for t >= T)"),
-        structured={"x": [[1, 0], [0, 1], [1, -2]], "y": [1, 1, 0],
-                    "theta0": ["1/1000", "1/4000"], "property": "|w(t)| nondecreasing"},
+        statement=("Along three concrete flows from small initializations, |w(t)| is "
+                   "nondecreasing on the whole trajectory t in [0, oo): S = {((1,0),1), "
+                   "((0,1),1), ((1,-2),0)} from w0 = (1/1000, 1/4000) (the label-0 point is "
+                   "active at w0 and deactivates); S = {((1,0,0),1), ((0,1,1),2), ((1,-1,0),0), "
+                   "((-1,0,1),0)} from w0 = (3,1,2)/1000 (three certified switches); S = "
+                   "{((2,1,0),1), ((-1,2,1),2), ((1,-1,1),0)} from w0 = (1,1,1)/1000."),
+        hypotheses=(*_GF, "these instances (validated enclosure on [0, T], exact tail "
+                    "argument for t >= T)"),
+        structured={"instances": [
+            {"x": [[1, 0], [0, 1], [1, -2]], "y": [1, 1, 0], "theta0": ["1/1000", "1/4000"]},
+            {"x": [[1, 0, 0], [0, 1, 1], [1, -1, 0], [-1, 0, 1]], "y": [1, 2, 0, 0],
+             "theta0": ["3/1000", "1/1000", "2/1000"]},
+            {"x": [[2, 1, 0], [-1, 2, 1], [1, -1, 1]], "y": [1, 2, 0],
+             "theta0": ["1/1000", "1/1000", "1/1000"]}],
+            "property": "|w(t)| nondecreasing for all t >= 0"},
         expected=Verdict.PROVED,
         check=_check("check_norm_monotone_small_init"),
     ),

@@ -42,6 +42,9 @@ DT0 = Fraction(1, 16)
 # (down to MIN_NORM_DT) where the lower bound is not yet certainly >= 0.
 NORM_DT = Fraction(1, 8)
 MIN_NORM_DT = Fraction(1, 2 ** 14)
+# Taylor terms of exp(sM) u kept explicitly on a sub-interval (h |M| <= 1/2 in the examples, so
+# the tail bound (h |M|)^21/21! is below 1e-25, far under the enclosure widths that matter).
+TAYLOR_TERMS = 20
 # Guard on the number of pieces followed by certified_switches: a certified switch needs a
 # transversal crossing, so an endless sequence means chattering near a kink; stop and report.
 MAX_PIECES = 200
@@ -190,10 +193,38 @@ def _apply(Phi: Any, u: Sequence[arb]) -> list[arb]:
     return [sum((Phi[i, j] * u[j] for j in range(n)), arb(0)) for i in range(n - 1)]
 
 
+def _range_over_step(M: Any, M_norm: arb, u_a: list[arb], h: Fraction) -> list[arb]:
+    """Enclosure of w(a + s), s in [0, h], from the tight state u_a = (w(a), 1).
+
+    u(a + s) = sum_k s^k/k! M^k u_a. The terms k = 1..TAYLOR_TERMS are enclosed one by one as
+    [0, h^k/k!] * (M^k u_a), with M^k u_a computed from the tight u_a (so the width scales with
+    |F(w(a))| = |M u_a|, not with |M| |u_a| as exp([0,h] M) u_a would); the tail k > K is bounded
+    in the max norm by (h |M|)^(K+1)/(K+1)! e^(h |M|) |u_a|.
+    """
+    d = len(u_a) - 1
+    hb = to_arb(h)
+    W = list(u_a[:d])
+    v = list(u_a)
+    coef = arb(1)
+    for k in range(1, TAYLOR_TERMS + 1):
+        v = [sum((M[i, j] * v[j] for j in range(d + 1)), arb(0)) for i in range(d + 1)]
+        coef = coef * hb / k
+        scale = time_interval(coef)  # [0, h^k/k!]
+        W = [W[i] + scale * v[i] for i in range(d)]
+    size = max((abs(x) for x in u_a), key=lambda x: float(x.upper()))
+    x = hb * M_norm
+    tail = x ** (TAYLOR_TERMS + 1) * x.exp() * size
+    for k in range(2, TAYLOR_TERMS + 2):
+        tail = tail / k
+    tail = arb(tail.upper())
+    return [w + arb(0, tail) for w in W]
+
+
 def _segment_nonnegative(M_rows: tuple[tuple[Fraction, ...], ...], start: Sequence[arb],
                          t_end: Fraction) -> tuple[bool, int, float, Fraction]:
     """w.F_A(w) >= 0 for w = exp(sM)(start, 1), s in [0, t_end]: (ok, boxes, min lower, where)."""
     M = _matrix(M_rows)
+    M_norm = to_arb(max(sum(abs(q) for q in row) for row in M_rows))
     u0 = [*start, arb(1)]
     t = Fraction(0)
     h = NORM_DT
@@ -201,7 +232,8 @@ def _segment_nonnegative(M_rows: tuple[tuple[Fraction, ...], ...], start: Sequen
     lowest = float("inf")
     while t < t_end:
         h = min(h, t_end - t)
-        W = _apply((M * to_arb(t)).exp() * (M * time_interval(to_arb(h))).exp(), u0)
+        u_a = [*_apply((M * to_arb(t)).exp(), u0), arb(1)]
+        W = _range_over_step(M, M_norm, u_a, h)
         rate = _norm_rate_lower(M_rows, W)
         boxes += 1
         if rate >= 0:  # certainly >= 0 on the whole box
