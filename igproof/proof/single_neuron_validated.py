@@ -252,9 +252,10 @@ def certify_norm_monotone(flow: Any, proved: Any, *, prec: int = DEFAULT_PREC
     """|w(t)| nondecreasing for all t >= 0, from a ProvedLimit of a relu-neuron flow.
 
     On [0, T]: every affine segment of ``proved`` is re-enclosed on short time intervals
-    (exp(aM) exp([0, h] M) (w_start, 1)) and w.F_A(w) is certified >= 0 on each box; the switch
-    times are covered by running each segment to the upper end of its switching-time ball
-    (on [0, t*] the trajectory is that segment's affine solution).
+    [a, a + h] (:func:`_range_over_step`: Taylor terms of exp(sM) applied to the tight state
+    exp(aM)(w_start, 1), plus a tail bound) and w.F_A(w) is certified >= 0 on each box; the
+    switch times are covered by running each segment to the upper end of its switching-time
+    ball (on [0, t*] the trajectory is that segment's affine solution).
 
     For t >= T: the end-game of ``proved`` keeps the trajectory in a region where the final
     pattern A is constant, so the residuals r_i = y_i - u_i of the active points solve
