@@ -37,6 +37,7 @@ from igproof.symbolic.conserved import balancedness
 from igproof.symbolic.models import build_model
 
 __all__ = [
+    "balancedness_chain_rule_identity",
     "balancedness_conserved",
     "chain_rule_identity",
     "field_in_span_of_active",
@@ -137,6 +138,22 @@ def norm_rate_positive_when_underfit() -> bool:
     u, g = sympy.symbols("u g", positive=True)
     term = ((u + g) - u) * u  # y = u + g
     return bool(sympy.expand(term).is_positive)
+
+
+def balancedness_chain_rule_identity() -> bool:
+    """z dL/dz = v dL/dv for L = (v relu(z) + c - y)^2 / 2, in both states.
+
+    This covers every input dimension and width: unit j enters f = sum_k v_k relu(w_k.x) only
+    through v_j relu(z_j), z_j = w_j.x, the other units are the constant c, and
+    w_j.grad_{w_j} L = z_j dL/dz_j (dz_j/dw_j = x). So d/dt (|w_j|^2 - v_j^2) =
+    -2 (z_j dL/dz_j - v_j dL/dv_j) = 0 per datum, hence for every dataset.
+
+    Guarantee: exact.
+    """
+    v, z, c, y = sympy.symbols("v z c y", real=True)
+    loss = (v * relu(z) + c - y) ** 2 / 2
+    lie = z * sympy.diff(loss, z) - v * sympy.diff(loss, v)
+    return all(sympy.expand(_states(lie, s)) == 0 for s in STATES)
 
 
 def balancedness_conserved(*, dim: int = 2, width: int = 2) -> bool:

@@ -125,3 +125,8 @@ def test_norm_rate_rejects_mismatched_data():
 def test_chain_rule_identity_covers_every_dimension():
     """-d/du (relu(u) - y)^2/2 = [u > 0] (y - u): the scalar step behind every d."""
     assert sn.chain_rule_identity()
+
+
+def test_balancedness_chain_rule_identity_covers_every_shape():
+    """z dL/dz = v dL/dv for L = (v relu(z) + c - y)^2/2 (other units folded into c)."""
+    assert sn.balancedness_chain_rule_identity()

@@ -183,3 +183,16 @@ def test_each_norm_instance_is_certified_and_float_agrees(name):
     norms = [sum(v * v for v in th) for th in traj.thetas]
     # float |w|^2 is flat to the solver's relative error (rtol 1e-10) near the limit
     assert all(b - a >= -1e-9 * max(norms) for a, b in itertools.pairwise(norms))
+
+
+def test_reactivation_check_is_inconclusive_without_a_reactivation(monkeypatch):
+    """Negative control: an instance whose only switch is a deactivation does not pass."""
+    from igproof.proof import single_neuron_checks as checks
+    from igproof.verdict import Verdict
+
+    plain = {"x": NORM_DATA["x"], "y": NORM_DATA["y"], "theta0": ["1/1000", "1/4000"],
+             "horizon": 30}
+    monkeypatch.setattr(checks, "REACTIVATION_INSTANCES", (("plain", plain),))
+    out = checks.check_reactivation()
+    assert out.verdict is Verdict.INCONCLUSIVE
+    assert "plain: no reactivation" in out.evidence
