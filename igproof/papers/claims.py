@@ -20,6 +20,8 @@ from igproof.verdict import Outcome, Verdict
 # Paper key -> module under igproof.papers. Each module defines ``CLAIMS: list[Claim]``.
 PAPER_MODULES: dict[str, str] = {
     "zhang2023": "zhang2023",
+    "lee2022": "lee2022",
+    "vardi2021": "vardi2021",
     "boursier2023": "boursier2023",
 }
 
