@@ -150,7 +150,7 @@ def _tanh_neuron_scipy(g, theta0=(0.5, 0.5, 0.5), t_end=400.0):
 
 
 def test_two_point_tanh_proved_and_matches_scipy(two_point_tanh):
-    """Both proved balls (radius < 1e-3) contain the scipy limit up to 1e-6, the limits are
+    """Both proved balls (radius < 2e-3) contain the scipy limit up to 1e-6, the limits are
     in a tanh(w1) = 1/2, w2 = 0 (to float accuracy) and differ by > 1e-2."""
     assert two_point_tanh.verdict is Verdict.PROVED, two_point_tanh.evidence
     cert = two_point_tanh.certificate
