@@ -162,3 +162,18 @@ def test_igproof_minnorm_writes_a_checkable_certificate(tmp_path, capsys):
     bare_path.write_text(json.dumps(cert["obligations"][0]))
     assert main(["check", str(bare_path)]) == 2
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("data, match", [
+    ({"x": [str(k) for k in range(20001)], "y": ["0"] * 20001}, "2 to 20000"),
+    ({"x": "1,2", "y": ["0", "0"]}, "data.x"),
+    ({"x": ["0", "1"], "y": [0, 1]}, "data.y"),
+    ({"x": ["0", "1"]}, "data"),
+])
+def test_malformed_data_rejected_with_one_line_reason(penalised, data, match):
+    """Too many points, a string instead of a list, JSON numbers, a missing field: rejected
+    before any obligation runs, with a reason naming the field."""
+    cert = copy.deepcopy(penalised)
+    cert["data"] = data
+    report = check_certificate(cert)
+    assert not report.accepted and match in (report.error or "")
