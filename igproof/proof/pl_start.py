@@ -79,6 +79,8 @@ def pl_limit_part(model: ModelSpec, ds_name: str, data: DatasetSpec, theta0: lis
         if not eig > 0:
             continue
         lam = (Fraction(eig) * _produce.LAMBDA_MARGIN).limit_denominator(1000)
+        if lam <= 0:  # eig below 1/2000: no usable PL constant on this domain
+            continue
         radius = _produce._endgame_radius(model, residuals, theta0, lam)
         if radius >= half:
             continue

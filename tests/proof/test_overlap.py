@@ -326,3 +326,13 @@ def test_l1_class_needs_an_accepted_certificate():
 
     outcome = l1_class_outcome(Outcome(Verdict.INCONCLUSIVE, "rejected"))
     assert outcome.verdict is Verdict.INCONCLUSIVE
+
+
+def test_pl_limit_without_a_pl_domain_is_an_error_not_a_proof():
+    """tanh(w1) = 1/2 from w1 = 6: tanh'(6) ~ 2e-5, so |grad L|^2 >= 2 mu L holds only with a
+    tiny mu and the end-game ball never fits its domain: CertificateError, never a limit."""
+    from igproof.errors import CertificateError
+    from igproof.proof.overlap import pl_limit
+
+    with pytest.raises(CertificateError, match="Polyak-Lojasiewicz"):
+        pl_limit(oi.TANH_UNIT, oi.TANH_SO, (Q(6), Q(0)), ["w2"], dataset="So", limit="Lo")
