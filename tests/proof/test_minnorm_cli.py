@@ -36,15 +36,15 @@ def test_free_bias_table(tmp_path, capsys):
 
 
 def test_plot_and_certificate(tmp_path, capsys):
-    """--plot writes a PNG; --certificate writes an obligation the checker accepts, whose
-    bracket contains 6/sqrt(10) (the closed form of tests/proof/test_minnorm.py)."""
+    """--plot writes a PNG; --certificate writes a certificate whose minnorm-dual obligation the
+    checker accepts, with a bracket containing 6/sqrt(10) (closed form, tests/proof/test_minnorm.py)."""
     data = _write(tmp_path, {"x": ["-3", "3", "4"], "y": [0, 0, 1]})
     png = tmp_path / "out" / "f.png"
     cert = tmp_path / "ob.json"
     assert main(["minnorm", "--data", data, "--plot", str(png), "--certificate",
                  str(cert)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    ob = json.loads(cert.read_text())
+    ob = json.loads(cert.read_text())["obligations"][0]
     check_minnorm_dual(ob, {"x": ob["x"], "y": ob["y"]})
     lo, hi = Fraction(ob["lower_bound"]), Fraction(ob["upper_bound"])
     assert lo * lo <= Fraction(36, 10) <= hi * hi
