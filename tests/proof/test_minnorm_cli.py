@@ -37,7 +37,8 @@ def test_free_bias_table(tmp_path, capsys):
 
 def test_plot_and_certificate(tmp_path, capsys):
     """--plot writes a PNG; --certificate writes a certificate whose minnorm-dual obligation the
-    checker accepts, with a bracket containing 6/sqrt(10) (closed form, tests/proof/test_minnorm.py)."""
+    checker accepts, with a bracket containing 6/sqrt(10) (the closed form of
+    tests/proof/test_minnorm.py)."""
     data = _write(tmp_path, {"x": ["-3", "3", "4"], "y": [0, 0, 1]})
     png = tmp_path / "out" / "f.png"
     cert = tmp_path / "ob.json"
