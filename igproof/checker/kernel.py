@@ -317,7 +317,8 @@ def substitute(node: tuple, env: dict[str, Fraction]) -> tuple:
 
 # --- statements --------------------------------------------------------------------------------
 
-NORM_CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2"}
+NORM_CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2",
+                "l1-norm": "|theta|_1"}
 
 
 def statement_text(kind: str, statement: dict) -> str:

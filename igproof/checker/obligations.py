@@ -376,17 +376,29 @@ def check_disjoint(ctx: Context, ob: dict) -> str:
 
 @register("ordering", required=("class", "below", "above"))
 def check_ordering(ctx: Context, ob: dict) -> str:
-    """sup_{ball(below)} N <= inf_{ball(above)} N for N = |theta - o|, o = 0 or theta0:
-    sqrt_up(|c_b - o|^2) + r_b <= sqrt_low(|c_a - o|^2) - r_a."""
+    """sup_{ball(below)} N <= inf_{ball(above)} N, exactly on the balls' rational data.
+
+    N = |theta - o|_2, o = 0 or theta0: sqrt_up(|c_b - o|^2) + r_b <= sqrt_low(|c_a - o|^2) - r_a.
+    N = |theta|_1: on B(c, r) in R^p, | |theta|_1 - |c|_1 | <= sqrt(p) r, so it suffices that
+    |c_b|_1 + sqrt_up(p) (r_b + r_a) <= |c_a|_1.
+    """
     cls = ob["class"]
-    if cls not in ("norm", "distance-to-theta0"):
+    if cls not in ("norm", "distance-to-theta0", "l1-norm"):
         raise Rejected(f"class: unknown class {str(cls)[:40]!r}")
     below = ctx.limit(ob["below"], "below")
     above = ctx.limit(ob["above"], "above")
-    origin = [Fraction(0)] * ctx.p if cls == "norm" else ctx.theta0
-    nb = sum(((c - o) ** 2 for c, o in zip(below.center, origin, strict=True)), Fraction(0))
-    na = sum(((c - o) ** 2 for c, o in zip(above.center, origin, strict=True)), Fraction(0))
-    if not iv.sqrt_upper(nb) + below.radius <= iv.sqrt_lower(na) - above.radius:
+    if cls == "l1-norm":
+        lb = sum((abs(c) for c in below.center), Fraction(0))
+        la = sum((abs(c) for c in above.center), Fraction(0))
+        holds = lb + iv.sqrt_upper(Fraction(ctx.p)) * (below.radius + above.radius) <= la
+    else:
+        origin = [Fraction(0)] * ctx.p if cls == "norm" else ctx.theta0
+        nb = sum(((c - o) ** 2 for c, o in zip(below.center, origin, strict=True)),
+                 Fraction(0))
+        na = sum(((c - o) ** 2 for c, o in zip(above.center, origin, strict=True)),
+                 Fraction(0))
+        holds = iv.sqrt_upper(nb) + below.radius <= iv.sqrt_lower(na) - above.radius
+    if not holds:
         raise Rejected(f"class {cls}: sup over ball {below.name} not <= inf over ball "
                        f"{above.name}")
     ctx.ordering.add((cls, below.name, above.name))

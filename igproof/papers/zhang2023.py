@@ -126,13 +126,12 @@ CLAIMS = [
         statement=(f"The One-point instance of {PAPER}.one-point.norm.{act} also has "
                    "|theta_s|_1 < |theta_o|_1, so no nondecreasing function of |theta|_1 "
                    "characterizes the implicit regularization in the strong form."),
-        hypotheses=(f"the certificate of {PAPER}.one-point.norm.{act}, accepted by the checker "
-                    "(limit balls, theta_s in M_So, theta_s != theta_o)",
-                    "the l1 ordering of the two balls is exact rational arithmetic in "
-                    "igproof.proof.overlap (the checker has no l1 ordering class)"),
+        hypotheses=(f"the datasets and limits of {PAPER}.one-point.norm.{act}",
+                    "the certificate's l1-norm ordering: |c_s|_1 + sqrt(p) (r_s + r_o) <= "
+                    "|c_o|_1, decided by the checker"),
         structured={"mechanism": "one-point", "activation": act, "recipe": "subset",
                     "excludes": "nondecreasing functions of |theta|_1",
-                    "certificate": f"certificates/zhang2023-one-point-norm-{act}.json"},
+                    "certificate": f"certificates/zhang2023-one-point-l1-norm-{act}.json"},
         expected=Verdict.PROVED,
         check=_overlap(f"one_point_l1_{act}"),
     ) for act in ("relu", "tanh")],

@@ -19,7 +19,6 @@ it. The verdict is PROVED only when the checker accepts the certificate.
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,8 @@ from igproof.verdict import Outcome, Verdict
 # The zero-set relations the checker knows (igproof/checker/obligations.py, ``zero-set``).
 RELATIONS = ("same-support", "subset", "zero-on-ball", "scaled-label-zero")
 # The classes of G a One-point certificate can exclude (the checker's ``ordering`` classes).
-CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2"}
+CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2",
+           "l1-norm": "|theta|_1"}
 # Obligation fields that refer to earlier obligations by id (renamed with the prefix).
 _REF_FIELDS = ("start", "endgame")
 
@@ -195,7 +195,7 @@ def one_point_certificate(model: dict[str, Any], theta0: Sequence[Fraction],
                           cls: str) -> dict[str, Any]:
     """The ``one-point-overlap`` certificate: theta_s (``shared``) lies in M of ``other``'s
     dataset, theta_s != theta_o, and sup N over ball(theta_s) <= inf N over ball(theta_o)
-    for N of class ``cls`` ("norm" or "distance-to-theta0")."""
+    for N of class ``cls`` ("norm", "distance-to-theta0" or "l1-norm")."""
     if cls not in CLASSES:
         raise InvalidArgument(f"cls: expected one of {sorted(CLASSES)}, got {cls!r}")
     extra = [
@@ -233,62 +233,6 @@ def certify(cert: dict[str, Any], *, evidence: str,
     info["checker_reason"] = reason
     return Outcome(Verdict.INCONCLUSIVE, f"certificate not accepted by the checker: {reason}",
                    info)
-
-
-def _sqrt_upper(n: int) -> Fraction:
-    """An exact rational >= sqrt(n), within 2^-40."""
-    scale = 2 ** 40
-    return Fraction(math.isqrt(n * scale * scale) + 1, scale)
-
-
-def l1_ordering(cert: dict[str, Any], shared: str, other: str) -> tuple[bool, Fraction,
-                                                                         Fraction]:
-    """sup of |theta|_1 over ball(shared) <= inf over ball(other), exactly.
-
-    On B(c, r) in R^p, | |theta|_1 - |c|_1 | <= |theta - c|_1 <= sqrt(p) r, so
-    sup <= |c_s|_1 + sqrt(p) r_s and inf >= |c_o|_1 - sqrt(p) r_o (sqrt(p) rounded up).
-    Returns (holds, upper bound of the sup, lower bound of the inf).
-
-    Guarantee: exact (rational arithmetic on the certificate's balls).
-    """
-    limits = cert["statement"]["limits"]
-    root = _sqrt_upper(len(cert["theta0"]))
-
-    def ball(name: str) -> tuple[Fraction, Fraction]:
-        entry = limits[name]
-        return (sum((abs(Fraction(c)) for c in entry["center"]), Fraction(0)),
-                Fraction(entry["radius"]) * root)
-
-    (cs, rs), (co, ro) = ball(shared), ball(other)
-    return cs + rs <= co - ro, cs + rs, co - ro
-
-
-def l1_class_outcome(norm_outcome: Outcome) -> Outcome:
-    """One-point against nondecreasing functions of |theta|_1, from an ACCEPTED one-point
-    certificate (any class) and the exact l1 ordering of its two balls.
-
-    The checker's accepted certificate establishes the limit balls, theta_s in M_So and
-    theta_s != theta_o; the l1 inequality is exact rational arithmetic done here, because the
-    checker's ``ordering`` obligation knows only the classes in :data:`CLASSES`.
-    """
-    cert = norm_outcome.certificate
-    if norm_outcome.verdict is not Verdict.PROVED or cert is None:
-        return Outcome(Verdict.INCONCLUSIVE, f"no accepted one-point certificate: "
-                       f"{norm_outcome.evidence}")
-    claim = cert["statement"]["claim"]
-    holds, sup_s, inf_o = l1_ordering(cert, claim["shared"], claim["other"])
-    details = {"sup_l1_shared": f"{float(sup_s):.12g}", "inf_l1_other": f"{float(inf_o):.12g}",
-               "trust": "limit balls, overlap and distinctness: certificate accepted by the "
-                        "checker; l1 ordering: exact rational arithmetic in igproof.proof."
-                        "overlap (the checker has no l1 class)"}
-    if not holds:
-        return Outcome(Verdict.INCONCLUSIVE, f"|theta|_1 ordering not certain: sup over the "
-                       f"shared ball <= {float(sup_s):.6g}, inf over the other >= "
-                       f"{float(inf_o):.6g}", details)
-    return Outcome(Verdict.PROVED, f"|theta_s|_1 <= {float(sup_s):.6g} < {float(inf_o):.6g} <= "
-                   f"|theta_o|_1 (exact), theta_s in M_So and theta_s != theta_o (certificate "
-                   f"accepted): no nondecreasing function of |theta|_1 characterizes "
-                   f"(strong form)", details)
 
 
 def ball_text(part: LimitPart, digits: int = 6) -> str:

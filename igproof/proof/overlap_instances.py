@@ -23,7 +23,6 @@ from igproof.proof.overlap import (
     LimitPart,
     ball_text,
     certify,
-    l1_class_outcome,
     one_point_certificate,
     pl_limit,
     trajectory_limit,
@@ -223,13 +222,23 @@ def one_point_norm_tanh() -> Outcome:
 @functools.cache
 def one_point_l1_relu() -> Outcome:
     """The a relu(w . x) One-point instance against nondecreasing functions of |theta|_1."""
-    return l1_class_outcome(one_point_norm_relu())
+    try:
+        shared, other = _relu_one_point_parts()
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    return _subset_outcome("relu", RELU_NEURON.as_json(), RELU_THETA0, shared, other,
+                           "l1-norm")
 
 
 @functools.cache
 def one_point_l1_tanh() -> Outcome:
     """The tanh(w . x) One-point instance against nondecreasing functions of |theta|_1."""
-    return l1_class_outcome(one_point_norm_tanh())
+    try:
+        shared, other = _tanh_one_point_parts()
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    return _subset_outcome("tanh-unit", TANH_UNIT.as_json(), TANH_THETA0, shared, other,
+                           "l1-norm")
 
 
 # Two-point, a tanh(w1 x1 + w2 x2) (issue item: non-homogeneous smooth activation): S_g =
@@ -323,6 +332,8 @@ SHIPPED = {
     "zhang2023-one-point-distance-relu.json": one_point_distance_relu,
     "zhang2023-one-point-norm-tanh.json": one_point_norm_tanh,
     "zhang2023-one-point-distance-tanh.json": one_point_distance_tanh,
+    "zhang2023-one-point-l1-norm-relu.json": one_point_l1_relu,
+    "zhang2023-one-point-l1-norm-tanh.json": one_point_l1_tanh,
 }
 
 

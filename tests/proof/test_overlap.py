@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+from igproof.checker import check_certificate
 from igproof.errors import InvalidArgument
 from igproof.proof import overlap_instances as oi
 from igproof.proof.overlap import certify, one_point_certificate, two_point_certificate
@@ -277,31 +278,19 @@ def test_bad_arguments_raise_invalid_argument():
                               copy.copy(shared), relation={"relation": "subset"}, cls="norm")
 
 
-# --- the |theta|_1 class (exact ordering on accepted balls) -----------------------------------
-
-def test_l1_ordering_bound_is_exact_and_tight():
-    """On B((1, 0), 1/10) in R^2 the maximum of |theta|_1 is 1 + sqrt(2)/10 (at the centre plus
-    (1, 1)/(10 sqrt 2)) and the minimum 1 - sqrt(2)/10: the bound is >= / <= them, within 1e-9."""
-    from igproof.proof.overlap import l1_ordering
-
-    cert = {"theta0": ["0", "0"], "statement": {"limits": {
-        "A": {"center": ["1", "0"], "radius": "1/10"},
-        "B": {"center": ["2", "0"], "radius": "1/10"}}}}
-    holds, sup_a, inf_b = l1_ordering(cert, "A", "B")
-    true_sup = 1 + mpmath.sqrt(2) / 10
-    true_inf = 2 - mpmath.sqrt(2) / 10
-    assert holds
-    assert true_sup <= _mp(sup_a) <= true_sup + 1e-9
-    assert true_inf - 1e-9 <= _mp(inf_b) <= true_inf
-    assert not l1_ordering(cert, "B", "A")[0]
-
+# --- the |theta|_1 class (the checker's l1-norm ordering) -----------------------------------
 
 @pytest.mark.parametrize("name", ["one_point_l1_relu", "one_point_l1_tanh"])
 def test_l1_class_outcome_agrees_with_closed_forms(name):
-    """The l1 entries are PROVED, and the closed-form limits (see the tests above) indeed have
-    |theta_s|_1 < |theta_o|_1."""
+    """The l1 entries are PROVED by an accepted certificate, and the closed-form limits lie in
+    its balls and indeed have |theta_s|_1 < |theta_o|_1."""
     outcome = getattr(oi, name)()
     assert outcome.verdict is Verdict.PROVED, outcome.evidence
+    cert = outcome.certificate
+    claim = cert["statement"]["claim"]
+    assert claim["class"] == "l1-norm"
+    balls = {name: ([_mp(Fraction(c)) for c in entry["center"]], _mp(Fraction(entry["radius"])))
+             for name, entry in cert["statement"]["limits"].items()}
     with mpmath.workdps(40):
         if name.endswith("tanh"):
             half = mpmath.atanh(mpmath.mpf(1) / 2)
@@ -313,19 +302,19 @@ def test_l1_class_outcome_agrees_with_closed_forms(name):
             a = mpmath.sqrt((-mpmath.mpf(3) / 50
                              + mpmath.sqrt(mpmath.mpf(9) / 2500 + 4 * mpmath.mpf(29) / 25)) / 2)
             theta_s = (a, 1 / a, mpmath.mpf(2) / 5 / a)
-        l1 = lambda v: sum(abs(t) for t in v)  # noqa: E731
-        assert l1(theta_s) < mpmath.mpf(outcome.details["sup_l1_shared"]) + 1e-9
-        assert l1(theta_s) < l1(theta_o)
-        assert mpmath.mpf(outcome.details["inf_l1_other"]) - 1e-9 < l1(theta_o)
+        for point, lim in ((theta_s, claim["shared"]), (theta_o, claim["other"])):
+            centre, radius = balls[lim]
+            distance = mpmath.sqrt(sum((p - q) ** 2 for p, q in zip(point, centre, strict=True)))
+            assert distance <= radius
+        assert sum(abs(t) for t in theta_s) < sum(abs(t) for t in theta_o)
 
 
-def test_l1_class_needs_an_accepted_certificate():
-    """Without an accepted certificate the l1 entry cannot be PROVED."""
-    from igproof.proof.overlap import l1_class_outcome
-    from igproof.verdict import Outcome
-
-    outcome = l1_class_outcome(Outcome(Verdict.INCONCLUSIVE, "rejected"))
-    assert outcome.verdict is Verdict.INCONCLUSIVE
+def test_l1_ordering_in_the_wrong_direction_is_rejected():
+    """Swapping the two balls of the l1-norm ordering makes the claim false: rejected."""
+    cert = copy.deepcopy(oi.one_point_l1_relu().certificate)
+    order = next(ob for ob in cert["obligations"] if ob["type"] == "ordering")
+    order["below"], order["above"] = order["above"], order["below"]
+    assert not check_certificate(cert).accepted
 
 
 def test_pl_limit_without_a_pl_domain_is_an_error_not_a_proof():
