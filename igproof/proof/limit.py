@@ -4,10 +4,15 @@
 method with a Lohner set for smooth pieces, closed-form matrix exponentials with certified
 switching times for affine ReLU pieces), then runs the Polyak-Lojasiewicz end-game of
 :mod:`igproof.proof.endgame` on the enclosure of theta(T). The verdict is PROVED only when every
-step was certified; otherwise the result is :class:`Inconclusive` with the reason.
+step was certified; otherwise the result is :class:`Inconclusive` with the reason. When the PL
+end-game fails, the isolated-minimum end-game of :mod:`igproof.proof.isolated` (Krawczyk plus a
+positive-definite Hessian) is tried; it also covers limits with positive loss, for which the
+integration stops on a small certified |grad L| instead of a small loss.
 
-Guarantee: enclosure. For a :class:`ProvedLimit`, the limit exists, has zero loss (lies in M_S)
-and lies in the closed Euclidean ball B(centre, radius).
+Guarantee: enclosure. For a :class:`ProvedLimit`, the limit exists and lies in the closed
+Euclidean ball B(centre, radius); it has zero loss (lies in M_S) when ``endgame`` is a
+:class:`PLEndgame`, and is a strict local minimizer with loss in ``endgame.loss_limit`` when it
+is an :class:`IsolatedEndgame`.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from igproof.numeric.ball.lohner import (
 )
 from igproof.numeric.ball.taylor import FieldProgram
 from igproof.proof.endgame import EndgameFailure, PLEndgame, pl_endgame
+from igproof.proof.isolated import IsolatedEndgame, isolated_endgame
 from igproof.rationals import parse_rational
 from igproof.verdict import Verdict
 
@@ -56,6 +62,13 @@ LOSS_EXPONENT = Fraction(3, 2)
 TOL_EXPONENT = 0.85
 # Longest step of the smooth integrator (beyond ~1 the a priori enclosures get loose).
 H_MAX = 1.0
+# Gradient stopping rule for limits with positive loss (isolated end-game): stop once
+# sup |grad L| < 2^-(GRAD_EXPONENT * prec) (or below the enclosure width), but only while
+# inf L > 2^-(LOSS_FLOOR_EXPONENT * prec). Near a zero-loss limit |grad L|^2 >= 2 mu L, so the
+# rule could fire there only for mu < 2^-(3 prec / 8): the zero-loss (PL) runs are unchanged;
+# 2^-(prec/4) keeps t small, the Krawczyk radius is then ~ |grad L|^2, far below it.
+GRAD_EXPONENT = Fraction(1, 4)
+LOSS_FLOOR_EXPONENT = Fraction(1, 8)
 
 
 @dataclass(frozen=True)
@@ -87,13 +100,18 @@ class Segment:
 
 @dataclass
 class ProvedLimit:
-    """lim theta(t) exists, lies in M_S and in the closed ball B(centre, radius). PROVED."""
+    """lim theta(t) exists and lies in the closed ball B(centre, radius). PROVED.
+
+    With ``endgame`` a :class:`PLEndgame` the limit has zero loss (lies in M_S); with an
+    :class:`IsolatedEndgame` it is a strict local minimizer whose loss lies in
+    ``endgame.loss_limit`` (possibly positive, not necessarily in M_S).
+    """
 
     parameters: tuple[sympy.Symbol, ...]
     theta0: tuple[Fraction, ...]
     centre: tuple[Fraction, ...]
     radius: arb
-    endgame: PLEndgame
+    endgame: PLEndgame | IsolatedEndgame
     T: arb
     box_T: list[arb]
     segments: list[Segment]
@@ -111,10 +129,20 @@ class ProvedLimit:
         with precision(self.prec):
             s = arb(0)
             for c, p in zip(self.centre, point, strict=True):
-                s = s + (to_arb(p) - to_arb(c)) ** 2
+                d = to_arb(p) - to_arb(c)
+                s = s + d * d  # not d ** 2: flint's pow gives nan for a ball around 0
             return bool(s < self.radius ** 2)
 
     def summary(self) -> str:
+        if isinstance(self.endgame, IsolatedEndgame):
+            centre = ", ".join(f"{float(c):.12g}" for c in self.centre)
+            loss = self.endgame.loss_limit
+            return (f"PROVED: lim theta(t) exists and is a critical point of L (a strict local "
+                    f"minimizer, positive definite Hessian) with loss in "
+                    f"[{float(loss.lower()):.6g}, {float(loss.upper()):.6g}], not necessarily "
+                    f"in M_S; it lies in the ball of radius {float(self.radius.upper()):.3g} "
+                    f"around ({centre}); T = {float(self.T.mid()):.4g}, isolated end-game "
+                    f"(Krawczyk), lambda = {float(self.endgame.lam):.4g}, {self.prec} bits")
         centre = ", ".join(f"{float(c):.12g}" for c in self.centre)
         return (f"PROVED: lim theta(t) exists, has zero loss and lies in the ball of radius "
                 f"{float(self.radius.upper()):.3g} around ({centre}); T = "
@@ -234,6 +262,8 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
     segments: list[Segment] = []
     just_switched: int | None = None
     tol = 2.0 ** (-TOL_EXPONENT * prec)
+    loss_floor = arb(2) ** (-int(LOSS_FLOOR_EXPONENT * prec))
+    grad_target = arb(2) ** (-int(GRAD_EXPONENT * prec))
     steps_left = max_steps
     while True:
         field, res, kinks, signs = _piece(flow, pattern)
@@ -243,8 +273,10 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                                 "nonzero loss" if any(sympy.expand(r) != 0 for r in res)
                                 else "the field vanishes identically", t=float(t_now.mid()))
         loss_prog = FieldProgram(params, res)
+        grad_prog = FieldProgram(params, field)
 
-        def loss_small(x: Sequence[arb], prog: FieldProgram = loss_prog) -> bool:
+        def loss_small(x: Sequence[arb], prog: FieldProgram = loss_prog,
+                       gprog: FieldProgram = grad_prog) -> bool:
             # stop at the loss target, or once sup L is below the squared width of the
             # enclosure: the end-game radius sqrt(2 L / mu) is then no bigger than the width
             # itself and further integration cannot shrink the limit ball
@@ -252,7 +284,15 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             for v in prog.evaluate(list(x)):
                 s = s + v * v
             width = max_radius(x)
-            return bool(s / (2 * n) < target) or bool(s / (2 * n) < width * width)
+            if bool(s / (2 * n) < target) or bool(s / (2 * n) < width * width):
+                return True
+            # positive loss: stop once |grad L| is tiny (isolated end-game, GRAD_EXPONENT)
+            if not s / (2 * n) > loss_floor:
+                return False
+            g2 = arb(0)
+            for v in gprog.evaluate(list(x)):
+                g2 = g2 + v * v
+            return bool(g2 < grad_target ** 2) or bool(g2 < width * width)
 
         if (not kinks or is_affine(params, kinks)) and is_affine(params, field):
             piece = AffinePiece.from_field(params, field, kinks, signs)
@@ -263,7 +303,8 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
 
             def stop(state: list[arb], t: Fraction, t_left: Fraction = t_left) -> bool:
                 if t > t_left:
-                    raise EnclosureFailure(f"loss not below target by t_max={float(t_max)}",
+                    raise EnclosureFailure(f"loss not below target (nor |grad L| small at positive "
+                                           f"loss) by t_max={float(t_max)}",
                                            t=float(t), step=None, enclosure=state)
                 return loss_small(state)
 
@@ -295,7 +336,8 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
 
         def stop_s(S: LohnerSet, t: arb, t_limit: arb = t_limit) -> bool:
             if t > t_limit:
-                raise EnclosureFailure(f"loss not below target by t_max={float(t_max)}",
+                raise EnclosureFailure(f"loss not below target (nor |grad L| small at positive "
+                                           f"loss) by t_max={float(t_max)}",
                                        t=t, step=None, enclosure=S.hull())
             return loss_small(S.hull())
 
@@ -308,10 +350,17 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
         t_now, box = srun.t, srun.final.hull()
         break
     field, res, kinks, signs = _piece(flow, pattern)
+    eg: PLEndgame | IsolatedEndgame | EndgameFailure
     eg = pl_endgame(params, res, n, box, kinks=kinks, pattern=signs)
     if isinstance(eg, EndgameFailure):
-        return Inconclusive(f"end-game at t ~ {float(t_now.mid()):.4g}: {eg.reason}",
-                            t=float(t_now.mid()))
+        # fallback: an isolated minimizer (possibly with positive loss)
+        loss_expr = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * n)
+        eg_iso = isolated_endgame(params, loss_expr, box, prec=prec, kinks=kinks,
+                                  pattern=signs)
+        if isinstance(eg_iso, EndgameFailure):
+            return Inconclusive(f"end-game at t ~ {float(t_now.mid()):.4g}: {eg.reason}; "
+                                f"{eg_iso.reason}", t=float(t_now.mid()))
+        eg = eg_iso
     return ProvedLimit(parameters=params, theta0=theta, centre=eg.centre, radius=eg.radius,
                        endgame=eg, T=t_now, box_T=box, segments=segments, prec=prec,
                        seconds=0.0)

@@ -23,10 +23,11 @@ from flint import arb
 
 from igproof.checker import expr as cex
 from igproof.checker.kernel import LOSS_FORMULA, statement_text, substitute
-from igproof.errors import CertificateError
+from igproof.errors import CertificateError, InvalidArgument
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction, precision, to_arb
 from igproof.numeric.ball.lohner import SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
+from igproof.proof.isolated import IsolatedEndgame
 from igproof.proof.limit import ProvedLimit, _piece
 
 # Each side of the claimed box theta(T) is widened by this much beyond the ball enclosure: the
@@ -91,6 +92,11 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     """
     if not isinstance(result, ProvedLimit):
         raise CertificateError("certificate: only a PROVED limit has a certificate")
+    if isinstance(result.endgame, IsolatedEndgame):
+        raise InvalidArgument("result: this limit was proved by the isolated-minimum end-game "
+                              "(Krawczyk + positive-definite Hessian), which the independent "
+                              "checker cannot re-check yet; only PL end-game limits (zero "
+                              "loss) have a certificate")
     model, data = flow.model, flow.dataset
     params = [str(p) for p in flow.parameters]
     inputs = [str(s) for s in model.inputs]

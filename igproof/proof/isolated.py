@@ -1,0 +1,261 @@
+"""Isolated-minimum end-game: Krawczyk existence/uniqueness plus a positive-definite Hessian.
+
+Statement checked (isolated minimizers, the loss at the limit may be positive). Let B_T be the
+enclosure of theta(T), L the loss of the smooth piece used, g = grad L, H its Hessian, and
+D = m +- h a cube with B_T inside D. If
+
+1. H(theta) - lambda I is positive definite for every theta in D (interval Cholesky of the
+   interval Hessian on D, lambda > 0), so L is lambda-strongly convex on the convex set D;
+2. the Krawczyk image K(D) = m - Y g(m) + (I - Y H(D)) (D - m) (Y a point approximation of
+   H(m)^-1) lies in the interior of D, so g has exactly one zero theta* in D and theta* is
+   in K(D);
+3. r_0 := sup |B_T - K(D)| (Euclidean) < d := the distance from K(D) to the boundary of D;
+
+then along the flow, while theta(t) is in D,
+d/dt (1/2)|theta - theta*|^2 = -(theta - theta*)^T [int_0^1 H(theta* + s(theta - theta*)) ds]
+(theta - theta*) <= -lambda |theta - theta*|^2 (the segment lies in the convex D). So
+|theta(t) - theta*| <= r_0 e^{-lambda (t - T)} < d: the flow can never reach the boundary of
+D (at the first exit time the distance would be >= d), stays in D for all t >= T and converges
+exponentially to theta*, a strict local minimizer (g = 0, H positive definite) with
+L(theta*) in L(K(D)). Nothing says L(theta*) = 0: theta* need not lie in M_S.
+
+For piecewise (ReLU) models every kink must have a certain sign on D, equal to the pattern whose
+loss is used (the flow on D is then the flow of that smooth piece).
+
+Guarantee: enclosure (the limit lies in the returned ball), or a reason why not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import sympy
+from flint import arb, arb_mat
+
+from igproof.errors import InvalidArgument
+from igproof.numeric.ball.arith import arb_to_fraction, precision, to_arb
+from igproof.numeric.ball.taylor import FieldProgram
+from igproof.proof.endgame import EndgameFailure, interval_cholesky_pd
+
+# Half-widths of D tried, as multiples of the distance from the Newton point m to the far corner
+# of B_T: condition 3 needs roughly h > 2 r_0, and a larger D costs Krawczyk contraction.
+WIDTH_FACTORS = (4, 16, 64, 1024)
+# lambda is this fraction of the floating-point lambda_min(H(m)): the rest absorbs the
+# variation of H over D and the rounding in the interval Cholesky.
+LAMBDA_SAFETY = Fraction(3, 4)
+# Newton steps polishing the centre of B_T towards theta* (quadratic convergence: a few suffice
+# once the trajectory is near theta*; the result is only a guess, every claim is re-checked).
+NEWTON_STEPS = 12
+# Extra Krawczyk passes on K(D) to shrink the limit ball (quadratic: a few reach rounding level).
+KRAWCZYK_REFINE = 8
+
+
+@dataclass(frozen=True)
+class IsolatedEndgame:
+    """A certified end-game: the limit is the unique critical point of L in D, in B(centre, radius).
+
+    The limit is a strict local minimizer with loss in ``loss_limit``; it need not be in M_S.
+    """
+
+    centre: tuple[Fraction, ...]
+    radius: arb
+    box_D: tuple[tuple[Fraction, Fraction], ...]
+    krawczyk: tuple[arb, ...]
+    lam: Fraction
+    loss_limit: arb
+    r0: arb
+    margin: arb
+
+
+def isolated_endgame(parameters: Sequence[sympy.Symbol], loss_expr: sympy.Expr,
+                     box_T: Sequence[arb], *, prec: int, kinks: Sequence[sympy.Expr] = (),
+                     pattern: Sequence[int] | None = None) -> IsolatedEndgame | EndgameFailure:
+    """Certify lim theta(t) = theta* in K(D) with grad L(theta*) = 0 and H(theta*) > 0.
+
+    Parameters
+    ----------
+    parameters : sequence of sympy.Symbol
+        The flow's parameters theta.
+    loss_expr : sympy.Expr
+        L(theta) on the smooth piece (d theta / dt = -grad L there).
+    box_T : sequence of arb
+        The validated enclosure of theta(T).
+    prec : int
+        Working precision in bits.
+    kinks : sequence of sympy.Expr
+        Kink expressions that must keep the signs ``pattern`` on D (ReLU models).
+    pattern : sequence of int, optional
+        +1 / -1 per kink.
+
+    Returns
+    -------
+    IsolatedEndgame or EndgameFailure
+
+    Guarantee: enclosure (the limit exists and lies in the closed ball B(centre, radius)).
+    """
+    params = tuple(parameters)
+    p = len(params)
+    if len(box_T) != p:
+        raise InvalidArgument(f"box_T: expected {p} balls (one per parameter), got {len(box_T)}")
+    kinks = list(kinks)
+    signs = list(pattern or ())
+    if len(signs) != len(kinks):
+        raise InvalidArgument(f"pattern: expected {len(kinks)} signs (one per kink), got "
+                              f"{len(signs)}")
+    with precision(prec):
+        return _endgame(params, sympy.sympify(loss_expr), list(box_T), kinks, signs)
+
+
+def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb],
+             kinks: list[sympy.Expr], signs: list[int]) -> IsolatedEndgame | EndgameFailure:
+    p = len(params)
+    grad = [sympy.diff(loss, v) for v in params]
+    hess = [sympy.diff(gi, v) for gi in grad for v in params]
+    prog_g = FieldProgram(params, grad)
+    prog_h = FieldProgram(params, hess)
+    prog_l = FieldProgram(params, [loss])
+    prog_k = FieldProgram(params, kinks) if kinks else None
+
+    m = _newton_point(prog_g, prog_h, [arb(b.mid()) for b in box_T], p)
+    if m is None:
+        return EndgameFailure("isolated end-game: the Hessian is singular near theta(T) "
+                              "(Newton's method has no step): not an isolated minimum")
+    Hm = prog_h.evaluate(m)
+    Hf = np.array([[float(Hm[i * p + j].mid()) for j in range(p)] for i in range(p)])
+    lam_float = float(np.linalg.eigvalsh((Hf + Hf.T) / 2)[0])
+    if not lam_float > 0:
+        return EndgameFailure(f"isolated end-game: the Hessian at the Newton point is not "
+                              f"positive definite (lambda_min ~ {lam_float:.3g}): a saddle or "
+                              "a degenerate minimum")
+    lam = Fraction(lam_float).limit_denominator(2 ** 30) * LAMBDA_SAFETY
+    lam = Fraction(int(lam * 2 ** 40), 2 ** 40)
+    Y = _approx_inverse(Hm, p)
+    gm = prog_g.evaluate(m)
+    base = arb(0)
+    for b, c in zip(box_T, m, strict=True):
+        dist = arb(abs(b - c).upper())
+        if dist > base:
+            base = dist
+    base = arb(base.upper())
+    if not base > 0:
+        base = arb(2) ** (-prec_bits() // 2)
+    reasons = []
+    for f in WIDTH_FACTORS:
+        half = arb((base * f).upper())
+        D = [c + arb(0, half.upper()) for c in m]
+        tag = f"h={float(half.mid()):.3g}"
+        if prog_k is not None:
+            zs = prog_k.evaluate(D)
+            if not all((z > 0) if s > 0 else (z < 0) for z, s in zip(zs, signs, strict=True)):
+                reasons.append(f"{tag}: activation pattern not certified constant on D")
+                continue
+        HD = prog_h.evaluate(D)
+        M = arb_mat(p, p)
+        for i in range(p):
+            for j in range(p):
+                M[i, j] = HD[i * p + j] - (to_arb(lam) if i == j else 0)
+        if not interval_cholesky_pd(M):
+            reasons.append(f"{tag}: Hessian >= {float(lam):.3g} I not certified on D")
+            continue
+        HDm = arb_mat([[HD[i * p + j] for j in range(p)] for i in range(p)])
+        I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])
+        dev = arb_mat([[arb(0, half.upper())] for _ in range(p)])
+        K_col = arb_mat([[c] for c in m]) - Y * arb_mat([[g] for g in gm]) + (I_p - Y * HDm) * dev
+        K = [K_col[i, 0] for i in range(p)]
+        if not all(d.contains_interior(k) for d, k in zip(D, K, strict=True)):
+            reasons.append(f"{tag}: Krawczyk image not inside D")
+            continue
+        margin = None
+        for d, k in zip(D, K, strict=True):
+            for gap in (arb(k.lower()) - arb(d.lower()), arb(d.upper()) - arb(k.upper())):
+                gap = arb(gap.lower())
+                margin = gap if margin is None or gap < margin else margin
+        assert margin is not None
+        r0 = arb(0)
+        for b, k in zip(box_T, K, strict=True):
+            gap_k = arb(abs(b - k).upper())
+            r0 = r0 + gap_k * gap_k
+        r0 = arb(r0.sqrt().upper())
+        if not r0 < margin:
+            reasons.append(f"{tag}: |theta(T) - theta*| <= {float(r0.mid()):.3g} not below the "
+                           f"distance {float(margin.mid()):.3g} to the boundary of D")
+            continue
+        K = _tighten(prog_g, prog_h, K, p)
+        centre = [arb(k.mid()) for k in K]
+        rad = arb(0)
+        for k, c in zip(K, centre, strict=True):
+            w_k = arb(abs(k - c).upper())
+            rad = rad + w_k * w_k
+        rad = arb(rad.sqrt().upper())
+        box_D = tuple((arb_to_fraction(c) - _up(half), arb_to_fraction(c) + _up(half))
+                      for c in m)
+        return IsolatedEndgame(centre=tuple(arb_to_fraction(c) for c in centre), radius=rad,
+                               box_D=box_D, krawczyk=tuple(K), lam=lam,
+                               loss_limit=prog_l.evaluate(K)[0], r0=r0, margin=margin)
+    return EndgameFailure("isolated end-game failed: " + "; ".join(reasons))
+
+
+def _approx_inverse(Hx: list[arb], p: int) -> arb_mat:
+    """A point matrix Y ~ H^-1 (midpoints of the ball inverse of the midpoint Hessian)."""
+    H = arb_mat([[arb(Hx[i * p + j].mid()) for j in range(p)] for i in range(p)])
+    Hi = H.inv()
+    return arb_mat([[arb(Hi[i, j].mid()) for j in range(p)] for i in range(p)])
+
+
+def _tighten(prog_g: FieldProgram, prog_h: FieldProgram, X: list[arb], p: int) -> list[arb]:
+    """Re-apply the Krawczyk operator on X (theta* in X) and intersect: theta* stays inside.
+
+    Every x in X with grad L(x) = 0 lies in K(X) (mean value form), so K(X) cap X still holds
+    theta*; the width shrinks quadratically down to the rounding level.
+    """
+    for _ in range(KRAWCZYK_REFINE):
+        m = [arb(x.mid()) for x in X]
+        Y = _approx_inverse(prog_h.evaluate(m), p)
+        HX = prog_h.evaluate(X)
+        HXm = arb_mat([[HX[i * p + j] for j in range(p)] for i in range(p)])
+        I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])
+        dev = arb_mat([[x - c] for x, c in zip(X, m, strict=True)])
+        gm = arb_mat([[g] for g in prog_g.evaluate(m)])
+        K_col = arb_mat([[c] for c in m]) - Y * gm + (I_p - Y * HXm) * dev
+        new = []
+        for i in range(p):
+            lo = max(arb(K_col[i, 0].lower()), arb(X[i].lower()))
+            hi = min(arb(K_col[i, 0].upper()), arb(X[i].upper()))
+            if not lo <= hi:
+                return X  # cannot happen for an enclosure of theta*; keep the proved box
+            new.append(lo.union(hi))
+        if not max(b.rad() for b in new) < max(b.rad() for b in X):
+            return new
+        X = new
+    return X
+
+
+def prec_bits() -> int:
+    """The current flint working precision in bits."""
+    from flint import ctx
+    return int(ctx.prec)
+
+
+def _newton_point(prog_g: FieldProgram, prog_h: FieldProgram, x: list[arb],
+                  p: int) -> list[arb] | None:
+    """A few Newton steps on grad L = 0 from x (midpoints only: a guess, not a claim)."""
+    for _ in range(NEWTON_STEPS):
+        Hx = prog_h.evaluate(x)
+        H = arb_mat([[arb(Hx[i * p + j].mid()) for j in range(p)] for i in range(p)])
+        g = arb_mat([[arb(v.mid())] for v in prog_g.evaluate(x)])
+        try:
+            step = H.solve(g)
+        except ZeroDivisionError:
+            return None
+        x = [arb((x[i] - step[i, 0]).mid()) for i in range(p)]
+        if not all(v.is_finite() for v in x):
+            return None
+    return x
+
+
+def _up(x: arb) -> Fraction:
+    """An exact rational >= every point of x (x >= 0)."""
+    return arb_to_fraction(arb(x.upper())) + Fraction(1, 2 ** 200)

@@ -1,0 +1,177 @@
+"""The isolated-minimum end-game (Krawczyk + positive-definite Hessian) and its use as the
+fallback of prove_flow_limit, checked against independent routes (hand-written gradient solved
+by mpmath at 50 digits, scipy least squares, the mpmath Taylor integrator)."""
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from flint import arb
+from scipy.optimize import least_squares
+
+from igproof.errors import InvalidArgument
+from igproof.numeric.ball.arith import precision, to_arb
+from igproof.numeric.converge import flow_limit
+from igproof.proof.endgame import EndgameFailure, PLEndgame
+from igproof.proof.isolated import IsolatedEndgame, isolated_endgame
+from igproof.proof.limit import Inconclusive, ProvedLimit, prove_flow_limit
+from igproof.proof.limit_certificate import limit_certificate
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.flow import gradient_flow
+from igproof.symbolic.models import build_model
+from igproof.verdict import Verdict
+
+# a tanh(w x) on x = 1, 2, 3 with y = 1, 2, 3/2: y is not monotone in x, so no (a, w) fits it
+XS = (1, 2, 3)
+YS = (Fraction(1), Fraction(2), Fraction(3, 2))
+
+
+def _flow(ys=YS):
+    return gradient_flow(build_model("neuron", dim=1, activation="tanh"),
+                         Dataset([[x] for x in XS], [str(y) for y in ys]))
+
+
+def _mpf(q: Fraction):
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def _grad_by_hand(a, w):
+    """grad of L = (1/6) sum (a tanh(w x_i) - y_i)^2, written out independently."""
+    ga = gw = 0
+    for x, y in zip(XS, YS, strict=True):
+        t = mpmath.tanh(w * x)
+        r = a * t - _mpf(y)
+        ga += r * t / 3
+        gw += r * a * (1 - t * t) * x / 3
+    return ga, gw
+
+
+@pytest.fixture(scope="module")
+def proved():
+    return prove_flow_limit(_flow(), ["0.5", "0.3"], prec=128)
+
+
+@pytest.fixture(scope="module")
+def minimizer():
+    """The least-squares minimizer near the flow's limit, as a 50-digit root of grad L."""
+    xs, ys = np.array(XS, float), np.array([float(y) for y in YS])
+    sol = least_squares(lambda t: t[0] * np.tanh(t[1] * xs) - ys, [0.5, 0.3],
+                        xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    with mpmath.workdps(50):
+        root = mpmath.findroot(lambda a, w: _grad_by_hand(a, w), tuple(sol.x))
+        return sol.x, (root[0], root[1])
+
+
+def test_non_interpolable_tanh_limit_is_the_least_squares_minimizer(proved, minimizer):
+    """Non-interpolable data: PROVED by the isolated end-game; the limit ball contains the
+    50-digit root of the hand-written grad L and scipy's least-squares minimizer."""
+    r = proved
+    assert isinstance(r, ProvedLimit) and r.verdict is Verdict.PROVED
+    assert isinstance(r.endgame, IsolatedEndgame)
+    assert r.radius < 1e-25
+    sol, root = minimizer
+    with mpmath.workdps(50):
+        dist = mpmath.sqrt(sum((_mpf(c) - e) ** 2 for c, e in zip(r.centre, root, strict=True)))
+        assert dist <= _mpf(r.radius_upper)
+    assert np.hypot(*(sol - [float(c) for c in r.centre])) < 1e-7
+
+
+def test_limit_loss_is_positive_and_matches_the_minimizer(proved, minimizer):
+    """L(theta*) > 0 certainly (no parameter fits the data), and the loss enclosure contains
+    L at the independent 50-digit minimizer; the summary does not claim zero loss."""
+    eg = proved.endgame
+    assert eg.loss_limit > 0
+    _, (a, w) = minimizer
+    with mpmath.workdps(50):
+        loss = sum((a * mpmath.tanh(w * x) - _mpf(y)) ** 2 for x, y in zip(XS, YS, strict=True)) / 6
+    lo, hi = mpmath.mpf(eg.loss_limit.lower()), mpmath.mpf(eg.loss_limit.upper())
+    assert lo <= loss <= hi
+    text = proved.summary()
+    assert "critical point" in text and "not necessarily in M_S" in text
+    assert "zero loss" not in text
+
+
+def test_limit_matches_mp_integrator(proved):
+    """The 40-digit mpmath Taylor integrator's limit agrees with the ball up to its own stopping
+    tolerance (it stops at |grad L| < tol, so its error is about tol / lambda_min)."""
+    est = flow_limit(_flow(), ["0.5", "0.3"], method="mp", dps=40)
+    assert est.converged
+    with mpmath.workdps(50):
+        err = mpmath.sqrt(sum((_mpf(c) - v) ** 2 for c, v in zip(proved.centre, est.limit,
+                                                                 strict=True)))
+        bound = (_mpf(proved.radius_upper)
+                 + 10 * mpmath.mpf(est.grad_norm) / _mpf(proved.endgame.lam))
+        assert err <= bound
+
+
+def test_isolated_limit_has_no_certificate_yet(proved):
+    """The checker has no obligation for the isolated end-game: refused with a clear error."""
+    with pytest.raises(InvalidArgument, match="isolated"):
+        limit_certificate(proved, _flow())
+
+
+def test_zero_loss_case_still_uses_pl():
+    """a relu(w x), x = y = 1 (interpolable): the PL end-game is still the one used."""
+    flow = gradient_flow(build_model("neuron", dim=1, activation="relu"), Dataset([[1]], [1]))
+    r = prove_flow_limit(flow, ["0.5", "0.3"], prec=128)
+    assert isinstance(r, ProvedLimit) and isinstance(r.endgame, PLEndgame)
+    assert "zero loss" in r.summary()
+
+
+def test_degenerate_minimum_fails_with_reason():
+    """a tanh(w) with x = y = 1: zero-loss curve a tanh w = 1, Hessian of rank 1 (not PD) at
+    a = 2, w = atanh(1/2) = log(3)/2: the isolated end-game must fail and say why."""
+    a, w = sympy.symbols("a w")
+    loss = (a * sympy.tanh(w) - 1) ** 2 / 2
+    with precision(128):
+        w0 = arb(3).log() / 2
+        box = [to_arb(2) + arb(0, 1e-20), w0 + arb(0, 1e-20)]
+        out = isolated_endgame((a, w), loss, box, prec=128)
+    assert isinstance(out, EndgameFailure)
+    assert "Hessian" in out.reason or "Newton" in out.reason
+
+
+def test_saddle_fails_with_reason():
+    """L = (x^2 - y^2)/2 has a saddle at 0 (Hessian diag(1, -1)): not an isolated minimum."""
+    x, y = sympy.symbols("x y")
+    with precision(64):
+        box = [arb(0, 1e-10), arb(0, 1e-10)]
+        out = isolated_endgame((x, y), (x ** 2 - y ** 2) / 2, box, prec=64)
+    assert isinstance(out, EndgameFailure) and "positive definite" in out.reason
+
+
+def test_strictly_convex_quadratic_minimum_is_enclosed():
+    """L = (x - 1/3)^2 + (x - 1/3)(y + 1/5) + (y + 1/5)^2 (Hessian [[2,1],[1,2]] > 0): the ball
+    contains the exact minimizer (1/3, -1/5) and the loss enclosure contains 0."""
+    x, y = sympy.symbols("x y")
+    u, v = x - sympy.Rational(1, 3), y + sympy.Rational(1, 5)
+    with precision(128):
+        box = [to_arb(Fraction(1, 3)) + arb(0, 1e-6), to_arb(Fraction(-1, 5)) + arb(0, 1e-6)]
+        out = isolated_endgame((x, y), u * u + u * v + v * v, box, prec=128)
+        assert isinstance(out, IsolatedEndgame)
+        diff = [to_arb(c) - to_arb(e)
+                for c, e in zip(out.centre, (Fraction(1, 3), Fraction(-1, 5)), strict=True)]
+        assert diff[0] * diff[0] + diff[1] * diff[1] <= out.radius * out.radius
+        assert out.loss_limit.contains(0)
+    # lambda_min of [[2,1],[1,2]] is exactly 1: the certified lambda must not exceed it
+    assert 0 < out.lam <= 1
+
+
+def test_neither_endgame_nor_stop_is_inconclusive():
+    """Non-interpolable data with t_max = 5: neither the loss nor |grad L| gets small:
+    INCONCLUSIVE naming t_max, never PROVED."""
+    r = prove_flow_limit(_flow(), ["0.5", "0.3"], prec=64, t_max=5)
+    assert isinstance(r, Inconclusive) and r.verdict is Verdict.INCONCLUSIVE
+    assert "t_max" in r.reason and "grad L" in r.reason
+
+
+def test_bad_arguments_name_the_argument():
+    a, w = sympy.symbols("a w")
+    with precision(64):
+        with pytest.raises(InvalidArgument, match="box_T"):
+            isolated_endgame((a, w), a * a + w * w, [arb(0)], prec=64)
+        with pytest.raises(InvalidArgument, match="pattern"):
+            isolated_endgame((a, w), a * a + w * w, [arb(0), arb(0)], prec=64, kinks=[w],
+                             pattern=())
