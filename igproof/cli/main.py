@@ -37,15 +37,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"igproof: error: {message}\n")
 
 
-def _available_commands() -> dict[str, object]:
-    modules = {}
-    for name, module_name in COMMANDS.items():
-        try:
-            modules[name] = importlib.import_module(f"igproof.cli.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"igproof.cli.{module_name}":
-                raise
-    return modules
+def _command_modules() -> dict[str, object]:
+    return {name: importlib.import_module(f"igproof.cli.{module}")
+            for name, module in COMMANDS.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"igproof {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=_Parser)
-    for name, module in _available_commands().items():
+    for name, module in _command_modules().items():
         sub = module.register(subparsers, name)  # type: ignore[attr-defined]
         sub.set_defaults(_run=module.run)  # type: ignore[attr-defined]
     return parser
