@@ -130,9 +130,12 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
         return EndgameFailure(f"isolated end-game: the Hessian at the Newton point is not "
                               f"positive definite (lambda_min ~ {lam_float:.3g}): a saddle or "
                               "a degenerate minimum")
-    lam = Fraction(lam_float).limit_denominator(2 ** 30) * LAMBDA_SAFETY
-    lam = Fraction(int(lam * 2 ** 40), 2 ** 40)
-    Y = _approx_inverse(Hm, p)
+    lam = Fraction(lam_float) * LAMBDA_SAFETY  # exact dyadic, > 0 (never rounded to 0)
+    try:
+        Y = _approx_inverse(Hm, p)
+    except ZeroDivisionError:
+        return EndgameFailure("isolated end-game: the Hessian at the Newton point is not "
+                              "certainly invertible: not an isolated minimum")
     gm = prog_g.evaluate(m)
     base = arb(0)
     for b, c in zip(box_T, m, strict=True):
@@ -162,7 +165,8 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
             continue
         HDm = arb_mat([[HD[i * p + j] for j in range(p)] for i in range(p)])
         I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])
-        dev = arb_mat([[arb(0, half.upper())] for _ in range(p)])
+        # D - m in ball arithmetic (D's radius may exceed h after rounding)
+        dev = arb_mat([[d - c] for d, c in zip(D, m, strict=True)])
         K_col = arb_mat([[c] for c in m]) - Y * arb_mat([[g] for g in gm]) + (I_p - Y * HDm) * dev
         K = [K_col[i, 0] for i in range(p)]
         if not all(d.contains_interior(k) for d, k in zip(D, K, strict=True)):
@@ -213,7 +217,10 @@ def _tighten(prog_g: FieldProgram, prog_h: FieldProgram, X: list[arb], p: int) -
     """
     for _ in range(KRAWCZYK_REFINE):
         m = [arb(x.mid()) for x in X]
-        Y = _approx_inverse(prog_h.evaluate(m), p)
+        try:
+            Y = _approx_inverse(prog_h.evaluate(m), p)
+        except ZeroDivisionError:
+            return X
         HX = prog_h.evaluate(X)
         HXm = arb_mat([[HX[i * p + j] for j in range(p)] for i in range(p)])
         I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])

@@ -175,3 +175,18 @@ def test_bad_arguments_name_the_argument():
         with pytest.raises(InvalidArgument, match="pattern"):
             isolated_endgame((a, w), a * a + w * w, [arb(0), arb(0)], prec=64, kinks=[w],
                              pattern=())
+
+
+def test_kink_sign_must_be_certain_on_D():
+    """L = (x - 1)^2 + y^2 has its minimizer (1, 0) on the kink y = 0: refused; with the kink
+    y + 1 (certainly positive near (1, 0)) the minimizer is enclosed."""
+    x, y = sympy.symbols("x y")
+    loss = (x - 1) ** 2 + y ** 2
+    with precision(64):
+        box = [to_arb(1) + arb(0, 1e-8), arb(0, 1e-8)]
+        out = isolated_endgame((x, y), loss, box, prec=64, kinks=[y], pattern=[1])
+        assert isinstance(out, EndgameFailure) and "activation pattern" in out.reason
+        out = isolated_endgame((x, y), loss, box, prec=64, kinks=[y + 1], pattern=[1])
+        assert isinstance(out, IsolatedEndgame)
+        d0, d1 = to_arb(out.centre[0]) - 1, to_arb(out.centre[1])
+        assert d0 * d0 + d1 * d1 <= out.radius * out.radius
