@@ -83,6 +83,14 @@ def _box(values: list[Any], slack: Fraction) -> list[list[Fraction]]:
     return out
 
 
+class IsolatedLimitNotCertifiable(InvalidArgument, CertificateError):
+    """A limit proved by the isolated end-game: no checker obligation exists for it yet.
+
+    Both an InvalidArgument (the argument cannot be certified) and a CertificateError, so that
+    callers that already handle CertificateError (igproof.search.promote) report it as a reason.
+    """
+
+
 def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S",
                       limit_name: str = "L") -> dict[str, Any]:
     """The gf-limit certificate object (JSON-ready, numbers as Fractions) for ``result``.
@@ -93,10 +101,10 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     if not isinstance(result, ProvedLimit):
         raise CertificateError("certificate: only a PROVED limit has a certificate")
     if isinstance(result.endgame, IsolatedEndgame):
-        raise InvalidArgument("result: this limit was proved by the isolated-minimum end-game "
-                              "(Krawczyk + positive-definite Hessian), which the independent "
-                              "checker cannot re-check yet; only PL end-game limits (zero "
-                              "loss) have a certificate")
+        raise IsolatedLimitNotCertifiable(
+            "result: this limit was proved by the isolated-minimum end-game (Krawczyk + "
+            "positive-definite Hessian), which the independent checker cannot re-check yet; "
+            "only PL end-game limits (zero loss) have a certificate")
     model, data = flow.model, flow.dataset
     params = [str(p) for p in flow.parameters]
     inputs = [str(s) for s in model.inputs]

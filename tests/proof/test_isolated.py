@@ -190,3 +190,11 @@ def test_kink_sign_must_be_certain_on_D():
         assert isinstance(out, IsolatedEndgame)
         d0, d1 = to_arb(out.centre[0]) - 1, to_arb(out.centre[1])
         assert d0 * d0 + d1 * d1 <= out.radius * out.radius
+
+
+def test_refusal_is_also_a_certificate_error(proved):
+    """Callers that handle CertificateError (search promotion) get a reason, not a crash."""
+    from igproof.errors import CertificateError
+
+    with pytest.raises(CertificateError, match="independent checker"):
+        limit_certificate(proved, _flow())
