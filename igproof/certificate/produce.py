@@ -10,7 +10,9 @@ Run ``python -m igproof.certificate.produce DIR`` to (re)write the shipped certi
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -187,53 +189,74 @@ def _min_eig_sample(model: ModelSpec, data: DatasetSpec, domain: Box) -> float:
     return best
 
 
+def _initial_loss_upper(model: ModelSpec, residuals: list[tuple],
+                        theta0: Sequence[Fraction]) -> Fraction:
+    """An exact rational >= L_S(theta0), by interval evaluation (tanh(1/5) is not rational)."""
+    env = _env(model, [(t, t) for t in theta0])
+    total = civ.Interval.point(Fraction(0))
+    for r in residuals:
+        total = total + cex.evaluate(r, env).sqr()
+    return total.hi / (2 * len(residuals))
+
+
 def gf_limit_part(model: ModelSpec, ds_name: str, data: DatasetSpec, theta0: list[Fraction],
-                  conserved: list[str], *, limit_name: str, prefix: str
+                  conserved: list[str], *, limit_name: str, prefix: str,
+                  ball: Fraction | None = None, ball_scale: Fraction = BALL_RADIUS
                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The limit entry and obligations (start, pl-endgame, conserved..., localize) proving
-    that the flow from theta0 on ``data`` converges into a small ball around its limit."""
+    that the flow from theta0 on ``data`` converges into a small ball around its limit.
+
+    On a box D around theta0 where J J^T - lambda I is certainly positive definite, the flow
+    never leaves B(theta0, sqrt(2 L(theta0)/mu)), mu = lambda/n, and converges into M_S there;
+    a bisection cover of that ball then localizes the limit: every leaf certainly misses M_S,
+    misses a level set Q = Q(theta0) of a conserved quantity, or lies in the claimed ball of
+    radius ``ball`` (default ``ball_scale`` * max(1, |centre|_inf)).
+
+    Raises CertificateError when no PL domain is found or a cover does not terminate.
+    Guarantee: approximate search; the checker's replay decides.
+    """
     residuals = _residual_asts(model, data)
-    n = len(data.y)
-    point = dict(zip(model.parameters, theta0, strict=True))
-    loss0 = sum((cex.evaluate_exact(r, point) ** 2 for r in residuals), Fraction(0)) / (2 * n)
-    limit = limit_estimate(model, data, theta0, conserved)
-    center = [_to_fraction(c) for c in limit]
-    obligations: list[dict[str, Any]] = [
-        {"id": f"{prefix}start", "type": "start", "dataset": ds_name,
-         "box": [[t, t] for t in theta0]}]
+    loss0 = _initial_loss_upper(model, residuals, theta0)
+    center = [_to_fraction(c) for c in limit_estimate(model, data, theta0, conserved)]
+    guess = Fraction(math.sqrt(2 * float(loss0))).limit_denominator(10**6)
     chosen = None
-    guess = float(mpmath.sqrt(2 * mpmath.mpf(loss0.numerator) / loss0.denominator))
     for factor in DOMAIN_FACTORS:
-        half = Fraction(guess).limit_denominator(10**6) * factor + Fraction(1, 100)
+        half = guess * factor + Fraction(1, 100)
         domain = [(t - half, t + half) for t in theta0]
         eig = _min_eig_sample(model, data, domain)
         if not eig > 0:
             continue
         lam = (Fraction(eig) * LAMBDA_MARGIN).limit_denominator(1000)
+        if lam <= 0:  # eig below 1/2000: no usable PL constant on this domain
+            continue
         radius = _endgame_radius(model, residuals, theta0, lam)
-        if radius < half:
-            try:
-                cover = _bisect(domain, lambda leaf, lam=lam: _pd_on(model, residuals, lam,
-                                                                     leaf), what="pl cover")
-            except CertificateError:
-                continue
-            chosen = (domain, lam, cover, radius)
-            break
+        if radius >= half:
+            continue
+        try:
+            cover = _bisect(domain, lambda leaf, lam=lam: _pd_on(model, residuals, lam, leaf),
+                            what="pl cover")
+        except CertificateError:
+            continue
+        chosen = (domain, lam, cover, radius)
+        break
     if chosen is None:
-        raise CertificateError(f"{ds_name}: no PL domain found around theta0")
+        raise CertificateError(f"{ds_name}: no Polyak-Lojasiewicz domain found around theta0")
     domain, lam, cover, radius = chosen
     endgame_id = f"{prefix}endgame"
-    obligations.append({"id": endgame_id, "type": "pl-endgame", "dataset": ds_name,
-                        "start": f"{prefix}start", "domain": [list(b) for b in domain],
-                        "lambda": lam, "cover": cover})
-    q_asts = []
+    obligations: list[dict[str, Any]] = [
+        {"id": f"{prefix}start", "type": "start", "dataset": ds_name,
+         "box": [[t, t] for t in theta0]},
+        {"id": endgame_id, "type": "pl-endgame", "dataset": ds_name, "start": f"{prefix}start",
+         "domain": [list(b) for b in domain], "lambda": lam, "cover": cover}]
+    env0 = _env(model, [(t, t) for t in theta0])
+    levels = []
     for k, q in enumerate(conserved):
         obligations.append({"id": f"{prefix}conserved{k}", "type": "conserved",
                             "endgame": endgame_id, "quantity": q})
         q_ast = cex.parse(q, set(model.parameters))
-        q_asts.append((q_ast, cex.evaluate_exact(q_ast, point)))
-    ball_r = BALL_RADIUS * max(Fraction(1), max(abs(c) for c in center))
-    region = [(t - radius, t + radius) for t in theta0]
+        levels.append((q_ast, cex.evaluate(q_ast, env0)))
+    ball_r = ball if ball is not None else ball_scale * max(Fraction(1),
+                                                            max(abs(c) for c in center))
 
     def done(leaf: Box) -> bool:
         if _dist2_to_box(list(theta0), leaf) > radius ** 2:
@@ -242,20 +265,20 @@ def gf_limit_part(model: ModelSpec, ds_name: str, data: DatasetSpec, theta0: lis
         try:
             if any(not cex.evaluate(r, env).contains_zero() for r in residuals):
                 return True
-            for q_ast, value in q_asts:
+            for q_ast, level in levels:
                 v = cex.evaluate(q_ast, env)
-                if v.hi < value or v.lo > value:
+                if v.hi < level.lo or v.lo > level.hi:
                     return True
-        except Exception:
+        except Exception:  # undecided on this leaf (e.g. a relu kink): it must be inside
             pass
         return _far2_to_box(center, leaf) <= ball_r ** 2
 
+    region = [(t - radius, t + radius) for t in theta0]
     obligations.append({"id": f"{prefix}localize", "type": "localize", "limit": limit_name,
                         "endgame": endgame_id,
                         "conserved": [f"{prefix}conserved{k}" for k in range(len(conserved))],
                         "cover": _bisect(region, done, what="localize cover")})
-    entry = {"dataset": ds_name, "center": center, "radius": ball_r}
-    return entry, obligations
+    return {"dataset": ds_name, "center": center, "radius": ball_r}, obligations
 
 
 def _certificate(kind: str, model: ModelSpec, datasets: dict[str, DatasetSpec],

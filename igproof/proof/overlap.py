@@ -37,6 +37,10 @@ RELATIONS = ("same-support", "subset", "zero-on-ball", "scaled-label-zero")
 # The classes of G a One-point certificate can exclude (the checker's ``ordering`` classes).
 CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2",
            "l1-norm": "|theta|_1"}
+# Radius of a PL-start limit ball, relative to max(1, |centre|_inf): 1e-4 keeps the localize
+# cover to a few dozen leaves (each costs interval tanh evaluations in the checker) and is far
+# below the separations (>= 1e-2) the shipped instances need.
+PL_BALL_SCALE = Fraction(1, 10**4)
 # Obligation fields that refer to earlier obligations by id (renamed with the prefix).
 _REF_FIELDS = ("start", "endgame")
 
@@ -131,11 +135,12 @@ def pl_limit(model: ModelSpec, data: DatasetSpec, theta0: Sequence[Fraction],
 
     Guarantee: enclosure (the checker decides).
     """
-    from igproof.proof.pl_start import pl_limit_part
+    from igproof.certificate.produce import gf_limit_part
 
     started = time.perf_counter()
-    entry, obligations = pl_limit_part(model, dataset, data, list(theta0), list(conserved),
-                                       limit_name=limit, prefix=f"{dataset}.", ball=ball)
+    entry, obligations = gf_limit_part(model, dataset, data, list(theta0), list(conserved),
+                                       limit_name=limit, prefix=f"{dataset}.", ball=ball,
+                                       ball_scale=PL_BALL_SCALE)
     return LimitPart(limit, dataset, data, entry, obligations, "pl-start",
                      time.perf_counter() - started)
 
