@@ -144,7 +144,7 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
             base = dist
     base = arb(base.upper())
     if not base > 0:
-        base = arb(2) ** (-prec_bits() // 2)
+        base = arb(2) ** (-_prec_bits() // 2)
     reasons = []
     for f in WIDTH_FACTORS:
         half = arb((base * f).upper())
@@ -240,7 +240,7 @@ def _tighten(prog_g: FieldProgram, prog_h: FieldProgram, X: list[arb], p: int) -
     return X
 
 
-def prec_bits() -> int:
+def _prec_bits() -> int:
     """The current flint working precision in bits."""
     from flint import ctx
     return int(ctx.prec)
