@@ -191,10 +191,7 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
             status = "sliding"
             message = f"{message} (t={t:.6g})"
             break
-        for g, before, after, value in flips:
-            switches.append(Switch(t=t, kink=pieces.groups[g][0], kinks=pieces.groups[g],
-                                   before=before, after=after, value=value,
-                                   theta=tuple(theta)))
+        switches.extend(pieces.switch_records(t, theta, flips))
         pattern = new_pattern
         if t >= t_max:
             status = "t_max"

@@ -269,10 +269,7 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
                 status = "sliding"
                 message = f"{message} (t={mpmath.nstr(t, 8)})"
                 break
-            for g, before, after, value in flips:
-                switches.append(Switch(t=t, kink=pieces.groups[g][0], kinks=pieces.groups[g],
-                                       before=before, after=after, value=value,
-                                       theta=tuple(theta)))
+            switches.extend(pieces.switch_records(t, theta, flips))
             pattern = new_pattern
     grad = euclidean_norm(pieces.program(pattern).evaluate(theta, backend=backend))
     return Trajectory(

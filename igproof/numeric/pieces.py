@@ -23,6 +23,7 @@ from typing import Any
 import sympy
 
 from igproof.errors import DataError, InvalidArgument
+from igproof.numeric.result import Switch
 from igproof.numeric.series import TaylorProgram
 from igproof.rationals import parse_rational
 
@@ -165,6 +166,12 @@ class PiecewiseField:
         flips = [(g, self.group_sign(pattern, g), self.group_sign(new, g), values[g])
                  for g in flipped]
         return new, flips, ""
+
+    def switch_records(self, t: Any, theta: Sequence[Any], flips: list[tuple]) -> list[Switch]:
+        """The :class:`Switch` records of the ``flips`` returned by :meth:`switch`."""
+        return [Switch(t=t, kink=self.groups[g][0], kinks=self.groups[g], before=before,
+                       after=after, value=value, theta=tuple(theta))
+                for g, before, after, value in flips]
 
     def initial_pattern(self, theta0: Sequence[Fraction], to_scalar: Any,
                         noise: float) -> tuple[int, ...]:
