@@ -114,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(payload)
     sys.stdout.flush()
-    return 0
+    # A requested certificate that could not be written is a failure of the request.
+    return 1 if payload.get("certificate_written") is False else 0
 
 
 def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -142,8 +143,15 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
     }
     if args.certificate:
         from igproof.certificate.writer import write_certificate
-        from igproof.proof.limit_certificate import limit_certificate
+        from igproof.proof.limit_certificate import (
+            IsolatedLimitNotCertifiable,
+            limit_certificate,
+        )
 
-        write_certificate(args.certificate, limit_certificate(result, flow))
-        fields["certificate"] = args.certificate
+        try:
+            write_certificate(args.certificate, limit_certificate(result, flow))
+            fields["certificate"] = args.certificate
+        except IsolatedLimitNotCertifiable as exc:
+            fields["certificate"] = f"not written: {exc}"
+            fields["certificate_written"] = False
     return fields

@@ -119,3 +119,17 @@ def test_prove_at_a_saddle_is_inconclusive_not_proved(tmp_path, capsys):
                  "--prove", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["verdict"] == "INCONCLUSIVE"
+
+
+def test_isolated_limit_is_proved_but_has_no_certificate_yet(tmp_path, capsys):
+    """Data no a*tanh(w x) fits: the limit is an isolated minimizer with positive loss (the
+    Krawczyk end-game), PROVED; the checker cannot replay that end-game, so a requested
+    certificate is not written and the command says so with exit code 1."""
+    data = _data(tmp_path, '{"x": [[1], [2], [3]], "y": [1, 2, "3/2"]}')
+    cert = tmp_path / "iso.json"
+    assert main(["flow", "neuron", "--activation", "tanh", "--data", data, "--init", "1/2,3/10",
+                 "--prove", "--certificate", str(cert), "--json", "--dps", "20"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "PROVED" and "not necessarily in M_S" in payload["evidence"]
+    assert payload["certificate"].startswith("not written")
+    assert not cert.exists()
