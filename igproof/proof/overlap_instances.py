@@ -166,14 +166,24 @@ def _relu_one_point_parts() -> tuple[LimitPart, LimitPart]:
 
 
 @functools.cache
-def one_point_norm_relu() -> Outcome:
+def _relu_subset_instance(cls: str) -> Outcome:
     """One-point, a relu(w . x) in R^2: the limit of S_s = S_o + one point lies in M_{S_o}
-    (S_o is a subset of S_s) and has the smaller |theta|_2."""
+    (S_o is a subset of S_s); the ordering of class ``cls`` is certified on the two balls."""
     try:
         shared, other = _relu_one_point_parts()
     except CertificateError as exc:
         return _failed("limit", exc)
-    return _subset_outcome("relu", RELU_NEURON.as_json(), RELU_THETA0, shared, other, "norm")
+    return _subset_outcome("relu", RELU_NEURON.as_json(), RELU_THETA0, shared, other, cls)
+
+
+def one_point_norm_relu() -> Outcome:
+    """The a relu(w . x) subset instance: theta_s has the smaller |theta|_2."""
+    return _relu_subset_instance("norm")
+
+
+def one_point_l1_relu() -> Outcome:
+    """The a relu(w . x) subset instance: theta_s has the smaller |theta|_1."""
+    return _relu_subset_instance("l1-norm")
 
 
 @functools.cache
@@ -208,37 +218,24 @@ def _tanh_one_point_parts() -> tuple[LimitPart, LimitPart]:
 
 
 @functools.cache
-def one_point_norm_tanh() -> Outcome:
+def _tanh_subset_instance(cls: str) -> Outcome:
     """One-point, tanh(w . x) in R^2: the limit of S_s = S_o + {(e2, 2/5)} lies in M_{S_o}
-    (subset) and has the smaller |theta|_2 (w2 = artanh(2/5) < 1/2 = w2 at theta_o)."""
+    (subset); w2 = artanh(2/5) < 1/2 = w2 at theta_o orders the norms of class ``cls``."""
     try:
         shared, other = _tanh_one_point_parts()
     except CertificateError as exc:
         return _failed("limit", exc)
-    return _subset_outcome("tanh-unit", TANH_UNIT.as_json(), TANH_THETA0, shared, other,
-                           "norm")
+    return _subset_outcome("tanh-unit", TANH_UNIT.as_json(), TANH_THETA0, shared, other, cls)
 
 
-@functools.cache
-def one_point_l1_relu() -> Outcome:
-    """The a relu(w . x) One-point instance against nondecreasing functions of |theta|_1."""
-    try:
-        shared, other = _relu_one_point_parts()
-    except CertificateError as exc:
-        return _failed("limit", exc)
-    return _subset_outcome("relu", RELU_NEURON.as_json(), RELU_THETA0, shared, other,
-                           "l1-norm")
+def one_point_norm_tanh() -> Outcome:
+    """The tanh(w . x) subset instance: theta_s has the smaller |theta|_2."""
+    return _tanh_subset_instance("norm")
 
 
-@functools.cache
 def one_point_l1_tanh() -> Outcome:
-    """The tanh(w . x) One-point instance against nondecreasing functions of |theta|_1."""
-    try:
-        shared, other = _tanh_one_point_parts()
-    except CertificateError as exc:
-        return _failed("limit", exc)
-    return _subset_outcome("tanh-unit", TANH_UNIT.as_json(), TANH_THETA0, shared, other,
-                           "l1-norm")
+    """The tanh(w . x) subset instance: theta_s has the smaller |theta|_1."""
+    return _tanh_subset_instance("l1-norm")
 
 
 # Two-point, a tanh(w1 x1 + w2 x2) (issue item: non-homogeneous smooth activation): S_g =
