@@ -94,22 +94,32 @@ def _check_uniqueness() -> Outcome:
     return Outcome(verdict, "; ".join(lines), details={"instances": list(EXACT_INSTANCES)})
 
 
+def _linear_spline_and_sign_dual(x, y):
+    """The linear spline's kinks (jump g_j = change of chord slope at x_j) and the dual
+    phi_j = sign(g_j) (|phi| <= 1), whose value sum phi_j g_j = TV(f') certifies optimality
+    with free biases."""
+    from igproof.proof.minnorm_claims import curvatures
+    from igproof.proof.minnorm_exact import Kink
+
+    g = curvatures(x, y)
+    spline = [Kink(xj, gj) for xj, gj in zip(x[1:-1], g, strict=True) if gj != 0]
+    phi = [_F(0)] + [_F((gj > 0) - (gj < 0)) for gj in g] + [_F(0)]
+    return spline, phi, g
+
+
 def _check_free_non_uniqueness() -> Outcome:
     from igproof.proof.minnorm_claims import (
         certify_unique_minimizer,
-        curvatures,
         exact_cost,
         sparsest_interpolant,
     )
-    from igproof.proof.minnorm_exact import Kink, interpolates
+    from igproof.proof.minnorm_exact import interpolates
 
     lines, ok = [], True
     for name in ("spec", "tangent"):
         x, y, _, _, _ = _instance(name)
-        g = curvatures(x, y)
-        spline = [Kink(xj, gj) for xj, gj in zip(x[1:-1], g, strict=True) if gj != 0]
+        spline, phi, g = _linear_spline_and_sign_dual(x, y)
         merged = sparsest_interpolant(x, y)
-        phi = [_F(0)] + [_F((gj > 0) - (gj < 0)) for gj in g] + [_F(0)]
         lower = sum((abs(gj) for gj in g), _F(0))  # = sum phi_j g_j, |phi| <= 1
         costs = [exact_cost(k, penalised_bias=False) for k in (spline, merged)]
         cert = certify_unique_minimizer(x, y, spline, phi, penalised_bias=False)
@@ -124,19 +134,12 @@ def _check_free_non_uniqueness() -> Outcome:
 
 
 def _check_free_non_sparsity() -> Outcome:
-    from igproof.proof.minnorm_claims import (
-        certify_unique_minimizer,
-        curvatures,
-        minimal_kink_count,
-    )
-    from igproof.proof.minnorm_exact import Kink
+    from igproof.proof.minnorm_claims import certify_unique_minimizer, minimal_kink_count
 
     lines, ok = [], True
     for name in ("spec", "tangent", "symmetric"):
         x, y, _, _, _ = _instance(name)
-        g = curvatures(x, y)
-        spline = [Kink(xj, gj) for xj, gj in zip(x[1:-1], g, strict=True) if gj != 0]
-        phi = [_F(0)] + [_F((gj > 0) - (gj < 0)) for gj in g] + [_F(0)]
+        spline, phi, _ = _linear_spline_and_sign_dual(x, y)
         cert = certify_unique_minimizer(x, y, spline, phi, penalised_bias=False)
         fewest = minimal_kink_count(x, y)
         good = cert.optimal and len(spline) > fewest
