@@ -8,6 +8,7 @@ Obligation types live in a registry (:mod:`igproof.checker.registry`); the built
 in :mod:`igproof.checker.obligations`, imported below. Modules adding types are imported here too.
 """
 
+from igproof.checker import isolated as _isolated  # registers "isolated-endgame", "-contain"
 from igproof.checker import minnorm as _minnorm  # registers "minnorm-dual"
 from igproof.checker import obligations as _obligations  # registers the built-in types
 from igproof.checker import trajectory as _trajectory  # registers "trajectory"
@@ -41,4 +42,4 @@ __all__ = [
     "statement_text",
 ]
 
-del _minnorm, _obligations, _trajectory
+del _isolated, _minnorm, _obligations, _trajectory

@@ -39,6 +39,9 @@ KINDS = ("gf-limit", "two-point-overlap", "one-point-overlap", "not-characterize
 INTERPOLATION_KIND = "minnorm-interpolation"
 INTERPOLATION_OBLIGATIONS = ("minnorm-dual",)
 INTERPOLATION_WEIGHTS = ("sqrt(1+x^2)", "1")
+# The gf-limit statement variant {"in_zero_loss_set": "false"}: the limit is a strict local
+# minimizer of L_S (isolated end-game), not claimed to lie in M_S.
+ISOLATED_CLAIM = "in_zero_loss_set"
 LOSS_FORMULA = "L_S(theta) = (1/(2n)) sum_i (f(x_i; theta) - y_i)^2"
 
 # Largest certificate file read (bytes): shipped certificates are a few kilobytes.
@@ -183,7 +186,11 @@ class Context:
     ``proved``: limits whose ball is established; ``in_zero_set``: (limit, dataset) pairs with
     theta*_limit in M_dataset; ``disjoint``: frozensets of two limits; ``ordering``:
     (class, below, above) with sup N on ball(below) <= inf N on ball(above);
-    ``not_minimizer``: limits at which G is certainly not minimal on M_S.
+    ``not_minimizer``: limits at which G is certainly not minimal on M_S;
+    ``isolated[id]``: an :class:`Endgame` ball holding a strict local minimizer of L_S that the
+    flow converges to (its loss may be positive; see igproof/checker/isolated.py);
+    ``proved_isolated``: limits whose claimed ball holds such a minimizer (not in ``proved``,
+    which means "the limit ball is established and the limit is in M_S").
     """
 
     def __init__(self, cert: dict):
@@ -230,6 +237,8 @@ class Context:
         self.disjoint: set[frozenset] = set()
         self.ordering: set[tuple[str, str, str]] = set()
         self.not_minimizer: set[str] = set()
+        self.isolated: dict[str, Endgame] = {}
+        self.proved_isolated: set[str] = set()
         self.work = 0
 
     def charge(self, leaves: int, where: str) -> None:
@@ -332,6 +341,10 @@ def statement_text(kind: str, statement: dict) -> str:
 
     if kind == "gf-limit":
         (lim,) = list(limits) if len(limits) == 1 else ("?",)
+        if isinstance(claim, dict) and claim.get(ISOLATED_CLAIM) == "false":
+            return (f"The gradient flow of the square loss from theta0 on dataset {ds(lim)} "
+                    f"converges to a limit {lim} that is a strict local minimizer of "
+                    f"L_{ds(lim)} (its loss may be positive) with |{lim} - center|_2 <= radius.")
         return (f"The gradient flow of the square loss from theta0 on dataset {ds(lim)} "
                 f"converges to a limit {lim} with L_{ds(lim)}({lim}) = 0 and "
                 f"|{lim} - center|_2 <= radius.")
@@ -375,9 +388,16 @@ def _conclusion(ctx: Context) -> str:
         need(lim in ctx.proved, f"the limit ball of {lim}")
 
     if kind == "gf-limit":
-        obj(claim, "statement.claim", ())
+        obj(claim, "statement.claim", (), (ISOLATED_CLAIM,))
         need(len(limits) == 1, "a single limit (gf-limit has one)")
-        proved(next(iter(limits)))
+        lim = next(iter(limits))
+        if ISOLATED_CLAIM in claim:
+            if claim[ISOLATED_CLAIM] != "false":
+                raise Rejected(f"statement.claim.{ISOLATED_CLAIM}: the only value is 'false' "
+                               "(omit the field to claim the limit is in M_S)")
+            need(lim in ctx.proved_isolated, f"that {lim} is a strict local minimizer in its ball")
+            return "the gradient-flow limit is a strict local minimizer of L_S in the claimed ball"
+        proved(lim)
         return "the gradient-flow limit lies in M_S and in the claimed ball"
     if kind == "two-point-overlap":
         obj(claim, "statement.claim", ("limits",))

@@ -7,6 +7,10 @@ Obligations (replayed by the independent checker, see docs/validated.md):
     pl-endgame  PL constant lambda on the box D around theta(T)'s box
     contain     the claimed ball contains the end-game ball
 
+For a limit proved by the isolated end-game (a strict local minimizer, loss possibly positive)
+the last two are ``isolated-endgame`` (D, its centre m, Y ~ H(m)^-1, lambda) and
+``isolated-contain``, and the statement carries the claim ``{"in_zero_loss_set": "false"}``.
+
 The certificate restates the model in the safe expression language, the dataset exactly, and
 the hints (time intervals, switching brackets, D, lambda). The claimed ball is the proved ball
 enlarged to absorb the checker's own (independent, coarser) rounding; its radius is reported.
@@ -15,19 +19,22 @@ enlarged to absorb the checker's own (independent, coarser) rounding; its radius
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
 import sympy
-from flint import arb
+from flint import arb, arb_mat
 
 from igproof.checker import expr as cex
-from igproof.checker.kernel import LOSS_FORMULA, statement_text, substitute
+from igproof.checker.errors import Rejected
+from igproof.checker.isolated import krawczyk_ball
+from igproof.checker.kernel import ISOLATED_CLAIM, LOSS_FORMULA, statement_text, substitute
 from igproof.errors import CertificateError, InvalidArgument
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction, precision, to_arb
 from igproof.numeric.ball.lohner import SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.isolated import IsolatedEndgame
+from igproof.proof.isolated import IsolatedEndgame, isolated_endgame
 from igproof.proof.limit import ProvedLimit, _piece
 
 # Each side of the claimed box theta(T) is widened by this much beyond the ball enclosure: the
@@ -37,6 +44,17 @@ BOX_SLACK = Fraction(1, 2 ** 90)
 # Switching times are widened by this much on each side so that the checker's independent
 # sign tests at t1 and t2 are decided (|z| there is ~ this times |dz/dt|).
 TIME_SLACK = Fraction(1, 2 ** 100)
+# Isolated end-game: where the trajectory is cut when the checker cannot replay all of it (as
+# fractions of the last segment's steps, latest first: a later cut gives a smaller ball).
+ISOLATED_CUTS = (Fraction(7, 8), Fraction(3, 4), Fraction(5, 8), Fraction(1, 2), Fraction(3, 8),
+                 Fraction(1, 4))
+# ... and how much the cut box is widened on each side: the checker's replayed enclosure is
+# typically ~1e-7 wide where the arb one is ~1e-27 (its Lohner set is looser near a slow
+# positive-loss minimum); 2^-20 ~ 1e-6 covers that, and the end-game only needs it << |D|.
+ISOLATED_CUT_SLACK = Fraction(1, 2 ** 20)
+# How the trajectory checker names the step it could not replay (only used to skip cuts that
+# keep that step; if the wording changes, every cut is simply tried).
+_FAILED_STEP = re.compile(r"steps\[(\d+)\]")
 
 
 def _text(e: sympy.Expr) -> str:
@@ -84,7 +102,8 @@ def _box(values: list[Any], slack: Fraction) -> list[list[Fraction]]:
 
 
 class IsolatedLimitNotCertifiable(InvalidArgument, CertificateError):
-    """A limit proved by the isolated end-game: no checker obligation exists for it yet.
+    """A limit proved by the isolated end-game whose end-game cannot be written as a checker
+    obligation (singular Hessian at D's centre, or the checker's arithmetic does not replay it).
 
     Both an InvalidArgument (the argument cannot be certified) and a CertificateError, so that
     callers that already handle CertificateError (igproof.search.promote) report it as a reason.
@@ -100,11 +119,6 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     """
     if not isinstance(result, ProvedLimit):
         raise CertificateError("certificate: only a PROVED limit has a certificate")
-    if isinstance(result.endgame, IsolatedEndgame):
-        raise IsolatedLimitNotCertifiable(
-            "result: this limit was proved by the isolated-minimum end-game (Krawczyk + "
-            "positive-definite Hessian), which the independent checker cannot re-check yet; "
-            "only PL end-game limits (zero loss) have a certificate")
     model, data = flow.model, flow.dataset
     params = [str(p) for p in flow.parameters]
     inputs = [str(s) for s in model.inputs]
@@ -149,6 +163,24 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
         segments.append(entry)
     eg = result.endgame
     box_T = _box(result.box_T, BOX_SLACK)
+    start = [
+        {"id": "start", "type": "start", "dataset": dataset_name,
+         "box": [[q, q] for q in result.theta0]},
+        {"id": "trajectory", "type": "trajectory", "dataset": dataset_name, "start": "start",
+         "segments": segments, "box": box_T},
+    ]
+    header = {
+        "format": "igproof-certificate", "version": 1, "kind": "gf-limit",
+        "producer": "igproof.proof.limit_certificate (validated arb enclosure)",
+        "model": {"parameters": params, "inputs": inputs, "output": output,
+                  "relu_derivative_at_zero": "0"},
+        "loss": {"name": "square", "formula": LOSS_FORMULA},
+        "datasets": {dataset_name: {"x": xs, "y": ys}},
+        "theta0": list(result.theta0),
+    }
+    if isinstance(eg, IsolatedEndgame):
+        return _isolated_certificate(result, flow, header, start, residuals, params, box_T,
+                                     dataset_name, limit_name)
     half2 = sum(((hi - lo) / 2) ** 2 for lo, hi in box_T)
     centre_T = [(lo + hi) / 2 for lo, hi in box_T]
     shift2 = sum((c - e) ** 2 for c, e in zip(centre_T, eg.centre, strict=True))
@@ -169,25 +201,129 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     text = statement_text("gf-limit", {"limits": {limit_name: {"dataset": dataset_name}},
                                        "claim": {}})
     obligations = [
-        {"id": "start", "type": "start", "dataset": dataset_name,
-         "box": [[q, q] for q in result.theta0]},
-        {"id": "trajectory", "type": "trajectory", "dataset": dataset_name, "start": "start",
-         "segments": segments, "box": box_T},
+        *start,
         {"id": "endgame", "type": "pl-endgame", "dataset": dataset_name, "start": "trajectory",
          "domain": [list(b) for b in eg.box_D], "lambda": eg.lam, "cover": "L"},
         {"id": "contain", "type": "contain", "limit": limit_name, "endgame": "endgame"},
     ]
-    return {
-        "format": "igproof-certificate", "version": 1, "kind": "gf-limit",
-        "producer": "igproof.proof.limit_certificate (validated arb enclosure)",
-        "model": {"parameters": params, "inputs": inputs, "output": output,
-                  "relu_derivative_at_zero": "0"},
-        "loss": {"name": "square", "formula": LOSS_FORMULA},
-        "datasets": {dataset_name: {"x": xs, "y": ys}},
-        "theta0": list(result.theta0),
-        "statement": {"text": text, "limits": limits, "claim": {}},
-        "obligations": obligations,
-    }
+    return {**header, "statement": {"text": text, "limits": limits, "claim": {}},
+            "obligations": obligations}
+
+
+def _isolated_certificate(result: ProvedLimit, flow: Any, header: dict[str, Any],
+                          start: list[dict[str, Any]], residuals: list[tuple], params: list[str],
+                          box_T: list[list[Fraction]], dataset_name: str,
+                          limit_name: str) -> dict[str, Any]:
+    """start -> trajectory -> isolated-endgame -> isolated-contain, statement variant
+    ``{"in_zero_loss_set": "false"}`` (a strict local minimizer, loss possibly positive).
+
+    The checker's replay of a long trajectory can be far looser than the arb enclosure (its
+    Lohner set grows where the flow slows down near a positive-loss minimum), so candidates are
+    tried in turn: the whole trajectory with the proof's end-game, then the trajectory cut after
+    earlier steps of the last (Taylor) segment with a box widened by ISOLATED_CUT_SLACK and a
+    fresh end-game on it. Each candidate is checked with the independent checker; the first it
+    accepts is returned. The claimed ball then holds the checker's Krawczyk ball (and, for the
+    whole trajectory, the proof's ball).
+    """
+    from igproof.certificate.writer import dumps_certificate
+    from igproof.checker.kernel import check_certificate, load_text
+
+    last = result.segments[-1]
+    candidates: list[tuple[list[dict[str, Any]], list[list[Fraction]], Any, bool]] = [
+        (start, box_T, result.endgame, True)]
+    if last.kind == "taylor" and len(last.steps) > 1:
+        n_steps = len(last.steps)
+        _, res, kinks, signs = _piece(flow, _full_pattern(result))
+        loss = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * len(res))
+        for frac in ISOLATED_CUTS:
+            k = int(n_steps * frac) - 1
+            if k < 0:
+                continue
+            with precision(result.prec):
+                box_k = [h + arb(0, float(ISOLATED_CUT_SLACK)) for h in last.steps[k].hull_after]
+                eg_k = isolated_endgame(flow.parameters, loss, box_k, prec=result.prec,
+                                        kinks=kinks, pattern=signs)
+            if not isinstance(eg_k, IsolatedEndgame):
+                continue
+            cut_box = _box(box_k, BOX_SLACK)
+            traj = dict(start[1], box=cut_box)
+            seg = dict(traj["segments"][-1], steps=traj["segments"][-1]["steps"][:k + 1])
+            traj["segments"] = [*traj["segments"][:-1], seg]
+            candidates.append(([start[0], traj], cut_box, eg_k, False))
+    reasons = []
+    failed_step = None  # index of the first step the checker could not replay, if known
+    for obs, box_c, eg, whole in candidates:
+        n_cut = len(obs[-1]["segments"][-1].get("steps", ()))
+        if failed_step is not None and n_cut > failed_step:
+            continue
+        try:
+            cert = _isolated_candidate(result, flow, header, obs, residuals, params, box_c, eg,
+                                       whole, dataset_name, limit_name)
+        except IsolatedLimitNotCertifiable as exc:
+            reasons.append(str(exc))
+            continue
+        report = check_certificate(load_text(dumps_certificate(cert).encode("utf-8")))
+        if report.accepted:
+            return cert
+        bad = [o["reason"] for o in report.obligations if o["status"] == "rejected"]
+        for o in report.obligations:
+            hit = _FAILED_STEP.search(o["reason"]) if o["type"] == "trajectory" else None
+            if o["status"] == "rejected" and hit:
+                failed_step = int(hit.group(1))
+        reasons.append((bad or [report.error or report.conclusion])[0])
+    raise IsolatedLimitNotCertifiable(
+        "result: no isolated end-game certificate is accepted by the independent checker ("
+        + "; ".join(str(r)[:160] for r in reasons) + ")")
+
+
+def _isolated_candidate(result: ProvedLimit, flow: Any, header: dict[str, Any],
+                        start: list[dict[str, Any]], residuals: list[tuple], params: list[str],
+                        box_T: list[list[Fraction]], eg: IsolatedEndgame, whole: bool,
+                        dataset_name: str, limit_name: str) -> dict[str, Any]:
+    """One candidate certificate: D and lambda from ``eg``, m = D's exact midpoint, Y a
+    rational approximation of H(m)^-1 (any Y is sound; a good one makes K(D) small)."""
+    domain = [list(b) for b in eg.box_D]
+    m = [(lo + hi) / 2 for lo, hi in eg.box_D]
+    p = len(params)
+    with precision(result.prec):
+        _, res, _, _ = _piece(flow, _full_pattern(result))
+        loss = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * len(res))
+        grad = [sympy.diff(loss, v) for v in flow.parameters]
+        hess = [sympy.diff(g, v) for g in grad for v in flow.parameters]
+        H_m = FieldProgram(flow.parameters, hess).evaluate([to_arb(c) for c in m])
+        H = arb_mat([[arb(H_m[i * p + j].mid()) for j in range(p)] for i in range(p)])
+        try:
+            H_inv = H.inv()
+        except ZeroDivisionError:
+            raise IsolatedLimitNotCertifiable(
+                "result: the Hessian at the centre of the end-game box is not invertible in "
+                "ball arithmetic, so no Krawczyk matrix Y can be written") from None
+        Y = [[arb_to_fraction(arb(H_inv[i, j].mid())) for j in range(p)] for i in range(p)]
+    try:
+        ball = krawczyk_ball(residuals, params, [tuple(b) for b in domain], m, Y, eg.lam,
+                             [tuple(b) for b in box_T])
+    except Rejected as exc:
+        raise IsolatedLimitNotCertifiable(
+            f"result: the isolated end-game does not replay in the checker's arithmetic ({exc})"
+        ) from None
+    radius = ball.radius
+    if whole:  # the proof's ball is about the same limit: claim a ball holding both
+        shift2 = sum(((c - e) ** 2 for c, e in zip(ball.center, result.centre, strict=True)),
+                     Fraction(0))
+        radius = max(radius, _sqrt_up(shift2) + result.radius_upper)
+    limits = {limit_name: {"dataset": dataset_name, "center": list(ball.center),
+                           "radius": radius}}
+    claim = {ISOLATED_CLAIM: "false"}
+    text = statement_text("gf-limit", {"limits": {limit_name: {"dataset": dataset_name}},
+                                       "claim": claim})
+    obligations = [
+        *start,
+        {"id": "endgame", "type": "isolated-endgame", "dataset": dataset_name,
+         "start": "trajectory", "domain": domain, "point": m, "inverse": Y, "lambda": eg.lam},
+        {"id": "contain", "type": "isolated-contain", "limit": limit_name, "endgame": "endgame"},
+    ]
+    return {**header, "statement": {"text": text, "limits": limits, "claim": claim},
+            "obligations": obligations}
 
 
 def _full_pattern(result: ProvedLimit) -> tuple[int, ...] | None:

@@ -123,13 +123,16 @@ def test_prove_at_a_saddle_is_inconclusive_not_proved(tmp_path, capsys):
 
 def test_isolated_limit_is_proved_but_has_no_certificate_yet(tmp_path, capsys):
     """Data no a*tanh(w x) fits: the limit is an isolated minimizer with positive loss (the
-    Krawczyk end-game), PROVED; the checker cannot replay that end-game, so a requested
-    certificate is not written and the command says so with exit code 1."""
+    Krawczyk end-game), PROVED; the certificate is written (isolated-endgame obligation, the
+    strict-local-minimizer statement) and `igproof check` accepts it with exit code 0."""
     data = _data(tmp_path, '{"x": [[1], [2], [3]], "y": [1, 2, "3/2"]}')
     cert = tmp_path / "iso.json"
     assert main(["flow", "neuron", "--activation", "tanh", "--data", data, "--init", "1/2,3/10",
-                 "--prove", "--certificate", str(cert), "--json", "--dps", "20"]) == 1
+                 "--prove", "--certificate", str(cert), "--json", "--dps", "20"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["verdict"] == "PROVED" and "not necessarily in M_S" in payload["evidence"]
-    assert payload["certificate"].startswith("not written")
-    assert not cert.exists()
+    assert payload["certificate"] == str(cert)
+    written = json.loads(cert.read_text())
+    assert written["statement"]["claim"] == {"in_zero_loss_set": "false"}
+    assert "isolated-endgame" in [o["type"] for o in written["obligations"]]
+    assert main(["check", str(cert)]) == 0

@@ -106,10 +106,14 @@ def test_limit_matches_mp_integrator(proved):
         assert err <= bound
 
 
-def test_isolated_limit_has_no_certificate_yet(proved):
-    """The checker has no obligation for the isolated end-game: refused with a clear error."""
-    with pytest.raises(InvalidArgument, match="isolated"):
-        limit_certificate(proved, _flow())
+def test_isolated_limit_certificate_states_a_strict_local_minimizer(proved):
+    """The isolated end-game's certificate claims a strict local minimizer (not M_S), through
+    the isolated-endgame obligation; the checker's acceptance is tested in
+    tests/checker/test_checker_isolated.py."""
+    cert = limit_certificate(proved, _flow())
+    assert cert["statement"]["claim"] == {"in_zero_loss_set": "false"}
+    assert [o["type"] for o in cert["obligations"]][-2:] == ["isolated-endgame",
+                                                           "isolated-contain"]
 
 
 def test_zero_loss_case_still_uses_pl():
@@ -192,9 +196,14 @@ def test_kink_sign_must_be_certain_on_D():
         assert d0 * d0 + d1 * d1 <= out.radius * out.radius
 
 
-def test_refusal_is_also_a_certificate_error(proved):
-    """Callers that handle CertificateError (search promotion) get a reason, not a crash."""
+def test_refusal_is_also_a_certificate_error():
+    """At 64 bits the checker cannot replay this trajectory far enough (its Lohner set is looser
+    than the arb one): the refusal is a CertificateError (and InvalidArgument) with the reason,
+    so callers that handle CertificateError (search promotion) get a reason, not a crash."""
     from igproof.errors import CertificateError
 
-    with pytest.raises(CertificateError, match="independent checker"):
-        limit_certificate(proved, _flow())
+    low = prove_flow_limit(_flow(), ["0.5", "0.3"], prec=64)
+    assert isinstance(low, ProvedLimit) and isinstance(low.endgame, IsolatedEndgame)
+    with pytest.raises(CertificateError, match="independent checker") as info:
+        limit_certificate(low, _flow())
+    assert isinstance(info.value, InvalidArgument)

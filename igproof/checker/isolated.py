@@ -1,0 +1,197 @@
+"""Obligations ``isolated-endgame`` and ``isolated-contain``: a flow limit that is a strict local
+minimizer of L_S (its loss may be positive), replayed from the certificate's own loss.
+
+isolated-endgame  On a box D (rational), with a rational point m in D, a rational matrix Y and a
+                  rational lambda > 0, the checker establishes, in outward-rounded rational
+                  interval arithmetic with exact derivatives of the certificate's loss
+                  L(theta) = (1/(2n)) sum_i r_i(theta)^2:
+
+                  0. every kink (argument of relu, abs) is certainly non-zero on D, so L is one
+                     smooth piece there and the flow on D is its gradient flow;
+                  1. H(D) - lambda I is positive definite (interval Cholesky), H = Hessian of L:
+                     L is lambda-strongly convex on the convex set D;
+                  2. K(D) = m - Y grad L(m) + (I - Y H(D)) (D - m) lies strictly inside D, so
+                     grad L has exactly one zero theta* in D, and theta* is in K(D) (Krawczyk);
+                  3. r0 = sup over B_T x K(D) of |theta - k|_2 < d = the distance from K(D) to the
+                     boundary of D, B_T the reached box of the ``start`` obligation.
+
+                  Then |theta(t) - theta*| <= r0 e^{-lambda (t - T)} < d for t >= T: the flow never
+                  reaches the boundary of D and converges to theta*, a strict local minimizer
+                  (grad L = 0, H positive definite) with L(theta*) in L(K(D)). Nothing says
+                  L(theta*) = 0. The fact recorded is the ball around the midpoint of K(D) with
+                  radius its half-diagonal (rounded up), in ``ctx.isolated`` (NOT in
+                  ``ctx.endgame``: conserved / localize / contain reason about zero-loss limits).
+isolated-contain  The claimed limit ball contains that ball; the limit is then recorded in
+                  ``ctx.proved_isolated`` (never in ``ctx.proved``, which means "in M_S").
+
+Standard library only, like the rest of the checker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from igproof.checker import expr as ex
+from igproof.checker import intervals as iv
+from igproof.checker.errors import Rejected
+from igproof.checker.kernel import Context, Endgame, box, number, vector
+from igproof.checker.obligations import _certainly_positive_definite
+from igproof.checker.registry import register
+
+# Functions whose argument is a kink: the loss is smooth on D only where each is non-zero.
+KINK_FUNCTIONS = ("relu", "abs", "step", "sign")
+
+_ZERO = iv.Interval.point(Fraction(0))
+
+
+def _check_kinks(node: tuple, env: dict[str, iv.Interval]) -> None:
+    """Reject unless every relu / abs argument in ``node`` is certainly non-zero on ``env``."""
+    tag = node[0]
+    if tag in ("num", "var"):
+        return
+    if tag == "call":
+        if node[1] in KINK_FUNCTIONS:
+            z = ex.evaluate(node[2], env)
+            if not (z.lo > 0 or z.hi < 0):
+                raise Rejected(f"domain: a kink ({node[1]} argument in [{float(z.lo):.6g}, "
+                               f"{float(z.hi):.6g}]) is not certainly non-zero on D")
+        _check_kinks(node[2], env)
+        return
+    if tag in ("neg", "pow"):
+        _check_kinks(node[1], env)
+        return
+    _check_kinks(node[1], env)
+    _check_kinks(node[2], env)
+
+
+def _matrix(value: object, p: int, where: str) -> list[list[Fraction]]:
+    if not isinstance(value, list) or len(value) != p:
+        raise Rejected(f"{where}: expected a {p} x {p} matrix (a list of {p} rows)")
+    return [vector(row, p, f"{where}[{i}]") for i, row in enumerate(value)]
+
+
+def _sup_distance2(a: list[tuple[Fraction, Fraction]], b: list[iv.Interval]) -> Fraction:
+    """max over theta in box a, k in box b of |theta - k|^2, exactly."""
+    return sum((max(abs(hi - k.lo), abs(k.hi - lo)) ** 2
+                for (lo, hi), k in zip(a, b, strict=True)), Fraction(0))
+
+
+@dataclass(frozen=True)
+class KrawczykBall:
+    """What isolated-endgame establishes: theta* in the box ``image`` = K(D), hence in
+    B(center, radius); L(theta*) in ``loss``; r0 < margin."""
+
+    image: list[iv.Interval]
+    center: list[Fraction]
+    radius: Fraction
+    loss: iv.Interval
+    r0: Fraction
+    margin: Fraction
+
+
+def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[Fraction, Fraction]],
+                  m: list[Fraction], Y: list[list[Fraction]], lam: Fraction,
+                  start_box: list[tuple[Fraction, Fraction]]) -> KrawczykBall:
+    """Conditions 0-3 of the module docstring for L = (1/(2n)) sum r_i^2; raises Rejected.
+
+    Guarantee: exact decisions on rational data and outward-rounded interval enclosures.
+    """
+    p = len(names)
+    if lam <= 0:
+        raise Rejected("lambda: must be positive")
+    for k, (c, (lo, hi)) in enumerate(zip(m, domain, strict=True)):
+        if not lo <= c <= hi:
+            raise Rejected(f"point[{k}]: {c} is not in domain[{k}] = [{lo}, {hi}]")
+    env_D = {v: iv.Interval(lo, hi, exact=True) for v, (lo, hi) in zip(names, domain, strict=True)}
+    env_m = {v: iv.Interval.point(c) for v, c in zip(names, m, strict=True)}
+    # 0. one smooth piece on D; the residuals with relu/abs replaced by their branch
+    fixed = []
+    for r in residuals:
+        _check_kinks(r, env_D)
+        fixed.append(ex.fix_pattern(r, env_D))
+    # exact derivatives of the certificate's own loss: grad L and H = d(grad L)
+    grad = [ex.ZERO] * p
+    for r in fixed:
+        dr = ex.gradient(r, names)
+        grad = [ex.add(g, ex.mul(r, d)) for g, d in zip(grad, dr, strict=True)]
+    grad = [ex.mul(("num", Fraction(1, len(fixed))), g) for g in grad]
+    hess = [ex.gradient(g, names) for g in grad]
+    g_m = [ex.evaluate(g, env_m) for g in grad]
+    H_D = [[ex.evaluate(h, env_D) for h in row] for row in hess]
+    # 1. H - lambda I positive definite on D
+    shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
+               for i, row in enumerate(H_D)]
+    if not _certainly_positive_definite(shifted):
+        raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
+    # 2. Krawczyk image K(D) strictly inside D
+    dev = [iv.Interval(lo - c, hi - c, exact=True) for c, (lo, hi) in zip(m, domain, strict=True)]
+    K = []
+    for i in range(p):
+        acc = iv.Interval.point(m[i])
+        for j in range(p):
+            acc = acc - iv.Interval.point(Y[i][j]) * g_m[j]
+            coef = iv.Interval.point(Fraction(1 if i == j else 0))
+            for k in range(p):
+                coef = coef - iv.Interval.point(Y[i][k]) * H_D[k][j]
+            acc = acc + coef * dev[j]
+        K.append(acc)
+    margin = None
+    for k, (kk, (lo, hi)) in enumerate(zip(K, domain, strict=True)):
+        if not (lo < kk.lo and kk.hi < hi):
+            raise Rejected(f"domain[{k}]: the Krawczyk image [{float(kk.lo):.6g}, "
+                           f"{float(kk.hi):.6g}] is not strictly inside D")
+        gap = min(kk.lo - lo, hi - kk.hi)
+        margin = gap if margin is None or gap < margin else margin
+    assert margin is not None
+    # 3. the flow from B_T cannot leave D
+    r0 = iv.sqrt_upper(_sup_distance2(start_box, K))
+    if not r0 < margin:
+        raise Rejected(f"start: sup |theta_T - theta*| <= {float(r0):.6g} is not below the "
+                       f"distance {float(margin):.6g} from K(D) to the boundary of D")
+    center = [(kk.lo + kk.hi) / 2 for kk in K]
+    radius = iv.sqrt_upper(sum((((kk.hi - kk.lo) / 2) ** 2 for kk in K), Fraction(0)))
+    env_K = {v: iv.Interval(kk.lo, kk.hi, exact=True) for v, kk in zip(names, K, strict=True)}
+    loss = _ZERO
+    for r in fixed:
+        loss = loss + ex.evaluate(r, env_K).sqr()
+    loss = loss * iv.Interval.point(Fraction(1, 2 * len(fixed)))
+    return KrawczykBall(K, center, radius, loss, r0, margin)
+
+
+@register("isolated-endgame",
+          required=("dataset", "start", "domain", "point", "inverse", "lambda"))
+def check_isolated_endgame(ctx: Context, ob: dict) -> str:
+    """Strong convexity + Krawczyk on D: the flow from B_T converges to the unique critical
+    point theta* of L in D, a strict local minimizer lying in K(D)."""
+    ds = ctx.dataset(ob["dataset"], "dataset")
+    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
+    if start_ds != ds.name:
+        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    p = ctx.p
+    domain = box(ob["domain"], p, "domain")
+    m = vector(ob["point"], p, "point")
+    Y = _matrix(ob["inverse"], p, "inverse")
+    lam = number(ob["lambda"], "lambda")
+    ctx.charge(1 + p * p, "isolated-endgame")
+    ball = krawczyk_ball(ds.residuals, ctx.parameters, domain, m, Y, lam, start_box)
+    ctx.isolated[ob["id"]] = Endgame(ds.name, ball.center, ball.radius, domain, start_box)
+    return (f"strict local minimizer of L_{ds.name} (H >= {float(lam):.6g} I on D, Krawczyk "
+            f"image inside D, r0 {float(ball.r0):.3g} < margin {float(ball.margin):.3g}); limit "
+            f"within {float(ball.radius):.3g} of the image's centre, loss in "
+            f"[{float(ball.loss.lo):.12g}, {float(ball.loss.hi):.12g}]")
+
+
+@register("isolated-contain", required=("limit", "endgame"))
+def check_isolated_contain(ctx: Context, ob: dict) -> str:
+    """B(c, r) contains the isolated end-game ball B(m, rho): r >= rho, |c - m|^2 <= (r - rho)^2."""
+    lim = ctx.limit(ob["limit"], "limit")
+    eg: Endgame = ctx.ref(ob["endgame"], ctx.isolated, "endgame")
+    if eg.dataset != lim.dataset:
+        raise Rejected(f"endgame: is for dataset {eg.dataset}, the limit for {lim.dataset}")
+    gap = lim.radius - eg.radius
+    d2 = sum(((c - m) ** 2 for c, m in zip(lim.center, eg.center, strict=True)), Fraction(0))
+    if gap < 0 or d2 > gap * gap:
+        raise Rejected(f"limit {lim.name}: claimed ball does not contain the end-game ball")
+    ctx.proved_isolated.add(lim.name)
+    return f"claimed ball of {lim.name} contains the strict local minimizer's ball"
