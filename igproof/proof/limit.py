@@ -120,6 +120,11 @@ class ProvedLimit:
     verdict: Verdict = Verdict.PROVED
 
     @property
+    def in_zero_loss_set(self) -> bool:
+        """True when the PL end-game proved the limit has zero loss (lies in M_S)."""
+        return isinstance(self.endgame, PLEndgame)
+
+    @property
     def radius_upper(self) -> Fraction:
         """An exact rational >= the radius of the limit ball."""
         return arb_to_fraction(self.radius) + arb_radius_fraction(self.radius)

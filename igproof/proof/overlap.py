@@ -116,6 +116,9 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
     result = prove_flow_limit(flow, theta0, prec=prec, loss_target=loss_target)
     if not isinstance(result, ProvedLimit):
         raise CertificateError(f"limit {limit} on {dataset}: not proved ({result.reason})")
+    if not result.in_zero_loss_set:
+        raise CertificateError(f"limit {limit} on {dataset}: a strict local minimizer with "
+                               "positive loss, not in the zero-loss set")
     cert = limit_certificate(result, flow, dataset_name=dataset, limit_name=limit)
     raw = cert["datasets"][dataset]
     part = LimitPart(limit, dataset, _dataset_spec(raw["x"], raw["y"]),

@@ -506,6 +506,8 @@ def _trajectory_limit(b: _Builder) -> tuple[dict[str, Any], list[dict[str, Any]]
                               loss_target=PROMOTE_LOSS_TARGET)
     if not isinstance(result, ProvedLimit):
         return f"validated trajectory: {result.reason}"
+    if not result.in_zero_loss_set:
+        return "validated trajectory: the limit has positive loss (not in M_S)"
     try:
         cert = limit_certificate(result, flow)
     except CertificateError as exc:
