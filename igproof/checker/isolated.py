@@ -36,7 +36,7 @@ from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
 from igproof.checker.errors import Rejected
 from igproof.checker.kernel import Context, Endgame, box, number, vector
-from igproof.checker.obligations import _certainly_positive_definite
+from igproof.checker.obligations import _certainly_positive_definite, contain_endgame_ball
 from igproof.checker.registry import register
 
 # Functions whose argument is a kink: the loss is smooth on D only where each is non-zero.
@@ -184,14 +184,6 @@ def check_isolated_endgame(ctx: Context, ob: dict) -> str:
 
 @register("isolated-contain", required=("limit", "endgame"))
 def check_isolated_contain(ctx: Context, ob: dict) -> str:
-    """B(c, r) contains the isolated end-game ball B(m, rho): r >= rho, |c - m|^2 <= (r - rho)^2."""
-    lim = ctx.limit(ob["limit"], "limit")
-    eg: Endgame = ctx.ref(ob["endgame"], ctx.isolated, "endgame")
-    if eg.dataset != lim.dataset:
-        raise Rejected(f"endgame: is for dataset {eg.dataset}, the limit for {lim.dataset}")
-    gap = lim.radius - eg.radius
-    d2 = sum(((c - m) ** 2 for c, m in zip(lim.center, eg.center, strict=True)), Fraction(0))
-    if gap < 0 or d2 > gap * gap:
-        raise Rejected(f"limit {lim.name}: claimed ball does not contain the end-game ball")
-    ctx.proved_isolated.add(lim.name)
-    return f"claimed ball of {lim.name} contains the strict local minimizer's ball"
+    """The claimed ball contains the isolated end-game ball (a strict local minimizer)."""
+    name = contain_endgame_ball(ctx, ob, ctx.isolated, ctx.proved_isolated)
+    return f"claimed ball of {name} contains the strict local minimizer's ball"

@@ -240,19 +240,29 @@ def _excluded(ds, quantities, env) -> bool:
     return False
 
 
-@register("contain", required=("limit", "endgame"))
-def check_contain(ctx: Context, ob: dict) -> str:
-    """B(c, r) contains the end-game ball B(m, rho): r >= rho and |c - m|^2 <= (r - rho)^2."""
+def contain_endgame_ball(ctx: Context, ob: dict, endgames: dict, proved: set) -> str:
+    """B(c, r) contains the end-game ball B(m, rho): r >= rho and |c - m|^2 <= (r - rho)^2.
+
+    ``endgames`` is where the referenced end-game was recorded; the limit's name is added to
+    ``proved`` and returned.
+    """
     lim = ctx.limit(ob["limit"], "limit")
-    eg: Endgame = ctx.ref(ob["endgame"], ctx.endgame, "endgame")
+    eg: Endgame = ctx.ref(ob["endgame"], endgames, "endgame")
     if eg.dataset != lim.dataset:
         raise Rejected(f"endgame: is for dataset {eg.dataset}, the limit for {lim.dataset}")
     gap = lim.radius - eg.radius
     d2 = sum(((c - m) ** 2 for c, m in zip(lim.center, eg.center, strict=True)), Fraction(0))
     if gap < 0 or d2 > gap * gap:
         raise Rejected(f"limit {lim.name}: claimed ball does not contain the end-game ball")
-    ctx.proved.add(lim.name)
-    return f"claimed ball of {lim.name} contains the end-game ball"
+    proved.add(lim.name)
+    return lim.name
+
+
+@register("contain", required=("limit", "endgame"))
+def check_contain(ctx: Context, ob: dict) -> str:
+    """The claimed ball contains the PL end-game ball (the limit lies in M_S)."""
+    name = contain_endgame_ball(ctx, ob, ctx.endgame, ctx.proved)
+    return f"claimed ball of {name} contains the end-game ball"
 
 
 def _homogeneous_linear(node: tuple, inputs: set[str]) -> bool:
