@@ -459,6 +459,15 @@ class Report:
                 "not_a_certificate": self.not_a_certificate}
 
 
+def _check_statement_text(ctx: Any) -> None:
+    """statement.text must be exactly the canonical words of the structured statement."""
+    text = string(ctx.statement["text"], "statement.text", 4000)
+    expected = statement_text(ctx.kind, ctx.statement)
+    if text != expected:
+        raise Rejected("statement.text: does not match the structured statement "
+                       f"(expected {expected!r})")
+
+
 def check_certificate(cert: Any) -> Report:
     """Replay every obligation of ``cert`` (a parsed JSON object) and decide its conclusion."""
     try:
@@ -495,10 +504,7 @@ def _check(cert: Any) -> Report:
             isinstance(v, str) or (isinstance(v, list) and all(isinstance(u, str) for u in v))
             for v in claim.values()):
         raise Rejected("statement.claim: expected an object of names and expressions")
-    text = string(ctx.statement["text"], "statement.text", 4000)
-    if text != statement_text(ctx.kind, ctx.statement):
-        raise Rejected("statement.text: does not match the structured statement "
-                       f"(expected {statement_text(ctx.kind, ctx.statement)!r})")
+    _check_statement_text(ctx)
     report = _replay(ctx, cert["obligations"], None)
     if not report.accepted:
         return report
@@ -592,10 +598,7 @@ def _check_interpolation(cert: dict) -> Report:
     if "producer" in cert:
         string(cert["producer"], "producer")
     ctx = InterpolationContext(cert)
-    text = string(ctx.statement["text"], "statement.text", 4000)
-    if text != statement_text(ctx.kind, ctx.statement):
-        raise Rejected("statement.text: does not match the structured statement "
-                       f"(expected {statement_text(ctx.kind, ctx.statement)!r})")
+    _check_statement_text(ctx)
     report = _replay(ctx, cert["obligations"], INTERPOLATION_OBLIGATIONS)
     if not report.accepted:
         return report
