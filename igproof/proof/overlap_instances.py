@@ -20,6 +20,7 @@ from typing import Any
 from igproof.certificate.produce import DatasetSpec, ModelSpec
 from igproof.errors import CertificateError
 from igproof.proof.overlap import (
+    CLASSES,
     LimitPart,
     ball_text,
     certify,
@@ -123,8 +124,9 @@ def _subset_outcome(kind: str, model_json: dict, theta0: tuple, shared: LimitPar
                        f"{relation.argument}")
     cert = one_point_certificate(model_json, theta0, shared, other,
                                  relation={"relation": "subset"}, cls=cls)
+    norm = CLASSES[cls]
     return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So, theta_o "
-                                   f"{ball_text(other)}, |theta_s| < |theta_o|"),
+                                   f"{ball_text(other)}, {norm} smaller at theta_s"),
                    details={"zero_loss_relation": relation.argument})
 
 
