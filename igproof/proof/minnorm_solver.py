@@ -234,6 +234,10 @@ REGULARISATION = 1e-12
 # Newton steps of the polish on the identified smooth structure (quadratic convergence from the
 # barrier's ~1e-8 accurate slopes needs two or three).
 POLISH_STEPS = 6
+# The polish stops once a full Newton step (no face change) predicts a decrease -grad.step below
+# this fraction of (1 + cost): the float cost of ~1e3 terms is only ~1e-13 relative accurate, so
+# further steps (of size ~1e-8, the float noise of an ill-conditioned Hessian) only add noise.
+POLISH_DECREMENT_RTOL = 1e-14
 
 
 def reduced_cost(x: np.ndarray, delta: np.ndarray, s: np.ndarray) -> float:
@@ -333,6 +337,10 @@ def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
         trial = s + lam_max * step
         if hit is not None:
             trial[hit[0]] = delta[hit[1]]
+        if hit is None and -float(grad @ step) < POLISH_DECREMENT_RTOL * (1.0 + abs(base)):
+            if reduced_cost(x, delta, trial) <= base:
+                s = trial
+            break
         if reduced_cost(x, delta, trial) <= base:
             s = trial
             if hit is not None:
