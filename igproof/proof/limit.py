@@ -2,7 +2,8 @@
 
 :func:`prove_flow_limit` encloses theta(t) on [0, T] in ball arithmetic (a validated Taylor
 method with a Lohner set for smooth pieces, closed-form matrix exponentials with certified
-switching times for affine ReLU pieces), then runs the Polyak-Lojasiewicz end-game of
+switching times for affine ReLU pieces; a smooth piece that meets a kink ends in a certified
+crossing step, see igproof.numeric.ball.lohner), then runs the Polyak-Lojasiewicz end-game of
 :mod:`igproof.proof.endgame` on the enclosure of theta(T). The verdict is PROVED only when every
 step was certified; otherwise the result is :class:`Inconclusive` with the reason. When the PL
 end-game fails, the isolated-minimum end-game of :mod:`igproof.proof.isolated` (Krawczyk plus a
@@ -69,6 +70,9 @@ H_MAX = 1.0
 # 2^-(prec/4) keeps t small, the Krawczyk radius is then ~ |grad L|^2, far below it.
 GRAD_EXPONENT = Fraction(1, 4)
 LOSS_FLOOR_EXPONENT = Fraction(1, 8)
+# Most pieces (segments) of one trajectory: the checker replays at most 16 segments
+# (igproof/checker/trajectory.py MAX_SEGMENTS), so a 17th crossing could not be certified.
+MAX_SEGMENTS = 16
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class Segment:
     t_end: arb
     steps: list[StepRecord] = dc_field(default_factory=list)
     intervals: list[tuple[Fraction, Fraction]] = dc_field(default_factory=list)
-    switch: Any = None
+    switch: Any = None               # affine: the Switch; taylor: the lohner.Crossing
     switch_kink: int | None = None   # index into flow.kinks of the switching kink
     matrix: tuple[tuple[Fraction, ...], ...] | None = None
     order: int | None = None          # Taylor order of the validated steps ("taylor")
@@ -347,13 +351,38 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             return loss_small(S.hull())
 
         srun = integrate_smooth(sflow, start, t0=t_now, stop=stop_s, tol=tol, h_max=H_MAX,
-                                max_steps=steps_left)
+                                max_steps=steps_left, leaving=just_switched,
+                                crossing=bool(kinks))
         steps_left -= len(srun.steps)
-        segments.append(Segment("taylor", _full(pattern), box,
-                                srun.final.hull(), t_now, srun.t, steps=srun.steps,
-                                order=order))
-        t_now, box = srun.t, srun.final.hull()
-        break
+        seg = Segment("taylor", _full(pattern), box, srun.final.hull(), t_now, srun.t,
+                      steps=srun.steps, order=order)
+        segments.append(seg)
+        if srun.switch is None:
+            t_now, box = srun.t, srun.final.hull()
+            break
+        cross = srun.switch
+        seg.switch, seg.end, seg.t_end = cross, cross.box, cross.t_interval
+        kink_ids = [k for k, z in enumerate(flow.kinks) if not sympy.sympify(z).is_number]
+        assert pattern is not None
+        new = list(pattern)
+        k_flow = kink_ids[cross.kink]
+        seg.switch_kink = k_flow
+        new[k_flow] = cross.new_sign
+        pattern = tuple(new)
+        t_now, box, just_switched = seg.t_end, cross.box, cross.kink
+        # no sliding: under the new field the kink must move certainly to its new side
+        field_n, _, kinks_n, _ = _piece(flow, pattern)
+        rate = FieldProgram(params, [sum((sympy.diff(kinks_n[cross.kink], q) * f
+                                          for q, f in zip(params, field_n, strict=True)),
+                                         sympy.Integer(0))]).evaluate(box)[0]
+        if not (rate > 0 if cross.new_sign > 0 else rate < 0):
+            return Inconclusive(f"kink {k_flow + 1} ({flow.kinks[k_flow]} = 0) is reached at t ~ "
+                                f"{float(t_now.mid()):.6g}, but on the other side dz/dt is not "
+                                f"certainly of sign {cross.new_sign} (the flow slides along the "
+                                "kink or turns back): no certified crossing", t=float(t_now.mid()))
+        if len(segments) >= MAX_SEGMENTS:
+            return Inconclusive(f"more than {MAX_SEGMENTS - 1} kink crossings by t ~ "
+                                f"{float(t_now.mid()):.6g}", t=float(t_now.mid()))
     field, res, kinks, signs = _piece(flow, pattern)
     eg: PLEndgame | IsolatedEndgame | EndgameFailure
     eg = pl_endgame(params, res, n, box, kinks=kinks, pattern=signs)

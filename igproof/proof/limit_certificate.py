@@ -12,8 +12,9 @@ the last two are ``isolated-endgame`` (D, its centre m, Y ~ H(m)^-1, lambda) and
 ``isolated-contain``, and the statement carries the claim ``{"in_zero_loss_set": "false"}``.
 
 The certificate restates the model in the safe expression language, the dataset exactly, and
-the hints (time intervals, switching brackets, D, lambda). The claimed ball is the proved ball
-enlarged to absorb the checker's own (independent, coarser) rounding; its radius is reported.
+the hints (time intervals, switching brackets, Taylor and crossing steps, D, lambda). The
+claimed ball is the proved ball enlarged to absorb the checker's own (independent, coarser)
+rounding; its radius is reported.
 """
 
 from __future__ import annotations
@@ -140,11 +141,16 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     segments = []
     for m, seg in enumerate(result.segments):
         if seg.kind == "taylor":
-            segments.append({
+            tentry: dict[str, Any] = {
                 "method": "taylor", "pattern": list(seg.pattern or ()), "order": seg.order,
                 "sensitivity_order": SENSITIVITY_ORDER,
                 "steps": [{"h": st.h, "picard": _box(st.trial, Fraction(0)), "A": st.A}
-                          for st in seg.steps]})
+                          for st in seg.steps]}
+            if m > 0 and result.segments[m - 1].switch_kink is not None:
+                tentry["just_switched"] = result.segments[m - 1].switch_kink
+            if seg.switch_kink is not None:  # the last step is the certified crossing step
+                tentry["end"] = {"kind": "switch", "atom": seg.switch_kink}
+            segments.append(tentry)
             continue
         entry: dict[str, Any] = {"method": "affine", "pattern": list(seg.pattern or ()),
                                  "intervals": [[a, b] for a, b in seg.intervals]}

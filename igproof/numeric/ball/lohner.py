@@ -19,7 +19,21 @@ A_k a (float-exact) near-orthogonal matrix and R_k a box of balls around 0. One 
 
 For piecewise models (ReLU) the pattern is certified constant on E at every step: every kink
 z_k(theta) must have a certain sign on E, equal to the sign of the pattern whose smooth field is
-integrated. A kink that is undecided on E is never resolved by a comparison: the step fails.
+integrated. A kink that is undecided on E is never resolved by a comparison: the step fails,
+except in two certified situations (the same mathematics as the affine switch, affine.py):
+
+* Crossing step (``crossing=k``, the last step of a run that ends in a switch of kink k with
+  sign s). On the a priori box E of the smooth flow of the current pattern P over [0, delta]:
+  every other kink keeps its sign; dz_k/dt = grad z_k . F_P has the certain sign -s; z_k has
+  sign s on the step's start set and -s on its end enclosure. Then every P-trajectory crosses
+  z_k = 0 exactly once inside the step, the true flow equals the P-flow up to that crossing, and
+  the state at the crossing lies in E, which is the start box of the next piece. The crossing
+  time is located from the Taylor polynomial of the centre (Newton on z_k along it); ordinary
+  steps first approach it to within eps = CROSS_EPS_FACTOR (width of z_k(X) + tol) / |dz_k/dt|.
+* Leaving kink (``leaving=k``, the kink just switched into the current pattern with sign s').
+  On any step, z_k may be undecided on E provided dz_k/dt under the current field has the
+  certain sign s' on E: every trajectory leaves z_k = 0 to the side s' and cannot come back
+  during the step.
 
 Guarantee: enclosure. Every returned set contains theta(t) for every initial point in the
 starting set, or :class:`igproof.errors.EnclosureFailure` is raised with t, step and set.
@@ -33,7 +47,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from flint import arb, arb_mat
+from flint import arb, arb_mat, ctx
 
 from igproof.errors import EnclosureFailure, InvalidArgument
 from igproof.numeric.ball.arith import (
@@ -67,6 +81,26 @@ MAX_HALVINGS = 12
 LOCAL_ERROR_FACTOR = 100
 # Growth factor of the step size after a successful step (classical safety value).
 STEP_GROWTH = 1.5
+# Ordinary step sizes are multiples of 2^-STEP_BITS (short exact numbers in the certificate);
+# steps that approach or cross a kink need ~prec bits and use 2^-(prec + KINK_EXTRA_BITS).
+STEP_BITS = 20
+KINK_EXTRA_BITS = 16
+# Half-length eps of the crossing step, in units of (width of z_k on the start set + tol) /
+# |dz_k/dt|: 8 leaves z_k a margin of several widths on both ends of the step, so both sign
+# tests are decided, while the next start box stays only ~ 16 |F| / |dz_k/dt| times wider.
+CROSS_EPS_FACTOR = 8
+# A crossing step is taken once the predicted crossing is within this many eps of the set.
+CROSS_TRIGGER = 2
+# Crossing steps tried (each doubles delta) before the crossing is declared uncertifiable.
+CROSS_TRIES = 4
+# Approach steps end at distance max(eps, f tau) before the predicted crossing tau, trying these
+# f in turn (largest step first): the a priori box of a long step wraps by ~h^2, so the last
+# approach steps need a remaining distance ~ tau^2, which these fractions reach in a few steps.
+APPROACH_FRACTIONS = (0, 2 ** -32, 2 ** -16, 2 ** -8, 2 ** -4, 2 ** -2, 2 ** -1)
+# Sampling points on [0, h] of the centre Taylor polynomial for a sign change of a kink, and
+# Newton/bisection iterations locating it (each Newton step doubles the correct bits).
+ROOT_GRID = 16
+ROOT_ITERATIONS = 80
 
 
 @dataclass
@@ -110,6 +144,28 @@ class StepRecord:
     A: list[list[Fraction]]
     r: list[arb]
     pattern: tuple[int, ...] | None
+    crossing: int | None = None
+
+
+@dataclass
+class Crossing:
+    """A certified crossing of ``kink`` inside the step [t1, t1 + delta] (see module doc).
+
+    ``box`` (the step's a priori box E) contains the state at the crossing of every trajectory
+    from the run's start set; it is the start box of the next piece, where the kink has sign
+    ``new_sign``.
+    """
+
+    kink: int
+    new_sign: int
+    t1: arb
+    delta: Fraction
+    box: list[arb]
+
+    @property
+    def t_interval(self) -> arb:
+        """A ball containing [t1, t1 + delta] (every crossing time)."""
+        return self.t1.union(self.t1 + to_arb(self.delta))
 
 
 @dataclass
@@ -135,21 +191,51 @@ class SmoothFlow:
         self._programs["xv"] = FieldProgram(syms, exprs)
         if self.kinks:
             self._programs["kinks"] = FieldProgram(self.parameters, self.kinks)
+            rates = [sum((sympy.diff(z, p) * f for p, f in zip(self.parameters, self.field,
+                                                                 strict=True)),
+                         sympy.Integer(0)) for z in self.kinks]
+            self._programs["rates"] = FieldProgram(self.parameters, rates)
 
     def eval_field(self, x: Sequence[arb]) -> list[arb]:
         return self._programs["x"].evaluate(x)
 
-    def pattern_holds(self, box: Sequence[arb]) -> bool:
-        """True when every kink has, on the whole box, the certain sign of the pattern."""
+    def kink_values(self, box: Sequence[arb]) -> list[arb]:
+        """z_k on the box (enclosures)."""
+        return self._programs["kinks"].evaluate(list(box))
+
+    def kink_rates(self, box: Sequence[arb]) -> list[arb]:
+        """dz_k/dt = grad z_k . F on the box (enclosures)."""
+        return self._programs["rates"].evaluate(list(box))
+
+    def undecided(self, box: Sequence[arb], *, leaving: int | None = None,
+                  skip: int | None = None) -> list[int]:
+        """Kinks without the certain sign of the pattern on the box.
+
+        Kink ``leaving`` also passes when dz/dt has the certain pattern sign on the box (it is
+        leaving z = 0 to the pattern side); kink ``skip`` is not tested.
+        """
         if not self.kinks:
-            return True
-        values = self._programs["kinks"].evaluate(box)
-        for z, s in zip(values, self.pattern or (), strict=True):
-            if s > 0 and not z > 0:
-                return False
-            if s <= 0 and not z < 0:
-                return False
-        return True
+            return []
+        values = self.kink_values(box)
+        rates = self.kink_rates(box) if leaving is not None else None
+        bad = []
+        for k, (z, s) in enumerate(zip(values, self.pattern or (), strict=True)):
+            if k == skip or _sign_is(z, s):
+                continue
+            if k == leaving and rates is not None and _sign_is(rates[k], s):
+                continue
+            bad.append(k)
+        return bad
+
+    def pattern_holds(self, box: Sequence[arb], *, leaving: int | None = None) -> bool:
+        """True when every kink has, on the whole box, the certain sign of the pattern (kink
+        ``leaving`` may instead move certainly towards its pattern side)."""
+        return not self.undecided(box, leaving=leaving)
+
+
+def _sign_is(x: arb, s: int) -> bool:
+    """x certainly has the sign s (+1: > 0; -1 or 0: < 0)."""
+    return bool(x > 0) if s > 0 else bool(x < 0)
 
 
 def _series_sum(coeffs: Sequence[arb], h: arb, upto: int) -> arb:
@@ -191,7 +277,8 @@ def _apriori(flow: SmoothFlow, X: list[arb], h: arb
     return None
 
 
-def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb
+def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb, *, leaving: int | None = None,
+                crossing: int | None = None
                 ) -> tuple[LohnerSet, list[arb], float, list[arb]] | None:
     """One validated step of size h: (new set, a priori box E, local error, Picard box) or None.
 
@@ -200,15 +287,41 @@ def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb
 
     The local error is the largest radius of the enclosure of phi_h(c_k) (Taylor remainder
     plus rounding); it drives the step-size control, not the rigour.
+
+    ``leaving``: the kink just switched into the pattern (may be undecided on E when it moves
+    certainly to its pattern side). ``crossing=k``: a crossing step of kink k (module doc); it
+    returns None unless every crossing condition is certified (:func:`crossing_failure` says
+    which one fails).
     """
+    out = _step(flow, S, h, leaving=leaving, crossing=crossing)
+    return None if isinstance(out, str) else out
+
+
+def crossing_failure(flow: SmoothFlow, S: LohnerSet, h: arb, k: int, *,
+                     leaving: int | None = None) -> str | None:
+    """Why a crossing step of kink k with size h is not certified (None when it is)."""
+    out = _step(flow, S, h, leaving=leaving, crossing=k)
+    return out if isinstance(out, str) else None
+
+
+def _step(flow: SmoothFlow, S: LohnerSet, h: arb, *, leaving: int | None,
+          crossing: int | None) -> tuple[LohnerSet, list[arb], float, list[arb]] | str:
     d = len(S.c)
     X = S.hull()
     ap = _apriori(flow, X, h)
     if ap is None:
-        return None
+        return "no a priori enclosure (Picard inclusion failed)"
     E, W, trial = ap
-    if not flow.pattern_holds(E):
-        return None
+    bad = flow.undecided(E, leaving=leaving, skip=crossing)
+    if bad:
+        return f"kink(s) {bad} without a certain sign on the a priori box"
+    if crossing is not None:
+        s = (flow.pattern or ())[crossing]
+        if not _sign_is(flow.kink_values(X)[crossing], s):
+            return f"kink {crossing} is not certainly of sign {s} on the start set"
+        if not _sign_is(flow.kink_rates(E)[crossing], -s):
+            return (f"dz/dt of kink {crossing} is not certainly of sign {-s} on the a priori "
+                    "box (tangential touch or no transversal crossing)")
     N = flow.order
     M = SENSITIVITY_ORDER
     px, pv = flow._programs["x"], flow._programs["xv"]
@@ -233,12 +346,12 @@ def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb
     perm = np.argsort(-norms)
     Q, _ = np.linalg.qr(Bmid[:, perm])
     if not np.all(np.isfinite(Q)):
-        return None
+        return "QR factorization failed"
     A_new = arb_mat([[arb(float(Q[i, j])) for j in range(d)] for i in range(d)])
     try:
         Ainv = A_new.inv()
     except ZeroDivisionError:
-        return None
+        return "the coordinate matrix is not invertible"
     C = Ainv * B
     zc = Ainv * arb_mat([[v] for v in z])
     r_new = []
@@ -248,7 +361,13 @@ def lohner_step(flow: SmoothFlow, S: LohnerSet, h: arb
             s = s + C[i, j] * S.r[j]
         r_new.append(s)
     err = max(float(arb(v.rad()).mid()) for v in y)
-    return LohnerSet(c_new, A_new, r_new), E, err, trial
+    S_new = LohnerSet(c_new, A_new, r_new)
+    if crossing is not None:
+        s = (flow.pattern or ())[crossing]
+        if not _sign_is(flow.kink_values(S_new.hull())[crossing], -s):
+            return (f"kink {crossing} is not certainly of sign {-s} at the end of the crossing "
+                    "step")
+    return S_new, E, err, trial
 
 
 def _suggest_h(flow: SmoothFlow, S: LohnerSet, tol: float, h_max: float) -> float:
@@ -264,54 +383,196 @@ def _suggest_h(flow: SmoothFlow, S: LohnerSet, tol: float, h_max: float) -> floa
 
 @dataclass
 class SmoothRun:
-    """The result of :func:`integrate_smooth`: final set, time and the step records."""
+    """The result of :func:`integrate_smooth`: final set, time and the step records.
+
+    When the run ends in a certified kink crossing, ``switch`` describes it (its last step is
+    the crossing step) and ``final``/``t`` are the smooth flow's set and time after that step
+    (not the true state: the next piece starts from ``switch.box``).
+    """
 
     final: LohnerSet
     t: arb
     steps: list[StepRecord]
+    switch: Crossing | None = None
+
+
+def _mid(x: arb) -> arb:
+    return arb(x.mid())
+
+
+def _dyadic(x: arb, bits: int, *, up: bool) -> Fraction:
+    """A multiple of 2^-bits next to the midpoint of x (rounded up or down)."""
+    q = arb_to_fraction(x) * 2 ** bits
+    n = -((-q.numerator) // q.denominator) if up else q.numerator // q.denominator
+    return Fraction(n, 2 ** bits)
+
+
+def _kink_root(flow: SmoothFlow, S: LohnerSet, h: float) -> tuple[int, arb, arb] | None:
+    """(k, tau, dz_k/dt) for the earliest predicted sign change on (0, h] of a kink along the
+    Taylor polynomial of the centre trajectory, or None. Approximate (steers the steps only).
+
+    Kinks that are undecided on the set (a kink just switched) are skipped.
+    """
+    d = len(S.c)
+    N = flow.order
+    coeffs = flow._programs["x"].ode_taylor([_mid(v) for v in S.c], N)
+    mids = [[_mid(v) for v in row] for row in coeffs]
+
+    def at(tau: arb) -> list[arb]:
+        return [_series_sum(mids[i], tau, N + 1) for i in range(d)]
+
+    pattern = flow.pattern or ()
+    z_set = flow.kink_values(S.hull())
+    candidates = [k for k, s in enumerate(pattern) if _sign_is(z_set[k], s)]
+    if not candidates or not h > 0:
+        return None
+    H = arb(float(h))
+    lo = arb(0)
+    for m in range(1, ROOT_GRID + 1):
+        hi = H * m / ROOT_GRID
+        z = flow.kink_values(at(hi))
+        found = []
+        for k in candidates:
+            if float(_mid(z[k]) * pattern[k]) < 0:
+                found.append(_refine_root(flow, at, k, pattern[k], lo, hi))
+        if found:
+            k, tau = min(found, key=lambda kt: float(kt[1]))
+            return k, tau, _mid(flow.kink_rates(at(tau))[k])
+        lo = hi
+    return None
+
+
+def _refine_root(flow: SmoothFlow, at, k: int, s: int, lo: arb, hi: arb) -> tuple[int, arb]:
+    """Newton (safeguarded by bisection) on tau -> z_k(P(tau)) in the bracket [lo, hi]."""
+    t = (lo + hi) / 2
+    for _ in range(ROOT_ITERATIONS):
+        x = at(t)
+        g = _mid(flow.kink_values(x)[k])
+        if float(g) == 0:
+            return k, t
+        if float(g) * s > 0:
+            lo = t
+        else:
+            hi = t
+        rate = _mid(flow.kink_rates(x)[k])
+        t_new = _mid(t - g / rate) if float(rate) != 0 else (lo + hi) / 2
+        if not (t_new > lo and t_new < hi):
+            t_new = _mid((lo + hi) / 2)
+        if abs(float(t_new - t)) <= float(abs(t) + 1) * 2.0 ** -1000 or t_new == t:
+            return k, t_new
+        close = abs(t_new - t) < (abs(t) + 1) * arb(2) ** (-ctx.prec - 2)
+        t = t_new
+        if close:
+            break
+    return k, t
 
 
 def integrate_smooth(flow: SmoothFlow, start: LohnerSet, *, t0: arb, stop,
                      tol: float, h_max: float = 1.0, max_steps: int = 5000,
-                     record: bool = True) -> SmoothRun:
+                     record: bool = True, leaving: int | None = None,
+                     crossing: bool = False) -> SmoothRun:
     """Validated steps from ``start`` at time t0 until ``stop(set, t)`` is True.
 
     Step sizes are exact dyadic numbers (so the certificate states them exactly).
     Raises EnclosureFailure (with t, step and set) when a step cannot be validated even after
     MAX_HALVINGS halvings, or after ``max_steps`` steps.
+
+    With ``crossing=True`` a kink that the centre trajectory is about to cross is approached by
+    ordinary steps and crossed by a certified crossing step (module doc); the run then ends
+    there with ``switch`` set. ``leaving`` is the kink just switched into the pattern (it may
+    be undecided on the a priori boxes while it moves certainly to its pattern side). A
+    crossing that cannot be certified (tangential touch, wrong or undecided dz/dt) raises
+    EnclosureFailure saying so.
     """
     S, t = start, t0
     steps: list[StepRecord] = []
+    bits = ctx.prec + KINK_EXTRA_BITS
     h_next = min(h_max, _suggest_h(flow, S, tol, h_max))
+
+    def keep(S_new: LohnerSet, E: list[arb], trial: list[arb], h: Fraction,
+             kink: int | None = None) -> None:
+        if record:
+            d = len(S.c)
+            steps.append(StepRecord(t=t, h=h, apriori=E, trial=trial, hull_after=S_new.hull(),
+                                    c=S_new.c,
+                                    A=[[arb_to_fraction(S_new.A[i, j]) for j in range(d)]
+                                       for i in range(d)],
+                                    r=S_new.r, pattern=flow.pattern, crossing=kink))
+
     for k in range(max_steps):
         if stop(S, t):
             return SmoothRun(S, t, steps)
         h_try = min(h_next, _suggest_h(flow, S, tol, h_max))
-        for _ in range(MAX_HALVINGS + 1):
-            h_exact = Fraction(h_try).limit_denominator(2 ** 20)
-            h_exact = Fraction(int(h_exact * 2 ** 20), 2 ** 20)
-            if h_exact <= 0:
-                break
-            out = lohner_step(flow, S, to_arb(h_exact))
-            if out is not None and out[2] <= tol * LOCAL_ERROR_FACTOR:
-                break
-            h_try /= 2
-        else:
-            out = None
-        if out is None or out[2] > tol * LOCAL_ERROR_FACTOR:
+        out: tuple[LohnerSet, list[arb], float, list[arb]] | str | None = None
+        h_exact = Fraction(0)
+        root = _kink_root(flow, S, h_try) if crossing and flow.kinks else None
+        if root is not None:
+            kk, tau, rate = root
+            if float(rate) == 0:
+                raise EnclosureFailure(f"kink {kk} is reached tangentially (dz/dt ~ 0): no "
+                                       "certified crossing", t=t, step=k, enclosure=S.hull())
+            width = arb(flow.kink_values(S.hull())[kk].rad())
+            eps = _mid(CROSS_EPS_FACTOR * (width + arb(tol)) / abs(rate))
+            if tau <= CROSS_TRIGGER * eps:
+                switch = _cross(flow, S, t, kk, tau, eps, bits, leaving, k)
+                S_new, E, _, trial = switch[0]
+                keep(S_new, E, trial, switch[1].delta, kk)
+                return SmoothRun(S_new, t + to_arb(switch[1].delta), steps, switch[1])
+            for f in APPROACH_FRACTIONS:
+                h_exact = _dyadic(tau - (eps if f * tau < eps else f * tau), bits, up=False)
+                if h_exact <= 0:
+                    continue
+                out = _step(flow, S, to_arb(h_exact), leaving=leaving, crossing=None)
+                if not isinstance(out, str) and out[2] <= tol * LOCAL_ERROR_FACTOR:
+                    break
+                out = None
+            if out is None:
+                h_try = min(h_try, float(tau) / 4)
+        why = "no step tried"
+        if out is None:
+            for _ in range(MAX_HALVINGS + 1):
+                h_exact = Fraction(h_try).limit_denominator(2 ** STEP_BITS)
+                h_exact = Fraction(int(h_exact * 2 ** STEP_BITS), 2 ** STEP_BITS)
+                if h_exact <= 0:
+                    h_exact = _dyadic(arb(h_try), bits, up=False)
+                if h_exact <= 0:
+                    break
+                out = _step(flow, S, to_arb(h_exact), leaving=leaving, crossing=None)
+                if not isinstance(out, str) and out[2] <= tol * LOCAL_ERROR_FACTOR:
+                    break
+                why = out if isinstance(out, str) else "local error above tolerance"
+                out = None
+                h_try /= 2
+        if out is None or isinstance(out, str):
+            if crossing and why.startswith("kink"):
+                why += (" (the trajectory meets the kink without a certified transversal "
+                        "crossing: a tangential touch, sliding, or a crossing too close to "
+                        "another kink)")
             raise EnclosureFailure("validated step failed (a priori enclosure or constant "
                                    "activation pattern could not be certified) after "
-                                   f"{MAX_HALVINGS} halvings of the step size", t=t, step=k,
-                                   enclosure=S.hull())
+                                   f"{MAX_HALVINGS} halvings of the step size; last attempt: "
+                                   f"{why}", t=t, step=k, enclosure=S.hull())
         S_new, E, _, trial = out
-        if record:
-            steps.append(StepRecord(t=t, h=h_exact, apriori=E, trial=trial,
-                                    hull_after=S_new.hull(),
-                                    c=S_new.c,
-                                    A=[[arb_to_fraction(S_new.A[i, j])
-                                        for j in range(len(S.c))] for i in range(len(S.c))],
-                                    r=S_new.r, pattern=flow.pattern))
+        keep(S_new, E, trial, h_exact)
         S, t = S_new, t + to_arb(h_exact)
         h_next = min(h_max, float(h_exact) * STEP_GROWTH)
     raise EnclosureFailure(f"no stop after max_steps={max_steps} validated steps", t=t,
                            step=max_steps, enclosure=S.hull())
+
+
+def _cross(flow: SmoothFlow, S: LohnerSet, t: arb, k: int, tau: arb, eps: arb, bits: int,
+           leaving: int | None, step: int
+           ) -> tuple[tuple[LohnerSet, list[arb], float, list[arb]], Crossing]:
+    """The crossing step of kink k (delta = tau + eps, doubled up to CROSS_TRIES times)."""
+    why = ""
+    for j in range(CROSS_TRIES):
+        delta = _dyadic((tau + eps) * 2 ** j, bits, up=True)
+        out = _step(flow, S, to_arb(delta), leaving=leaving, crossing=k)
+        if not isinstance(out, str):
+            s = (flow.pattern or ())[k]
+            return out, Crossing(kink=k, new_sign=-s, t1=t, delta=delta, box=out[1])
+        why = out
+    t_hat = float(t.mid() + tau.mid())
+    raise EnclosureFailure(f"kink {k}: the crossing predicted at t ~ {t_hat:.6g} could not be "
+                           f"certified: {why}", t=t, step=step,
+                           enclosure=S.hull())
