@@ -30,8 +30,13 @@ ALIGN_GUARD = 8
 
 
 def _cut(lo: int, hi: int, e: int) -> Dyadic:
-    """[lo, hi] * 2^e with the mantissas cut outward to at most PREC bits."""
-    s = max(abs(lo), abs(hi)).bit_length() - PREC
+    """[lo, hi] * 2^e with the mantissas cut outward to at most PREC bits.
+
+    For lo <= hi, max(|lo|, |hi|) = max(-lo, hi); for any other pair the shift is only smaller,
+    and a shift by any s >= 0 (floor of lo, ceiling of hi) is outward, so soundness never
+    depends on the choice of s.
+    """
+    s = (hi if hi > -lo else -lo).bit_length() - PREC
     if s > 0:
         return Dyadic(lo >> s, -((-hi) >> s), e + s)
     return Dyadic(lo, hi, e)
@@ -128,15 +133,26 @@ class Dyadic:
 
     # --- arithmetic -----------------------------------------------------------------------
     def __add__(self, other: Dyadic) -> Dyadic:
-        if other.is_zero():
+        a, b, c, d = self.lo_m, self.hi_m, other.lo_m, other.hi_m
+        if not (c or d):
             return self
-        if self.is_zero():
+        if not (a or b):
             return other
-        top = max(max(-self.lo_m, self.hi_m).bit_length() + self.e,
-                  max(-other.lo_m, other.hi_m).bit_length() + other.e)
-        e = max(min(self.e, other.e), top - PREC - ALIGN_GUARD)
-        a, b = _coarsen(self, e)
-        c, d = _coarsen(other, e)
+        ex, ey = self.e, other.e
+        if ex == ey:  # the common case of the Taylor recurrences: no alignment
+            return _cut(a + c, b + d, ex)
+        top = max((b if b > -a else -a).bit_length() + ex,
+                  (d if d > -c else -c).bit_length() + ey)
+        e = max(ex if ex < ey else ey, top - PREC - ALIGN_GUARD)
+        # align both to e: exact left shifts, outward (floor / ceiling) right shifts
+        if e <= ex:
+            a, b = a << (ex - e), b << (ex - e)
+        else:
+            a, b = a >> (e - ex), -((-b) >> (e - ex))
+        if e <= ey:
+            c, d = c << (ey - e), d << (ey - e)
+        else:
+            c, d = c >> (e - ey), -((-d) >> (e - ey))
         return _cut(a + c, b + d, e)
 
     def __neg__(self) -> Dyadic:
@@ -146,7 +162,8 @@ class Dyadic:
         return self + (-other)
 
     def __mul__(self, other: Dyadic) -> Dyadic:
-        return _cut(*_product(self, other))
+        lo, hi = _corners(self.lo_m, self.hi_m, other.lo_m, other.hi_m)
+        return _cut(lo, hi, self.e + other.e)
 
     def scale(self, q: Dyadic) -> Dyadic:
         """Alias of multiplication by a (usually point) interval, for readability."""
@@ -185,49 +202,132 @@ ZERO = Dyadic(0, 0, 0)
 ONE = Dyadic(1, 1, 0)
 
 
-def _product(x: Dyadic, y: Dyadic) -> tuple[int, int, int]:
-    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut).
+def _corners(a: int, b: int, c: int, d: int) -> tuple[int, int]:
+    """The exact product [a, b] * [c, d] of integer intervals (a <= b, c <= d).
 
-    The classical nine-case table on the signs of the endpoints (two products per case, four
-    when both intervals straddle 0).
+    Fast paths: two point intervals (one product); a point times an interval, or operands of
+    known signs (two products: the classical nine-case table on the endpoint signs); four
+    products only when both intervals straddle 0. Every case returns the exact minimum and
+    maximum of the four corner products a c, a d, b c, b d.
     """
-    a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
+    if a == b:
+        if c == d:
+            p = a * c
+            return p, p
+        p, q = a * c, a * d
+        return (p, q) if a >= 0 else (q, p)
     if a >= 0:
         if c >= 0:
-            return a * c, b * d, x.e + y.e
+            return a * c, b * d
         if d <= 0:
-            return b * c, a * d, x.e + y.e
-        return b * c, b * d, x.e + y.e
+            return b * c, a * d
+        return b * c, b * d
     if b <= 0:
         if c >= 0:
-            return a * d, b * c, x.e + y.e
+            return a * d, b * c
         if d <= 0:
-            return b * d, a * c, x.e + y.e
-        return a * d, a * c, x.e + y.e
+            return b * d, a * c
+        return a * d, a * c
     if c >= 0:
-        return a * d, b * d, x.e + y.e
+        return a * d, b * d
     if d <= 0:
-        return b * c, a * c, x.e + y.e
-    return min(a * d, b * c), max(a * c, b * d), x.e + y.e
+        return b * c, a * c
+    p, q, r, s = a * d, b * c, a * c, b * d
+    return (p if p < q else q), (r if r > s else s)
+
+
+def _product(x: Dyadic, y: Dyadic) -> tuple[int, int, int]:
+    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut)."""
+    lo, hi = _corners(x.lo_m, x.hi_m, y.lo_m, y.hi_m)
+    return lo, hi, x.e + y.e
+
+
+# Largest spread (bits) between the exponents of the exact products that dot() sums exactly;
+# beyond it the products far below the largest are first rounded outward (bounds integer sizes
+# on hostile exponents; the sum is cut to PREC bits anyway).
+DOT_SPREAD = 2 * PREC + ALIGN_GUARD
 
 
 def dot(xs: list[Dyadic], ys: list[Dyadic]) -> Dyadic:
     """sum_k xs[k] * ys[k], rounded outward once at the end.
 
-    The products are exact and summed exactly at the smallest exponent; only when the
-    exponents spread over more than 2 PREC + ALIGN_GUARD bits are products far below the
-    largest first rounded outward (floor/ceil shifts) to a coarser exponent, which bounds the
-    integer sizes. Guarantee: enclosure.
+    One pass: each exact product (:func:`_corners`, one to four integer products) is added to
+    exact running sums of the lower and upper ends kept at the smallest exponent seen so far
+    (earlier sums are shifted left, exactly, when a smaller exponent appears). The only
+    rounding is the final outward cut to PREC bits. When the exponents spread over more than
+    DOT_SPREAD bits the sum is redone by :func:`_dot_spread`, which first rounds the products
+    far below the largest outward. Guarantee: enclosure.
+    """
+    lo_sum = hi_sum = 0
+    exp = top = None
+    for x, y in zip(xs, ys, strict=True):
+        a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
+        # inline copy of _corners (the hot loop of the Taylor replay)
+        if a >= 0:
+            if c >= 0:
+                lo, hi = a * c, b * d
+            elif d <= 0:
+                lo, hi = b * c, a * d
+            else:
+                lo, hi = b * c, b * d
+        elif b <= 0:
+            if c >= 0:
+                lo, hi = a * d, b * c
+            elif d <= 0:
+                lo, hi = b * d, a * c
+            else:
+                lo, hi = a * d, a * c
+        elif c >= 0:
+            lo, hi = a * d, b * d
+        elif d <= 0:
+            lo, hi = b * c, a * c
+        else:
+            lo, hi = a * d, b * c
+            if hi < lo:
+                lo = hi
+            hi, p = a * c, b * d
+            if p > hi:
+                hi = p
+        if not (lo or hi):  # a zero operand: its exponent must not steer the alignment
+            continue
+        e = x.e + y.e
+        if e == exp:
+            lo_sum += lo
+            hi_sum += hi
+        elif exp is None:
+            lo_sum, hi_sum, exp, top = lo, hi, e, e
+        elif e > exp:
+            if e > top:
+                top = e
+                if top - exp > DOT_SPREAD:
+                    return _dot_spread(xs, ys)
+            lo_sum += lo << (e - exp)
+            hi_sum += hi << (e - exp)
+        else:
+            if top - e > DOT_SPREAD:
+                return _dot_spread(xs, ys)
+            lo_sum = (lo_sum << (exp - e)) + lo
+            hi_sum = (hi_sum << (exp - e)) + hi
+            exp = e
+    if exp is None:
+        return ZERO
+    return _cut(lo_sum, hi_sum, exp)
+
+
+def _dot_spread(xs: list[Dyadic], ys: list[Dyadic]) -> Dyadic:
+    """dot() for products whose exponents spread over more than DOT_SPREAD bits.
+
+    The sum is kept at the exponent 2 PREC + ALIGN_GUARD bits below the top of the largest
+    product; products below it are rounded outward (floor of the lower end, ceiling of the
+    upper end) before summing. Guarantee: enclosure.
     """
     terms = [_product(x, y) for x, y in zip(xs, ys, strict=True)
              if (x.lo_m or x.hi_m) and (y.lo_m or y.hi_m)]
     if not terms:
         return ZERO
-    exps = [t[2] for t in terms]
-    exp = min(exps)
-    if max(exps) - exp > 2 * PREC + ALIGN_GUARD:
-        top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
-        exp = max(exp, top - 2 * PREC - ALIGN_GUARD)
+    exp = min(t[2] for t in terms)
+    top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
+    exp = max(exp, top - DOT_SPREAD)
     lo_sum = hi_sum = 0
     for lo, hi, e in terms:
         if e >= exp:

@@ -153,3 +153,142 @@ def test_dot_with_widely_spread_exponents_stays_outward():
     exact = Fraction(1, 2 ** 1000) + 1 - Fraction(2 ** 2000, 3)
     assert result.lo <= exact <= result.hi
     assert result.hi - result.lo <= TIGHT * Fraction(2 ** 2000)
+
+
+# --- fast paths of the product, the dot product, the sum and the cut ---------------------------
+# Mantissas straddle the PREC-bit boundary (exact results of PREC + 1 bits must be cut, those of
+# PREC bits kept), include 0 and +-1 endpoints, and all sign patterns.
+
+def _mantissa_values() -> st.SearchStrategy[int]:
+    edge = st.sampled_from([0, 1, -1, 2 ** dy.PREC - 1, 2 ** dy.PREC, 2 ** dy.PREC + 1,
+                            -(2 ** dy.PREC - 1), -(2 ** dy.PREC), -(2 ** dy.PREC + 1),
+                            2 ** (dy.PREC // 2), -(2 ** (dy.PREC // 2)) - 1])
+    return st.one_of(edge, st.integers(-(2 ** (dy.PREC + 2)), 2 ** (dy.PREC + 2)),
+                     st.integers(-1000, 1000))
+
+
+@st.composite
+def raw_intervals(draw, exponents=None):
+    """Dyadic(lo_m, hi_m, e) built directly (lo_m <= hi_m): points, sign-definite, straddling."""
+    lo = draw(_mantissa_values())
+    kind = draw(st.sampled_from(["point", "any"]))
+    hi = lo if kind == "point" else draw(_mantissa_values())
+    lo, hi = min(lo, hi), max(lo, hi)
+    return dy.Dyadic(lo, hi, draw(st.integers(-300, 300) if exponents is None else exponents))
+
+
+def _exact(m: int, e: int) -> Fraction:
+    return Fraction(m) * Fraction(2) ** e
+
+
+def _corner_hull(x: dy.Dyadic, y: dy.Dyadic) -> tuple[Fraction, Fraction]:
+    corners = [u * v for u in (x.lo, x.hi) for v in (y.lo, y.hi)]
+    return min(corners), max(corners)
+
+
+@given(a=_mantissa_values(), b=_mantissa_values(), c=_mantissa_values(), d=_mantissa_values(),
+       point_x=st.booleans(), point_y=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_corners_are_the_exact_min_and_max_of_the_four_products(a, b, c, d, point_x,
+                                                                point_y):
+    """_corners([a, b], [c, d]) = (min, max) of {ac, ad, bc, bd} exactly (integers), in every
+    case of the sign table: point x point, point x interval, sign-definite, both straddling."""
+    a, b = (a, a) if point_x else (min(a, b), max(a, b))
+    c, d = (c, c) if point_y else (min(c, d), max(c, d))
+    corners = [a * c, a * d, b * c, b * d]
+    assert dy._corners(a, b, c, d) == (min(corners), max(corners))
+
+
+@given(x=raw_intervals(), y=raw_intervals())
+@settings(max_examples=300, deadline=None)
+def test_mul_encloses_the_exact_product_and_cuts_outward(x, y):
+    """x * y contains the exact product interval [min, max of the corner products] (Fractions);
+    its mantissas have at most PREC bits (PREC + 1 after a carry of the ceiling) and it is at
+    most one unit of the last place wider at each end (a single outward cut)."""
+    lo, hi = _corner_hull(x, y)
+    z = x * y
+    assert z.lo <= lo and hi <= z.hi
+    assert max(abs(z.lo_m), abs(z.hi_m)).bit_length() <= dy.PREC + 1  # ceiling carry
+    ulp = Fraction(2) ** z.e
+    assert lo - z.lo < ulp and z.hi - hi < ulp
+
+
+@given(lo=_mantissa_values(), hi=_mantissa_values(), e=st.integers(-50, 50))
+@settings(max_examples=300, deadline=None)
+def test_cut_rounds_lower_end_down_and_upper_end_up(lo, hi, e):
+    """_cut(lo, hi, e) contains [lo 2^e, hi 2^e]: the lower end is the floor and the upper end the
+    ceiling at the new exponent (checked with Fractions), mantissas of at most PREC bits
+    (PREC + 1 when the ceiling carries, e.g. 2^PREC - 1 rounded up); exact
+    when the mantissas already fit."""
+    lo, hi = min(lo, hi), max(lo, hi)
+    z = dy._cut(lo, hi, e)
+    assert z.lo <= _exact(lo, e) and _exact(hi, e) <= z.hi
+    assert max(abs(z.lo_m), abs(z.hi_m)).bit_length() <= dy.PREC + 1  # ceiling carry
+    ulp = Fraction(2) ** z.e
+    assert _exact(lo, e) - z.lo < ulp and z.hi - _exact(hi, e) < ulp
+    if max(abs(lo), abs(hi)).bit_length() <= dy.PREC:
+        assert (z.lo, z.hi) == (_exact(lo, e), _exact(hi, e))
+
+
+@given(x=raw_intervals(), y=raw_intervals(st.sampled_from([-7, 0, 3])),
+       same=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_add_fast_path_and_alignment_enclose_the_exact_sum(x, y, same):
+    """x + y contains [x.lo + y.lo, x.hi + y.hi] (Fractions) with equal exponents (no alignment)
+    and with different ones (exact left shifts, outward right shifts); equal exponents with
+    mantissas that fit are exact up to the final cut."""
+    if same:
+        y = dy.Dyadic(y.lo_m, y.hi_m, x.e)
+    z = x + y
+    assert z.lo <= x.lo + y.lo and x.hi + y.hi <= z.hi
+    scale = max(abs(x.lo), abs(x.hi), abs(y.lo), abs(y.hi))
+    assert z.hi - z.lo <= (x.hi + y.hi) - (x.lo + y.lo) + 8 * scale / 2 ** dy.PREC
+
+
+@given(xs=st.lists(raw_intervals(st.integers(-40, 40)), min_size=0, max_size=8),
+       ys=st.lists(raw_intervals(st.integers(-40, 40)), min_size=8, max_size=8),
+       zero_at=st.lists(st.integers(0, 7), max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_fused_dot_contains_the_exact_interval_dot_product(xs, ys, zero_at):
+    """dot(x, y) contains sum_k [x_k] [y_k], the exact interval sum of the exact interval
+    products (Fractions), for exponents in any order and zero operands anywhere (whose
+    exponent must not matter); it is a single outward cut of that exact sum."""
+    ys = ys[: len(xs)]
+    for k in zero_at:
+        if k < len(xs):
+            xs[k] = dy.Dyadic(0, 0, 1000)
+    result = dy.dot(xs, ys)
+    hulls = [_corner_hull(x, y) for x, y in zip(xs, ys, strict=True)]
+    lo = sum((h[0] for h in hulls), Fraction(0))
+    hi = sum((h[1] for h in hulls), Fraction(0))
+    assert result.lo <= lo and hi <= result.hi
+    ulp = Fraction(2) ** result.e
+    assert lo - result.lo < ulp and result.hi - hi < ulp
+
+
+@given(xs=st.lists(raw_intervals(st.sampled_from([-2000, -400, 0, 400, 2000])), min_size=1,
+                   max_size=6),
+       ys=st.lists(raw_intervals(st.sampled_from([-900, 0, 900])), min_size=6, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_dot_with_spread_exponents_contains_the_exact_sum(xs, ys):
+    """When the product exponents spread over more than DOT_SPREAD bits, dot() falls back to
+    rounding the far-smaller products outward first; the exact interval sum (Fractions) is still
+    contained, and the result matches the general routine _dot_spread."""
+    ys = ys[: len(xs)]
+    result = dy.dot(xs, ys)
+    hulls = [_corner_hull(x, y) for x, y in zip(xs, ys, strict=True)]
+    lo = sum((h[0] for h in hulls), Fraction(0))
+    hi = sum((h[1] for h in hulls), Fraction(0))
+    assert result.lo <= lo and hi <= result.hi
+    spread = dy._dot_spread(xs, ys)
+    assert spread.lo <= lo and hi <= spread.hi
+
+
+def test_dot_ignores_the_exponent_of_zero_operands():
+    """A zero operand with a huge exponent (2^5000 * [0, 0]) does not force the spread fallback:
+    1/3 * 1/3 + 0 * 1 is enclosed as tightly as 1/3 * 1/3 alone."""
+    third = dy.point(Fraction(1, 3))
+    alone = dy.dot([third], [third])
+    with_zero = dy.dot([third, dy.Dyadic(0, 0, 5000)], [third, dy.ONE])
+    assert (with_zero.lo, with_zero.hi) == (alone.lo, alone.hi)
+    assert with_zero.lo <= Fraction(1, 9) <= with_zero.hi
