@@ -598,7 +598,14 @@ def _round_up(q: Fraction) -> Fraction:
 
 
 def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
-                   pat: Pattern) -> Vector:
+                   pat: Pattern, leaving: int | None
+                   ) -> tuple[Vector, int | None, list[int] | None]:
+    """Replay one Taylor segment; returns (end box, switched atom or None, new signs).
+
+    ``leaving``: the atom switched by the previous segment (undecided allowed where its dz/dt
+    under this pattern's field has the certain pattern sign). With ``end = {"kind": "switch",
+    "atom": k}`` the last step is a crossing step and the end box is its a priori box E.
+    """
     p = ctx.p
     order = integer(seg.get("order"), f"{where}.order", 1, MAX_TAYLOR_ORDER)
     sens = integer(seg.get("sensitivity_order"), f"{where}.sensitivity_order", 1,
@@ -606,6 +613,17 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
     steps = seg.get("steps")
     if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_INTERVALS:
         raise Rejected(f"{where}.steps: expected 1 to {MAX_INTERVALS} steps")
+    end = seg.get("end", {"kind": "stop"})
+    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
+        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
+    crossing: int | None = None
+    if end["kind"] == "switch":
+        for key in end:
+            if key not in ("kind", "atom"):
+                raise Rejected(f"{where}.end: unknown field {str(key)[:40]!r}")
+        crossing = integer(end.get("atom"), f"{where}.end.atom", 0, len(pat.signs) - 1)
+    elif set(end) != {"kind"}:
+        raise Rejected(f"{where}.end: unknown fields {sorted(set(end) - {'kind'})}")
     names = list(ctx.parameters)
     vnames = [f"_V{k}" for k in range(p * p)]
     jac = [[ex.diff(f, q) for q in names] for f in pat.field]
@@ -649,9 +667,21 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
             G = prog_xv.evaluate(box_)
             box_ = [y + T * g for y, g in zip(Y0, G, strict=True)]
         E, Wv = box_[:p], box_[p:]
+        cross = crossing if m == len(steps) - 1 else None
         for k, (prog_z, s) in enumerate(zip(atoms, pat.signs, strict=True)):
-            if not _has_sign(prog_z.evaluate(E)[0], s):
-                raise Rejected(f"{w}: relu atom {k} does not keep sign {s} on the a priori box")
+            if k == cross or _has_sign(prog_z.evaluate(E)[0], s):
+                continue
+            if k == leaving and _has_sign(_atom_rate(ctx, pat, k, E), s):
+                continue  # leaving z_k = 0 towards sign s, cannot come back in the step
+            raise Rejected(f"{w}: relu atom {k} does not keep sign {s} on the a priori box")
+        if cross is not None:
+            s = pat.signs[cross]
+            if not _has_sign(atoms[cross].evaluate(X)[0], s):
+                raise Rejected(f"{w}: crossing atom {cross} is not certainly of sign {s} on the "
+                               "start set of the crossing step")
+            if not _has_sign(_atom_rate(ctx, pat, cross, E), -s):
+                raise Rejected(f"{w}: dz/dt of crossing atom {cross} is not certainly of sign "
+                               f"{-s} on the a priori box (no certified transversal crossing)")
         hi_ = dy.point(h)
         cx = prog_x.taylor(c, order - 1)
         rx = prog_x.taylor(E, order)
@@ -671,7 +701,16 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
         r = [zc[i] + _dot_iv(C[i], r) for i in range(p)]
         c, A = c_new, A_new
     Ai = [[dy.point(q) for q in row] for row in A]
-    return [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
+    final = [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
+    if crossing is None:
+        return final, None, None
+    s = pat.signs[crossing]
+    if not _has_sign(atoms[crossing].evaluate(final)[0], -s):
+        raise Rejected(f"{where}.steps[{len(steps) - 1}]: crossing atom {crossing} is not "
+                       f"certainly of sign {-s} at the end of the crossing step")
+    new = list(pat.signs)
+    new[crossing] = -s
+    return E, crossing, new
 
 
 def _bad(where: str) -> list:
@@ -719,10 +758,8 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
             current, switched, expected = _replay_affine(ctx, seg, where, current, pat,
                                                          switched)
         elif method == "taylor":
-            if switched is not None:
-                raise Rejected(f"{where}: a Taylor segment cannot follow a switch")
-            current = _replay_taylor(ctx, seg, where, current, pat)
-            switched, expected = None, None
+            current, switched, expected = _replay_taylor(ctx, seg, where, current, pat,
+                                                         switched)
         else:
             raise Rejected(f"{where}.method: expected 'affine' or 'taylor'")
         if switched is None and m != len(segments) - 1:
@@ -734,6 +771,9 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
             raise Rejected(f"box[{k}]: the replayed enclosure [{float(x.lo):.17g}, "
                            f"{float(x.hi):.17g}] is not inside the claimed box")
     ctx.reach[ob["id"]] = (ds.name, claimed)
+    patterns = getattr(ctx, "patterns", None)
+    if isinstance(patterns, dict):
+        patterns[ob["id"]] = [tuple(seg["pattern"]) for seg in segments]
     widths = max(hi - lo for lo, hi in claimed)
     return (f"trajectory replayed over {len(segments)} segment(s); theta(T) in the claimed box "
             f"(width <= {float(widths):.3g})")
