@@ -24,6 +24,26 @@ The next segment must use the pattern with atom k flipped and declare ``"just_sw
 on its first time intervals atom k may be undecided provided dz_k/dt has the certain sign -s
 under the new field (every trajectory leaves z_k = 0 to the correct side).
 
+Segment method ``taylor`` (validated Taylor steps with a Lohner set c + A r; each step
+replays the Picard inclusion of its stated box, 4 refinements giving the a priori box E, the
+Taylor part with Lagrange remainder and the mean-value/QR update). Every atom must have its
+pattern sign on every E; the atom named by ``just_switched`` (the one the previous segment
+switched to sign s') may instead have dz/dt = grad z . F_P of the certain sign s' on E (every
+trajectory leaves z = 0 to the side s' and cannot come back during the step). The segment ends
+at a stop (``end`` absent, as in older certificates, or ``{"kind": "stop"}``) or in a crossing
+of atom k, ``"end": {"kind": "switch", "atom": k}``: its LAST step is then a crossing step, on
+whose a priori box E (of the smooth flow of P over [0, h])
+  * every other atom keeps its sign (or leaves z = 0 as above);
+  * dz_k/dt = grad z_k . F_P has the certain sign -s;
+  * z_k has sign s on the step's start set (the hull of c + A r) and -s on its end enclosure;
+so every trajectory crosses z_k = 0 exactly once inside the step, the true flow equals the
+P-flow up to that crossing, and the state at the crossing lies in E: E is the start box of the
+next segment, which must use the flipped pattern and declare ``"just_switched": k`` (it may be
+affine or Taylor; an affine switch may equally be followed by a Taylor segment).
+
+After an accepted replay, ``ctx.patterns[id]`` (when the context has that dict) receives the
+certified pattern sequence, one tuple of atom signs per segment in time order.
+
 The obligation establishes ``reach``: theta(T) lies in the claimed box for some T >= 0, which
 ``pl-endgame`` then uses as its start box. Replay only: nothing is searched.
 """
