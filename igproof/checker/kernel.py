@@ -33,7 +33,7 @@ from igproof.checker.registry import OBLIGATIONS
 FORMAT = "igproof-certificate"
 VERSIONS = (1,)
 KINDS = ("gf-limit", "two-point-overlap", "one-point-overlap", "not-characterized-by",
-         "minnorm-interpolation")
+         "minnorm-interpolation", "gf-switches")
 # The kind whose statement is about 1-D data alone (no model, loss or theta0), the obligation
 # types it admits, and its two weights (biases penalised / free).
 INTERPOLATION_KIND = "minnorm-interpolation"
@@ -43,6 +43,13 @@ INTERPOLATION_WEIGHTS = ("sqrt(1+x^2)", "1")
 # minimizer of L_S (isolated end-game), not claimed to lie in M_S.
 ISOLATED_CLAIM = "in_zero_loss_set"
 LOSS_FORMULA = "L_S(theta) = (1/(2n)) sum_i (f(x_i; theta) - y_i)^2"
+# The kind whose statement is a switch sequence of one relu atom along the flow (no limits):
+# statement {"text", "dataset", "theta0", "claim": {"atom", "point", "sequence"}}.
+SWITCHES_KIND = "gf-switches"
+SIGN_WORDS = {1: "active", -1: "inactive"}
+# Longest claimed sign sequence: a trajectory obligation has at most 16 segments, so no honest
+# claim is longer; the bound keeps the canonical text short.
+MAX_SEQUENCE = 16
 
 # Largest certificate file read (bytes): shipped certificates are a few kilobytes.
 MAX_FILE_BYTES = 4_000_000
@@ -190,7 +197,9 @@ class Context:
     ``isolated[id]``: an :class:`Endgame` ball holding a strict local minimizer of L_S that the
     flow converges to (its loss may be positive; see igproof/checker/isolated.py);
     ``proved_isolated``: limits whose claimed ball holds such a minimizer (not in ``proved``,
-    which means "the limit ball is established and the limit is in M_S").
+    which means "the limit ball is established and the limit is in M_S");
+    ``patterns[id]``: the sign pattern (one sign per relu atom) of each segment of the replayed
+    trajectory ``id``, in time order; ``accepted[id]``: the accepted obligation as written.
     """
 
     def __init__(self, cert: dict):
@@ -223,11 +232,21 @@ class Context:
         if not isinstance(raw, dict) or not 1 <= len(raw) <= MAX_DATASETS:
             raise Rejected(f"datasets: expected an object of 1 to {MAX_DATASETS} datasets")
         self.datasets = {name(k, "datasets"): self._dataset(k, v) for k, v in raw.items()}
-        self.statement = obj(cert["statement"], "statement", ("text", "limits", "claim"))
-        limits = self.statement["limits"]
-        if not isinstance(limits, dict) or not 1 <= len(limits) <= 2:
-            raise Rejected("statement.limits: expected 1 or 2 limits")
-        self.limits = {name(k, "statement.limits"): self._limit(k, v) for k, v in limits.items()}
+        if self.kind == SWITCHES_KIND:
+            self.statement = obj(cert["statement"], "statement",
+                                 ("text", "dataset", "theta0", "claim"))
+            self.dataset(self.statement["dataset"], "statement.dataset")
+            if vector(self.statement["theta0"], self.p, "statement.theta0") != self.theta0:
+                raise Rejected("statement.theta0: differs from the certificate's theta0 (where "
+                               "the trajectories start)")
+            self.limits: dict[str, Limit] = {}
+        else:
+            self.statement = obj(cert["statement"], "statement", ("text", "limits", "claim"))
+            limits = self.statement["limits"]
+            if not isinstance(limits, dict) or not 1 <= len(limits) <= 2:
+                raise Rejected("statement.limits: expected 1 or 2 limits")
+            self.limits = {name(k, "statement.limits"): self._limit(k, v)
+                           for k, v in limits.items()}
         self.results: dict[str, tuple[str, str]] = {}  # id -> (type, summary)
         self.reach: dict[str, tuple[str, list]] = {}
         self.endgame: dict[str, Endgame] = {}
@@ -239,6 +258,10 @@ class Context:
         self.not_minimizer: set[str] = set()
         self.isolated: dict[str, Endgame] = {}
         self.proved_isolated: set[str] = set()
+        # trajectory id -> the sign pattern of each of its segments, in time order (recorded by
+        # the trajectory obligation after a successful replay)
+        self.patterns: dict[str, list[tuple[int, ...]]] = {}
+        self.accepted: dict[str, dict] = {}  # id -> the accepted obligation as written
         self.work = 0
 
     def charge(self, leaves: int, where: str) -> None:
@@ -367,6 +390,20 @@ def statement_text(kind: str, statement: dict) -> str:
         return (f"G = {g} does not characterize, not even in the weak form, the implicit "
                 f"regularization of gradient flow from theta0 on dataset {ds(lim)}: its limit "
                 f"{lim} is not a minimizer of G on M_{ds(lim)}.")
+    if kind == SWITCHES_KIND:
+        theta0 = statement.get("theta0")
+        start = (", ".join(v if isinstance(v, str) else "?" for v in theta0)
+                 if isinstance(theta0, list) else "?")
+        atom, point, seq = claim.get("atom", "?"), claim.get("point", "?"), claim.get("sequence")
+        seq = seq if isinstance(seq, list) else []
+        words = ", then ".join(SIGN_WORDS.get(v, "?") if not isinstance(v, bool) else "?"
+                               for v in seq)
+        signs = ", ".join(str(v) for v in seq)
+        return (f"Along the gradient flow of the square loss from theta0 = ({start}) on dataset "
+                f"{statement.get('dataset', '?')}, the relu atom {atom} (checker order, from 0; "
+                f"a relu argument at data point {point} of the dataset, from 1) is {words}: its "
+                f"signs over consecutive certified time intervals, with certified transversal "
+                f"switches in between, run through {signs} (1 active, -1 inactive).")
     if kind == INTERPOLATION_KIND:
         w = statement.get("weight", "?")
         return (f"The minimal representational cost of interpolating the data (x, y) with "
@@ -374,6 +411,97 @@ def statement_text(kind: str, statement: dict) -> str:
                 f"every j, lies in [{statement.get('lower', '?')}, "
                 f"{statement.get('upper', '?')}].")
     raise Rejected(f"kind: unknown kind {str(kind)[:40]!r}")
+
+
+def switches_claim(claim: Any) -> tuple[int, int, list[int]]:
+    """(atom, point, sequence) of a ``gf-switches`` claim, validated.
+
+    ``atom`` indexes the relu atoms in the checker's order (from 0), ``point`` names the data
+    point whose residual contains it (from 1), ``sequence`` is 2 to MAX_SEQUENCE signs (1 or -1),
+    consecutive ones different (each run of equal signs is written once).
+    """
+    obj(claim, "statement.claim", ("atom", "point", "sequence"))
+    atom = integer(claim["atom"], "statement.claim.atom", 0, MAX_PARAMETERS * MAX_POINTS)
+    point = integer(claim["point"], "statement.claim.point", 1, MAX_POINTS)
+    seq = claim["sequence"]
+    if not isinstance(seq, list) or not 2 <= len(seq) <= MAX_SEQUENCE:
+        raise Rejected(f"statement.claim.sequence: expected 2 to {MAX_SEQUENCE} signs")
+    for k, v in enumerate(seq):
+        if isinstance(v, bool) or v not in (1, -1):
+            raise Rejected(f"statement.claim.sequence[{k}]: expected 1 or -1")
+        if k and v == seq[k - 1]:
+            raise Rejected(f"statement.claim.sequence[{k}]: equal to the sign before it (write "
+                           "each run of equal signs once)")
+    return atom, point, list(seq)
+
+
+def _duration_positive(seg: dict) -> bool:
+    """False for an affine segment that stops at local time 0 (no certified time interval):
+    its pattern is asserted at no positive time, so it does not count as a run."""
+    end = seg.get("end")
+    return not (seg.get("method") == "affine" and isinstance(end, dict)
+                and end.get("kind") == "stop" and not seg.get("intervals"))
+
+
+def _switch_times(segments: list, atom: int) -> list[tuple[Fraction, Fraction]]:
+    """Global time brackets of the certified switches of ``atom`` in a replayed trajectory
+    (local switching times [t1, t2] summed along the segments; replay has validated them)."""
+    lo = hi = Fraction(0)
+    out = []
+    for seg in segments:
+        end = seg.get("end") if isinstance(seg, dict) else None
+        if isinstance(end, dict) and end.get("kind") == "switch":
+            t1, t2 = (number(v, "end.time") for v in end["time"])
+            if end.get("atom") == atom:
+                out.append((lo + t1, hi + t2))
+            lo, hi = lo + t1, hi + t2
+        elif seg.get("method") == "affine" and seg.get("intervals"):
+            t_end = number(seg["intervals"][-1][1], "intervals")
+            lo, hi = lo + t_end, hi + t_end
+    return out
+
+
+def _contains_run(runs: list[int], seq: list[int]) -> bool:
+    return any(runs[k:k + len(seq)] == seq for k in range(len(runs) - len(seq) + 1))
+
+
+def _switches_conclusion(ctx: Context) -> str:
+    """gf-switches: some accepted trajectory from theta0 on the statement's dataset has a
+    segment-sign sequence whose signs of the claimed atom, consecutive repeats merged, contain the
+    claimed sequence as a contiguous run."""
+    from igproof.checker.trajectory import relu_atoms  # the atom order the replay uses
+
+    atom, point, seq = switches_claim(ctx.statement["claim"])
+    ds = ctx.datasets[ctx.statement["dataset"]]
+    if point > ds.n:
+        raise Rejected(f"statement.claim.point: dataset {ds.name} has {ds.n} points")
+    first = sum(len(relu_atoms([r])) for r in ds.residuals[:point - 1])
+    count = len(relu_atoms([ds.residuals[point - 1]]))
+    if not first <= atom < first + count:
+        raise Rejected(f"statement.claim.atom: atom {atom} is not a relu argument at data point "
+                       f"{point} (its atoms are {list(range(first, first + count))})")
+    for ident, patterns in ctx.patterns.items():
+        ob = ctx.accepted.get(ident)
+        if ob is None or ob.get("type") != "trajectory" \
+                or ctx.reach.get(ident, ("",))[0] != ds.name:
+            continue
+        segments = ob["segments"]
+        if len(segments) != len(patterns):
+            continue
+        runs: list[int] = []
+        for seg, pattern in zip(segments, patterns, strict=True):
+            if _duration_positive(seg) and (not runs or runs[-1] != pattern[atom]):
+                runs.append(pattern[atom])
+        if _contains_run(runs, seq):
+            times = ", ".join(f"[{float(a):.6g}, {float(b):.6g}]"
+                              for a, b in _switch_times(segments, atom))
+            words = ", then ".join(SIGN_WORDS[v] for v in seq)
+            return (f"relu atom {atom} (data point {point} of {ds.name}) is {words} along the "
+                    f"gradient flow from theta0 (obligation {ident}: its switches at t in "
+                    f"{times})")
+    raise Rejected(f"conclusion: no accepted trajectory obligation from theta0 on dataset "
+                   f"{ds.name} establishes the signs {seq} of relu atom {atom} over consecutive "
+                   "certified pieces")
 
 
 def _conclusion(ctx: Context) -> str:
@@ -387,6 +515,8 @@ def _conclusion(ctx: Context) -> str:
     def proved(lim: str) -> None:
         need(lim in ctx.proved, f"the limit ball of {lim}")
 
+    if kind == SWITCHES_KIND:
+        return _switches_conclusion(ctx)
     if kind == "gf-limit":
         obj(claim, "statement.claim", (), (ISOLATED_CLAIM,))
         need(len(limits) == 1, "a single limit (gf-limit has one)")
@@ -500,7 +630,9 @@ def _check(cert: Any) -> Report:
         string(cert["producer"], "producer")
     ctx = Context(cert)
     claim = ctx.statement["claim"]
-    if not isinstance(claim, dict) or not all(
+    if ctx.kind == SWITCHES_KIND:
+        switches_claim(claim)
+    elif not isinstance(claim, dict) or not all(
             isinstance(v, str) or (isinstance(v, list) and all(isinstance(u, str) for u in v))
             for v in claim.values()):
         raise Rejected("statement.claim: expected an object of names and expressions")
@@ -544,6 +676,7 @@ def _replay(ctx: Any, obligations: Any, allowed: tuple[str, ...] | None) -> Repo
             report.obligations.append({"id": ident, "type": kind, "status": "accepted",
                                        "reason": summary})
             ctx.results[ident] = (kind, summary)
+            ctx.accepted[ident] = ob
         except Rejected as exc:
             report.obligations.append({"id": ident, "type": kind, "status": "rejected",
                                        "reason": str(exc)})
@@ -578,6 +711,7 @@ class InterpolationContext:
         self.lower = number(self.statement["lower"], "statement.lower")
         self.upper = number(self.statement["upper"], "statement.upper")
         self.results: dict[str, tuple[str, str]] = {}
+        self.accepted: dict[str, dict] = {}
         self.minnorm_brackets: list[tuple] = []
 
     @staticmethod

@@ -247,29 +247,52 @@ def _reactivation(data: dict[str, Any]) -> tuple[Any, list[Any]]:
     return find_reactivation(switches), switches
 
 
+def _certify_reactivation(name: str, data: dict[str, Any]) -> Outcome:
+    """The gf-switches certificate of one instance, re-checked by the independent checker."""
+    from igproof.errors import CertificateError, InvalidArgument
+    from igproof.proof.overlap import certify
+    from igproof.proof.switch_certificate import SHIPPED, reactivation_certificate
+
+    try:
+        cert, _, _ = reactivation_certificate(data)
+    except (CertificateError, EnclosureFailure, InvalidArgument) as exc:
+        return Outcome(Verdict.INCONCLUSIVE, f"no certificate ({exc})")
+    return certify(cert, evidence=f"{name}: certificate {SHIPPED.get(name, name)}",
+                   details={"certificate_file": f"certificates/{SHIPPED.get(name, name)}"})
+
+
 def check_reactivation() -> Outcome:
-    """PROVED when every instance shows a certified deactivation and reactivation of an input."""
+    """PROVED when, for every instance, a gf-switches certificate that an input is active, then
+    inactive, then active again is accepted by the independent checker."""
     from igproof.numeric.float_flow import integrate_float
 
     details: dict[str, Any] = {}
     found, missing = [], []
+    first_certificate = None
     for name, data in REACTIVATION_INSTANCES:
         try:
             pair, switches = _reactivation(data)
         except EnclosureFailure as exc:
             missing.append(f"{name}: enclosure failed ({exc})")
             continue
+        details[name] = {"data": data, "switches": [s.describe() for s in switches]}
         if pair is None:
             missing.append(f"{name}: no reactivation among the certified switches")
-        details[name] = {"data": data, "switches": [s.describe() for s in switches]}
-        if pair is not None:
-            i, j = pair
-            k = switches[i].kink
-            details[name]["point"] = k + 1
-            details[name]["label"] = str(data["y"][k])
-            found.append(f"{name}: point {k + 1} (label {data['y'][k]}) off at "
-                         f"t ~ {float(switches[i].t.mid()):.4g}, on again at "
-                         f"t ~ {float(switches[j].t.mid()):.4g}")
+            continue
+        i, j = pair
+        k = switches[i].kink
+        details[name]["point"] = k + 1
+        details[name]["label"] = str(data["y"][k])
+        checked = _certify_reactivation(name, data)
+        details[name]["checker"] = checked.evidence
+        details[name].update(checked.details)
+        if checked.verdict is not Verdict.PROVED:
+            missing.append(f"{name}: {checked.evidence}")
+            continue
+        first_certificate = first_certificate or checked.certificate
+        found.append(f"{name}: point {k + 1} (label {data['y'][k]}) off at "
+                     f"t ~ {float(switches[i].t.mid()):.4g}, on again at "
+                     f"t ~ {float(switches[j].t.mid()):.4g}")
     flow = _flow(REACTIVATION_REALIZABLE)
     traj = integrate_float(flow, REACTIVATION_REALIZABLE["theta0"], t_max=REACTIVATION_FLOAT_T)
     residuals = _residuals(REACTIVATION_REALIZABLE, traj.theta)
@@ -277,9 +300,11 @@ def check_reactivation() -> Outcome:
     details["realizable_float_loss_at_T"] = f"{loss:.3g}"
     if not missing:
         return Outcome(Verdict.PROVED,
-                       "enclosure: certified transversal switches (interval Newton) -- "
+                       "enclosure, re-checked: gf-switches certificates (certified transversal "
+                       "switches, interval Newton) accepted by the independent checker -- "
                        + "; ".join(found) + f"; the realizable flow still reaches loss "
-                       f"{loss:.1g} by t = {REACTIVATION_FLOAT_T:g} (float)", details)
+                       f"{loss:.1g} by t = {REACTIVATION_FLOAT_T:g} (float)", details,
+                       certificate=first_certificate)
     return Outcome(Verdict.INCONCLUSIVE, "not certified: " + "; ".join(missing), details)
 
 
