@@ -1,7 +1,10 @@
 """Exact rational pieces of the minimal-norm program: costs, kinks, dual bounds, sqrt enclosures.
 
-Everything here is exact arithmetic on :class:`fractions.Fraction`; square roots are enclosed
-between two rationals with integer square roots. The mathematics is in docs/minnorm.md.
+Everything here is exact rational arithmetic; square roots are enclosed between two rationals
+with integer square roots. The mathematics is in docs/minnorm.md. The functions accept
+:class:`fractions.Fraction` or python-flint ``fmpq`` (exact rationals with the same operators,
+about ten times faster) and return numbers of the type they were given; never mix the two types
+in one call (``fmpq(3, 4) == Fraction(3, 4)`` is False).
 
 Notation (data x_1 < ... < x_n, chord slopes delta_i, interval i = [x_i, x_{i+1}], i = 1..n-1):
 slopes s_i, u_i = s_i - delta_i, v_i = s_{i+1} - delta_i, P_i = (1, x_i), Q_i = (1, x_{i+1}),
@@ -18,6 +21,16 @@ from math import isqrt
 # Extra bits carried by sqrt enclosures: 2^-96 relative width is far below the 1e-10 gaps we
 # certify, and keeps the rationals small.
 SQRT_BITS = 96
+# Bits after the binary point of the per-interval cost enclosures summed by cost_bounds: each
+# term is rounded outward to a multiple of 2^-140, so 1e6 intervals lose < 2^-120 in all, far
+# below the 2^-128 outward rounding of the reported bounds; the sum stays an integer over 2^140
+# instead of a fraction whose denominator is the lcm of a thousand sqrt denominators.
+COST_BITS = 140
+
+
+def _rational(like, num, den=1):
+    """num/den as the rational type of ``like`` (Fraction or flint fmpq)."""
+    return type(like)(num, den) if not isinstance(like, int) else Fraction(num, den)
 
 
 @dataclass(frozen=True)
@@ -36,15 +49,32 @@ def sqrt_enclosure(q: Fraction, *, bits: int = SQRT_BITS) -> tuple[Fraction, Fra
     >>> sqrt_enclosure(Fraction(9, 4))
     (Fraction(3, 2), Fraction(3, 2))
     """
-    q = Fraction(q)
+    if isinstance(q, int):
+        q = Fraction(q)
     if q < 0:
         raise ValueError(f"sqrt_enclosure: q = {q} is negative")
-    p, d = q.numerator, q.denominator
+    p, d = int(q.numerator), int(q.denominator)
     big = (p * d) << (2 * bits)
     r = isqrt(big)
-    lo = Fraction(r, d << bits)
-    hi = lo if r * r == big else Fraction(r + 1, d << bits)
+    lo = _rational(q, r, d << bits)
+    hi = lo if r * r == big else _rational(q, r + 1, d << bits)
     return lo, hi
+
+
+def _sqrt_terms(q, bits: int):
+    """sqrt(q) exactly if q is the square of a rational, else (floor, ceil) of sqrt(q) 2^bits.
+
+    Returns ``(exact, 0, 0)`` or ``(None, lo, hi)`` with integers lo <= sqrt(q) 2^bits <= hi.
+    Guarantee: exact / enclosure (integer square roots).
+    """
+    p, d = int(q.numerator), int(q.denominator)
+    rp, rd = isqrt(p), isqrt(d)
+    if rp * rp == p and rd * rd == d:
+        return _rational(q, rp, rd), 0, 0
+    big = (p << (2 * bits)) // d
+    r = isqrt(big)
+    # floor(sqrt(floor(z))) = floor(sqrt(z)); sqrt(z) is irrational here, so ceil = floor + 1.
+    return None, r, r + 1
 
 
 def chord_slopes(x: Sequence[Fraction], y: Sequence[Fraction]) -> list[Fraction]:
@@ -74,15 +104,38 @@ def interval_cost_bounds(xl: Fraction, xr: Fraction, u: Fraction, v: Fraction, *
 
 def cost_bounds(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction], *,
                 penalised_bias: bool) -> tuple[Fraction, Fraction]:
-    """Enclosure of the representational cost of the interpolant with slopes s (sum of G_i)."""
+    """Enclosure lo <= sum_i G_i(s_i - delta_i, s_{i+1} - delta_i) <= hi of the interpolant's cost.
+
+    Each interval's cost is a sum of square roots (one, ||v Q - u P||, or two,
+    |u| w(x_l) + |v| w(x_r); free biases: no roots); rational roots are added exactly, the others
+    rounded outward to multiples of 2^-COST_BITS and summed as integers.
+    Guarantee: enclosure (lo == hi when every root is rational).
+    """
     delta = chord_slopes(x, y)
-    lo = hi = Fraction(0)
+    exact = x[0] - x[0]
+    lo_int = hi_int = 0
     for i, d in enumerate(delta):
-        c_lo, c_hi = interval_cost_bounds(x[i], x[i + 1], s[i] - d, s[i + 1] - d,
-                                          penalised_bias=penalised_bias)
-        lo += c_lo
-        hi += c_hi
-    return lo, hi
+        u, v = s[i] - d, s[i + 1] - d
+        if not penalised_bias:
+            exact += abs(u) + abs(v)
+            continue
+        if u * v <= 0:
+            a_mom = v - u
+            b_mom = x[i + 1] * v - x[i] * u
+            squares = (a_mom * a_mom + b_mom * b_mom,)
+        else:
+            squares = (u * u * (1 + x[i] * x[i]), v * v * (1 + x[i + 1] * x[i + 1]))
+        for q in squares:
+            root, r_lo, r_hi = _sqrt_terms(q, COST_BITS)
+            if root is not None:
+                exact += root
+            else:
+                lo_int += r_lo
+                hi_int += r_hi
+    if lo_int == hi_int == 0:
+        return exact, exact
+    return (exact + _rational(exact, lo_int, 1 << COST_BITS),
+            exact + _rational(exact, hi_int, 1 << COST_BITS))
 
 
 def kinks_of(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction], *,
@@ -101,10 +154,10 @@ def kinks_of(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction]
         if u * v < 0:
             a_mom = v - u
             tau = (x[i + 1] * v - x[i] * u) / a_mom
-            jumps[tau] = jumps.get(tau, Fraction(0)) + a_mom
+            jumps[tau] = jumps.get(tau, 0) + a_mom
         else:
-            jumps[x[i]] = jumps.get(x[i], Fraction(0)) - u
-            jumps[x[i + 1]] = jumps.get(x[i + 1], Fraction(0)) + v
+            jumps[x[i]] = jumps.get(x[i], 0) - u
+            jumps[x[i + 1]] = jumps.get(x[i + 1], 0) + v
     return [Kink(at, jump) for at, jump in sorted(jumps.items()) if jump != 0]
 
 
@@ -134,7 +187,7 @@ def interpolates(x: Sequence[Fraction], y: Sequence[Fraction], kinks: Sequence[K
             vals.append(val)
         return vals
 
-    base = walk(Fraction(0))
+    base = walk(x[0] - x[0])
     # The slope left of the first interior kink is affine-free: choose it to hit y_2.
     slope0 = (y[1] - base[1]) / (x[1] - x[0])
     vals = [b + slope0 * (xj - x[0]) for b, xj in zip(base, x, strict=True)]
@@ -181,16 +234,16 @@ def dual_bound(x: Sequence[Fraction], y: Sequence[Fraction], phi: Sequence[Fract
         raise ValueError("dual_bound: phi must vanish at x_1 and x_n")
     delta = chord_slopes(x, y)
     value = sum((phi[j] * (delta[j] - delta[j - 1]) for j in range(1, len(x) - 1)),
-                Fraction(0))
-    ratio = max(segment_ratios(x, phi, penalised_bias=penalised_bias), default=Fraction(0))
+                x[0] - x[0])
+    ratio = max(segment_ratios(x, phi, penalised_bias=penalised_bias), default=x[0] - x[0])
     return value, ratio
 
 
 def feasible_scale(ratio: Fraction, *, bits: int = SQRT_BITS) -> Fraction:
     """A rational c <= 1/sqrt(ratio) (c = 1 when ratio <= 1): c * phi is then dual feasible."""
     if ratio <= 1:
-        return Fraction(1)
+        return _rational(ratio, 1)
     _, hi = sqrt_enclosure(ratio, bits=bits)
     # Round 1/hi down to a dyadic with `bits` bits so that the scaled phi stays small.
     inv = 1 / hi
-    return Fraction((inv.numerator << bits) // inv.denominator, 1 << bits)
+    return _rational(ratio, (int(inv.numerator) << bits) // int(inv.denominator), 1 << bits)

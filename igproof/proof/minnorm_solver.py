@@ -9,9 +9,15 @@ derivative measure as a P + b Q and a' P + b' Q with a, b, a', b' >= 0 gives the
                                  q_i >= ||(a_i + u_i) P_i + (b_i - v_i) Q_i||,
                                  a_i, b_i, a_i + u_i, b_i - v_i >= 0,
 
-solved here by a primal log-barrier path-following Newton method. The variables are ordered
-interval by interval, [s_i, a_i, b_i, r_i, q_i], so the Newton matrix is banded (half-bandwidth 5)
-and each step costs O(n). Guarantee: approximate (float64); rigour is added by the caller.
+solved here by a primal log-barrier path-following Newton method. The epigraph variables r, q are
+eliminated in closed form: for a cone vector k with rho = ||k||^2,
+min over r of t r - log(r^2 - rho) is attained at r = (1 + S)/t, S = sqrt(1 + t^2 rho), with
+value (1 + S) - log(2 (1 + S) / t^2) (:func:`cone_term`). The reduced barrier in (s, a, b) has the
+same minimisers and the same barrier parameter nu = 8 (n - 1); its only constraints are the four
+linear slacks per interval, so the largest feasible step is explicit. The variables are ordered
+interval by interval, [s_i, a_i, b_i], so the Newton matrix is banded (half-bandwidth 3) and each
+step costs O(n) (``scipy.linalg.solveh_banded``). Guarantee: approximate (float64); rigour is added
+by the caller.
 """
 
 from __future__ import annotations
@@ -21,21 +27,29 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solve_banded, solveh_banded
 
-# Block size: s_i, a_i, b_i, r_i, q_i.
-_BLOCK = 5
-# Barrier parameter growth per outer step: 20 balances Newton steps per centring (about 5-10)
-# against the number of outer steps, the usual choice for long-step barrier methods.
+# Block size: s_i, a_i, b_i.
+_BLOCK = 3
+# Barrier parameter growth per outer step: with r, q eliminated, centring after a growth of 50
+# takes 3-6 Newton steps; larger factors cost more damped steps per centring than they save.
 T_GROWTH = 50.0
 # Stop when the barrier's duality-gap bound nu/t falls below this (relative to the cost, floored
-# at 1): 1e-11 identifies the active structure; :func:`polish` then gives full float accuracy.
-GAP_RTOL = 1e-9
-# Newton decrement (lambda^2/2) below which a centring step is accepted as centred: 1e-8 is
-# above the float64 noise floor of the decrement at the largest t used.
-CENTRING_TOL = 1e-8
-# Newton steps per centring: at the largest t the decrement stalls at float noise, and 20
-# steps already identify the optimal face (the polish does the rest); on outer steps a safeguard.
+# at 1). 1e-6 is enough for the snapping ladder and the active-set polish to find the optimal
+# face on the benchmark data (1e-5 is not: the certified gap stays at 7e-8); smaller values only
+# cost Newton steps.
+GAP_RTOL = 1e-6
+# Newton decrement (lambda^2/2) below which a centring step is accepted as centred. Long-step
+# path following only needs approximate centring (lambda^2 < ~1e-2); 1e-3 gives the same
+# structure as 1e-8 with fewer steps.
+CENTRING_TOL = 1e-3
+# Newton steps per centring: a safeguard (float noise can stall the decrement at large t).
 MAX_NEWTON = 20
+# In the quadratic region (decrement < 1) Newton's decrement drops by far more than this factor
+# per step; when it does not, the Newton direction is float noise (ill-conditioning at large t)
+# and the centring stops: the point is centred as well as float64 allows.
+STALL_RATIO = 0.25
 MAX_OUTER = 60
+# Fraction of the largest feasible step (to the boundary of a, b, a + u, b - v >= 0) tried first.
+STEP_TO_BOUNDARY = 0.99
 
 
 @dataclass(frozen=True)
@@ -49,113 +63,126 @@ class BarrierSolution:
     newton_steps: int
 
 
-def _structure(x: np.ndarray, delta: np.ndarray):
-    """Constant affine maps of each interval's local vector [s_i, a, b, r, q, s_{i+1}].
+def chord_midpoint_slopes(delta: np.ndarray) -> np.ndarray:
+    """s_1 = delta_1, s_j = (delta_{j-1} + delta_j)/2, s_n = delta_{n-1}: a starting point.
 
-    Cones: y1 = E1 z = (r, k+), y2 = E2 z + e2 = (q, k-) with k+ = a P + b Q and
-    k- = (a + s_i - delta_i) P + (b - s_{i+1} + delta_i) Q. Linear slacks C z + d:
-    a, b, a + u, b - v.
+    Between the neighbouring chord slopes, so every interval where the data bend has a kink.
+    """
+    s = np.empty(delta.size + 1)
+    s[0] = delta[0]
+    s[-1] = delta[-1]
+    s[1:-1] = 0.5 * (delta[:-1] + delta[1:])
+    return s
+
+
+def cone_term(k0: np.ndarray, k1: np.ndarray, t: float):
+    """min over r of t r - log(r^2 - k0^2 - k1^2): value, gradient and Hessian in k = (k0, k1).
+
+    With rho = |k|^2 and S = sqrt(1 + t^2 rho): r = (1 + S)/t, value (1 + S) - log(2(1 + S)/t^2),
+    gradient c k with c = t^2/(1 + S), Hessian c I - t^4 / (S (1 + S)^2) k k^T.
+    Returns (value, r, g0, g1, h00, h01, h11), arrays. Guarantee: approximate (float64).
+    """
+    rho = k0 * k0 + k1 * k1
+    S = np.sqrt(1.0 + (t * t) * rho)
+    c = (t * t) / (1.0 + S)
+    e = (t * t) ** 2 / (S * (1.0 + S) ** 2)
+    value = (1.0 + S) - np.log(2.0 * (1.0 + S)) + 2.0 * np.log(t)
+    return value, (1.0 + S) / t, c * k0, c * k1, c - e * k0 * k0, -e * k0 * k1, c - e * k1 * k1
+
+
+def _slacks(z: np.ndarray, delta: np.ndarray):
+    """The slacks a, b, a + u, b - v of each interval (u = s_i - delta_i, v = s_{i+1} - delta_i)."""
+    s = z[0::_BLOCK]
+    a = z[1::_BLOCK]
+    b = z[2::_BLOCK]
+    return a, b, a + s[:-1] - delta, b - s[1:] + delta
+
+
+def _barrier_value(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float) -> float:
+    """The reduced barrier t * cost + barrier in (s, a, b); +inf outside the domain."""
+    ell = _slacks(z, delta)
+    if any(np.any(e <= 0) for e in ell):
+        return float("inf")
+    a, b, ap, bp = ell
+    xl, xr = x[:-1], x[1:]
+    total = -sum(float(np.sum(np.log(e))) for e in ell)
+    total += float(np.sum(cone_term(a + b, a * xl + b * xr, t)[0]))
+    total += float(np.sum(cone_term(ap + bp, ap * xl + bp * xr, t)[0]))
+    return total
+
+
+def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
+    """Gradient (global) and Hessian (upper banded form, 3 superdiagonals) of the reduced barrier.
+
+    Local coordinates per interval: [s_i, a, b, s_{i+1}]. The positive cone vector is a P + b Q
+    (columns 0, P, Q, 0), the negative one (a + u) P + (b - v) Q (columns P, P, Q, -Q).
     """
     m = delta.size
+    nvar = z.size
     xl, xr = x[:-1], x[1:]
-    E1 = np.zeros((m, 3, 6))
-    E1[:, 0, 3] = 1.0
-    E1[:, 1, 1] = 1.0
-    E1[:, 1, 2] = 1.0
-    E1[:, 2, 1] = xl
-    E1[:, 2, 2] = xr
-    e1 = np.zeros((m, 3))
-    E2 = np.zeros((m, 3, 6))
-    E2[:, 0, 4] = 1.0
-    E2[:, 1, 1] = 1.0
-    E2[:, 1, 2] = 1.0
-    E2[:, 1, 0] = 1.0
-    E2[:, 1, 5] = -1.0
-    E2[:, 2, 1] = xl
-    E2[:, 2, 2] = xr
-    E2[:, 2, 0] = xl
-    E2[:, 2, 5] = -xr
-    e2 = np.zeros((m, 3))
-    e2[:, 2] = delta * (xr - xl)
-    C = np.zeros((m, 4, 6))
-    C[:, 0, 1] = 1.0
-    C[:, 1, 2] = 1.0
-    C[:, 2, 1] = 1.0
-    C[:, 2, 0] = 1.0
-    C[:, 3, 2] = 1.0
-    C[:, 3, 5] = -1.0
-    d = np.zeros((m, 4))
-    d[:, 2] = -delta
-    d[:, 3] = delta
-    return ((E1, e1), (E2, e2)), C, d
-
-
-_JSIG = np.array([1.0, -1.0, -1.0])
-
-
-def _local_terms(z: np.ndarray, structure, t: float, want_hessian: bool):
-    """Value, gradient (m, 6) and Hessian (m, 6, 6) of each interval's barrier terms.
-
-    Local vector per interval: [s_i, a, b, r, q, s_{i+1}]. Returns None if infeasible.
-    """
-    cones, C, d = structure
-    m = C.shape[0]
-    s = z[0::_BLOCK]
-    loc = np.empty((m, 6))
-    loc[:, 0] = s[:-1]
-    loc[:, 1] = z[1::_BLOCK]
-    loc[:, 2] = z[2::_BLOCK]
-    loc[:, 3] = z[3::_BLOCK]
-    loc[:, 4] = z[4::_BLOCK]
-    loc[:, 5] = s[1:]
-    ell = np.matmul(C, loc[:, :, None])[:, :, 0] + d
-    if np.any(ell <= 0):
-        return None
-    value = -float(np.sum(np.log(ell)))
-    inv = 1.0 / ell
-    grad = -np.matmul(C.transpose(0, 2, 1), inv[:, :, None])[:, :, 0]
-    hess = None
-    if want_hessian:
-        Cs = C * inv[:, :, None]
-        hess = np.matmul(Cs.transpose(0, 2, 1), Cs)
-    for E, e in cones:
-        y = np.matmul(E, loc[:, :, None])[:, :, 0] + e
-        D = y[:, 0] ** 2 - y[:, 1] ** 2 - y[:, 2] ** 2
-        if np.any(D <= 0) or np.any(y[:, 0] <= 0):
-            return None
-        value -= float(np.sum(np.log(D)))
-        Jy = y * _JSIG
-        gy = -2.0 * Jy / D[:, None]
-        grad += np.matmul(E.transpose(0, 2, 1), gy[:, :, None])[:, :, 0]
-        if want_hessian:
-            Hy = (-2.0 / D)[:, None, None] * np.diag(_JSIG)[None] + \
-                (4.0 / D**2)[:, None, None] * (Jy[:, :, None] * Jy[:, None, :])
-            hess += np.matmul(E.transpose(0, 2, 1), np.matmul(Hy, E))
-    value += t * float(np.sum(loc[:, 3] + loc[:, 4]))
-    grad[:, 3] += t
-    grad[:, 4] += t
-    return value, grad, hess, ell
-
-
-def _assemble(grad_loc: np.ndarray, hess_loc: np.ndarray | None, nvar: int):
-    m = grad_loc.shape[0]
-    g = np.zeros(nvar)
-    for p in range(6):
-        g[p:p + _BLOCK * m:_BLOCK] += grad_loc[:, p]
-    if hess_loc is None:
-        return g, None
+    a, b, ap, bp = _slacks(z, delta)
+    i0, i1, i2, i3 = 1.0 / a, 1.0 / b, 1.0 / ap, 1.0 / bp
+    g = np.zeros((m, 4))
+    h = np.zeros((m, 4, 4))
+    g[:, 0] -= i2
+    g[:, 1] -= i0 + i2
+    g[:, 2] -= i1 + i3
+    g[:, 3] += i3
+    h[:, 1, 1] += i0 * i0 + i2 * i2
+    h[:, 0, 0] += i2 * i2
+    h[:, 0, 1] += i2 * i2
+    h[:, 2, 2] += i1 * i1 + i3 * i3
+    h[:, 2, 3] -= i3 * i3
+    h[:, 3, 3] += i3 * i3
+    for sign, (c0, c1) in ((1, (a, b)), (-1, (ap, bp))):
+        _, _, gk0, gk1, h00, h01, h11 = cone_term(c0 + c1, c0 * xl + c1 * xr, t)
+        g_p = gk0 + xl * gk1
+        g_q = gk0 + xr * gk1
+        php = h00 + 2.0 * xl * h01 + xl * xl * h11
+        phq = h00 + (xl + xr) * h01 + xl * xr * h11
+        qhq = h00 + 2.0 * xr * h01 + xr * xr * h11
+        g[:, 1] += g_p
+        g[:, 2] += g_q
+        h[:, 1, 1] += php
+        h[:, 1, 2] += phq
+        h[:, 2, 2] += qhq
+        if sign < 0:
+            g[:, 0] += g_p
+            g[:, 3] -= g_q
+            h[:, 0, 0] += php
+            h[:, 0, 1] += php
+            h[:, 0, 2] += phq
+            h[:, 0, 3] -= phq
+            h[:, 1, 3] -= phq
+            h[:, 2, 3] -= qhq
+            h[:, 3, 3] += qhq
+    grad = np.zeros(nvar)
     ab = np.zeros((_BLOCK + 1, nvar))
-    for p in range(6):
-        for q in range(p, 6):
-            off = q - p
-            cols = np.arange(m) * _BLOCK + q
-            ab[_BLOCK - off, cols] += hess_loc[:, p, q]
-    return g, ab
+    base = np.arange(m) * _BLOCK
+    for p in range(4):
+        grad[p:p + _BLOCK * m:_BLOCK] += g[:, p]
+        for q in range(p, 4):
+            ab[_BLOCK + p - q, base + q] += h[:, p, q]
+    return grad, ab, g
 
 
-def solve_barrier(x: np.ndarray, y: np.ndarray) -> BarrierSolution:
+def _max_step(z: np.ndarray, dz: np.ndarray, delta: np.ndarray) -> float:
+    """Largest alpha such that all slacks of z + alpha dz stay >= 0 (inf if none decreases)."""
+    ell = _slacks(z, delta)
+    d = (dz[1::_BLOCK], dz[2::_BLOCK], dz[1::_BLOCK] + dz[0::_BLOCK][:-1],
+         dz[2::_BLOCK] - dz[0::_BLOCK][1:])
+    best = np.inf
+    for e, de in zip(ell, d, strict=True):
+        neg = de < 0
+        if np.any(neg):
+            best = min(best, float(np.min(-e[neg] / de[neg])))
+    return best
+
+
+def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -> BarrierSolution:
     """Approximately minimise the penalised-bias slope program for float data (x sorted).
 
+    Path following stops when nu/t < gap_rtol * max(1, cost).
     Guarantee: approximate, no bound; the returned ``gap_bound`` is the barrier's nu/t.
     """
     x = np.asarray(x, dtype=float)
@@ -165,67 +192,62 @@ def solve_barrier(x: np.ndarray, y: np.ndarray) -> BarrierSolution:
     delta = np.diff(y) / np.diff(x)
     nvar = _BLOCK * m + 1
     z = np.zeros(nvar)
-    s0 = np.empty(n)
-    s0[0] = delta[0]
-    s0[-1] = delta[-1]
-    s0[1:-1] = 0.5 * (delta[:-1] + delta[1:])
+    s0 = chord_midpoint_slopes(delta)
     z[0::_BLOCK] = s0
     u = s0[:-1] - delta
     v = s0[1:] - delta
-    a = np.maximum(0.0, -u) + 1.0
-    b = np.maximum(0.0, v) + 1.0
-    P = np.stack([np.ones(m), x[:-1]], axis=1)
-    Q = np.stack([np.ones(m), x[1:]], axis=1)
-    kp = a[:, None] * P + b[:, None] * Q
-    km = (a + u)[:, None] * P + (b - v)[:, None] * Q
-    z[1::_BLOCK] = a
-    z[2::_BLOCK] = b
-    z[3::_BLOCK] = np.linalg.norm(kp, axis=1) + 1.0
-    z[4::_BLOCK] = np.linalg.norm(km, axis=1) + 1.0
+    z[1::_BLOCK] = np.maximum(0.0, -u) + 1.0
+    z[2::_BLOCK] = np.maximum(0.0, v) + 1.0
     nu = 8.0 * m
-    structure = _structure(x, delta)
     scale = max(1.0, float(np.sum(np.abs(np.diff(delta)) * np.hypot(1.0, x[1:-1]))))
     t = nu / scale
     steps = 0
+    cost = np.inf
+    z_prev = None
     for _outer in range(MAX_OUTER):
+        dec_prev = np.inf
         for _ in range(MAX_NEWTON):
-            res = _local_terms(z, structure, t, True)
-            assert res is not None
-            val, gl, hl, _ = res
-            g, ab = _assemble(gl, hl, nvar)
+            grad, ab, _ = _newton_system(z, x, delta, t)
             ab[_BLOCK] += 1e-14 * np.max(np.abs(ab[_BLOCK]))
-            dz = solveh_banded(ab, -g, lower=False, check_finite=False)
-            dec = -float(g @ dz)
+            dz = solveh_banded(ab, -grad, lower=False, check_finite=False)
+            dec = -float(grad @ dz)
             steps += 1
-            if dec / 2 < CENTRING_TOL:
+            if dec / 2 < CENTRING_TOL or (dec < 1.0 and dec > STALL_RATIO * dec_prev):
                 break
-            step = 1.0
-            while True:
-                trial = _local_terms(z + step * dz, structure, t, False)
-                if trial is not None and trial[0] <= val - 0.25 * step * dec:
-                    break
+            dec_prev = dec
+            val = _barrier_value(z, x, delta, t)
+            step = min(1.0, STEP_TO_BOUNDARY * _max_step(z, dz, delta))
+            while step >= 1e-6 and \
+                    _barrier_value(z + step * dz, x, delta, t) > val - 0.25 * step * dec:
                 step *= 0.5
-                if step < 1e-6:
-                    break
             if step < 1e-6:
                 break
             z = z + step * dz
-        cost = float(np.sum(z[3::_BLOCK] + z[4::_BLOCK]))
-        if nu / t < GAP_RTOL * max(1.0, cost):
+        a, b, ap, bp = _slacks(z, delta)
+        xl, xr = x[:-1], x[1:]
+        cost = float(np.sum(cone_term(a + b, a * xl + b * xr, t)[1]) +
+                     np.sum(cone_term(ap + bp, ap * xl + bp * xr, t)[1]))
+        if nu / t < gap_rtol * max(1.0, cost):
             break
+        # Predictor: on the central path z(t) ~ z* + w/t, so with t growing by T_GROWTH the next
+        # centre is about z + (z - z_previous)/T_GROWTH (slacks of active constraints shrink by
+        # that factor); cut back to stay strictly feasible.
+        if z_prev is not None:
+            dz = (z - z_prev) / T_GROWTH
+            z_prev = z
+            z = z + min(1.0, STEP_TO_BOUNDARY * _max_step(z, dz, delta)) * dz
+        else:
+            z_prev = z
         t *= T_GROWTH
-    # Dual values: phi(x_i) = (1/t) d(barrier of interval i)/du_i, the multiplier of a' = a + u.
-    res = _local_terms(z, structure, t, False)
-    assert res is not None
-    _, gl, _, _ = res
-    # d/ds_i of interval i's terms (minus nothing from t): column 0 is d/ds_i = d/du_i.
+    # Dual values: phi(x_i) ~ (1/t) d(barrier of interval i)/ds_i (the multiplier of the
+    # constraint coupling s_i to interval i), averaged over the two intervals at x_i.
+    _, _, gl = _newton_system(z, x, delta, t)
     left = gl[:, 0] / t
-    right = -gl[:, 5] / t
+    right = -gl[:, 3] / t
     phi = np.zeros(n)
     phi[1:-1] = 0.5 * (left[1:] + right[:-1])
-    s = z[0::_BLOCK].copy()
-    return BarrierSolution(s=s, phi=phi, cost=float(np.sum(z[3::_BLOCK] + z[4::_BLOCK])),
-                           gap_bound=nu / t, newton_steps=steps)
+    return BarrierSolution(s=z[0::_BLOCK].copy(), phi=phi, cost=cost, gap_bound=nu / t,
+                           newton_steps=steps)
 
 
 # Relative diagonal shift in the polish's Newton matrix: makes flat (linear) directions solvable
