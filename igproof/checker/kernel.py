@@ -444,20 +444,29 @@ def _duration_positive(seg: dict) -> bool:
 
 
 def _switch_times(segments: list, atom: int) -> list[tuple[Fraction, Fraction]]:
-    """Global time brackets of the certified switches of ``atom`` in a replayed trajectory
-    (local switching times [t1, t2] summed along the segments; replay has validated them)."""
+    """Global time brackets of the certified switches of ``atom`` in a replayed trajectory.
+
+    Each segment starts (local time 0) at the previous one's crossing. An affine segment ends at
+    a switching time in ``end.time`` = [t1, t2] or stops at its last interval's end; a Taylor
+    segment lasts the sum of its steps h and, ending in a crossing, crosses during its last
+    step. The brackets are sums of these (replay has validated every field).
+    """
     lo = hi = Fraction(0)
     out = []
     for seg in segments:
-        end = seg.get("end") if isinstance(seg, dict) else None
-        if isinstance(end, dict) and end.get("kind") == "switch":
-            t1, t2 = (number(v, "end.time") for v in end["time"])
-            if end.get("atom") == atom:
-                out.append((lo + t1, hi + t2))
-            lo, hi = lo + t1, hi + t2
-        elif seg.get("method") == "affine" and seg.get("intervals"):
-            t_end = number(seg["intervals"][-1][1], "intervals")
-            lo, hi = lo + t_end, hi + t_end
+        end = seg.get("end", {"kind": "stop"})
+        if seg.get("method") == "taylor":
+            hs = [number(st["h"], "steps.h") for st in seg["steps"]]
+            a, b = sum(hs[:-1], Fraction(0)), sum(hs, Fraction(0))
+            a = a if end.get("kind") == "switch" else b
+        elif end.get("kind") == "switch":
+            a, b = (number(v, "end.time") for v in end["time"])
+        else:
+            intervals = seg.get("intervals") or [["0", "0"]]
+            a = b = number(intervals[-1][1], "intervals")
+        if end.get("kind") == "switch" and end.get("atom") == atom:
+            out.append((lo + a, hi + b))
+        lo, hi = lo + a, hi + b
     return out
 
 

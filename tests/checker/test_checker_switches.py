@@ -112,15 +112,22 @@ def closed_form_switches(cert: dict, t_max: float) -> list[tuple[int, mpmath.mpf
 
 
 def _global_switch_brackets(cert: dict) -> list[tuple[int, Fraction, Fraction]]:
-    """(atom, lo, hi) of each certified switch: local [t1, t2] summed along the segments."""
+    """(atom, lo, hi) of each certified switch: local crossing brackets summed along the
+    segments (affine: end.time = [t1, t2]; Taylor: the last step of the segment)."""
     segments = next(ob for ob in cert["obligations"] if ob["type"] == "trajectory")["segments"]
     lo = hi = Fraction(0)
     out = []
     for seg in segments:
-        if seg["end"]["kind"] == "switch":
-            t1, t2 = (Fraction(q) for q in seg["end"]["time"])
-            lo, hi = lo + t1, hi + t2
-            out.append((seg["end"]["atom"], lo, hi))
+        end = seg.get("end", {"kind": "stop"})
+        if end["kind"] != "switch":
+            continue
+        if seg["method"] == "taylor":
+            hs = [Fraction(st["h"]) for st in seg["steps"]]
+            t1, t2 = sum(hs[:-1]), sum(hs)
+        else:
+            t1, t2 = (Fraction(q) for q in end["time"])
+        lo, hi = lo + t1, hi + t2
+        out.append((end["atom"], lo, hi))
     return out
 
 
@@ -283,3 +290,36 @@ def test_shipped_reactivation_files_are_the_producers_output(path):
     assert path.name in REACTIVATION_FILES
     assert path.read_text(encoding="utf-8") == _produced(path.name)
     assert check_certificate(json.loads(path.read_text(encoding="utf-8"))).accepted
+
+
+def test_a_taylor_crossing_is_a_certified_switch_too():
+    """a relu(w.x) on S = {((1, 0), 1), ((-1, 1), 0)} from (1/2, 1/10, 3/10): the gf-limit
+    certificate's trajectory (Taylor segments, the first ending in a crossing of atom 1),
+    re-stated as gf-switches, establishes [1, -1] for atom 1 and not [1, -1, 1]; its crossing
+    bracket contains scipy's event time (DOP853, rtol 1e-10: within 1e-6)."""
+    from igproof.numeric.float_flow import integrate_float
+    from igproof.proof.limit import ProvedLimit, prove_flow_limit
+    from igproof.proof.limit_certificate import limit_certificate
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.flow import gradient_flow
+    from igproof.symbolic.models import build_model
+
+    flow = gradient_flow(build_model("neuron", dim=2, activation="relu"),
+                         Dataset([[1, 0], [-1, 1]], [1, 0]))
+    theta0 = ("1/2", "1/10", "3/10")
+    proved = prove_flow_limit(flow, theta0, prec=128)
+    assert isinstance(proved, ProvedLimit)
+    cert = json.loads(dumps_certificate(limit_certificate(proved, flow)))
+    cert["kind"] = "gf-switches"
+    cert["obligations"] = [ob for ob in cert["obligations"] if ob["type"] in ("start",
+                                                                               "trajectory")]
+    cert["statement"] = {"dataset": "S", "theta0": cert["theta0"],
+                         "claim": {"atom": 1, "point": 2, "sequence": [1, -1]}}
+    report = check_certificate(_retext(cert))
+    assert report.accepted, (report.error, report.obligations, report.conclusion)
+    ((atom, lo, hi),) = _global_switch_brackets(cert)
+    events = [s.t for s in integrate_float(flow, theta0, t_max=10.0).switches if s.kink == 1]
+    assert atom == 1 and len(events) == 1
+    assert float(lo) - 1e-6 <= events[0] <= float(hi) + 1e-6 and hi - lo < Fraction(1, 10)
+    cert["statement"]["claim"]["sequence"] = [1, -1, 1]
+    assert "no accepted trajectory" in _rejected_by_conclusion(_retext(cert))
