@@ -124,7 +124,9 @@ CLAIMS = [
                    "{((-3/2,1/2,0),0), ((-1,1,1/2),0), ((-3/2,1,1),1/4)} from w0 = (-3/4,0,0), "
                    "point 2 (label 0) switches off and on again."),
         hypotheses=(*_GF, "these instances (found by a float search, certified in ball "
-                    "arithmetic: transversal crossings, interval-Newton switching times)"),
+                    "arithmetic: transversal crossings, interval-Newton switching times; each "
+                    "re-checked by the independent checker as a gf-switches certificate, "
+                    "certificates/lee2022-reactivation-*.json)"),
         structured={"instances": [
             {"x": [["1/2", "3/2"], [2, "3/2"], ["-1/2", -1], [0, -2]], "y": [0, 1, 1, 4],
              "theta0": ["1/2", "-1/2"], "point": 2},
