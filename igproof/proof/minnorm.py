@@ -27,10 +27,11 @@ from igproof.proof.minnorm_exact import (
     Kink,
     chord_slopes,
     cost_bounds,
-    dual_bound,
+    dual_value,
     feasible_scale,
     interpolates,
     kinks_of,
+    segment_ratio,
     segment_ratios,
 )
 from igproof.rationals import fraction_to_text, parse_rational
@@ -292,6 +293,32 @@ def _snap(s_float, x, delta, tol: float) -> tuple[list[Fraction], Any]:
     return s, pin
 
 
+# Relative shrink of the float dual read off the primal: the tangent lines touch w, so float
+# rounding (an ulp or two) would leave |phi| > w by ~1e-16 on about half of the segments and
+# send them to the exact repair; 2^-50 (4 ulps) avoids that (no repair on the benchmark data)
+# at a cost of ~1e-15 relative in the lower bound.
+DUAL_SHRINK = 2.0**-50
+
+
+def _combine(candidates: list[tuple[float, float]]) -> float | None:
+    """phi_j from the (sign, value) candidates of the kinks next to x_j.
+
+    Each candidate is the value at x_j of sigma times a tangent line of w, a line with
+    |line| <= w everywhere (Cauchy-Schwarz: |1 + tau t| <= w(tau) w(t)). All from positive
+    kinks: the least value, so that phi stays below the tangent line of each neighbouring
+    segment at both of its ends, hence on the whole segment; all negative: the greatest;
+    mixed signs: the mean (the exact repair deals with any violation). Shrunk by DUAL_SHRINK.
+    """
+    if not candidates:
+        return None
+    values = [v for _, v in candidates]
+    if all(sig > 0 for sig, _ in candidates):
+        return min(values) * (1.0 - DUAL_SHRINK)
+    if all(sig < 0 for sig, _ in candidates):
+        return max(values) * (1.0 - DUAL_SHRINK)
+    return sum(values) / len(values)
+
+
 def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
     """phi_j at the data points, read off the primal's kinks (tangent lines of w).
 
@@ -304,7 +331,7 @@ def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
     n = len(x)
     delta = chord_slopes(x, y)
     xf = [float(t) for t in x]
-    acc: list[list[float]] = [[] for _ in range(n)]
+    acc: list[list[tuple[float, float]]] = [[] for _ in range(n)]
     for i, d in enumerate(delta):
         u, v = s[i] - d, s[i + 1] - d
         if u * v < 0:
@@ -312,14 +339,16 @@ def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
             tau = float((x[i + 1] * v - x[i] * u) / a_mom)
             sig = 1.0 if a_mom > 0 else -1.0
             norm = math.hypot(1.0, tau)
-            acc[i].append(sig * (1 + tau * xf[i]) / norm)
-            acc[i + 1].append(sig * (1 + tau * xf[i + 1]) / norm)
+            acc[i].append((sig, sig * (1 + tau * xf[i]) / norm))
+            acc[i + 1].append((sig, sig * (1 + tau * xf[i + 1]) / norm))
         else:
             if u != 0:
-                acc[i].append((1.0 if -u > 0 else -1.0) * math.hypot(1.0, xf[i]))
+                sig = 1.0 if -u > 0 else -1.0
+                acc[i].append((sig, sig * math.hypot(1.0, xf[i])))
             if v != 0:
-                acc[i + 1].append((1.0 if v > 0 else -1.0) * math.hypot(1.0, xf[i + 1]))
-    vals: list[float | None] = [sum(a) / len(a) if a else None for a in acc]
+                sig = 1.0 if v > 0 else -1.0
+                acc[i + 1].append((sig, sig * math.hypot(1.0, xf[i + 1])))
+    vals: list[float | None] = [_combine(a) for a in acc]
     vals[0] = 0.0
     vals[-1] = 0.0
     known = [j for j in range(n) if vals[j] is not None]
@@ -357,11 +386,13 @@ def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool):
     cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias)
     cost_lo, cost_hi = _fraction(cost_lo), _fraction(cost_hi)
     phi = list(phi)
+    n_seg = len(xs) - 1
+    ratios = segment_ratios(xs, phi, penalised_bias=penalised_bias)
     # Local repair: shrink phi at both ends of each segment where |phi| > w, by that segment's
     # factor (exact). This costs far less than one global factor when few segments are slightly
-    # violated; neighbours may need another round; the global scale below is the fallback.
+    # violated; neighbours may need another round (only the segments touched are re-evaluated);
+    # the global scale below is the fallback.
     for _ in range(LOCAL_REPAIR_ROUNDS):
-        ratios = segment_ratios(xs, phi, penalised_bias=penalised_bias)
         bad = [i for i, r in enumerate(ratios) if r > 1]
         if not bad:
             break
@@ -369,7 +400,11 @@ def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool):
             c = feasible_scale(ratios[i])
             phi[i] *= c
             phi[i + 1] *= c
-    value, ratio = dual_bound(xs, ys, phi, penalised_bias=penalised_bias)
+        for k in {j for i in bad for j in (i - 1, i, i + 1) if 0 <= j < n_seg}:
+            ratios[k] = segment_ratio(xs, phi, k, penalised_bias=penalised_bias)
+    if phi[0] != 0 or phi[-1] != 0:  # pragma: no cover - phi is read off with zero ends
+        raise AssertionError("dual phi must vanish at x_1 and x_n")
+    value, ratio = dual_value(chord_slopes(xs, ys), phi), max(ratios)
     scale = feasible_scale(ratio)
     phi = [scale * p for p in phi]
     lower = _round_dyadic(max(Fraction(0), _fraction(scale * value)), up=False)

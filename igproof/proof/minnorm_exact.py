@@ -148,17 +148,27 @@ def kinks_of(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction]
     """
     del penalised_bias  # the kink geometry is the same; only its cost differs
     delta = chord_slopes(x, y)
-    jumps: dict[Fraction, Fraction] = {}
+    # Interval i contributes kinks in [x_i, x_{i+1}] only, in increasing order, so the list is
+    # already sorted; equal positions (a data point shared by two intervals) are adjacent.
+    at: list[Fraction] = []
+    jump: list[Fraction] = []
+
+    def add(t: Fraction, j: Fraction) -> None:
+        if at and at[-1] == t:
+            jump[-1] += j
+        else:
+            at.append(t)
+            jump.append(j)
+
     for i, d in enumerate(delta):
         u, v = s[i] - d, s[i + 1] - d
         if u * v < 0:
             a_mom = v - u
-            tau = (x[i + 1] * v - x[i] * u) / a_mom
-            jumps[tau] = jumps.get(tau, 0) + a_mom
+            add((x[i + 1] * v - x[i] * u) / a_mom, a_mom)
         else:
-            jumps[x[i]] = jumps.get(x[i], 0) - u
-            jumps[x[i + 1]] = jumps.get(x[i + 1], 0) + v
-    return [Kink(at, jump) for at, jump in sorted(jumps.items()) if jump != 0]
+            add(x[i], -u)
+            add(x[i + 1], v)
+    return [Kink(t, j) for t, j in zip(at, jump, strict=True) if j != 0]
 
 
 def interpolates(x: Sequence[Fraction], y: Sequence[Fraction], kinks: Sequence[Kink]) -> bool:
@@ -211,16 +221,32 @@ def segment_max_ratio_sq(xl: Fraction, xr: Fraction, alpha: Fraction, beta: Frac
     return best
 
 
+def segment_ratio(x: Sequence[Fraction], phi: Sequence[Fraction], i: int, *,
+                  penalised_bias: bool) -> Fraction:
+    """max over t in [x_i, x_{i+1}] of phi(t)^2 / w(t)^2 for the linear phi with end values
+    phi_i, phi_{i+1}, exact (the end values, and alpha^2 + beta^2 when the critical point
+    t = beta/alpha of phi = alpha + beta t lies inside; see :func:`segment_max_ratio_sq`)."""
+    xl, xr, pl, pr = x[i], x[i + 1], phi[i], phi[i + 1]
+    if not penalised_bias:
+        return max(pl * pl, pr * pr)
+    best = max(pl * pl / (1 + xl * xl), pr * pr / (1 + xr * xr))
+    beta = (pr - pl) / (xr - xl)
+    alpha = pl - beta * xl
+    if alpha != 0 and xl < beta / alpha < xr:
+        best = max(best, alpha * alpha + beta * beta)
+    return best
+
+
 def segment_ratios(x: Sequence[Fraction], phi: Sequence[Fraction], *,
                    penalised_bias: bool) -> list[Fraction]:
     """For each segment [x_i, x_{i+1}]: max of phi(t)^2 / w(t)^2 there (phi linear), exact."""
-    out = []
-    for i in range(len(x) - 1):
-        beta = (phi[i + 1] - phi[i]) / (x[i + 1] - x[i])
-        alpha = phi[i] - beta * x[i]
-        out.append(segment_max_ratio_sq(x[i], x[i + 1], alpha, beta,
-                                        penalised_bias=penalised_bias))
-    return out
+    return [segment_ratio(x, phi, i, penalised_bias=penalised_bias) for i in range(len(x) - 1)]
+
+
+def dual_value(delta: Sequence[Fraction], phi: Sequence[Fraction]) -> Fraction:
+    """sum_{j=2}^{n-1} phi_j (delta_j - delta_{j-1}) (= sum_j lambda_j y_j), exact."""
+    return sum((phi[j] * (delta[j] - delta[j - 1]) for j in range(1, len(delta))),
+               phi[0] - phi[0])
 
 
 def dual_bound(x: Sequence[Fraction], y: Sequence[Fraction], phi: Sequence[Fraction], *,
@@ -232,9 +258,7 @@ def dual_bound(x: Sequence[Fraction], y: Sequence[Fraction], phi: Sequence[Fract
     """
     if phi[0] != 0 or phi[-1] != 0:
         raise ValueError("dual_bound: phi must vanish at x_1 and x_n")
-    delta = chord_slopes(x, y)
-    value = sum((phi[j] * (delta[j] - delta[j - 1]) for j in range(1, len(x) - 1)),
-                x[0] - x[0])
+    value = dual_value(chord_slopes(x, y), phi)
     ratio = max(segment_ratios(x, phi, penalised_bias=penalised_bias), default=x[0] - x[0])
     return value, ratio
 
