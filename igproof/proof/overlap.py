@@ -92,15 +92,16 @@ def _renamed(obligations: list[dict[str, Any]], prefix: str) -> list[dict[str, A
 
 
 def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: str,
-                     prec: int = 64, loss_target: Fraction | None = None
-                     ) -> tuple[LimitPart, dict[str, Any]]:
+                     prec: int = 64, loss_target: Fraction | None = None,
+                     order: int | None = None) -> tuple[LimitPart, dict[str, Any]]:
     """lim theta(t) on ``flow`` from theta0 by a validated enclosure the checker replays.
 
     Uses :func:`igproof.proof.limit.prove_flow_limit` (affine ReLU pieces with certified
     switching or validated Taylor steps, integrated until sup L < ``loss_target`` (default
     2^-(1.5 prec)), then a PL end-game) and
     :func:`igproof.proof.limit_certificate.limit_certificate`; returns the limit part and the
-    model in certificate form.
+    model in certificate form. ``order`` is the Taylor order of the validated smooth steps
+    (default: prove_flow_limit's); the checker's replay cost grows with its square.
 
     Raises
     ------
@@ -113,7 +114,8 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
     from igproof.proof.limit_certificate import limit_certificate
 
     started = time.perf_counter()
-    result = prove_flow_limit(flow, theta0, prec=prec, loss_target=loss_target)
+    options: dict[str, Any] = {} if order is None else {"order": order}
+    result = prove_flow_limit(flow, theta0, prec=prec, loss_target=loss_target, **options)
     if not isinstance(result, ProvedLimit):
         raise CertificateError(f"limit {limit} on {dataset}: not proved ({result.reason})")
     if not result.in_zero_loss_set:
