@@ -300,27 +300,29 @@ def _snap(s_float, x, delta, tol: float) -> tuple[list[Fraction], Any]:
 DUAL_SHRINK = 2.0**-50
 
 
-def _combine(candidates: list[tuple[float, float]]) -> float | None:
+def _combine(candidates: list[tuple[float, float]], shrink: float) -> float | None:
     """phi_j from the (sign, value) candidates of the kinks next to x_j.
 
     Each candidate is the value at x_j of sigma times a tangent line of w, a line with
     |line| <= w everywhere (Cauchy-Schwarz: |1 + tau t| <= w(tau) w(t)). All from positive
     kinks: the least value, so that phi stays below the tangent line of each neighbouring
     segment at both of its ends, hence on the whole segment; all negative: the greatest;
-    mixed signs: the mean (the exact repair deals with any violation). Shrunk by DUAL_SHRINK.
+    mixed signs: the mean (the exact repair deals with any violation). The least and greatest
+    values are multiplied by 1 - shrink.
     """
     if not candidates:
         return None
     values = [v for _, v in candidates]
     if all(sig > 0 for sig, _ in candidates):
-        return min(values) * (1.0 - DUAL_SHRINK)
+        return min(values) * (1.0 - shrink)
     if all(sig < 0 for sig, _ in candidates):
-        return max(values) * (1.0 - DUAL_SHRINK)
+        return max(values) * (1.0 - shrink)
     return sum(values) / len(values)
 
 
-def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
-    """phi_j at the data points, read off the primal's kinks (tangent lines of w).
+def _dual_from_primal(x, y, s: list[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
+    """phi_j at the data points, read off the primal's kinks (tangent lines of w): the plain
+    reading and the one shrunk by DUAL_SHRINK (see :func:`_combine`), as exact rationals.
 
     Interior kink at tau with sign sigma: phi = sigma (1 + tau t)/sqrt(1 + tau^2) on that
     interval. Kink at a data point x_j: phi_j = sigma sqrt(1 + x_j^2). Undetermined points are
@@ -348,7 +350,15 @@ def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
             if v != 0:
                 sig = 1.0 if v > 0 else -1.0
                 acc[i + 1].append((sig, sig * math.hypot(1.0, xf[i + 1])))
-    vals: list[float | None] = [_combine(a) for a in acc]
+    return (_fill_dual(xf, [_combine(a, 0.0) for a in acc]),
+            _fill_dual(xf, [_combine(a, DUAL_SHRINK) for a in acc]))
+
+
+def _fill_dual(xf: list[float], vals: list[float | None]) -> list[Fraction]:
+    """phi with zero ends, undetermined values filled (interpolation or 0), as rationals."""
+    import math
+
+    n = len(xf)
     vals[0] = 0.0
     vals[-1] = 0.0
     known = [j for j in range(n) if vals[j] is not None]
@@ -378,15 +388,19 @@ def _dual_from_primal(x, y, s: list[Fraction]) -> list[Fraction]:
     return [_from_float(v) for v in out]
 
 
-def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool):
+def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool, fallback=None):
     """Exact (cost_lo, upper_bound, lower_bound, feasible phi) for slopes and a dual guess phi.
 
     xs, ys, slopes, phi are fmpq (or all Fraction); the three bounds are returned as Fractions.
+    If phi is not exactly feasible and a ``fallback`` dual guess is given, that one is used.
     """
     cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias)
     cost_lo, cost_hi = _fraction(cost_lo), _fraction(cost_hi)
-    phi = list(phi)
     n_seg = len(xs) - 1
+    if fallback is not None and any(segment_ratio(xs, phi, i, penalised_bias=penalised_bias) > 1
+                                    for i in range(n_seg)):
+        phi = fallback
+    phi = list(phi)
     ratios = segment_ratios(xs, phi, penalised_bias=penalised_bias)
     # Local repair: shrink phi at both ends of each segment where |phi| > w, by that segment's
     # factor (exact). This costs far less than one global factor when few segments are slightly
@@ -460,8 +474,8 @@ def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, gap_rtol: float, b
         order = [k for k in range(len(candidates)) if k % 2 == 0 and k > 0] + \
             [k for k in range(len(candidates)) if k % 2 == 1 or k == 0]
         slopes = candidates[next(k for k in order if costs[k] <= cutoff)]
-        bracket = _bracket(xs, ys, slopes, _dual_from_primal(xs, ys, slopes),
-                           penalised_bias=True)
+        phi, phi_shrunk = _dual_from_primal(xs, ys, slopes)
+        bracket = _bracket(xs, ys, slopes, phi, penalised_bias=True, fallback=phi_shrunk)
         if best is None or bracket[1] - bracket[2] < best[1][1] - best[1][2]:
             best = (slopes, bracket)
         if best[1][1] - best[1][2] < tol:
