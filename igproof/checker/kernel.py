@@ -13,6 +13,8 @@ Data model (format ``igproof-certificate``, version 1; see docs/certificates.md)
      "obligations": [{"id": ID, "type": TYPE, ...}...],
      "producer": STRING (optional, not trusted)}
 
+Kind ``gf-switches`` has no limits: its statement is {"text", "dataset": NAME, "theta0": [Q...]
+(= the certificate's theta0), "claim": {"atom": INT, "point": INT, "sequence": [1 | -1...]}}.
 Q is a string "p/q" or "p". Everything not listed is rejected. The certificate is accepted when
 every obligation is accepted and the established facts entail the kind's conclusion.
 """
