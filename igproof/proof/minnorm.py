@@ -227,13 +227,6 @@ def _fast_rationals(values) -> list:
     return [fmpq(v.numerator, v.denominator) for v in values]
 
 
-def _from_float(v: float):
-    """The float v exactly, as an fmpq (a dyadic rational)."""
-    from flint import fmpq
-
-    return fmpq(*float(v).as_integer_ratio())
-
-
 def _fraction(q) -> Fraction:
     """An fmpq (or Fraction) as a Fraction, exactly."""
     return Fraction(int(q.numerator), int(q.denominator))
@@ -272,24 +265,31 @@ def _boundary_slopes(x, delta, s: list[Fraction]) -> list[Fraction]:
     return s
 
 
-def _snap(s_float, x, delta, tol: float) -> tuple[list[Fraction], Any]:
+def _from_floats(values) -> list:
+    """Each float exactly, as an fmpq (dyadic rationals)."""
+    from flint import fmpq
+
+    return [fmpq(*float(v).as_integer_ratio()) for v in values]
+
+
+def _snap(s_float, df, delta, tol: float) -> tuple[list[Fraction], Any]:
     """Slopes within ``tol`` (relative) of a neighbouring chord slope set to it exactly.
 
-    Returns the slopes and ``pin`` (pin[j] = k if s_j was set to delta_k, else -1).
+    ``df`` are the chord slopes ``delta`` as floats. Returns the slopes and ``pin`` (pin[j] = k
+    if s_j was set to delta_k, else -1); the left neighbour delta_{j-1} is tried first.
     """
     import numpy as np
 
-    n = len(x)
-    s = [_from_float(v) for v in s_float]
+    s_float = np.asarray(s_float, dtype=float)
+    n = s_float.size
     pin = np.full(n, -1, dtype=int)
-    for j in range(n):
-        for k in (j - 1, j):
-            if 0 <= k < len(delta):
-                c = delta[k]
-                if abs(float(s_float[j]) - float(c)) <= tol * (1 + abs(float(c))):
-                    s[j] = c
-                    pin[j] = k
-                    break
+    right = np.abs(s_float[:-1] - df) <= tol * (1 + np.abs(df))
+    pin[:-1][right] = np.flatnonzero(right)
+    left = np.abs(s_float[1:] - df) <= tol * (1 + np.abs(df))
+    pin[1:][left] = np.flatnonzero(left)
+    s = _from_floats(s_float)
+    for j in np.flatnonzero(pin >= 0):
+        s[j] = delta[pin[j]]
     return s, pin
 
 
@@ -300,72 +300,68 @@ def _snap(s_float, x, delta, tol: float) -> tuple[list[Fraction], Any]:
 DUAL_SHRINK = 2.0**-50
 
 
-def _combine(candidates: list[tuple[float, float]], shrink: float) -> float | None:
-    """phi_j from the (sign, value) candidates of the kinks next to x_j.
-
-    Each candidate is the value at x_j of sigma times a tangent line of w, a line with
-    |line| <= w everywhere (Cauchy-Schwarz: |1 + tau t| <= w(tau) w(t)). All from positive
-    kinks: the least value, so that phi stays below the tangent line of each neighbouring
-    segment at both of its ends, hence on the whole segment; all negative: the greatest;
-    mixed signs: the mean (the exact repair deals with any violation). The least and greatest
-    values are multiplied by 1 - shrink.
-    """
-    if not candidates:
-        return None
-    values = [v for _, v in candidates]
-    if all(sig > 0 for sig, _ in candidates):
-        return min(values) * (1.0 - shrink)
-    if all(sig < 0 for sig, _ in candidates):
-        return max(values) * (1.0 - shrink)
-    return sum(values) / len(values)
-
-
-def _dual_from_primal(x, y, s: list[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
+def _dual_from_primal(xf, df, s) -> tuple[list[Fraction], list[Fraction]]:
     """phi_j at the data points, read off the primal's kinks (tangent lines of w): the plain
-    reading and the one shrunk by DUAL_SHRINK (see :func:`_combine`), as exact rationals.
+    reading and the one shrunk by DUAL_SHRINK, as exact rationals. Approximate (float).
 
     Interior kink at tau with sign sigma: phi = sigma (1 + tau t)/sqrt(1 + tau^2) on that
-    interval. Kink at a data point x_j: phi_j = sigma sqrt(1 + x_j^2). Undetermined points are
-    filled by linear interpolation or 0, whichever violates |phi| <= w less. Approximate (float).
+    interval; kink at a data point x_j: sigma sqrt(1 + x_j^2). Each candidate is the value of
+    sigma times a tangent line of w, a line with |line| <= w everywhere (Cauchy-Schwarz:
+    |1 + tau t| <= w(tau) w(t)). At x_j, candidates all from positive kinks: the least, so
+    that phi stays below the tangent line of each neighbouring segment at both of its ends,
+    hence on the whole segment; all negative: the greatest; mixed signs: the mean (the exact
+    repair deals with any violation). Points without a candidate are filled by linear
+    interpolation or 0, whichever violates |phi| <= w less. ``xf``, ``df``: floats of x and of
+    the chord slopes; ``s``: the slopes (exact or float).
     """
+    import numpy as np
+
+    sf = np.array([float(v) for v in s])
+    n = xf.size
+    xl, xr = xf[:-1], xf[1:]
+    u = sf[:-1] - df
+    v = sf[1:] - df
+    single = u * v < 0
+    a_mom = np.where(single, v - u, 1.0)
+    tau = np.where(single, (xr * v - xl * u) / a_mom, 0.0)
+    norm = np.hypot(1.0, tau)
+    sig_single = np.sign(a_mom)
+    # Candidate at the left end (x_i) and at the right end (x_{i+1}) of interval i; sign 0 means
+    # no candidate (no kink at that end).
+    sig_l = np.where(single, sig_single, -np.sign(u))
+    sig_r = np.where(single, sig_single, np.sign(v))
+    val_l = np.where(single, sig_l * (1 + tau * xl) / norm, sig_l * np.hypot(1.0, xl))
+    val_r = np.where(single, sig_r * (1 + tau * xr) / norm, sig_r * np.hypot(1.0, xr))
+    # At x_j (0 < j < n-1): candidate from interval j-1 (right end) and j (left end).
+    s1, v1 = sig_r[:-1], val_r[:-1]
+    s2, v2 = sig_l[1:], val_l[1:]
+    both = (s1 != 0) & (s2 != 0)
+    pos = both & (s1 > 0) & (s2 > 0)
+    neg = both & (s1 < 0) & (s2 < 0)
+    mixed = both & ~pos & ~neg
+    one = (s1 != 0) ^ (s2 != 0)
+    val_one = np.where(s1 != 0, v1, v2)
+    out = []
+    for shrink in (0.0, DUAL_SHRINK):
+        inner = np.full(n - 2, np.nan)
+        inner[pos] = np.minimum(v1, v2)[pos] * (1.0 - shrink)
+        inner[neg] = np.maximum(v1, v2)[neg] * (1.0 - shrink)
+        inner[mixed] = 0.5 * (v1 + v2)[mixed]
+        inner[one] = val_one[one] * (1.0 - shrink)
+        vals = np.concatenate(([0.0], inner, [0.0]))
+        out.append(_fill_dual(xf, vals))
+    return out[0], out[1]
+
+
+def _fill_dual(xf, vals) -> list[Fraction]:
+    """phi with undetermined values (NaN) filled (interpolation or 0), as exact rationals."""
     import math
 
-    n = len(x)
-    delta = chord_slopes(x, y)
-    xf = [float(t) for t in x]
-    acc: list[list[tuple[float, float]]] = [[] for _ in range(n)]
-    for i, d in enumerate(delta):
-        u, v = s[i] - d, s[i + 1] - d
-        if u * v < 0:
-            a_mom = v - u
-            tau = float((x[i + 1] * v - x[i] * u) / a_mom)
-            sig = 1.0 if a_mom > 0 else -1.0
-            norm = math.hypot(1.0, tau)
-            acc[i].append((sig, sig * (1 + tau * xf[i]) / norm))
-            acc[i + 1].append((sig, sig * (1 + tau * xf[i + 1]) / norm))
-        else:
-            if u != 0:
-                sig = 1.0 if -u > 0 else -1.0
-                acc[i].append((sig, sig * math.hypot(1.0, xf[i])))
-            if v != 0:
-                sig = 1.0 if v > 0 else -1.0
-                acc[i + 1].append((sig, sig * math.hypot(1.0, xf[i + 1])))
-    return (_fill_dual(xf, [_combine(a, 0.0) for a in acc]),
-            _fill_dual(xf, [_combine(a, DUAL_SHRINK) for a in acc]))
+    import numpy as np
 
-
-def _fill_dual(xf: list[float], vals: list[float | None]) -> list[Fraction]:
-    """phi with zero ends, undetermined values filled (interpolation or 0), as rationals."""
-    import math
-
-    n = len(xf)
-    vals[0] = 0.0
-    vals[-1] = 0.0
-    known = [j for j in range(n) if vals[j] is not None]
-    out = [0.0] * n
-    for j in known:
-        out[j] = float(vals[j])  # type: ignore[arg-type]
-    for left, right in itertools.pairwise(known):
+    known = np.flatnonzero(~np.isnan(vals))
+    out = [float(v) for v in vals]
+    for left, right in itertools.pairwise(known.tolist()):
         if right - left <= 1:
             continue
         interp = [out[left] + (out[right] - out[left]) * (xf[j] - xf[left]) /
@@ -385,16 +381,19 @@ def _fill_dual(xf: list[float], vals: list[float | None]) -> list[Fraction]:
         chosen = seg_i if worst(seg_i) <= worst(seg_0) else seg_0
         for k, j in enumerate(range(left + 1, right)):
             out[j] = chosen[k + 1]
-    return [_from_float(v) for v in out]
+    return _from_floats(out)
 
 
-def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool, fallback=None):
+def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool, fallback=None, delta=None):
     """Exact (cost_lo, upper_bound, lower_bound, feasible phi) for slopes and a dual guess phi.
 
     xs, ys, slopes, phi are fmpq (or all Fraction); the three bounds are returned as Fractions.
     If phi is not exactly feasible and a ``fallback`` dual guess is given, that one is used.
+    ``delta``, if given, must be ``chord_slopes(xs, ys)``.
     """
-    cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias)
+    if delta is None:
+        delta = chord_slopes(xs, ys)
+    cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias, delta=delta)
     cost_lo, cost_hi = _fraction(cost_lo), _fraction(cost_hi)
     n_seg = len(xs) - 1
     if fallback is not None and any(segment_ratio(xs, phi, i, penalised_bias=penalised_bias) > 1
@@ -418,7 +417,7 @@ def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool, fallback=None):
             ratios[k] = segment_ratio(xs, phi, k, penalised_bias=penalised_bias)
     if phi[0] != 0 or phi[-1] != 0:  # pragma: no cover - phi is read off with zero ends
         raise AssertionError("dual phi must vanish at x_1 and x_n")
-    value, ratio = dual_value(chord_slopes(xs, ys), phi), max(ratios)
+    value, ratio = dual_value(delta, phi), max(ratios)
     scale = feasible_scale(ratio)
     phi = [scale * p for p in phi]
     lower = _round_dyadic(max(Fraction(0), _fraction(scale * value)), up=False)
@@ -455,17 +454,17 @@ def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, gap_rtol: float, b
     from igproof.proof.minnorm_solver import reduced_cost, refine, solve_barrier
 
     sol = solve_barrier(xf, np.array([float(t) for t in ys]), gap_rtol=gap_rtol)
-    candidates = [_boundary_slopes(xs, delta, [_from_float(v) for v in sol.s])]
+    candidates = [_boundary_slopes(xs, delta, _from_floats(sol.s))]
     for snap_tol in SNAP_LADDER:
-        snapped, pin = _snap(sol.s, xs, delta, snap_tol)
+        snapped, pin = _snap(sol.s, df, delta, snap_tol)
         candidates.append(_boundary_slopes(xs, delta, snapped))
         polished, pin = refine(xf, df, np.array([float(v) for v in snapped]), pin)
         # Slopes the polish left within rounding of a chord slope are pinned to it too.
-        _, pin_final = _snap(polished, xs, delta, FINAL_SNAP_RTOL)
+        _, pin_final = _snap(polished, df, delta, FINAL_SNAP_RTOL)
         pin = np.where(pin >= 0, pin, pin_final)
+        exact = _from_floats(polished)
         candidates.append(_boundary_slopes(
-            xs, delta, [delta[pin[j]] if pin[j] >= 0 else _from_float(polished[j])
-                        for j in range(len(xs))]))
+            xs, delta, [delta[pin[j]] if pin[j] >= 0 else exact[j] for j in range(len(xs))]))
         # Rank candidates by float cost; ties within float noise go to the polished ones (they
         # carry exact chord slopes where the structure says so). Only the chosen one is
         # evaluated exactly.
@@ -474,8 +473,9 @@ def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, gap_rtol: float, b
         order = [k for k in range(len(candidates)) if k % 2 == 0 and k > 0] + \
             [k for k in range(len(candidates)) if k % 2 == 1 or k == 0]
         slopes = candidates[next(k for k in order if costs[k] <= cutoff)]
-        phi, phi_shrunk = _dual_from_primal(xs, ys, slopes)
-        bracket = _bracket(xs, ys, slopes, phi, penalised_bias=True, fallback=phi_shrunk)
+        phi, phi_shrunk = _dual_from_primal(xf, df, slopes)
+        bracket = _bracket(xs, ys, slopes, phi, penalised_bias=True, fallback=phi_shrunk,
+                           delta=delta)
         if best is None or bracket[1] - bracket[2] < best[1][1] - best[1][2]:
             best = (slopes, bracket)
         if best[1][1] - best[1][2] < tol:
@@ -530,7 +530,7 @@ def minimal_norm_interpolator(x: Sequence[Any], y: Sequence[Any], *, penalised_b
     else:
         slopes, bracket = _penalised(qx, qy, delta, tol)
     cost_lo, cost_hi, lower, phi = bracket
-    q_kinks = kinks_of(qx, qy, slopes)
+    q_kinks = kinks_of(qx, qy, slopes, delta=delta)
     if not interpolates(qx, qy, q_kinks):  # pragma: no cover - a bug guard
         raise AssertionError("the computed interpolant misses a datum")
     kinks = [Kink(_fraction(k.at), _fraction(k.jump)) for k in q_kinks]

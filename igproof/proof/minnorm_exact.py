@@ -103,15 +103,18 @@ def interval_cost_bounds(xl: Fraction, xr: Fraction, u: Fraction, v: Fraction, *
 
 
 def cost_bounds(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction], *,
-                penalised_bias: bool) -> tuple[Fraction, Fraction]:
+                penalised_bias: bool,
+                delta: Sequence[Fraction] | None = None) -> tuple[Fraction, Fraction]:
     """Enclosure lo <= sum_i G_i(s_i - delta_i, s_{i+1} - delta_i) <= hi of the interpolant's cost.
 
     Each interval's cost is a sum of square roots (one, ||v Q - u P||, or two,
     |u| w(x_l) + |v| w(x_r); free biases: no roots); rational roots are added exactly, the others
     rounded outward to multiples of 2^-COST_BITS and summed as integers.
+    ``delta``, if given, must be ``chord_slopes(x, y)`` (saves recomputing it).
     Guarantee: enclosure (lo == hi when every root is rational).
     """
-    delta = chord_slopes(x, y)
+    if delta is None:
+        delta = chord_slopes(x, y)
     exact = x[0] - x[0]
     lo_int = hi_int = 0
     for i, d in enumerate(delta):
@@ -139,15 +142,17 @@ def cost_bounds(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fracti
 
 
 def kinks_of(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction], *,
-             penalised_bias: bool = True) -> list[Kink]:
+             penalised_bias: bool = True,
+             delta: Sequence[Fraction] | None = None) -> list[Kink]:
     """The kinks of the cheapest interpolant with data-point slopes s, merged and sorted.
 
     On interval i: u v < 0 gives one kink at tau = B/A with jump A; otherwise kinks at x_i (jump
     -u) and x_{i+1} (jump v). With free biases the same interpolant is used (it is one of the
-    cheapest). Zero jumps are dropped.
+    cheapest). Zero jumps are dropped. ``delta``, if given, must be ``chord_slopes(x, y)``.
     """
     del penalised_bias  # the kink geometry is the same; only its cost differs
-    delta = chord_slopes(x, y)
+    if delta is None:
+        delta = chord_slopes(x, y)
     # Interval i contributes kinks in [x_i, x_{i+1}] only, in increasing order, so the list is
     # already sorted; equal positions (a data point shared by two intervals) are adjacent.
     at: list[Fraction] = []
