@@ -208,6 +208,8 @@ def prepare_data(x: Sequence[Any], y: Sequence[Any]) -> tuple[tuple[Fraction, ..
             item = item[0]
         xs.append(parse_rational(item, what=f"x[{k}]"))
     ys = [parse_rational(item, what=f"y[{k}]") for k, item in enumerate(y)]
+    if len(xs) >= 2 and all(a < b for a, b in itertools.pairwise(xs)):
+        return tuple(xs), tuple(ys)  # already sorted, nothing to merge
     merged: dict[Fraction, Fraction] = {}
     for xv, yv in zip(xs, ys, strict=True):
         if xv in merged and merged[xv] != yv:

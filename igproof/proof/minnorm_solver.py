@@ -48,6 +48,9 @@ MAX_NEWTON = 20
 # and the centring stops: the point is centred as well as float64 allows.
 STALL_RATIO = 0.25
 MAX_OUTER = 60
+# Relative diagonal shift of the Newton system in s: guards against a singular Schur
+# complement in float64 at large t, far below the Hessian's own scale.
+NEWTON_SHIFT_RTOL = 1e-14
 # Fraction of the largest feasible step (to the boundary of a, b, a + u, b - v >= 0) tried first.
 STEP_TO_BOUNDARY = 0.99
 
@@ -111,14 +114,13 @@ def _barrier_value(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float) ->
     return total
 
 
-def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
-    """Gradient (global) and Hessian (upper banded form, 3 superdiagonals) of the reduced barrier.
+def _local_derivatives(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
+    """Gradient (m, 4) and Hessian (m, 4, 4, upper triangle filled) of each interval's terms.
 
     Local coordinates per interval: [s_i, a, b, s_{i+1}]. The positive cone vector is a P + b Q
     (columns 0, P, Q, 0), the negative one (a + u) P + (b - v) Q (columns P, P, Q, -Q).
     """
     m = delta.size
-    nvar = z.size
     xl, xr = x[:-1], x[1:]
     a, b, ap, bp = _slacks(z, delta)
     i0, i1, i2, i3 = 1.0 / a, 1.0 / b, 1.0 / ap, 1.0 / bp
@@ -156,6 +158,17 @@ def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
             h[:, 1, 3] -= phq
             h[:, 2, 3] -= qhq
             h[:, 3, 3] += qhq
+    return g, h
+
+
+def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
+    """Gradient (global) and Hessian (upper banded form, 3 superdiagonals) of the reduced barrier.
+
+    Returns (grad, ab, g_local) with ``ab`` as ``scipy.linalg.solveh_banded`` takes it.
+    """
+    g, h = _local_derivatives(z, x, delta, t)
+    m = delta.size
+    nvar = z.size
     grad = np.zeros(nvar)
     ab = np.zeros((_BLOCK + 1, nvar))
     base = np.arange(m) * _BLOCK
@@ -164,6 +177,49 @@ def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
         for q in range(p, 4):
             ab[_BLOCK + p - q, base + q] += h[:, p, q]
     return grad, ab, g
+
+
+def newton_step(g: np.ndarray, h: np.ndarray, *, shift_rtol: float = 0.0):
+    """Solve H dz = -g for the barrier's Newton step by eliminating (a_i, b_i) per interval.
+
+    ``g`` (m, 4) and ``h`` (m, 4, 4, upper triangle) are the local gradient and Hessian in
+    [s_i, a_i, b_i, s_{i+1}]. Each (a_i, b_i) block A_i (2 x 2, positive definite) couples only
+    to s_i, s_{i+1} (C_i), so the Schur complement S_i = H_ss - C_i A_i^{-1} C_i^T leaves a
+    tridiagonal system in s (O(n), ``solveh_banded``), then da, db = -A_i^{-1}(g_ab + C_i^T ds).
+    ``shift_rtol`` adds shift_rtol * max|diag| to the diagonal of the s-system. Returns the step
+    in the global order [s_0, a_0, b_0, s_1, ...]. Guarantee: approximate (float64).
+    """
+    m = g.shape[0]
+    h00, h01, h02, h03 = h[:, 0, 0], h[:, 0, 1], h[:, 0, 2], h[:, 0, 3]
+    h11, h12, h13 = h[:, 1, 1], h[:, 1, 2], h[:, 1, 3]
+    h22, h23, h33 = h[:, 2, 2], h[:, 2, 3], h[:, 3, 3]
+    g0, g1, g2, g3 = g[:, 0], g[:, 1], g[:, 2], g[:, 3]
+    det = h11 * h22 - h12 * h12
+    # K = C A^{-1}, C = [[h01, h02], [h13, h23]] (rows s_i, s_{i+1}; columns a, b).
+    k00 = (h01 * h22 - h02 * h12) / det
+    k01 = (h02 * h11 - h01 * h12) / det
+    k10 = (h13 * h22 - h23 * h12) / det
+    k11 = (h23 * h11 - h13 * h12) / det
+    diag = np.zeros(m + 1)
+    diag[:-1] += h00 - (k00 * h01 + k01 * h02)
+    diag[1:] += h33 - (k10 * h13 + k11 * h23)
+    off = h03 - (k00 * h13 + k01 * h23)
+    rhs = np.zeros(m + 1)
+    rhs[:-1] -= g0 - (k00 * g1 + k01 * g2)
+    rhs[1:] -= g3 - (k10 * g1 + k11 * g2)
+    if shift_rtol:
+        diag = diag + shift_rtol * np.max(np.abs(diag))
+    band = np.zeros((2, m + 1))
+    band[0, 1:] = off
+    band[1] = diag
+    ds = solveh_banded(band, rhs, lower=False, check_finite=False)
+    w1 = g1 + h01 * ds[:-1] + h13 * ds[1:]
+    w2 = g2 + h02 * ds[:-1] + h23 * ds[1:]
+    dz = np.empty(_BLOCK * m + 1)
+    dz[0::_BLOCK] = ds
+    dz[1::_BLOCK] = -(h22 * w1 - h12 * w2) / det
+    dz[2::_BLOCK] = -(h11 * w2 - h12 * w1) / det
+    return dz
 
 
 def _max_step(z: np.ndarray, dz: np.ndarray, delta: np.ndarray) -> float:
@@ -207,10 +263,10 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
     for _outer in range(MAX_OUTER):
         dec_prev = np.inf
         for _ in range(MAX_NEWTON):
-            grad, ab, _ = _newton_system(z, x, delta, t)
-            ab[_BLOCK] += 1e-14 * np.max(np.abs(ab[_BLOCK]))
-            dz = solveh_banded(ab, -grad, lower=False, check_finite=False)
-            dec = -float(grad @ dz)
+            gl, hl = _local_derivatives(z, x, delta, t)
+            dz = newton_step(gl, hl, shift_rtol=NEWTON_SHIFT_RTOL)
+            dec = -float(np.sum(gl[:, 0] * dz[0:-1:_BLOCK] + gl[:, 1] * dz[1::_BLOCK] +
+                                gl[:, 2] * dz[2::_BLOCK] + gl[:, 3] * dz[_BLOCK::_BLOCK]))
             steps += 1
             if dec / 2 < CENTRING_TOL or (dec < 1.0 and dec > STALL_RATIO * dec_prev):
                 break
@@ -241,7 +297,7 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
         t *= T_GROWTH
     # Dual values: phi(x_i) ~ (1/t) d(barrier of interval i)/ds_i (the multiplier of the
     # constraint coupling s_i to interval i), averaged over the two intervals at x_i.
-    _, _, gl = _newton_system(z, x, delta, t)
+    gl, _ = _local_derivatives(z, x, delta, t)
     left = gl[:, 0] / t
     right = -gl[:, 3] / t
     phi = np.zeros(n)
