@@ -349,6 +349,137 @@ def symmetric(radius: Fraction) -> Dyadic:
     return Dyadic.enclose(-radius, radius)
 
 
+# --- exp and tanh in integer fixed point -----------------------------------------------------
+# Bits kept by the series and the divisions beyond PREC: the exp series rounds once per term
+# (~40 terms) and each squaring doubles the relative error, so PREC + FUNCTION_GUARD working
+# bits (plus one per squaring) leave the final PREC-bit cut as the dominant rounding.
+FUNCTION_GUARD = 24
+# |q| < 2^EXP_SAFE_BITS is inside the argument range of exp (intervals.EXP_MAX_ARG) for sure.
+EXP_SAFE_BITS = iv.EXP_MAX_ARG.bit_length() - 1
+
+
+def _exp_fixed(m: int, e: int, work: int) -> tuple[int, int]:
+    """Integers (lo, hi) with lo <= 2^work * e^q <= hi for q = m 2^e >= 0.
+
+    e^q = (e^r)^(2^k) with r = q / 2^k < 1/2. The series of e^r is summed in fixed point with
+    w = work + k bits, each term bounded below and above (floor / ceiling of the integer
+    divisions; all terms are >= 0), and its remainder after the term j is at most
+    2 r^(j+1) / (j+1)! (consecutive terms shrink by at least 1/4). Each of the k squarings
+    floors the lower and ceils the upper end. The caller bounds q (exp: intervals.EXP_MAX_ARG;
+    tanh: saturation). Guarantee: enclosure.
+    """
+    k = max(0, m.bit_length() + e + 1)  # q < 2^(bits(m) + e) <= 2^(k - 1)
+    w = work + k
+    one = 1 << w
+    shift = e - k + w  # 2^w r = m 2^shift
+    if shift >= 0:
+        r_lo = r_hi = m << shift
+    else:
+        r_lo, r_hi = m >> -shift, -((-m) >> -shift)
+    term_lo = term_hi = sum_lo = sum_hi = one
+    j = 0
+    while True:
+        tail = -((-term_hi * r_hi) // ((j + 1) * one))  # >= 2^w r^(j+1) / (j+1)!
+        if tail <= 1:
+            break
+        j += 1
+        term_lo = term_lo * r_lo // (j * one)
+        term_hi = tail
+        sum_lo += term_lo
+        sum_hi += term_hi
+    lo, hi = sum_lo, sum_hi + 2 * tail
+    for _ in range(k):
+        lo, hi = (lo * lo) >> w, -((-hi * hi) >> w)
+    return lo >> k, -((-hi) >> k)
+
+
+def _tanh_fixed(m: int, e: int, bits: int) -> tuple[int, int]:
+    """Integers (lo, hi) with lo <= 2^bits * tanh(m 2^e) <= hi.
+
+    tanh is odd; for q > 0, tanh q = 1 - 2 / (e^(2q) + 1) is increasing in e^(2q), so a lower
+    bound of e^(2q) gives the lower bound of tanh q (the quotient rounded up) and an upper bound
+    the upper one (the quotient rounded down). For q >= bits, 2 / (e^(2q) + 1) < 2 e^(-2 bits)
+    < 2^-bits, so [1 - 2^-bits, 1] encloses tanh q without computing e^(2q).
+    """
+    if m < 0:
+        lo, hi = _tanh_fixed(-m, e, bits)
+        return -hi, -lo
+    top = 1 << bits
+    if m == 0:
+        return 0, 0
+    size = m.bit_length() + e  # 2^(size - 1) <= q < 2^size
+    if size - 1 > bits.bit_length() or (size > 0 and (m << e if e >= 0 else m >> -e) >= bits):
+        return top - 1, top  # q >= bits (the floor m >> -e <= q, so the test is safe)
+    work = bits + FUNCTION_GUARD
+    unit = 1 << work
+    e_lo, e_hi = _exp_fixed(m, e + 1, work)  # e_lo <= 2^work e^(2q) <= e_hi
+    num = 1 << (work + bits + 1)  # 2^bits * 2 * 2^work
+    lo = top + (num // -(e_lo + unit))  # top - ceil(num / (e_lo + unit))
+    hi = top - num // (e_hi + unit)
+    return lo, min(hi, top)
+
+
+def _exp_point(m: int, e: int) -> tuple[int, int, int]:
+    """(lo, hi, exponent) with lo 2^exponent <= e^(m 2^e) <= hi 2^exponent.
+
+    For q < 0, e^q = 2^work / X with X = 2^work e^(-q) in [x_lo, x_hi]: the quotients of
+    2^(work + b) by x_hi (floor) and by x_lo (ceiling), b = bits(x_hi), keep about work
+    significant bits however small e^q is.
+    """
+    work = PREC + FUNCTION_GUARD
+    if m >= 0:
+        lo, hi = _exp_fixed(m, e, work)
+        return lo, hi, -work
+    x_lo, x_hi = _exp_fixed(-m, e, work)
+    b = x_hi.bit_length()
+    num = 1 << (work + b)
+    return num // x_hi, -(num // -x_lo), -b
+
+
+def _check_exp_argument(m: int, e: int) -> None:
+    size = abs(m).bit_length() + e  # |q| < 2^size, and |q| >= 2^(size - 1) when m != 0
+    if size <= EXP_SAFE_BITS:
+        return
+    if size > EXP_SAFE_BITS + 2 or abs(_fraction(m, e)) > iv.EXP_MAX_ARG:
+        raise Rejected(f"exp argument of about 2^{size - 1} is outside "
+                       f"[-{iv.EXP_MAX_ARG}, {iv.EXP_MAX_ARG}]")
+
+
+def exp(x: Dyadic) -> Dyadic:
+    """e^x (increasing): a lower bound at the lower end, an upper bound at the upper end.
+
+    Raises Rejected for |x| beyond intervals.EXP_MAX_ARG (as intervals.exp). Guarantee:
+    enclosure.
+    """
+    _check_exp_argument(x.lo_m, x.e)
+    _check_exp_argument(x.hi_m, x.e)
+    lo, hi, e_lo = _exp_point(x.lo_m, x.e)
+    e_hi = e_lo
+    if x.hi_m != x.lo_m:
+        _, hi, e_hi = _exp_point(x.hi_m, x.e)
+    e = min(e_lo, e_hi)
+    return _cut(max(lo, 0) << (e_lo - e), hi << (e_hi - e), e)
+
+
+def tanh(x: Dyadic) -> Dyadic:
+    """tanh x (increasing, odd), ends within [-1, 1]. Guarantee: enclosure."""
+    bits = PREC + FUNCTION_GUARD
+    lo, hi = _tanh_fixed(x.lo_m, x.e, bits)
+    if x.hi_m != x.lo_m:
+        hi = _tanh_fixed(x.hi_m, x.e, bits)[1]
+    top = 1 << bits
+    return _cut(max(lo, -top), min(hi, top), -bits)
+
+
+# Elementary functions computed here in integer fixed point; the others go through the
+# rational intervals of :mod:`intervals` (exact conversions both ways).
+_NATIVE = {"exp": exp, "tanh": tanh}
+
+
 def apply(name: str, x: Dyadic) -> Dyadic:
-    """An elementary function of :mod:`intervals` applied to x, converted exactly and back."""
+    """An elementary function applied to x: exp and tanh natively (:func:`exp`, :func:`tanh`),
+    the others of :mod:`intervals` converted exactly and back. Guarantee: enclosure."""
+    native = _NATIVE.get(name)
+    if native is not None:
+        return native(x)
     return Dyadic.from_interval(iv.FUNCTIONS[name](x.to_interval()))

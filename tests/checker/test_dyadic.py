@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igproof.checker import dyadic as dy
+from igproof.checker import intervals as iv
 from igproof.checker.errors import Rejected
 
 rationals = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**9)
@@ -292,3 +293,76 @@ def test_dot_ignores_the_exponent_of_zero_operands():
     with_zero = dy.dot([third, dy.Dyadic(0, 0, 5000)], [third, dy.ONE])
     assert (with_zero.lo, with_zero.hi) == (alone.lo, alone.hi)
     assert with_zero.lo <= Fraction(1, 9) <= with_zero.hi
+
+
+# --- exp and tanh in integer fixed point --------------------------------------------------------
+
+def _mp(q: Fraction) -> mpmath.mpf:
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+arguments = st.one_of(
+    st.fractions(min_value=-3, max_value=3, max_denominator=10**12),
+    st.fractions(min_value=-400, max_value=400, max_denominator=10**6),
+    st.builds(lambda m, k: Fraction(m, 2 ** k), st.integers(-1000, 1000), st.integers(40, 400)),
+    st.sampled_from([Fraction(0), Fraction(1, 2), Fraction(-1, 2), Fraction(183),
+                     Fraction(184), Fraction(-184), Fraction(185), Fraction(4096),
+                     Fraction(-4096), Fraction(2 ** 12 - 1, 2 ** 20)]))
+
+
+@pytest.mark.parametrize("name,reference", [("exp", mpmath.exp), ("tanh", mpmath.tanh)])
+@given(a=arguments, b=arguments)
+@settings(max_examples=150, deadline=None)
+def test_native_functions_enclose_mpmath_at_both_ends(name, reference, a, b):
+    """dy.exp / dy.tanh on [a, b] (increasing functions) contain [f(lo), f(hi)] computed by
+    mpmath at 80 digits, and the width exceeds that exact range by at most 2^-150 relative
+    (exp) or absolute (tanh, values in [-1, 1])."""
+    x = dy.Dyadic.enclose(min(a, b), max(a, b))
+    result = dy.apply(name, x)
+    with mpmath.workdps(80):
+        f_lo, f_hi = reference(_mp(x.lo)), reference(_mp(x.hi))
+        assert _mp(result.lo) <= f_lo and f_hi <= _mp(result.hi)
+        scale = max(abs(f_hi), abs(f_lo)) if name == "exp" else mpmath.mpf(1)
+        assert _mp(result.hi) - _mp(result.lo) - (f_hi - f_lo) <= scale * mpmath.mpf(2) ** -150
+    if name == "tanh":
+        assert -1 <= result.lo and result.hi <= 1
+
+
+@pytest.mark.parametrize("name", ["exp", "tanh"])
+@given(q=arguments)
+@settings(max_examples=100, deadline=None)
+def test_native_functions_overlap_the_rational_interval_route(name, q):
+    """The fixed-point exp / tanh and intervals.exp / intervals.tanh (a second, independent
+    series with Fraction arithmetic) both enclose f(q): their enclosures intersect. (The
+    rational tanh refuses q >= 2048, where the native one saturates: such q are skipped.)"""
+    x = dy.point(q)
+    native = dy.apply(name, x)
+    try:
+        rational = iv.FUNCTIONS[name](x.to_interval())
+    except Rejected:
+        assert name == "tanh" and abs(q) >= 2048
+        return
+    assert native.lo <= rational.hi and rational.lo <= native.hi
+
+
+def test_native_functions_exact_and_saturated_values():
+    """tanh 0 = 0 and e^0 = 1 exactly; tanh is odd (the enclosures of tanh(-q) and tanh(q) are
+    mirror images); tanh(1000) lies in [1 - 2^(1-PREC), 1] (saturated, then cut); e^-4096 > 0 is
+    enclosed with a positive lower end; e^4097 is refused as intervals.exp refuses it."""
+    zero = dy.apply("tanh", dy.ZERO)
+    assert zero.lo == 0 == zero.hi
+    one = dy.apply("exp", dy.ZERO)
+    assert one.lo == 1 == one.hi
+    q = dy.point(Fraction(7, 10))
+    pos, neg = dy.apply("tanh", q), dy.apply("tanh", -q)
+    assert (neg.lo, neg.hi) == (-pos.hi, -pos.lo)
+    sat = dy.apply("tanh", dy.point(Fraction(1000)))
+    assert 1 - Fraction(2, 2 ** dy.PREC) <= sat.lo and sat.hi == 1  # one ulp at 1
+    tiny = dy.apply("exp", dy.point(Fraction(-4096)))
+    with mpmath.workdps(60):
+        value = mpmath.exp(-4096)
+        assert 0 < _mp(tiny.lo) <= value <= _mp(tiny.hi)
+    with pytest.raises(Rejected):
+        dy.apply("exp", dy.point(Fraction(4097)))
+    with pytest.raises(Rejected):
+        dy.apply("exp", dy.Dyadic(1, 1, 10**6))
