@@ -51,6 +51,9 @@ MAX_OUTER = 60
 # Relative diagonal shift of the Newton system in s: guards against a singular Schur
 # complement in float64 at large t, far below the Hessian's own scale.
 NEWTON_SHIFT_RTOL = 1e-14
+# Largest relative diagonal shift tried when the Schur complement is not numerically positive
+# definite (each retry multiplies the shift by 1e3); beyond it the Newton step is given up.
+MAX_SHIFT_RTOL = 1e-3
 # Fraction of the largest feasible step (to the boundary of a, b, a + u, b - v >= 0) tried first.
 STEP_TO_BOUNDARY = 0.99
 
@@ -207,12 +210,21 @@ def newton_step(g: np.ndarray, h: np.ndarray, *, shift_rtol: float = 0.0):
     rhs = np.zeros(m + 1)
     rhs[:-1] -= g0 - (k00 * g1 + k01 * g2)
     rhs[1:] -= g3 - (k10 * g1 + k11 * g2)
-    if shift_rtol:
-        diag = diag + shift_rtol * np.max(np.abs(diag))
     band = np.zeros((2, m + 1))
     band[0, 1:] = off
-    band[1] = diag
-    ds = solveh_banded(band, rhs, lower=False, check_finite=False)
+    scale = float(np.max(np.abs(diag)))
+    shift = shift_rtol
+    while True:
+        band[1] = diag + shift * scale
+        try:
+            ds = solveh_banded(band, rhs, lower=False, check_finite=False)
+            break
+        except np.linalg.LinAlgError:
+            # Float cancellation in the Schur complement can leave it slightly indefinite at
+            # large t: shift the diagonal more (a damped Newton step is still a descent step).
+            if shift >= MAX_SHIFT_RTOL:
+                raise
+            shift = max(1e3 * shift, 1e-12)
     w1 = g1 + h01 * ds[:-1] + h13 * ds[1:]
     w2 = g2 + h02 * ds[:-1] + h23 * ds[1:]
     dz = np.empty(_BLOCK * m + 1)
@@ -262,9 +274,14 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
     z_prev = None
     for _outer in range(MAX_OUTER):
         dec_prev = np.inf
+        exhausted = False
         for _ in range(MAX_NEWTON):
             gl, hl = _local_derivatives(z, x, delta, t)
-            dz = newton_step(gl, hl, shift_rtol=NEWTON_SHIFT_RTOL)
+            try:
+                dz = newton_step(gl, hl, shift_rtol=NEWTON_SHIFT_RTOL)
+            except np.linalg.LinAlgError:
+                exhausted = True  # float64 cannot centre at this t: keep the current point
+                break
             dec = -float(np.sum(gl[:, 0] * dz[0:-1:_BLOCK] + gl[:, 1] * dz[1::_BLOCK] +
                                 gl[:, 2] * dz[2::_BLOCK] + gl[:, 3] * dz[_BLOCK::_BLOCK]))
             steps += 1
@@ -283,7 +300,7 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
         xl, xr = x[:-1], x[1:]
         cost = float(np.sum(cone_term(a + b, a * xl + b * xr, t)[1]) +
                      np.sum(cone_term(ap + bp, ap * xl + bp * xr, t)[1]))
-        if nu / t < gap_rtol * max(1.0, cost):
+        if exhausted or nu / t < gap_rtol * max(1.0, cost):
             break
         # Predictor: on the central path z(t) ~ z* + w/t, so with t growing by T_GROWTH the next
         # centre is about z + (z - z_previous)/T_GROWTH (slacks of active constraints shrink by
