@@ -119,3 +119,17 @@ def test_checker_module_imports_only_stdlib_and_checker():
         top = name.split(".")[0]
         assert name.startswith("igproof.checker") or (
             top != "igproof" and top in sys.stdlib_module_names) or top == "__future__", name
+
+
+def test_accepts_the_1000_point_benchmark_bracket():
+    """The benchmark data (x_j = -3 + 6j/999, y_j = sin(2 x_j) to 6 decimals): the solver
+    certifies a gap below 1e-10, and the independent stdlib checker re-verifies the dual bound
+    and the primal cost of that bracket exactly."""
+    import math
+
+    xs = [Fraction(6 * j, 999) - 3 for j in range(1000)]
+    ys = [Fraction(round(10**6 * math.sin(2 * float(v))), 10**6) for v in xs]
+    result = minimal_norm_interpolator(xs, ys)
+    assert result.gap < Fraction(1, 10**10)
+    ob, _ = minnorm_obligation(result)
+    assert "1000 points" in check_minnorm_dual(ob, {"x": ob["x"], "y": ob["y"]})

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igproof.proof.minnorm_exact import (
+    cost_bounds,
     dual_bound,
     feasible_scale,
     interpolates,
@@ -109,3 +110,68 @@ def test_dual_bound_and_scale():
     assert ratio2 == 4  # |phi| = 2 at t = 0 on [-1, 1], where w = 1
     c = feasible_scale(ratio2)
     assert c * c * ratio2 <= 1 and c * value2 <= 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-50, 50), min_size=3, max_size=8, unique=True),
+       st.lists(small, min_size=8, max_size=8), st.lists(small, min_size=8, max_size=8))
+def test_cost_bounds_enclose_the_high_precision_sum(xs, ys, ss):
+    """lo <= sum_i G_i <= hi, with G_i evaluated independently by mpmath at 60 digits from its
+    defining formula (one kink: sqrt(A^2 + B^2); else |u| w(x_l) + |v| w(x_r)); each of the
+    at most 2(n-1) roots is rounded outward by at most 2^-140, so hi - lo is that small."""
+    import mpmath
+
+    xs = sorted(Fraction(v) for v in xs)
+    n = len(xs)
+    ys, ss = ys[:n], ss[:n]
+    lo, hi = cost_bounds(xs, ys, ss, penalised_bias=True)
+    with mpmath.workdps(60):
+        total = mpmath.mpf(0)
+        for i in range(n - 1):
+            d = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
+            u, v = ss[i] - d, ss[i + 1] - d
+
+            def q(r: Fraction):
+                return mpmath.mpf(r.numerator) / r.denominator
+
+            if u * v <= 0:
+                total += mpmath.sqrt(q(v - u) ** 2 + q(xs[i + 1] * v - xs[i] * u) ** 2)
+            else:
+                total += abs(q(u)) * mpmath.sqrt(1 + q(xs[i]) ** 2) + \
+                    abs(q(v)) * mpmath.sqrt(1 + q(xs[i + 1]) ** 2)
+        tol = mpmath.mpf(2) ** -150
+        assert q(lo) <= total + tol and total <= q(hi) + tol
+    assert hi - lo <= Fraction(2 * n, 2**140)
+
+
+def test_cost_bounds_exact_when_roots_are_rational():
+    """f = 4 (x - 3/4)_+ on x = (-1, 0, 1, 2): one kink at 3/4 with w = 5/4, cost exactly 5
+    (lo == hi, no dyadic rounding of a rational root)."""
+    xs = [Fraction(v) for v in (-1, 0, 1, 2)]
+    ys = [Fraction(v) for v in (0, 0, 1, 5)]
+    assert cost_bounds(xs, ys, [Fraction(v) for v in (0, 0, 4, 4)],
+                       penalised_bias=True) == (5, 5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-50, 50), min_size=3, max_size=8, unique=True),
+       st.lists(small, min_size=8, max_size=8), st.lists(small, min_size=8, max_size=8))
+def test_kinks_of_matches_dictionary_merge(xs, ys, ss):
+    """The one-pass merge of kinks equals a reference that collects jumps per position in a
+    dictionary and sorts (the definition: interior kink B/A with jump A when u v < 0, else
+    jumps -u at x_l and v at x_r; zero jumps dropped)."""
+    xs = sorted(Fraction(v) for v in xs)
+    n = len(xs)
+    ys, ss = ys[:n], ss[:n]
+    jumps: dict[Fraction, Fraction] = {}
+    for i in range(n - 1):
+        d = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
+        u, v = ss[i] - d, ss[i + 1] - d
+        if u * v < 0:
+            tau = (xs[i + 1] * v - xs[i] * u) / (v - u)
+            jumps[tau] = jumps.get(tau, Fraction(0)) + (v - u)
+        else:
+            jumps[xs[i]] = jumps.get(xs[i], Fraction(0)) - u
+            jumps[xs[i + 1]] = jumps.get(xs[i + 1], Fraction(0)) + v
+    expected = [(at, j) for at, j in sorted(jumps.items()) if j != 0]
+    assert [(k.at, k.jump) for k in kinks_of(xs, ys, ss)] == expected
