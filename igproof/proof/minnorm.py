@@ -31,8 +31,8 @@ from igproof.proof.minnorm_exact import (
     feasible_scale,
     interpolates,
     kinks_of,
+    segment_feasible,
     segment_ratio,
-    segment_ratios,
 )
 from igproof.rationals import fraction_to_text, parse_rational
 from igproof.verdict import Outcome, Verdict
@@ -398,17 +398,21 @@ def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool, fallback=None, delta=
     cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias, delta=delta)
     cost_lo, cost_hi = _fraction(cost_lo), _fraction(cost_hi)
     n_seg = len(xs) - 1
-    if fallback is not None and any(segment_ratio(xs, phi, i, penalised_bias=penalised_bias) > 1
-                                    for i in range(n_seg)):
+    if fallback is not None and not all(
+            segment_feasible(xs, phi, i, penalised_bias=penalised_bias) for i in range(n_seg)):
         phi = fallback
     phi = list(phi)
-    ratios = segment_ratios(xs, phi, penalised_bias=penalised_bias)
+    if phi[0] != 0 or phi[-1] != 0:  # pragma: no cover - phi is read off with zero ends
+        raise AssertionError("dual phi must vanish at x_1 and x_n")
+    # Exact ratios max |phi|^2/w^2 only where |phi| <= w fails (elsewhere they are <= 1).
+    ratios = {i: segment_ratio(xs, phi, i, penalised_bias=penalised_bias) for i in range(n_seg)
+              if not segment_feasible(xs, phi, i, penalised_bias=penalised_bias)}
     # Local repair: shrink phi at both ends of each segment where |phi| > w, by that segment's
     # factor (exact). This costs far less than one global factor when few segments are slightly
     # violated; neighbours may need another round (only the segments touched are re-evaluated);
     # the global scale below is the fallback.
     for _ in range(LOCAL_REPAIR_ROUNDS):
-        bad = [i for i, r in enumerate(ratios) if r > 1]
+        bad = [i for i, r in ratios.items() if r > 1]
         if not bad:
             break
         for i in bad:
@@ -417,9 +421,7 @@ def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool, fallback=None, delta=
             phi[i + 1] *= c
         for k in {j for i in bad for j in (i - 1, i, i + 1) if 0 <= j < n_seg}:
             ratios[k] = segment_ratio(xs, phi, k, penalised_bias=penalised_bias)
-    if phi[0] != 0 or phi[-1] != 0:  # pragma: no cover - phi is read off with zero ends
-        raise AssertionError("dual phi must vanish at x_1 and x_n")
-    value, ratio = dual_value(delta, phi), max(ratios)
+    value, ratio = dual_value(delta, phi), max(ratios.values(), default=xs[0] - xs[0])
     scale = feasible_scale(ratio)
     phi = [scale * p for p in phi]
     lower = _round_dyadic(max(Fraction(0), _fraction(scale * value)), up=False)

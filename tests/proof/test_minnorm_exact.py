@@ -175,3 +175,21 @@ def test_kinks_of_matches_dictionary_merge(xs, ys, ss):
             jumps[xs[i + 1]] = jumps.get(xs[i + 1], Fraction(0)) + v
     expected = [(at, j) for at, j in sorted(jumps.items()) if j != 0]
     assert [(k.at, k.jump) for k in kinks_of(xs, ys, ss)] == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(small, small, small, small, st.booleans())
+def test_segment_feasible_agrees_with_the_ratio(xl, width, pl, pr, penalised):
+    """segment_feasible (products only) is exactly segment_ratio <= 1 (the max of
+    phi^2 / w^2 through divisions), for Fraction and for fmpq alike."""
+    from flint import fmpq
+
+    from igproof.proof.minnorm_exact import segment_feasible, segment_ratio
+
+    xs = [xl, xl + abs(width) + Fraction(1, 7)]
+    phi = [pl / 4, pr / 4]
+    expected = segment_ratio(xs, phi, 0, penalised_bias=penalised) <= 1
+    assert segment_feasible(xs, phi, 0, penalised_bias=penalised) is expected
+    qxs = [fmpq(v.numerator, v.denominator) for v in xs]
+    qphi = [fmpq(v.numerator, v.denominator) for v in phi]
+    assert segment_feasible(qxs, qphi, 0, penalised_bias=penalised) is expected
