@@ -275,6 +275,7 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
     for _outer in range(MAX_OUTER):
         dec_prev = np.inf
         exhausted = False
+        val = None  # barrier value at z for this t, kept from the line search
         for _ in range(MAX_NEWTON):
             gl, hl = _local_derivatives(z, x, delta, t)
             try:
@@ -288,14 +289,18 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
             if dec / 2 < CENTRING_TOL or (dec < 1.0 and dec > STALL_RATIO * dec_prev):
                 break
             dec_prev = dec
-            val = _barrier_value(z, x, delta, t)
+            if val is None:
+                val = _barrier_value(z, x, delta, t)
             step = min(1.0, STEP_TO_BOUNDARY * _max_step(z, dz, delta))
-            while step >= 1e-6 and \
-                    _barrier_value(z + step * dz, x, delta, t) > val - 0.25 * step * dec:
+            while step >= 1e-6:
+                trial = _barrier_value(z + step * dz, x, delta, t)
+                if trial <= val - 0.25 * step * dec:
+                    break
                 step *= 0.5
             if step < 1e-6:
                 break
             z = z + step * dz
+            val = trial
         a, b, ap, bp = _slacks(z, delta)
         xl, xr = x[:-1], x[1:]
         cost = float(np.sum(cone_term(a + b, a * xl + b * xr, t)[1]) +
