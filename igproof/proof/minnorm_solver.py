@@ -487,6 +487,32 @@ def _directional(x, delta, s, direction: dict[int, float]) -> float:
     return float(total)
 
 
+def directional_pairs(x, delta, s, j: np.ndarray, d0: np.ndarray, d1: np.ndarray) -> np.ndarray:
+    """One-sided derivatives of the cost at s in the directions {j_k: d0_k, j_k + 1: d1_k}.
+
+    Vectorised :func:`_directional` (d1 = 0 is a move of s_j alone): the direction changes
+    interval j - 1 through v, interval j through (u, v) and interval j + 1 through u.
+    """
+    m = delta.size
+    total = np.zeros(j.size)
+    zero = np.zeros(j.size)
+    for i, du, dv in ((j - 1, zero, d0), (j, d0, d1), (j + 1, d1, zero)):
+        ok = (i >= 0) & (i < m)
+        ic = np.clip(i, 0, m - 1)
+        xl, xr = x[ic], x[ic + 1]
+        u, v = s[ic] - delta[ic], s[ic + 1] - delta[ic]
+        su = np.where(u != 0, np.sign(u), np.sign(du))
+        sv = np.where(v != 0, np.sign(v), np.sign(dv))
+        a_mom, b_mom = v - u, xr * v - xl * u
+        da, db = dv - du, xr * dv - xl * du
+        nrm = np.hypot(a_mom, b_mom)
+        single = np.where(nrm > 0, (a_mom * da + b_mom * db) / np.where(nrm > 0, nrm, 1.0),
+                          np.hypot(da, db))
+        linear = su * du * np.hypot(1.0, xl) + sv * dv * np.hypot(1.0, xr)
+        total += np.where(ok, np.where(su * sv < 0, single, linear), 0.0)
+    return total
+
+
 # Directions tried when releasing a pinned slope or a pinned pair (a kink-free interval): unit
 # moves of one slope, and opposite moves of both ends of an interval in a few ratios, which is
 # how an interior kink is born.
@@ -516,13 +542,26 @@ def refine(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
     scale = 1.0 + float(np.max(np.abs(delta)))
     for _ in range(MAX_RELEASE_ROUNDS):
         released = False
-        for direction in _release_directions(pin):
+        directions = list(_release_directions(pin))
+        if not directions:
+            break
+        # All derivatives at the round's starting point at once; a direction near a slope
+        # already moved in this round is re-evaluated at the current point.
+        first = np.array([min(d) for d in directions])
+        derivs = directional_pairs(
+            x, delta, s, first, np.array([d[j] for d, j in zip(directions, first, strict=True)]),
+            np.array([d.get(j + 1, 0.0) for d, j in zip(directions, first, strict=True)]))
+        moved: set[int] = set()
+        for direction, deriv in zip(directions, derivs, strict=True):
             if any(pin[j] < 0 for j in direction):
                 continue  # already released in this round
-            if _directional(x, delta, s, direction) < -1e-12 * scale:
+            if any(k in moved for j in direction for k in (j - 1, j, j + 1)):
+                deriv = _directional(x, delta, s, direction)
+            if deriv < -1e-12 * scale:
                 for j, e in direction.items():
                     s[j] = s[j] + e * RELEASE_NUDGE * scale
                     pin[j] = -1
+                    moved.add(j)
                 released = True
         if not released:
             break

@@ -180,3 +180,30 @@ def test_fmpq_and_fraction_give_the_same_exact_results(xs, ys, ss):
             segment_ratios(xs, ss, penalised_bias=penalised)
     assert [(frac(k.at), frac(k.jump)) for k in kinks_of(qx, qy, qs)] == \
         [(k.at, k.jump) for k in kinks_of(xs, ys, ss)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_vectorised_directional_derivatives_match_the_scalar_ones(seed):
+    """directional_pairs equals _directional (interval by interval) on random slopes, some of
+    them pinned exactly at chord slopes (where the one-sided derivative takes the sign of the
+    move), for single moves and opposite moves of neighbours."""
+    from igproof.proof.minnorm_solver import _directional, directional_pairs
+
+    rng = np.random.default_rng(seed)
+    n = 12
+    x = np.sort(rng.uniform(-3, 3, n))
+    delta = np.diff(rng.uniform(-1, 1, n)) / np.diff(x)
+    s = chord_midpoint_slopes(delta) + rng.normal(0, 0.2, n)
+    for j in rng.choice(n - 1, 4, replace=False):
+        s[j] = delta[j]  # u_j = 0
+    s[n - 1] = delta[n - 2]  # v_{n-2} = 0
+    js, d0, d1, dirs = [], [], [], []
+    for j in range(n):
+        for e in (1.0, -1.0):
+            js.append(j), d0.append(e), d1.append(0.0), dirs.append({j: e})
+            if j + 1 < n:
+                r = float(rng.uniform(0.1, 8))
+                js.append(j), d0.append(-e), d1.append(e * r), dirs.append({j: -e, j + 1: e * r})
+    batch = directional_pairs(x, delta, s, np.array(js), np.array(d0), np.array(d1))
+    scalar = [_directional(x, delta, s, d) for d in dirs]
+    assert np.allclose(batch, scalar, rtol=1e-12, atol=1e-12)
