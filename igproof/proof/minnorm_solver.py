@@ -117,8 +117,14 @@ def _barrier_value(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float) ->
     return total
 
 
+# Upper-triangle entries (p, q) of each interval's 4 x 4 local Hessian, in the row order of the
+# (10, m) array returned by :func:`_local_derivatives`.
+_H_ENTRIES = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
+_H00, _H01, _H02, _H03, _H11, _H12, _H13, _H22, _H23, _H33 = range(10)
+
+
 def _local_derivatives(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
-    """Gradient (m, 4) and Hessian (m, 4, 4, upper triangle filled) of each interval's terms.
+    """Gradient (4, m) and Hessian entries (10, m, order _H_ENTRIES) of each interval's terms.
 
     Local coordinates per interval: [s_i, a, b, s_{i+1}]. The positive cone vector is a P + b Q
     (columns 0, P, Q, 0), the negative one (a + u) P + (b - v) Q (columns P, P, Q, -Q).
@@ -127,40 +133,41 @@ def _local_derivatives(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float
     xl, xr = x[:-1], x[1:]
     a, b, ap, bp = _slacks(z, delta)
     i0, i1, i2, i3 = 1.0 / a, 1.0 / b, 1.0 / ap, 1.0 / bp
-    g = np.zeros((m, 4))
-    h = np.zeros((m, 4, 4))
-    g[:, 0] -= i2
-    g[:, 1] -= i0 + i2
-    g[:, 2] -= i1 + i3
-    g[:, 3] += i3
-    h[:, 1, 1] += i0 * i0 + i2 * i2
-    h[:, 0, 0] += i2 * i2
-    h[:, 0, 1] += i2 * i2
-    h[:, 2, 2] += i1 * i1 + i3 * i3
-    h[:, 2, 3] -= i3 * i3
-    h[:, 3, 3] += i3 * i3
+    g = np.empty((4, m))
+    h = np.zeros((10, m))
+    g[0] = -i2
+    g[1] = -(i0 + i2)
+    g[2] = -(i1 + i3)
+    g[3] = i3
+    i2sq, i3sq = i2 * i2, i3 * i3
+    h[_H11] = i0 * i0 + i2sq
+    h[_H00] = i2sq
+    h[_H01] = i2sq
+    h[_H22] = i1 * i1 + i3sq
+    h[_H23] = -i3sq
+    h[_H33] = i3sq
     for sign, (c0, c1) in ((1, (a, b)), (-1, (ap, bp))):
-        _, _, gk0, gk1, h00, h01, h11 = cone_term(c0 + c1, c0 * xl + c1 * xr, t)
+        _, _, gk0, gk1, k00, k01, k11 = cone_term(c0 + c1, c0 * xl + c1 * xr, t)
         g_p = gk0 + xl * gk1
         g_q = gk0 + xr * gk1
-        php = h00 + 2.0 * xl * h01 + xl * xl * h11
-        phq = h00 + (xl + xr) * h01 + xl * xr * h11
-        qhq = h00 + 2.0 * xr * h01 + xr * xr * h11
-        g[:, 1] += g_p
-        g[:, 2] += g_q
-        h[:, 1, 1] += php
-        h[:, 1, 2] += phq
-        h[:, 2, 2] += qhq
+        php = k00 + 2.0 * xl * k01 + xl * xl * k11
+        phq = k00 + (xl + xr) * k01 + xl * xr * k11
+        qhq = k00 + 2.0 * xr * k01 + xr * xr * k11
+        g[1] += g_p
+        g[2] += g_q
+        h[_H11] += php
+        h[_H12] += phq
+        h[_H22] += qhq
         if sign < 0:
-            g[:, 0] += g_p
-            g[:, 3] -= g_q
-            h[:, 0, 0] += php
-            h[:, 0, 1] += php
-            h[:, 0, 2] += phq
-            h[:, 0, 3] -= phq
-            h[:, 1, 3] -= phq
-            h[:, 2, 3] -= qhq
-            h[:, 3, 3] += qhq
+            g[0] += g_p
+            g[3] -= g_q
+            h[_H00] += php
+            h[_H01] += php
+            h[_H02] += phq
+            h[_H03] -= phq
+            h[_H13] -= phq
+            h[_H23] -= qhq
+            h[_H33] += qhq
     return g, h
 
 
@@ -176,27 +183,26 @@ def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
     ab = np.zeros((_BLOCK + 1, nvar))
     base = np.arange(m) * _BLOCK
     for p in range(4):
-        grad[p:p + _BLOCK * m:_BLOCK] += g[:, p]
-        for q in range(p, 4):
-            ab[_BLOCK + p - q, base + q] += h[:, p, q]
+        grad[p:p + _BLOCK * m:_BLOCK] += g[p]
+    for k, (p, q) in enumerate(_H_ENTRIES):
+        ab[_BLOCK + p - q, base + q] += h[k]
     return grad, ab, g
 
 
 def newton_step(g: np.ndarray, h: np.ndarray, *, shift_rtol: float = 0.0):
     """Solve H dz = -g for the barrier's Newton step by eliminating (a_i, b_i) per interval.
 
-    ``g`` (m, 4) and ``h`` (m, 4, 4, upper triangle) are the local gradient and Hessian in
-    [s_i, a_i, b_i, s_{i+1}]. Each (a_i, b_i) block A_i (2 x 2, positive definite) couples only
-    to s_i, s_{i+1} (C_i), so the Schur complement S_i = H_ss - C_i A_i^{-1} C_i^T leaves a
-    tridiagonal system in s (O(n), ``solveh_banded``), then da, db = -A_i^{-1}(g_ab + C_i^T ds).
-    ``shift_rtol`` adds shift_rtol * max|diag| to the diagonal of the s-system. Returns the step
-    in the global order [s_0, a_0, b_0, s_1, ...]. Guarantee: approximate (float64).
+    ``g`` (4, m) and ``h`` (10, m, entries in the order _H_ENTRIES) are the local gradient and
+    Hessian in [s_i, a_i, b_i, s_{i+1}]. Each (a_i, b_i) block A_i (2 x 2, positive definite)
+    couples only to s_i, s_{i+1} (C_i), so the Schur complement S_i = H_ss - C_i A_i^{-1} C_i^T
+    leaves a tridiagonal system in s (O(n), ``solveh_banded``), then
+    da, db = -A_i^{-1}(g_ab + C_i^T ds). ``shift_rtol`` adds shift_rtol * max|diag| to the
+    diagonal of the s-system. Returns the step in the global order [s_0, a_0, b_0, s_1, ...].
+    Guarantee: approximate (float64).
     """
-    m = g.shape[0]
-    h00, h01, h02, h03 = h[:, 0, 0], h[:, 0, 1], h[:, 0, 2], h[:, 0, 3]
-    h11, h12, h13 = h[:, 1, 1], h[:, 1, 2], h[:, 1, 3]
-    h22, h23, h33 = h[:, 2, 2], h[:, 2, 3], h[:, 3, 3]
-    g0, g1, g2, g3 = g[:, 0], g[:, 1], g[:, 2], g[:, 3]
+    m = g.shape[1]
+    h00, h01, h02, h03, h11, h12, h13, h22, h23, h33 = h
+    g0, g1, g2, g3 = g
     det = h11 * h22 - h12 * h12
     # K = C A^{-1}, C = [[h01, h02], [h13, h23]] (rows s_i, s_{i+1}; columns a, b).
     k00 = (h01 * h22 - h02 * h12) / det
@@ -283,8 +289,8 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
             except np.linalg.LinAlgError:
                 exhausted = True  # float64 cannot centre at this t: keep the current point
                 break
-            dec = -float(np.sum(gl[:, 0] * dz[0:-1:_BLOCK] + gl[:, 1] * dz[1::_BLOCK] +
-                                gl[:, 2] * dz[2::_BLOCK] + gl[:, 3] * dz[_BLOCK::_BLOCK]))
+            dec = -float(gl[0] @ dz[0:-1:_BLOCK] + gl[1] @ dz[1::_BLOCK] +
+                         gl[2] @ dz[2::_BLOCK] + gl[3] @ dz[_BLOCK::_BLOCK])
             steps += 1
             if dec / 2 < CENTRING_TOL or (dec < 1.0 and dec > STALL_RATIO * dec_prev):
                 break
@@ -320,8 +326,8 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
     # Dual values: phi(x_i) ~ (1/t) d(barrier of interval i)/ds_i (the multiplier of the
     # constraint coupling s_i to interval i), averaged over the two intervals at x_i.
     gl, _ = _local_derivatives(z, x, delta, t)
-    left = gl[:, 0] / t
-    right = -gl[:, 3] / t
+    left = gl[0] / t
+    right = -gl[3] / t
     phi = np.zeros(n)
     phi[1:-1] = 0.5 * (left[1:] + right[:-1])
     return BarrierSolution(s=z[0::_BLOCK].copy(), phi=phi, cost=cost, gap_bound=nu / t,

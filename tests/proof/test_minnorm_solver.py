@@ -125,9 +125,9 @@ def test_schur_newton_step_solves_the_dense_system(seed):
 def test_newton_step_gives_up_on_a_singular_system():
     """With no curvature in s at all (every s-entry of H zero) no diagonal shift can help: the
     step raises LinAlgError after the bounded retries instead of looping."""
-    g = np.ones((3, 4))
-    h = np.zeros((3, 4, 4))
-    h[:, 1, 1] = h[:, 2, 2] = 1.0
+    g = np.ones((4, 3))
+    h = np.zeros((10, 3))
+    h[4] = h[7] = 1.0  # the (a, a) and (b, b) entries
     with pytest.raises(np.linalg.LinAlgError):
         newton_step(g, h)
 
