@@ -6,6 +6,8 @@ import mpmath
 import pytest
 import sympy
 from flint import arb
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from igproof.errors import EnclosureFailure
 from igproof.numeric.ball.arith import precision, to_arb
@@ -94,3 +96,20 @@ def test_tangent_crossing_time_agrees_with_mpmath_findroot():
         sw = _cross(flow, [arb(1), arb(0)]).switch
         assert sw.t_interval.overlaps(arb(t_text))
         assert sw.box[1].overlaps(arb(t_text))
+
+
+@settings(max_examples=12, deadline=None)
+@given(x0=st.fractions(min_value=Fraction(1, 20), max_value=3, max_denominator=50),
+       c=st.fractions(min_value=Fraction(1, 4), max_value=4, max_denominator=20))
+def test_linear_decay_crossing_time_is_exact_ratio(x0, c):
+    """x' = -c, y' = x - y from (x0, 0) (c > 0): the kink z = x is crossed exactly at t = x0/c;
+    the crossing interval contains it and the crossing box contains x = 0 (128 bits: TOL must
+    stay above the rounding level, or the step-size control stalls)."""
+    with precision(128):
+        flow = SmoothFlow((x, y), (sympy.Rational(-c.numerator, c.denominator), x - y),
+                          kinks=(x,), pattern=(1,))
+        run = _cross(flow, [to_arb(x0), arb(0)], t_end=to_arb(2 * x0 / c + 1))
+        sw = run.switch
+        assert sw is not None and sw.kink == 0
+        assert sw.t_interval.contains(to_arb(x0 / c))
+        assert sw.box[0].contains(0)
