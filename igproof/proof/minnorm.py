@@ -29,9 +29,9 @@ from igproof.proof.minnorm_exact import (
     cost_bounds,
     dual_value,
     feasible_scale,
+    infeasible_segments,
     interpolates,
     kinks_of,
-    segment_feasible,
     segment_ratio,
 )
 from igproof.rationals import fraction_to_text, parse_rational
@@ -398,15 +398,15 @@ def _bracket(xs, ys, slopes, phi, *, penalised_bias: bool, fallback=None, delta=
     cost_lo, cost_hi = cost_bounds(xs, ys, slopes, penalised_bias=penalised_bias, delta=delta)
     cost_lo, cost_hi = _fraction(cost_lo), _fraction(cost_hi)
     n_seg = len(xs) - 1
-    if fallback is not None and not all(
-            segment_feasible(xs, phi, i, penalised_bias=penalised_bias) for i in range(n_seg)):
+    if fallback is not None and infeasible_segments(xs, phi, penalised_bias=penalised_bias,
+                                                    first_only=True):
         phi = fallback
     phi = list(phi)
     if phi[0] != 0 or phi[-1] != 0:  # pragma: no cover - phi is read off with zero ends
         raise AssertionError("dual phi must vanish at x_1 and x_n")
     # Exact ratios max |phi|^2/w^2 only where |phi| <= w fails (elsewhere they are <= 1).
-    ratios = {i: segment_ratio(xs, phi, i, penalised_bias=penalised_bias) for i in range(n_seg)
-              if not segment_feasible(xs, phi, i, penalised_bias=penalised_bias)}
+    ratios = {i: segment_ratio(xs, phi, i, penalised_bias=penalised_bias)
+              for i in infeasible_segments(xs, phi, penalised_bias=penalised_bias)}
     # Local repair: shrink phi at both ends of each segment where |phi| > w, by that segment's
     # factor (exact). This costs far less than one global factor when few segments are slightly
     # violated; neighbours may need another round (only the segments touched are re-evaluated);

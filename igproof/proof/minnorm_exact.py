@@ -267,6 +267,41 @@ def segment_feasible(x: Sequence[Fraction], phi: Sequence[Fraction], i: int, *,
     return not inside or a_h * a_h + b_h * b_h <= h * h
 
 
+def infeasible_segments(x: Sequence[Fraction], phi: Sequence[Fraction], *,
+                        penalised_bias: bool, first_only: bool = False) -> list[int]:
+    """The segments i where |phi| <= w fails somewhere on [x_i, x_{i+1}] (exact).
+
+    The same test as :func:`segment_feasible` on every segment, with the end-point tests
+    phi_j^2 <= 1 + x_j^2 done once per point. ``first_only``: stop at the first failure.
+    """
+    if not penalised_bias:
+        ends = [p * p <= 1 for p in phi]
+        return [i for i in range(len(x) - 1) if not (ends[i] and ends[i + 1])][:1 if first_only
+                                                                                  else None]
+    out = []
+    end_ok = [p * p <= 1 + t * t for p, t in zip(phi, x, strict=True)]
+    for i in range(len(x) - 1):
+        if not (end_ok[i] and end_ok[i + 1]):
+            out.append(i)
+        else:
+            xl, xr, pl, pr = x[i], x[i + 1], phi[i], phi[i + 1]
+            a_h = pl * xr - pr * xl
+            b_h = pr - pl
+            if a_h > 0:
+                inside = a_h * xl < b_h < a_h * xr
+            elif a_h < 0:
+                inside = a_h * xr < b_h < a_h * xl
+            else:
+                continue
+            if inside:
+                h = xr - xl
+                if a_h * a_h + b_h * b_h > h * h:
+                    out.append(i)
+        if out and first_only:
+            break
+    return out
+
+
 def segment_ratios(x: Sequence[Fraction], phi: Sequence[Fraction], *,
                    penalised_bias: bool) -> list[Fraction]:
     """For each segment [x_i, x_{i+1}]: max of phi(t)^2 / w(t)^2 there (phi linear), exact."""
