@@ -193,3 +193,20 @@ def test_segment_feasible_agrees_with_the_ratio(xl, width, pl, pr, penalised):
     qxs = [fmpq(v.numerator, v.denominator) for v in xs]
     qphi = [fmpq(v.numerator, v.denominator) for v in phi]
     assert segment_feasible(qxs, qphi, 0, penalised_bias=penalised) is expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-60, 60), min_size=2, max_size=9, unique=True),
+       st.lists(small, min_size=9, max_size=9), st.booleans())
+def test_infeasible_segments_lists_exactly_the_ratios_above_one(xs, phis, penalised):
+    """infeasible_segments == [i : segment_ratio(i) > 1] (the ratio route divides, the listing
+    multiplies, and shares the end-point tests between neighbouring segments)."""
+    from igproof.proof.minnorm_exact import infeasible_segments, segment_ratio
+
+    xs = sorted(Fraction(v, 10) for v in xs)
+    phi = [p / 8 for p in phis[:len(xs)]]
+    expected = [i for i in range(len(xs) - 1)
+                if segment_ratio(xs, phi, i, penalised_bias=penalised) > 1]
+    assert infeasible_segments(xs, phi, penalised_bias=penalised) == expected
+    assert infeasible_segments(xs, phi, penalised_bias=penalised,
+                               first_only=True) == expected[:1]
