@@ -139,6 +139,26 @@ CLAIMS = [
 
 CLAIMS += [
     Claim(
+        id=f"{PAPER}.two-point.relu",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("For a*relu(w . x) in R^2 on S_g = {((1,0),1), ((-g,g),0)} from theta0 = "
+                   "(1/2, 1/10, 3/10), the limits for g = 1 and g = 2 differ and both lie in "
+                   "M_S1 = M_S2, so no function G characterizes the implicit regularization in "
+                   "the strong form (Two-point Overlapping)."),
+        hypotheses=(*_GF,
+                    "M_S does not depend on g > 0: a relu(g (w2 - w1)) = 0 iff a = 0 or "
+                    "w2 <= w1",
+                    "the label-0 point is active at theta0 and switched off once during the "
+                    "flow (a certified kink crossing inside a smooth piece)"),
+        structured={"mechanism": "two-point", "model": "neuron", "activation": "relu",
+                    "dim": 2, "recipe": "scaled-label-zero", "gammas": ["1", "2"],
+                    "excludes": "every G (strong form)",
+                    "certificate": "certificates/zhang2023-two-point-relu.json"},
+        expected=Verdict.PROVED,
+        check=_overlap("two_point_relu"),
+    ),
+    Claim(
         id=f"{PAPER}.two-point.tanh",
         paper=PAPER,
         reference=REFERENCE,

@@ -332,10 +332,71 @@ def one_point_distance_tanh() -> Outcome:
                    details={"zero_loss_relation": relation.argument})
 
 
+# Two-point, a relu(w1 x1 + w2 x2) in R^2 (issue item: one hidden neuron, dimension >= 2): S_g =
+# {((1,0), 1), ((-g,g), 0)}, g = 1 and g = 2, theta0 = (1/2, 1/10, 3/10). a relu(g (w2 - w1)) = 0
+# iff a = 0 or w2 <= w1 for every g > 0, so M_S1 = M_S2. The label-0 point is active at theta0
+# (w2 > w1) and is switched off once the fit of the first datum has pushed w1 above w2: a
+# certified kink crossing inside a smooth piece (t ~ 0.77 for g = 1, ~ 0.61 for g = 2). While it
+# is active it pulls w2 down with strength ~g^2, so the limits differ by ~0.02 in w2. Without a
+# crossing no instance exists in this model: M_S, the conserved a^2 - |w|^2 and the conserved part
+# of w orthogonal to the active data pin the limit.
+RELU_NEURON_2D = ("neuron", 2, "relu")
+RELU_NEURON_2D_THETA0 = (Q(1, 2), Q(1, 10), Q(3, 10))
+RELU_GAMMAS = (Q(1), Q(2))
+
+
+def _relu_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
+    return ((Q(1), Q(0)), (-gamma, gamma)), (Q(1), Q(0))
+
+
+@functools.cache
+def _relu_neuron_parts() -> tuple[LimitPart, LimitPart, dict, Any]:
+    """The two proved limits of the a relu(w . x) Two-point instance and the exact M relation."""
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.flow import gradient_flow
+    from igproof.symbolic.models import build_model
+    from igproof.symbolic.zero_loss import same_zero_loss_set
+
+    kind, dim, activation = RELU_NEURON_2D
+    model = build_model(kind, dim=dim, activation=activation)
+    g1, g2 = RELU_GAMMAS
+    relation = same_zero_loss_set(model, Dataset(*_relu_data(g1)), Dataset(*_relu_data(g2)))
+    parts = []
+    for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
+        flow = gradient_flow(model, Dataset(*_relu_data(gamma)))
+        parts.append(trajectory_limit(flow, RELU_NEURON_2D_THETA0, dataset=ds, limit=lim))
+    (first, model_json), (second, _) = parts
+    return first, second, model_json, relation
+
+
+@functools.cache
+def two_point_relu() -> Outcome:
+    """Two-point, a relu(w . x) in R^2: S_g with the label-0 point (-g, g), g = 1 and 2; each
+    flow crosses the kink of the label-0 point once (certified inside a smooth piece)."""
+    g1, g2 = RELU_GAMMAS
+    try:
+        first, second, model_json, relation = _relu_neuron_parts()
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    if relation.relation != "equal":
+        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
+                       f"{relation.argument}")
+    cert = two_point_certificate(
+        model_json, RELU_NEURON_2D_THETA0, first, second,
+        first_in_second={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
+        second_in_first={"relation": "scaled-label-zero", "index": 1, "gamma": g1 / g2})
+    return certify(cert, evidence=(f"limits {ball_text(first)} (g = 1) and {ball_text(second)} "
+                                   f"(g = 2) both in M_S1 = M_S2; one certified kink crossing "
+                                   f"each"),
+                   details={"zero_loss_relation": relation.argument,
+                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+
+
 # File name under certificates/ -> builder.
 SHIPPED = {
     "zhang2023-two-point-relu-neuron.json": two_point_relu_neuron,
     "zhang2023-two-point-tanh.json": two_point_tanh,
+    "zhang2023-two-point-relu.json": two_point_relu,
     "zhang2023-one-point-norm-relu.json": one_point_norm_relu,
     "zhang2023-one-point-distance-relu.json": one_point_distance_relu,
     "zhang2023-one-point-norm-tanh.json": one_point_norm_tanh,

@@ -189,6 +189,72 @@ def test_one_point_distance_tanh_orders_scipy_limits():
     assert d2 - d1 > 5e-3
 
 
+# --- Two-point, a relu(w . x) in R^2 (one certified kink crossing per flow) -------------------
+
+@pytest.fixture(scope="module")
+def two_point_relu():
+    return oi.two_point_relu()
+
+
+def _relu_neuron_crossing(g):
+    """a relu(w.x) on {((1,0),1), ((-g,g),0)} from (1/2, 1/10, 3/10), independently of igproof:
+    the field of the pattern where both points are active, written out by hand, integrated by
+    scipy DOP853 with an event at z = g (w2 - w1) = 0; after the crossing the label-0 point is
+    inactive and a^2 - w1^2, w2 are conserved while a w1 -> 1, which has the closed form
+    a^2 = (c + sqrt(c^2 + 4)) / 2, w1 = 1 / a with c = a^2 - w1^2 at the crossing."""
+    xs = np.array([[1.0, 0.0], [-float(g), float(g)]])
+    ys = np.array([1.0, 0.0])
+
+    def field(_t, th):
+        a, w = th[0], th[1:]
+        z = xs @ w
+        r = a * z - ys
+        return np.concatenate([[-(r @ z) / 2], -a * (r @ xs) / 2])
+
+    def crossing(_t, th):
+        return float(xs[1] @ th[1:])
+
+    crossing.terminal = True
+    sol = solve_ivp(field, (0.0, 50.0), np.array([0.5, 0.1, 0.3]), method="DOP853", rtol=1e-12,
+                    atol=1e-14, events=crossing)
+    assert sol.status == 1 and sol.t_events[0].size == 1
+    a, w1, w2 = sol.y_events[0][0]
+    c = a * a - w1 * w1
+    a_inf = np.sqrt((c + np.sqrt(c * c + 4)) / 2)
+    return sol.t_events[0][0], np.array([a_inf, 1 / a_inf, w2])
+
+
+def test_two_point_relu_limits_match_crossing_and_closed_form(two_point_relu):
+    """Each flow crosses the kink of the label-0 point once (t ~ 0.77 for g = 1, ~ 0.61 for
+    g = 2); the scipy-plus-closed-form limits lie within 1e-8 of the proved balls, both have
+    g (w2 - w1) < 0 (the label-0 point ends inactive, so both lie in M_S), and they differ by
+    ~0.019 in w2."""
+    assert two_point_relu.verdict is Verdict.PROVED, two_point_relu.evidence
+    cert = two_point_relu.certificate
+    ends = {}
+    for name, g, t_lo, t_hi in (("L1", 1, 0.7, 0.8), ("L2", 2, 0.55, 0.65)):
+        t_cross, end = _relu_neuron_crossing(g)
+        assert t_lo < t_cross < t_hi
+        centre, radius = _ball(cert, name)
+        assert radius < 1e-12
+        assert max(abs(float(c) - e) for c, e in zip(centre, end, strict=True)) < 1e-8
+        assert end[2] - end[1] < -0.5 and abs(end[0] * end[1] - 1) < 1e-12
+        ends[name] = end
+    assert ends["L1"][2] - ends["L2"][2] > 0.015
+
+
+def test_two_point_relu_zero_sets_at_hand_made_points():
+    """M_{S_g} = {a w1 = 1, a relu(g (w2 - w1)) = 0} = {a w1 = 1, w2 <= w1} for every g > 0
+    (exact rationals): loss 0 at (1, 1, q) for q <= 1 for g = 1 and 2, positive for q > 1."""
+    def loss(theta, g):
+        a, w1, w2 = theta
+        return (a * max(w1, 0) - 1) ** 2 + (a * max(g * (w2 - w1), 0)) ** 2
+
+    for q in (Q(-2), Q(29, 100), Q(1)):
+        assert loss((Q(1), Q(1), q), 1) == 0 == loss((Q(1), Q(1), q), 2)
+    assert loss((Q(1), Q(1), Q(101, 100)), 1) > 0 and loss((Q(1), Q(1), Q(101, 100)), 2) > 0
+
+
 # --- One-point -------------------------------------------------------------------------------
 
 def test_one_point_relu_closed_form(one_point_relu):

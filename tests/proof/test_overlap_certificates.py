@@ -25,7 +25,8 @@ FOLDER = Path(__file__).resolve().parents[2] / "certificates"
 LONG = os.environ.get("IGPROOF_LONG") == "1"
 # Certificates whose limits are replayed trajectories (expensive to re-check).
 TRAJECTORY = {"zhang2023-two-point-relu-neuron.json", "zhang2023-one-point-distance-relu.json",
-              "zhang2023-two-point-tanh.json", "zhang2023-one-point-distance-tanh.json"}
+              "zhang2023-two-point-tanh.json", "zhang2023-one-point-distance-tanh.json",
+              "zhang2023-two-point-relu.json"}
 
 
 def test_every_builder_has_a_shipped_file():
