@@ -406,6 +406,7 @@ def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
     pin = pin.copy()
     n = s.size
     idx = np.arange(n)
+    base = None  # float cost at s, kept between iterations
     for _ in range(POLISH_STEPS + n):
         frozen = pin >= 0
         if np.all(frozen):
@@ -439,7 +440,7 @@ def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
                 j = int(np.argmin(lam))
                 if lam[j] < lam_max:
                     lam_max, hit = float(lam[j]), (j, int(kk[j]))
-        base = reduced_cost(x, delta, s)
+        base = reduced_cost(x, delta, s) if base is None else base
         trial = s + lam_max * step
         if hit is not None:
             trial[hit[0]] = delta[hit[1]]
@@ -447,8 +448,9 @@ def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
             if reduced_cost(x, delta, trial) <= base:
                 s = trial
             break
-        if reduced_cost(x, delta, trial) <= base:
-            s = trial
+        cost = reduced_cost(x, delta, trial)
+        if cost <= base:
+            s, base = trial, cost
             if hit is not None:
                 pin[hit[0]] = hit[1]
             continue
@@ -456,8 +458,9 @@ def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
         moved = False
         while lam > 1e-6:
             trial = s + lam * step
-            if reduced_cost(x, delta, trial) <= base:
-                s = trial
+            cost = reduced_cost(x, delta, trial)
+            if cost <= base:
+                s, base = trial, cost
                 moved = True
                 break
             lam *= 0.5
