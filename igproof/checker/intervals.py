@@ -265,8 +265,11 @@ def _tanh_point(q: Fraction) -> Interval:
 
 def tanh(x: Interval) -> Interval:
     """tanh x (increasing). Guarantee: enclosure."""
-    lo = _tanh_point(x.lo).lo if x.lo > -EXP_MAX_ARG // 2 else Fraction(-1)
-    hi = _tanh_point(x.hi).hi if x.hi < EXP_MAX_ARG // 2 else _ONE
+    # tanh is increasing: a lower end above K has tanh(lo) >= tanh(K), an upper end below -K has
+    # tanh(hi) <= tanh(-K) (exp(2q) would overflow the series range); beyond, -1 and 1 bound it
+    k = Fraction(EXP_MAX_ARG // 2)
+    lo = _tanh_point(min(x.lo, k)).lo if x.lo > -k else Fraction(-1)
+    hi = _tanh_point(max(x.hi, -k)).hi if x.hi < k else _ONE
     return Interval(max(lo, Fraction(-1)), min(hi, _ONE))
 
 

@@ -129,3 +129,16 @@ def test_outward_rounding_keeps_endpoints_small_and_bracketing():
     assert third.lo < third.hi
     assert third.hi.denominator & (third.hi.denominator - 1) == 0
     assert third.hi.denominator.bit_length() <= iv.PREC + 2
+
+
+def test_tanh_of_far_out_intervals_encloses_mpmath_and_does_not_refuse():
+    """tanh is increasing, so tanh([3000, 5000]) lies in [tanh 3000, 1] and tanh([-5000, -3000])
+    in [-1, tanh(-3000)]; mpmath at 50 digits (1 - tanh 3000 ~ 2e-2606) must be inside, and the
+    enclosure must not be refused for end points beyond the exp series range."""
+    with mpmath.workdps(50):
+        for lo, hi in ((3000, 5000), (-5000, -3000), (-5000, 5000), (2047, 2049)):
+            box = iv.tanh(iv.Interval(Fraction(lo), Fraction(hi)))
+            for t in (lo, hi):
+                v = mpmath.tanh(t)
+                assert mpmath.mpf(box.lo.numerator) / box.lo.denominator <= v
+                assert v <= mpmath.mpf(box.hi.numerator) / box.hi.denominator
