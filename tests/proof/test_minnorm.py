@@ -273,3 +273,17 @@ def test_spec_example_dual_reading_is_exact():
                                  _fast_rationals(r.slopes))
     assert [_fraction(v) for v in plain] == [0, 1, 1, 0]
     assert r.lower_bound == r.upper_bound == 2
+
+
+def test_cubic_on_1000_points_is_certified():
+    """y = x^3 at 1000 equispaced points of [-3, 3] (a polish stopping rule once left the gap at
+    1.6e-10 here). The bracket is below 1e-10 and consistent with two independent bounds: x^3
+    itself interpolates, so OPT <= int sqrt(1 + x^2) |6x| dx = 4 (10 sqrt(10) - 1) (checked by
+    squaring), and w >= 1 gives OPT >= the free-bias optimum sum_j |delta_j - delta_{j-1}|."""
+    xs = [Fraction(6 * j, 999) - 3 for j in range(1000)]
+    ys = [v ** 3 for v in xs]
+    r = minimal_norm_interpolator(xs, ys)
+    assert r.gap < TOL and r.verdict is Verdict.PROVED
+    assert (r.lower_bound / 4 + 1) ** 2 <= 1000
+    delta = [(ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]) for j in range(999)]
+    assert sum(abs(delta[j] - delta[j - 1]) for j in range(1, 999)) <= r.upper_bound
