@@ -206,8 +206,9 @@ def prepare_data(x: Sequence[Any], y: Sequence[Any]) -> tuple[tuple[Fraction, ..
             if len(item) != 1:
                 raise DataError(f"data: x[{k}] = {item!r} is not 1-D (expected one number)")
             item = item[0]
-        xs.append(parse_rational(item, what=f"x[{k}]"))
-    ys = [parse_rational(item, what=f"y[{k}]") for k, item in enumerate(y)]
+        xs.append(item if type(item) is Fraction else parse_rational(item, what=f"x[{k}]"))
+    ys = [item if type(item) is Fraction else parse_rational(item, what=f"y[{k}]")
+          for k, item in enumerate(y)]
     if len(xs) >= 2 and all(a < b for a, b in itertools.pairwise(xs)):
         return tuple(xs), tuple(ys)  # already sorted, nothing to merge
     merged: dict[Fraction, Fraction] = {}
