@@ -50,6 +50,7 @@ The obligation establishes ``reach``: theta(T) lies in the claimed box for some 
 
 from __future__ import annotations
 
+import json
 import math
 from fractions import Fraction
 
@@ -59,6 +60,14 @@ from igproof.checker import intervals as iv
 from igproof.checker.errors import Rejected
 from igproof.checker.kernel import Context, box, integer, number
 from igproof.checker.registry import register
+
+# Replays accepted in this process, by everything a replay depends on (the parameter names, the
+# residuals of the dataset, the start box and the segments, canonically): a certificate that
+# lists a trajectory another certificate already listed verbatim (the two tanh zhang2023
+# certificates share theirs) is not integrated twice. Replay is a pure function of that key;
+# failures are never stored. At most MAX_REPLAYED entries (then the memo starts afresh).
+MAX_REPLAYED = 64
+_REPLAYED: dict[str, Vector] = {}
 
 # Most segments and time intervals one obligation may list (bounds the replay work).
 MAX_SEGMENTS = 16
@@ -741,18 +750,16 @@ def _dot_iv(row: Vector, v: Vector) -> dy.Dyadic:
     return dy.dot(row, v)
 
 
-@register("trajectory", required=("dataset", "start", "segments", "box"))
-def check_trajectory(ctx: Context, ob: dict) -> str:
-    """Replay the enclosure of theta on [0, T] from a start box; theta(T) lies in ``box``."""
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
-    claimed = box(ob["box"], ctx.p, "box")
-    segments = ob["segments"]
-    if not isinstance(segments, list) or not 1 <= len(segments) <= MAX_SEGMENTS:
-        raise Rejected(f"segments: expected 1 to {MAX_SEGMENTS} segments")
-    atoms = relu_atoms(ds.residuals)
+def _replay_key(ctx: Context, residuals: list[tuple], start_box: list, segments: list) -> str:
+    """Everything the replay of a trajectory depends on, as one canonical string."""
+    start = [[str(lo), str(hi)] for lo, hi in start_box]
+    return json.dumps([ctx.parameters, repr(residuals), start, segments], sort_keys=True,
+                      separators=(",", ":"))
+
+
+def _replay(ctx: Context, residuals: list[tuple], start_box: list, segments: list) -> Vector:
+    """The enclosure of theta at the end of the listed segments (raises Rejected on failure)."""
+    atoms = relu_atoms(residuals)
     current = [dy.Dyadic.enclose(lo, hi) for lo, hi in start_box]
     expected: list[int] | None = None
     switched: int | None = None
@@ -772,7 +779,7 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
         if declared != switched and not (declared is None and switched is None):
             raise Rejected(f"{where}.just_switched: must name the atom switched by the "
                            "previous segment")
-        pat = Pattern(ctx, ds.residuals, atoms, signs)
+        pat = Pattern(ctx, residuals, atoms, signs)
         method = seg.get("method")
         if method == "affine":
             current, switched, expected = _replay_affine(ctx, seg, where, current, pat,
@@ -786,6 +793,27 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
             raise Rejected(f"{where}: a segment that stops must be the last one")
     if switched is not None:
         raise Rejected("segments: the last segment ends in a switch, not at a stop time")
+    return current
+
+
+@register("trajectory", required=("dataset", "start", "segments", "box"))
+def check_trajectory(ctx: Context, ob: dict) -> str:
+    """Replay the enclosure of theta on [0, T] from a start box; theta(T) lies in ``box``."""
+    ds = ctx.dataset(ob["dataset"], "dataset")
+    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
+    if start_ds != ds.name:
+        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    claimed = box(ob["box"], ctx.p, "box")
+    segments = ob["segments"]
+    if not isinstance(segments, list) or not 1 <= len(segments) <= MAX_SEGMENTS:
+        raise Rejected(f"segments: expected 1 to {MAX_SEGMENTS} segments")
+    key = _replay_key(ctx, ds.residuals, start_box, segments)
+    current = _REPLAYED.get(key)
+    if current is None:
+        current = _replay(ctx, ds.residuals, start_box, segments)
+        if len(_REPLAYED) >= MAX_REPLAYED:
+            _REPLAYED.clear()
+        _REPLAYED[key] = current
     for k, (x, (lo, hi)) in enumerate(zip(current, claimed, strict=True)):
         if not (lo <= x.lo and x.hi <= hi):
             raise Rejected(f"box[{k}]: the replayed enclosure [{float(x.lo):.17g}, "

@@ -39,6 +39,7 @@ from igproof.numeric.ball.arith import (
 )
 from igproof.numeric.ball.lohner import (
     DEFAULT_ORDER,
+    SENSITIVITY_ORDER,
     LohnerSet,
     SmoothFlow,
     StepRecord,
@@ -100,6 +101,7 @@ class Segment:
     switch_kink: int | None = None   # index into flow.kinks of the switching kink
     matrix: tuple[tuple[Fraction, ...], ...] | None = None
     order: int | None = None          # Taylor order of the validated steps ("taylor")
+    sensitivity_order: int | None = None  # Taylor order of their sensitivity matrices
 
 
 @dataclass
@@ -190,6 +192,7 @@ def _piece(flow: Any, pattern: tuple[int, ...] | None) -> tuple[list, list, list
 def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PREC,
                      t_max: Fraction | int | str = DEFAULT_T_MAX,
                      loss_target: Fraction | str | None = None, order: int = DEFAULT_ORDER,
+                     sensitivity_order: int = SENSITIVITY_ORDER,
                      max_steps: int = 20000) -> ProvedLimit | Inconclusive:
     """Certify lim_{t->oo} theta(t) in B(c, r) and L(lim) = 0 for d theta/dt = -grad L.
 
@@ -207,6 +210,10 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
         Stop integrating when sup L on the enclosure is below this; default 2^-(1.5 prec).
     order : int
         Taylor order of the smooth validated steps.
+    sensitivity_order : int
+        Taylor order of their sensitivity matrices (they only multiply the tiny box R_k of the
+        Lohner set, so a low order costs little width; the checker's replay cost grows with
+        p^2 times its square).
     max_steps : int
         Largest number of validated steps.
 
@@ -222,6 +229,10 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
         raise InvalidArgument(f"t_max: expected a positive time, got {t_max!r}")
     if not isinstance(order, int) or isinstance(order, bool) or not 4 <= order <= 200:
         raise InvalidArgument(f"order: expected an integer in [4, 200], got {order!r}")
+    if (not isinstance(sensitivity_order, int) or isinstance(sensitivity_order, bool)
+            or not 2 <= sensitivity_order <= 200):
+        raise InvalidArgument("sensitivity_order: expected an integer in [2, 200], got "
+                              f"{sensitivity_order!r}")
     if not isinstance(max_steps, int) or max_steps < 1:
         raise InvalidArgument(f"max_steps: expected a positive integer, got {max_steps!r}")
     started = time.perf_counter()
@@ -233,7 +244,7 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
             raise InvalidArgument(f"loss_target: expected a positive number, got {loss_target!r}")
         try:
             out = _prove(flow, theta, prec=prec, t_max=t_max_q, target=target, order=order,
-                         max_steps=max_steps)
+                         sensitivity_order=sensitivity_order, max_steps=max_steps)
         except EnclosureFailure as exc:
             t = float(exc.t.mid()) if isinstance(exc.t, arb) else exc.t
             return Inconclusive(f"enclosure failed at t ~ {t}: {exc}", t=t)
@@ -244,7 +255,7 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
 
 
 def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction, target: arb,
-           order: int, max_steps: int) -> ProvedLimit | Inconclusive:
+           order: int, sensitivity_order: int, max_steps: int) -> ProvedLimit | Inconclusive:
     params = tuple(flow.parameters)
     piecewise = bool(flow.kinks)
     pattern: tuple[int, ...] | None = None
@@ -339,7 +350,8 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             just_switched = run.switch.kink
             continue
         sflow = SmoothFlow(params, tuple(field), tuple(kinks),
-                           tuple(signs) if kinks else None, order=order)
+                           tuple(signs) if kinks else None, order=order,
+                           sensitivity_order=sensitivity_order)
         start = LohnerSet.from_box(box)
         t_limit = to_arb(t_max)
 
@@ -355,7 +367,7 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                                 crossing=bool(kinks))
         steps_left -= len(srun.steps)
         seg = Segment("taylor", _full(pattern), box, srun.final.hull(), t_now, srun.t,
-                      steps=srun.steps, order=order)
+                      steps=srun.steps, order=order, sensitivity_order=sensitivity_order)
         segments.append(seg)
         if srun.switch is None:
             t_now, box = srun.t, srun.final.hull()

@@ -143,7 +143,7 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
         if seg.kind == "taylor":
             tentry: dict[str, Any] = {
                 "method": "taylor", "pattern": list(seg.pattern or ()), "order": seg.order,
-                "sensitivity_order": SENSITIVITY_ORDER,
+                "sensitivity_order": seg.sensitivity_order or SENSITIVITY_ORDER,
                 "steps": [{"h": st.h, "picard": _box(st.trial, Fraction(0)), "A": st.A}
                           for st in seg.steps]}
             if m > 0 and result.segments[m - 1].switch_kink is not None:

@@ -93,7 +93,8 @@ def _renamed(obligations: list[dict[str, Any]], prefix: str) -> list[dict[str, A
 
 def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: str,
                      prec: int = 64, loss_target: Fraction | None = None,
-                     order: int | None = None) -> tuple[LimitPart, dict[str, Any]]:
+                     order: int | None = None, sensitivity_order: int | None = None
+                     ) -> tuple[LimitPart, dict[str, Any]]:
     """lim theta(t) on ``flow`` from theta0 by a validated enclosure the checker replays.
 
     Uses :func:`igproof.proof.limit.prove_flow_limit` (affine ReLU pieces with certified
@@ -101,7 +102,8 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
     2^-(1.5 prec)), then a PL end-game) and
     :func:`igproof.proof.limit_certificate.limit_certificate`; returns the limit part and the
     model in certificate form. ``order`` is the Taylor order of the validated smooth steps
-    (default: prove_flow_limit's); the checker's replay cost grows with its square.
+    (default: prove_flow_limit's); the checker's replay cost grows with its square, and with the
+    square of ``sensitivity_order`` (the Taylor order of the sensitivity matrices) times p^2.
 
     Raises
     ------
@@ -115,6 +117,8 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
 
     started = time.perf_counter()
     options: dict[str, Any] = {} if order is None else {"order": order}
+    if sensitivity_order is not None:
+        options["sensitivity_order"] = sensitivity_order
     result = prove_flow_limit(flow, theta0, prec=prec, loss_target=loss_target, **options)
     if not isinstance(result, ProvedLimit):
         raise CertificateError(f"limit {limit} on {dataset}: not proved ({result.reason})")

@@ -259,6 +259,9 @@ TANH_GAMMAS = (Q(1), Q(2))
 # order 12 (and 16 at 64 bits) gave trajectories whose replay left the claimed box (rejected).
 TANH_PREC = 53
 TANH_ORDER = 16
+# Sensitivity order 6: the same steps, margins and radii as the default 10, at ~3/4 of the
+# checker's replay time (the sensitivity series of the p + p^2 system dominates after order 16).
+TANH_SENSITIVITY_ORDER = 6
 TANH_LOSS_TARGET = Q(1, 5 * 10**6)
 
 
@@ -283,7 +286,8 @@ def _tanh_neuron_parts() -> tuple[LimitPart, LimitPart, dict, Any]:
         flow = gradient_flow(model, Dataset(*_tanh_data(gamma)))
         parts.append(trajectory_limit(flow, TANH_NEURON_THETA0, dataset=ds, limit=lim,
                                       prec=TANH_PREC, loss_target=TANH_LOSS_TARGET,
-                                      order=TANH_ORDER))
+                                      order=TANH_ORDER,
+                                      sensitivity_order=TANH_SENSITIVITY_ORDER))
     (first, model_json), (second, _) = parts
     return first, second, model_json, relation
 
@@ -343,6 +347,10 @@ def one_point_distance_tanh() -> Outcome:
 RELU_NEURON_2D = ("neuron", 2, "relu")
 RELU_NEURON_2D_THETA0 = (Q(1, 2), Q(1, 10), Q(3, 10))
 RELU_GAMMAS = (Q(1), Q(2))
+# 64 bits (radii ~1e-14 against a separation ~0.019) with Taylor order 16 and sensitivity order
+# 6: the same steps and radii as the defaults (28, 10) at about half the checker's replay time.
+RELU_ORDER = 16
+RELU_SENSITIVITY_ORDER = 6
 
 
 def _relu_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
@@ -364,7 +372,9 @@ def _relu_neuron_parts() -> tuple[LimitPart, LimitPart, dict, Any]:
     parts = []
     for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
         flow = gradient_flow(model, Dataset(*_relu_data(gamma)))
-        parts.append(trajectory_limit(flow, RELU_NEURON_2D_THETA0, dataset=ds, limit=lim))
+        parts.append(trajectory_limit(flow, RELU_NEURON_2D_THETA0, dataset=ds, limit=lim,
+                                      order=RELU_ORDER,
+                                      sensitivity_order=RELU_SENSITIVITY_ORDER))
     (first, model_json), (second, _) = parts
     return first, second, model_json, relation
 

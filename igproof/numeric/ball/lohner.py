@@ -177,6 +177,7 @@ class SmoothFlow:
     kinks: tuple[sympy.Expr, ...] = ()
     pattern: tuple[int, ...] | None = None
     order: int = DEFAULT_ORDER
+    sensitivity_order: int = SENSITIVITY_ORDER
     _programs: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -323,7 +324,7 @@ def _step(flow: SmoothFlow, S: LohnerSet, h: arb, *, leaving: int | None,
             return (f"dz/dt of kink {crossing} is not certainly of sign {-s} on the a priori "
                     "box (tangential touch or no transversal crossing)")
     N = flow.order
-    M = SENSITIVITY_ORDER
+    M = flow.sensitivity_order
     px, pv = flow._programs["x"], flow._programs["xv"]
     cx = px.ode_taylor(S.c, N - 1)
     rx = px.ode_taylor(E, N)
