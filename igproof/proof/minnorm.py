@@ -59,11 +59,10 @@ SNAP_LADDER = (1e-5, 1e-8)
 LOCAL_REPAIR_ROUNDS = 3
 # Float costs within this relative distance are ties (float64 summation noise over ~1e3 terms).
 TIE_RTOL = 1e-12
-# Relative barrier gaps tried in turn: 1e-7 identifies the optimal face on smooth data (1e-6
-# does on the benchmark data, but not on x^3 or noisy exp(x), 1000 / 300 points); when its
-# bracket is not certified, the barrier is re-run to 1e-9, which identifies the face more
-# reliably on rough data (large slopes) and on sin(x) over [-30, 30].
-BARRIER_GAP_LADDER = (1e-7, 1e-9)
+# Relative barrier gaps tried in turn, continuing one path: 1e-6 identifies the optimal face
+# on the benchmark data, 1e-7 on x^3 (1000 points) and noisy exp(x) (300 points), 1e-9 on
+# sin(x) over [-30, 30] and more reliably on rough data (large slopes).
+BARRIER_GAP_LADDER = (1e-6, 1e-7, 1e-9)
 # After the polish, slopes this close (relative) to a chord slope are float noise around it.
 FINAL_SNAP_RTOL = 1e-12
 
@@ -446,24 +445,32 @@ def _penalised(xs, ys, delta, tol: Fraction):
 
     xf = np.array([float(t) for t in xs])
     df = np.array([float(d) for d in delta])
+    from igproof.proof.minnorm_solver import solve_barrier
+
     best = None
-    for gap_rtol in BARRIER_GAP_LADDER:
-        best = _barrier_candidates(xs, ys, delta, xf, df, tol, gap_rtol, best)
+    sol = None
+    yf = np.array([float(t) for t in ys])
+    for level, gap_rtol in enumerate(BARRIER_GAP_LADDER):
+        # The path is continued from the previous level's centre, not restarted; only the last
+        # level tries the whole snapping ladder (earlier ones its first rung).
+        sol = solve_barrier(xf, yf, gap_rtol=gap_rtol, start=sol)
+        last = level == len(BARRIER_GAP_LADDER) - 1
+        best = _barrier_candidates(xs, ys, delta, xf, df, tol, sol,
+                                   SNAP_LADDER if last else SNAP_LADDER[:1], best)
         if best[1][1] - best[1][2] < tol:
             break
     return best
 
 
-def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, gap_rtol: float, best):
-    """One barrier solve (to relative gap gap_rtol), then the snapping ladder; returns the
-    narrowest certified bracket so far, ``best`` included: (slopes, bracket)."""
+def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, sol, snap_ladder, best):
+    """Candidates from one barrier solution ``sol`` and the snapping levels ``snap_ladder``;
+    returns the narrowest certified bracket so far, ``best`` included: (slopes, bracket)."""
     import numpy as np
 
-    from igproof.proof.minnorm_solver import reduced_cost, refine, solve_barrier
+    from igproof.proof.minnorm_solver import reduced_cost, refine
 
-    sol = solve_barrier(xf, np.array([float(t) for t in ys]), gap_rtol=gap_rtol)
     candidates = [_boundary_slopes(xs, delta, _from_floats(sol.s))]
-    for snap_tol in SNAP_LADDER:
+    for snap_tol in snap_ladder:
         snapped, pin = _snap(sol.s, df, delta, snap_tol)
         candidates.append(_boundary_slopes(xs, delta, snapped))
         polished, pin = refine(xf, df, np.array([float(v) for v in snapped]), pin)

@@ -67,6 +67,11 @@ class BarrierSolution:
     cost: float
     gap_bound: float
     newton_steps: int
+    # The path-following state, for resuming with a tighter gap (solve_barrier(start=...)).
+    z: np.ndarray | None = None
+    t: float = 0.0
+    z_prev: np.ndarray | None = None
+    exhausted: bool = False
 
 
 def chord_midpoint_slopes(delta: np.ndarray) -> np.ndarray:
@@ -253,10 +258,13 @@ def _max_step(z: np.ndarray, dz: np.ndarray, delta: np.ndarray) -> float:
     return best
 
 
-def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -> BarrierSolution:
+def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL,
+                  start: BarrierSolution | None = None) -> BarrierSolution:
     """Approximately minimise the penalised-bias slope program for float data (x sorted).
 
-    Path following stops when nu/t < gap_rtol * max(1, cost).
+    Path following stops when nu/t < gap_rtol * max(1, cost). ``start``: a solution of an
+    earlier call on the same data, continued along the path from its last centre (cheaper than
+    starting again when a tighter ``gap_rtol`` is wanted).
     Guarantee: approximate, no bound; the returned ``gap_bound`` is the barrier's nu/t.
     """
     x = np.asarray(x, dtype=float)
@@ -278,11 +286,17 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
     steps = 0
     cost = np.inf
     z_prev = None
+    resume = start is not None and start.z is not None
+    if resume:
+        assert start is not None and start.z is not None
+        if start.exhausted:
+            return start
+        z, t, z_prev, steps = start.z.copy(), start.t, start.z_prev, start.newton_steps
+    exhausted = False
     for _outer in range(MAX_OUTER):
         dec_prev = np.inf
-        exhausted = False
         val = None  # barrier value at z for this t, kept from the line search
-        for _ in range(MAX_NEWTON):
+        for _ in range(0 if resume else MAX_NEWTON):
             gl, hl = _local_derivatives(z, x, delta, t)
             try:
                 dz = newton_step(gl, hl, shift_rtol=NEWTON_SHIFT_RTOL)
@@ -307,6 +321,7 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
                 break
             z = z + step * dz
             val = trial
+        resume = False
         a, b, ap, bp = _slacks(z, delta)
         xl, xr = x[:-1], x[1:]
         cost = float(np.sum(cone_term(a + b, a * xl + b * xr, t)[1]) +
@@ -331,7 +346,7 @@ def solve_barrier(x: np.ndarray, y: np.ndarray, *, gap_rtol: float = GAP_RTOL) -
     phi = np.zeros(n)
     phi[1:-1] = 0.5 * (left[1:] + right[:-1])
     return BarrierSolution(s=z[0::_BLOCK].copy(), phi=phi, cost=cost, gap_bound=nu / t,
-                           newton_steps=steps)
+                           newton_steps=steps, z=z, t=t, z_prev=z_prev, exhausted=exhausted)
 
 
 # Relative diagonal shift in the polish's Newton matrix: makes flat (linear) directions solvable

@@ -207,3 +207,19 @@ def test_vectorised_directional_derivatives_match_the_scalar_ones(seed):
     batch = directional_pairs(x, delta, s, np.array(js), np.array(d0), np.array(d1))
     scalar = [_directional(x, delta, s, d) for d in dirs]
     assert np.allclose(batch, scalar, rtol=1e-12, atol=1e-12)
+
+
+def test_barrier_resumes_along_the_path():
+    """solve_barrier(start=...) continues from the earlier centre: the tighter stopping gap
+    holds, the cost approaches the closed-form optimum 6/sqrt(10) of x = (-3, 3, 4),
+    y = (0, 0, 1) (docs/minnorm.md) at least as closely, and the Newton steps added are fewer
+    than a fresh solve to the tighter gap takes."""
+    x, y = np.array([-3.0, 3, 4]), np.array([0.0, 0, 1])
+    optimum = 6 / math.sqrt(10)
+    coarse = solve_barrier(x, y, gap_rtol=1e-4)
+    fine = solve_barrier(x, y, gap_rtol=1e-9, start=coarse)
+    fresh = solve_barrier(x, y, gap_rtol=1e-9)
+    assert fine.gap_bound <= 1e-9 * max(1.0, fine.cost) + 1e-15
+    assert abs(fine.cost - optimum) <= abs(coarse.cost - optimum)
+    assert abs(fine.cost - optimum) <= 1e-7
+    assert fine.newton_steps - coarse.newton_steps < fresh.newton_steps
