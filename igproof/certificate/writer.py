@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from igproof.atomic import write_text_atomic
 from igproof.errors import CertificateError
 from igproof.rationals import fraction_to_text
+from igproof.verdict import Outcome, Verdict
 
 
 def _plain(value: Any) -> Any:
@@ -36,3 +38,21 @@ def dumps_certificate(cert: dict[str, Any]) -> str:
 def write_certificate(path: str | Path, cert: dict[str, Any]) -> None:
     """Write ``cert`` to ``path`` atomically (a reader sees the old file or the new one)."""
     write_text_atomic(path, dumps_certificate(cert))
+
+
+def write_proved(jobs: Iterable[tuple[Path, Callable[[], Outcome]]]) -> int:
+    """Build each outcome and write its certificate to its path when it is PROVED.
+
+    Prints one line per job ("wrote PATH" or why it was not written). Returns 0 when every
+    certificate was written, 1 otherwise (a file not written keeps its old content).
+    """
+    status = 0
+    for path, build in jobs:
+        outcome = build()
+        if outcome.verdict is not Verdict.PROVED or outcome.certificate is None:
+            print(f"{path}: not written ({outcome.verdict}: {outcome.evidence})")
+            status = 1
+            continue
+        write_certificate(path, outcome.certificate)
+        print(f"wrote {path}")
+    return status

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -269,27 +271,62 @@ def _tanh_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple
     return ((Q(1), Q(0)), (Q(0), gamma)), (Q(1, 2), Q(0))
 
 
+@dataclass(frozen=True)
+class ScaledPair:
+    """Two datasets S_g1, S_g2 that differ only by the scale g of their label-0 point (index 1),
+    with the flows from one theta0; ``options`` are keyword arguments of trajectory_limit."""
+
+    model: tuple[str, int, str]
+    theta0: tuple[Fraction, ...]
+    gammas: tuple[Fraction, Fraction]
+    data: Callable[[Fraction], tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]]
+    options: tuple[tuple[str, Any], ...] = ()
+
+
 @functools.cache
-def _tanh_neuron_parts() -> tuple[LimitPart, LimitPart, dict, Any]:
-    """The two proved limits of the tanh Two-point instance and the exact M relation."""
+def _pair_parts(pair: ScaledPair) -> tuple[LimitPart, LimitPart, dict, Any]:
+    """The two proved limits of a scaled label-0 pair and the exact M relation."""
     from igproof.symbolic.dataset import Dataset
     from igproof.symbolic.flow import gradient_flow
     from igproof.symbolic.models import build_model
     from igproof.symbolic.zero_loss import same_zero_loss_set
 
-    kind, dim, activation = TANH_NEURON
+    kind, dim, activation = pair.model
     model = build_model(kind, dim=dim, activation=activation)
-    g1, g2 = TANH_GAMMAS
-    relation = same_zero_loss_set(model, Dataset(*_tanh_data(g1)), Dataset(*_tanh_data(g2)))
+    g1, g2 = pair.gammas
+    relation = same_zero_loss_set(model, Dataset(*pair.data(g1)), Dataset(*pair.data(g2)))
     parts = []
     for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
-        flow = gradient_flow(model, Dataset(*_tanh_data(gamma)))
-        parts.append(trajectory_limit(flow, TANH_NEURON_THETA0, dataset=ds, limit=lim,
-                                      prec=TANH_PREC, loss_target=TANH_LOSS_TARGET,
-                                      order=TANH_ORDER,
-                                      sensitivity_order=TANH_SENSITIVITY_ORDER))
+        flow = gradient_flow(model, Dataset(*pair.data(gamma)))
+        parts.append(trajectory_limit(flow, pair.theta0, dataset=ds, limit=lim,
+                                      **dict(pair.options)))
     (first, model_json), (second, _) = parts
     return first, second, model_json, relation
+
+
+def _two_point_scaled(pair: ScaledPair, *, note: str = "") -> Outcome:
+    """Two-point certificate of a scaled label-0 pair: both limits in M_S1 = M_S2, disjoint."""
+    g1, g2 = pair.gammas
+    try:
+        first, second, model_json, relation = _pair_parts(pair)
+    except CertificateError as exc:
+        return _failed("limit", exc)
+    if relation.relation != "equal":
+        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
+                       f"{relation.argument}")
+    cert = two_point_certificate(
+        model_json, pair.theta0, first, second,
+        first_in_second={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
+        second_in_first={"relation": "scaled-label-zero", "index": 1, "gamma": g1 / g2})
+    return certify(cert, evidence=(f"limits {ball_text(first)} (g = {g1}) and "
+                                   f"{ball_text(second)} (g = {g2}) both in M_S1 = M_S2{note}"),
+                   details={"zero_loss_relation": relation.argument,
+                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+
+
+TANH_PAIR = ScaledPair(TANH_NEURON, TANH_NEURON_THETA0, TANH_GAMMAS, _tanh_data,
+                       (("prec", TANH_PREC), ("loss_target", TANH_LOSS_TARGET),
+                        ("order", TANH_ORDER), ("sensitivity_order", TANH_SENSITIVITY_ORDER)))
 
 
 @functools.cache
@@ -298,22 +335,7 @@ def two_point_tanh() -> Outcome:
 
     The checker replays ~53 and ~111 validated Taylor steps (order 16) for g = 1 and g = 2.
     """
-    g1, g2 = TANH_GAMMAS
-    try:
-        first, second, model_json, relation = _tanh_neuron_parts()
-    except CertificateError as exc:
-        return _failed("limit", exc)
-    if relation.relation != "equal":
-        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
-                       f"{relation.argument}")
-    cert = two_point_certificate(
-        model_json, TANH_NEURON_THETA0, first, second,
-        first_in_second={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
-        second_in_first={"relation": "scaled-label-zero", "index": 1, "gamma": g1 / g2})
-    return certify(cert, evidence=(f"limits {ball_text(first)} (g = 1) and {ball_text(second)} "
-                                   f"(g = 2) both in M_S1 = M_S2"),
-                   details={"zero_loss_relation": relation.argument,
-                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+    return _two_point_scaled(TANH_PAIR)
 
 
 @functools.cache
@@ -323,7 +345,7 @@ def one_point_distance_tanh() -> Outcome:
     trajectories as :func:`two_point_tanh`)."""
     g1, g2 = TANH_GAMMAS
     try:
-        first, second, model_json, relation = _tanh_neuron_parts()
+        first, second, model_json, relation = _pair_parts(TANH_PAIR)
     except CertificateError as exc:
         return _failed("limit", exc)
     cert = one_point_certificate(
@@ -357,49 +379,15 @@ def _relu_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple
     return ((Q(1), Q(0)), (-gamma, gamma)), (Q(1), Q(0))
 
 
-@functools.cache
-def _relu_neuron_parts() -> tuple[LimitPart, LimitPart, dict, Any]:
-    """The two proved limits of the a relu(w . x) Two-point instance and the exact M relation."""
-    from igproof.symbolic.dataset import Dataset
-    from igproof.symbolic.flow import gradient_flow
-    from igproof.symbolic.models import build_model
-    from igproof.symbolic.zero_loss import same_zero_loss_set
-
-    kind, dim, activation = RELU_NEURON_2D
-    model = build_model(kind, dim=dim, activation=activation)
-    g1, g2 = RELU_GAMMAS
-    relation = same_zero_loss_set(model, Dataset(*_relu_data(g1)), Dataset(*_relu_data(g2)))
-    parts = []
-    for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
-        flow = gradient_flow(model, Dataset(*_relu_data(gamma)))
-        parts.append(trajectory_limit(flow, RELU_NEURON_2D_THETA0, dataset=ds, limit=lim,
-                                      order=RELU_ORDER,
-                                      sensitivity_order=RELU_SENSITIVITY_ORDER))
-    (first, model_json), (second, _) = parts
-    return first, second, model_json, relation
+RELU_PAIR = ScaledPair(RELU_NEURON_2D, RELU_NEURON_2D_THETA0, RELU_GAMMAS, _relu_data,
+                       (("order", RELU_ORDER), ("sensitivity_order", RELU_SENSITIVITY_ORDER)))
 
 
 @functools.cache
 def two_point_relu() -> Outcome:
     """Two-point, a relu(w . x) in R^2: S_g with the label-0 point (-g, g), g = 1 and 2; each
     flow crosses the kink of the label-0 point once (certified inside a smooth piece)."""
-    g1, g2 = RELU_GAMMAS
-    try:
-        first, second, model_json, relation = _relu_neuron_parts()
-    except CertificateError as exc:
-        return _failed("limit", exc)
-    if relation.relation != "equal":
-        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
-                       f"{relation.argument}")
-    cert = two_point_certificate(
-        model_json, RELU_NEURON_2D_THETA0, first, second,
-        first_in_second={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
-        second_in_first={"relation": "scaled-label-zero", "index": 1, "gamma": g1 / g2})
-    return certify(cert, evidence=(f"limits {ball_text(first)} (g = 1) and {ball_text(second)} "
-                                   f"(g = 2) both in M_S1 = M_S2; one certified kink crossing "
-                                   f"each"),
-                   details={"zero_loss_relation": relation.argument,
-                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+    return _two_point_scaled(RELU_PAIR, note="; one certified kink crossing each")
 
 
 # File name under certificates/ -> builder.
@@ -418,21 +406,11 @@ SHIPPED = {
 
 def main(argv: list[str] | None = None) -> int:
     """Write every shipped zhang2023 certificate into the folder given (default certificates)."""
-    from igproof.certificate.writer import write_certificate
+    from igproof.certificate.writer import write_proved
 
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "certificates")
-    jobs = [(folder / name, build) for name, build in SHIPPED.items()]
-    status = 0
-    for path, build in jobs:
-        outcome = build()
-        if outcome.verdict is not Verdict.PROVED or outcome.certificate is None:
-            print(f"{path}: not written ({outcome.verdict}: {outcome.evidence})")
-            status = 1
-            continue
-        write_certificate(path, outcome.certificate)
-        print(f"wrote {path}")
-    return status
+    return write_proved((folder / name, build) for name, build in SHIPPED.items())
 
 
 if __name__ == "__main__":

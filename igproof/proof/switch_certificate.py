@@ -28,6 +28,7 @@ anything is decided by the checker's replay).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ from igproof.numeric.ball.arith import (
 from igproof.proof import limit_certificate as lc
 from igproof.proof import single_neuron_validated as snv
 from igproof.rationals import fraction_to_text, parse_rational
+from igproof.verdict import Outcome
 
 __all__ = ["SwitchPiece", "SwitchRun", "follow_switches", "main", "reactivation_certificate",
            "switches_certificate"]
@@ -333,25 +335,19 @@ def reactivation_certificate(data: dict[str, Any], *, prec: int = DEFAULT_PREC
 def main(argv: list[str] | None = None) -> int:
     """Write the reactivation certificates into the folder given (default certificates), each
     only after the independent checker has accepted it."""
-    from igproof.certificate.writer import write_certificate
+    from igproof.certificate.writer import write_proved
     from igproof.proof.overlap import certify
     from igproof.proof.single_neuron_checks import REACTIVATION_INSTANCES
-    from igproof.verdict import Verdict
 
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "certificates")
-    status = 0
-    for name, data in REACTIVATION_INSTANCES:
-        path = folder / SHIPPED[name]
+
+    def build(name: str, data: Any) -> Outcome:
         cert, _, _ = reactivation_certificate(data)
-        outcome = certify(cert, evidence=f"reactivation instance {name}")
-        if outcome.verdict is not Verdict.PROVED or outcome.certificate is None:
-            print(f"{path}: not written ({outcome.verdict}: {outcome.evidence})")
-            status = 1
-            continue
-        write_certificate(path, outcome.certificate)
-        print(f"wrote {path}")
-    return status
+        return certify(cert, evidence=f"reactivation instance {name}")
+
+    return write_proved((folder / SHIPPED[name], functools.partial(build, name, data))
+                        for name, data in REACTIVATION_INSTANCES)
 
 
 if __name__ == "__main__":
