@@ -242,37 +242,14 @@ def segment_ratio(x: Sequence[Fraction], phi: Sequence[Fraction], i: int, *,
     return best
 
 
-def segment_feasible(x: Sequence[Fraction], phi: Sequence[Fraction], i: int, *,
-                     penalised_bias: bool) -> bool:
-    """Whether |phi(t)| <= w(t) on [x_i, x_{i+1}] (phi linear), exact, without divisions.
-
-    Same test as ``segment_ratio(...) <= 1``: with h = x_{i+1} - x_i, A = phi_i x_{i+1} -
-    phi_{i+1} x_i = alpha h and B = phi_{i+1} - phi_i = beta h, the ends need
-    phi_j^2 <= 1 + x_j^2 and an interior critical point t = B/A needs A^2 + B^2 <= h^2.
-    """
-    xl, xr, pl, pr = x[i], x[i + 1], phi[i], phi[i + 1]
-    if not penalised_bias:
-        return pl * pl <= 1 and pr * pr <= 1
-    if pl * pl > 1 + xl * xl or pr * pr > 1 + xr * xr:
-        return False
-    a_h = pl * xr - pr * xl
-    b_h = pr - pl
-    if a_h > 0:
-        inside = a_h * xl < b_h < a_h * xr
-    elif a_h < 0:
-        inside = a_h * xr < b_h < a_h * xl
-    else:
-        inside = False
-    h = xr - xl
-    return not inside or a_h * a_h + b_h * b_h <= h * h
-
-
 def infeasible_segments(x: Sequence[Fraction], phi: Sequence[Fraction], *,
                         penalised_bias: bool, first_only: bool = False) -> list[int]:
-    """The segments i where |phi| <= w fails somewhere on [x_i, x_{i+1}] (exact).
+    """The segments i where |phi| <= w fails somewhere on [x_i, x_{i+1}] (exact, no divisions).
 
-    The same test as :func:`segment_feasible` on every segment, with the end-point tests
-    phi_j^2 <= 1 + x_j^2 done once per point. ``first_only``: stop at the first failure.
+    Equivalent to ``segment_ratio(x, phi, i) > 1``: with h = x_{i+1} - x_i,
+    A = phi_i x_{i+1} - phi_{i+1} x_i = alpha h and B = phi_{i+1} - phi_i = beta h, the ends need
+    phi_j^2 <= 1 + x_j^2 (tested once per point) and an interior critical point t = B/A needs
+    A^2 + B^2 <= h^2. ``first_only``: stop at the first failure.
     """
     if not penalised_bias:
         ends = [p * p <= 1 for p in phi]

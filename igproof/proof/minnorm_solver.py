@@ -179,7 +179,9 @@ def _local_derivatives(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float
 def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
     """Gradient (global) and Hessian (upper banded form, 3 superdiagonals) of the reduced barrier.
 
-    Returns (grad, ab, g_local) with ``ab`` as ``scipy.linalg.solveh_banded`` takes it.
+    Returns (grad, ab, g_local) with ``ab`` as ``scipy.linalg.solveh_banded`` takes it. The
+    solver uses :func:`newton_step` instead; this plain assembly is the reference the tests
+    compare it with.
     """
     g, h = _local_derivatives(z, x, delta, t)
     m = delta.size

@@ -177,30 +177,13 @@ def test_kinks_of_matches_dictionary_merge(xs, ys, ss):
     assert [(k.at, k.jump) for k in kinks_of(xs, ys, ss)] == expected
 
 
-@settings(max_examples=60, deadline=None)
-@given(small, small, small, small, st.booleans())
-def test_segment_feasible_agrees_with_the_ratio(xl, width, pl, pr, penalised):
-    """segment_feasible (products only) is exactly segment_ratio <= 1 (the max of
-    phi^2 / w^2 through divisions), for Fraction and for fmpq alike."""
-    from flint import fmpq
-
-    from igproof.proof.minnorm_exact import segment_feasible, segment_ratio
-
-    xs = [xl, xl + abs(width) + Fraction(1, 7)]
-    phi = [pl / 4, pr / 4]
-    expected = segment_ratio(xs, phi, 0, penalised_bias=penalised) <= 1
-    assert segment_feasible(xs, phi, 0, penalised_bias=penalised) is expected
-    qxs = [fmpq(v.numerator, v.denominator) for v in xs]
-    qphi = [fmpq(v.numerator, v.denominator) for v in phi]
-    assert segment_feasible(qxs, qphi, 0, penalised_bias=penalised) is expected
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(-60, 60), min_size=2, max_size=9, unique=True),
        st.lists(small, min_size=9, max_size=9), st.booleans())
 def test_infeasible_segments_lists_exactly_the_ratios_above_one(xs, phis, penalised):
     """infeasible_segments == [i : segment_ratio(i) > 1] (the ratio route divides, the listing
-    multiplies, and shares the end-point tests between neighbouring segments)."""
+    multiplies, and shares the end-point tests between neighbouring segments), for Fraction
+    and for flint fmpq alike."""
     from igproof.proof.minnorm_exact import infeasible_segments, segment_ratio
 
     xs = sorted(Fraction(v, 10) for v in xs)
@@ -210,3 +193,9 @@ def test_infeasible_segments_lists_exactly_the_ratios_above_one(xs, phis, penali
     assert infeasible_segments(xs, phi, penalised_bias=penalised) == expected
     assert infeasible_segments(xs, phi, penalised_bias=penalised,
                                first_only=True) == expected[:1]
+    from flint import fmpq
+
+    def q(values):
+        return [fmpq(v.numerator, v.denominator) for v in values]
+
+    assert infeasible_segments(q(xs), q(phi), penalised_bias=penalised) == expected
