@@ -30,8 +30,8 @@ from igproof.proof.minnorm_exact import (
     dual_value,
     feasible_scale,
     infeasible_segments,
-    interpolates,
-    kinks_of,
+    interpolates_sorted,
+    kink_lists,
     segment_ratio,
 )
 from igproof.rationals import fraction_to_text, parse_rational
@@ -545,10 +545,10 @@ def minimal_norm_interpolator(x: Sequence[Any], y: Sequence[Any], *, penalised_b
     else:
         slopes, bracket = _penalised(qx, qy, delta, tol)
     cost_lo, cost_hi, lower, phi = bracket
-    q_kinks = kinks_of(qx, qy, slopes, delta=delta)
-    if not interpolates(qx, qy, q_kinks):  # pragma: no cover - a bug guard
+    ats, jumps = kink_lists(qx, qy, slopes, delta=delta)
+    if not interpolates_sorted(qx, qy, ats, jumps):  # pragma: no cover - a bug guard
         raise AssertionError("the computed interpolant misses a datum")
-    kinks = [Kink(_fraction(k.at), _fraction(k.jump)) for k in q_kinks]
+    kinks = [Kink(_fraction(a), _fraction(j)) for a, j in zip(ats, jumps, strict=True)]
     slopes = [_fraction(v) for v in slopes]
     phi = [_fraction(v) for v in phi]
     verdict = Verdict.PROVED if cost_hi - lower < tol else Verdict.INCONCLUSIVE

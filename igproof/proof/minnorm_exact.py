@@ -151,6 +151,13 @@ def kinks_of(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction]
     cheapest). Zero jumps are dropped. ``delta``, if given, must be ``chord_slopes(x, y)``.
     """
     del penalised_bias  # the kink geometry is the same; only its cost differs
+    ats, jumps = kink_lists(x, y, s, delta=delta)
+    return [Kink(t, j) for t, j in zip(ats, jumps, strict=True)]
+
+
+def kink_lists(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction], *,
+               delta: Sequence[Fraction] | None = None) -> tuple[list, list]:
+    """:func:`kinks_of` as two lists (positions increasing, jumps nonzero), without Kink objects."""
     if delta is None:
         delta = chord_slopes(x, y)
     # Interval i contributes kinks in [x_i, x_{i+1}] only, in increasing order, so the list is
@@ -173,7 +180,8 @@ def kinks_of(x: Sequence[Fraction], y: Sequence[Fraction], s: Sequence[Fraction]
         else:
             add(x[i], -u)
             add(x[i + 1], v)
-    return [Kink(t, j) for t, j in zip(at, jump, strict=True) if j != 0]
+    keep = [k for k, j in enumerate(jump) if j != 0]
+    return [at[k] for k in keep], [jump[k] for k in keep]
 
 
 def interpolates(x: Sequence[Fraction], y: Sequence[Fraction], kinks: Sequence[Kink]) -> bool:
@@ -182,31 +190,35 @@ def interpolates(x: Sequence[Fraction], y: Sequence[Fraction], kinks: Sequence[K
     The affine part is fixed by the first two data points; one left-to-right sweep, O(n + k).
     """
     order = sorted(kinks, key=lambda k: k.at)
-    # f on [x_1, x_2] has slope s0 + (jumps at or left of x_1 are irrelevant): walk the pieces.
-    def walk(slope0: Fraction) -> list[Fraction]:
-        vals = [y[0]]
-        slope = slope0
-        pos = x[0]
-        val = y[0]
-        k = 0
-        while k < len(order) and order[k].at <= x[0]:
-            k += 1
-        for j in range(1, len(x)):
-            while k < len(order) and order[k].at < x[j]:
-                val += slope * (order[k].at - pos)
-                pos = order[k].at
-                slope += order[k].jump
-                k += 1
-            val += slope * (x[j] - pos)
-            pos = x[j]
-            vals.append(val)
-        return vals
+    return interpolates_sorted(x, y, [k.at for k in order], [k.jump for k in order])
 
-    base = walk(x[0] - x[0])
-    # The slope left of the first interior kink is affine-free: choose it to hit y_2.
-    slope0 = (y[1] - base[1]) / (x[1] - x[0])
-    vals = [b + slope0 * (xj - x[0]) for b, xj in zip(base, x, strict=True)]
-    return all(v == yj for v, yj in zip(vals, y, strict=True))
+
+def interpolates_sorted(x: Sequence[Fraction], y: Sequence[Fraction], ats: Sequence[Fraction],
+                        jumps: Sequence[Fraction]) -> bool:
+    """:func:`interpolates` for kinks given as positions (increasing) and jumps."""
+    n_k = len(ats)
+    # f = y_1 + slope0 (t - x_1) + sum_k jump_k ((t - at_k)_+ - (x_1 - at_k)_+): walk the pieces
+    # with slope0 = 0, then choose slope0 to hit y_2 (kinks at or left of x_1 are irrelevant).
+    x0 = x[0]
+    slope = x0 - x0
+    pos = x0
+    val = y[0]
+    k = 0
+    while k < n_k and ats[k] <= x0:
+        k += 1
+    base = [val]
+    for xj in x[1:]:
+        while k < n_k and ats[k] < xj:
+            at = ats[k]
+            val += slope * (at - pos)
+            pos = at
+            slope += jumps[k]
+            k += 1
+        val += slope * (xj - pos)
+        pos = xj
+        base.append(val)
+    slope0 = (y[1] - base[1]) / (x[1] - x0)
+    return all(b + slope0 * (xj - x0) == yj for b, xj, yj in zip(base, x, y, strict=True))
 
 
 def segment_max_ratio_sq(xl: Fraction, xr: Fraction, alpha: Fraction, beta: Fraction, *,
