@@ -98,6 +98,7 @@ Vector = list[dy.Dyadic]
 Matrix = list[list[dy.Dyadic]]
 _Z = dy.ZERO
 _I1 = dy.ONE
+_TWO = dy.point(2)
 
 
 # --- patterns and fields ----------------------------------------------------------------------
@@ -541,15 +542,18 @@ class _Program:
                     else:
                         du = _scaled(scaled, op[1], u, m)
                         w.append(dy.dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
-                else:  # tanh: w' = (1 - w^2) u': m w_m = m u_m - sum_{j=1..m} j u_j sq_{m-j}
+                else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
+                    # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
+                    # m u_m - m u_m w_0^2 would double the width of every order's leading term)
                     u, w = c[op[1]], c[idx]
-                    sq = aux.setdefault(idx, [])
+                    s = aux.setdefault(idx, [])
                     if m == 0:
                         w.append(dy.apply("tanh", u[0]))
+                        s.append(_I1 - w[0].sqr())
                     else:
                         du = _scaled(scaled, op[1], u, m)
-                        w.append(u[m] - dy.dot(du[1:m + 1], sq[m - 1::-1]) * ratios[1])
-                    sq.append(dy.dot(w[: m + 1], w[m::-1]))  # (w^2)_m
+                        w.append(dy.dot(du[1:m + 1], s[m - 1::-1]) * ratios[1])
+                        s.append(-_square_coefficient(w, m))
             inv = dy.point(Fraction(1, m + 1))
             for k, o in enumerate(self.outputs):
                 c[k].append(c[o][m] * inv)
@@ -575,6 +579,16 @@ class _Program:
             else:
                 values.append(dy.apply(kind, values[op[1]]))
         return [values[o] for o in self.outputs]
+
+
+def _square_coefficient(w: Vector, m: int) -> dy.Dyadic:
+    """(w^2)_m = sum_{j=0..m} w_j w_{m-j}, as 2 sum_{j<m/2} w_j w_{m-j} (+ w_{m/2}^2): the
+    same set as the full sum term by term, and the middle square is enclosed as a square."""
+    half = (m + 1) // 2
+    total = dy.dot(w[:half], w[m:m - half:-1]) * _TWO if half else _Z
+    if m % 2 == 0:
+        total = total + w[m // 2].sqr()
+    return total
 
 
 def _scaled(cache: dict[int, Vector], idx: int, u: Vector, m: int) -> Vector:
