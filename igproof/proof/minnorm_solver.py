@@ -414,8 +414,8 @@ def _grad_hess(x, delta, s):
     return grad, diag, hlr
 
 
-def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
-           pin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray, pin: np.ndarray, *,
+           stall_steps: int = POLISH_STALL_STEPS) -> tuple[np.ndarray, np.ndarray]:
     """Active-set Newton on the slopes not pinned.
 
     On single-kink intervals (u v < 0) the cost ||v Q - u P|| is smooth; on the others it is
@@ -423,6 +423,8 @@ def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
     A (slightly regularised) Newton step is cut where some u_i or v_i first reaches 0; that slope
     is then set to the chord slope and pinned (it joins the active set). ``pin[j] = k >= 0``
     means s_j = delta_k is held fixed; -1 means free. Returns the slopes and the updated pins.
+    ``stall_steps``: consecutive noise-level steps before stopping (a large value polishes on,
+    up to n + POLISH_STEPS iterations, for the last digits when costs are large).
     Guarantee: approximate; the caller evaluates the result exactly.
     """
     s = s.copy()
@@ -479,7 +481,7 @@ def polish(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
             s, base = trial, cost
             if hit is not None:
                 pin[hit[0]] = hit[1]
-            if stalls >= POLISH_STALL_STEPS:
+            if stalls >= stall_steps:
                 break
             continue
         lam = lam_max * 0.5
@@ -569,13 +571,13 @@ def _release_directions(pin: np.ndarray):
                     yield {int(j): -e, int(j) + 1: e * r}
 
 
-def refine(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
-           pin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def refine(x: np.ndarray, delta: np.ndarray, s: np.ndarray, pin: np.ndarray, *,
+           stall_steps: int = POLISH_STALL_STEPS) -> tuple[np.ndarray, np.ndarray]:
     """Active-set search: polish, then release pinned slopes that have a descent direction.
 
     Guarantee: approximate (a heuristic search for the optimal face; the caller certifies).
     """
-    s, pin = polish(x, delta, s, pin)
+    s, pin = polish(x, delta, s, pin, stall_steps=stall_steps)
     scale = 1.0 + float(np.max(np.abs(delta)))
     for _ in range(MAX_RELEASE_ROUNDS):
         released = False
@@ -602,5 +604,5 @@ def refine(x: np.ndarray, delta: np.ndarray, s: np.ndarray,
                 released = True
         if not released:
             break
-        s, pin = polish(x, delta, s, pin)
+        s, pin = polish(x, delta, s, pin, stall_steps=stall_steps)
     return s, pin
