@@ -86,7 +86,7 @@ def chord_midpoint_slopes(delta: np.ndarray) -> np.ndarray:
     return s
 
 
-def cone_term(k0: np.ndarray, k1: np.ndarray, t: float):
+def cone_term(k0: np.ndarray, k1: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
     """min over r of t r - log(r^2 - k0^2 - k1^2): value, gradient and Hessian in k = (k0, k1).
 
     With rho = |k|^2 and S = sqrt(1 + t^2 rho): r = (1 + S)/t, value (1 + S) - log(2(1 + S)/t^2),
@@ -196,7 +196,7 @@ def _newton_system(z: np.ndarray, x: np.ndarray, delta: np.ndarray, t: float):
     return grad, ab, g
 
 
-def newton_step(g: np.ndarray, h: np.ndarray, *, shift_rtol: float = 0.0):
+def newton_step(g: np.ndarray, h: np.ndarray, *, shift_rtol: float = 0.0) -> np.ndarray:
     """Solve H dz = -g for the barrier's Newton step by eliminating (a_i, b_i) per interval.
 
     ``g`` (4, m) and ``h`` (10, m, entries in the order _H_ENTRIES) are the local gradient and
@@ -526,7 +526,8 @@ def _directional(x, delta, s, direction: dict[int, float]) -> float:
     return float(total)
 
 
-def directional_pairs(x, delta, s, j: np.ndarray, d0: np.ndarray, d1: np.ndarray) -> np.ndarray:
+def directional_pairs(x: np.ndarray, delta: np.ndarray, s: np.ndarray, j: np.ndarray,
+                      d0: np.ndarray, d1: np.ndarray) -> np.ndarray:
     """One-sided derivatives of the cost at s in the directions {j_k: d0_k, j_k + 1: d1_k}.
 
     Vectorised :func:`_directional` (d1 = 0 is a move of s_j alone): the direction changes
