@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import mpmath
 import pytest
+from _oracles import TANH_XS, TANH_YS, mpf, tanh_grad_by_hand, tanh_loss_by_hand
 
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import check_certificate, statement_text
@@ -22,6 +23,7 @@ from igproof.checker.errors import Rejected
 from igproof.checker.isolated import krawczyk_ball
 from igproof.checker.kernel import load_text
 from igproof.cli.main import main
+from igproof.numeric.ball.arith import arb_radius_fraction
 from igproof.proof.isolated import IsolatedEndgame
 from igproof.proof.limit import ProvedLimit, prove_flow_limit
 from igproof.proof.limit_certificate import limit_certificate
@@ -29,24 +31,7 @@ from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model
 
-XS = (1, 2, 3)
-YS = (Fraction(1), Fraction(2), Fraction(3, 2))
-
-
-def _mpf(q) -> mpmath.mpf:
-    q = Fraction(q)
-    return mpmath.mpf(q.numerator) / q.denominator
-
-
-def _grad_by_hand(a, w):
-    """grad of L = (1/6) sum (a tanh(w x_i) - y_i)^2, written out by hand."""
-    ga = gw = 0
-    for x, y in zip(XS, YS, strict=True):
-        t = mpmath.tanh(w * x)
-        r = a * t - _mpf(y)
-        ga += r * t / 3
-        gw += r * a * (1 - t * t) * x / 3
-    return ga, gw
+XS, YS = TANH_XS, TANH_YS
 
 
 def _plain(cert: dict) -> dict:
@@ -55,12 +40,19 @@ def _plain(cert: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cert() -> dict:
+def proved() -> ProvedLimit:
     flow = gradient_flow(build_model("neuron", dim=1, activation="tanh"),
                          Dataset([[x] for x in XS], [str(y) for y in YS]))
     result = prove_flow_limit(flow, ["1/2", "3/10"], prec=128)
     assert isinstance(result, ProvedLimit) and isinstance(result.endgame, IsolatedEndgame)
-    return _plain(limit_certificate(result, flow))
+    return result
+
+
+@pytest.fixture(scope="module")
+def cert(proved) -> dict:
+    flow = gradient_flow(build_model("neuron", dim=1, activation="tanh"),
+                         Dataset([[x] for x in XS], [str(y) for y in YS]))
+    return _plain(limit_certificate(proved, flow))
 
 
 @pytest.fixture(scope="module")
@@ -106,17 +98,32 @@ def test_certificate_validates_against_the_shipped_schema(cert):
         jsonschema.Draft202012Validator(schema).validate(bad)
 
 
+def test_whole_trajectory_is_replayed_with_the_proofs_end_game(proved, cert):
+    """The checker replays all of the proof's validated steps at 128 bits (no cut trajectory):
+    the written trajectory lists every step, the reached box is the proof's box_T widened by
+    at most 2^-90 per side, and the end-game domain is the proof's D. The claimed radius is then
+    the checker's one-pass Krawczyk ball on D (~|D|^2; D must hold theta(T), which the flow
+    reaches within ~1e-9 of theta*), far below the 2.8e-6 of the former cut certificate."""
+    written = cert["obligations"][1]["segments"]
+    assert [len(s["steps"]) for s in written] == [len(s.steps) for s in proved.segments]
+    eg = next(o for o in cert["obligations"] if o["type"] == "isolated-endgame")
+    assert [[Fraction(lo), Fraction(hi)] for lo, hi in eg["domain"]] == [
+        list(b) for b in proved.endgame.box_D]
+    for (lo, hi), ball in zip(cert["obligations"][1]["box"], proved.box_T, strict=True):
+        assert Fraction(hi) - Fraction(lo) <= 2 * arb_radius_fraction(ball) + Fraction(1, 2 ** 88)
+    assert Fraction(cert["statement"]["limits"]["L"]["radius"]) < Fraction(1, 10 ** 12)
+
+
 def test_claimed_ball_contains_the_50_digit_root_of_the_gradient(cert):
     """The claimed ball holds the root of the hand-written grad L next to it (mpmath, 50
     digits), and L there is positive: the limit is not in M_S."""
     lim = cert["statement"]["limits"]["L"]
-    centre = [_mpf(c) for c in lim["center"]]
+    centre = [mpf(c) for c in lim["center"]]
     with mpmath.workdps(50):
-        root = mpmath.findroot(lambda a, w: _grad_by_hand(a, w), tuple(centre))
+        root = mpmath.findroot(lambda a, w: tanh_grad_by_hand(a, w), tuple(centre))
         dist = mpmath.sqrt(sum((c - r) ** 2 for c, r in zip(centre, root, strict=True)))
-        assert dist <= _mpf(lim["radius"])
-        loss = sum((root[0] * mpmath.tanh(root[1] * x) - _mpf(y)) ** 2
-                   for x, y in zip(XS, YS, strict=True)) / 6
+        assert dist <= mpf(lim["radius"])
+        loss = tanh_loss_by_hand(root[0], root[1])
         assert loss > mpmath.mpf("0.03")
 
 

@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from _oracles import TANH_XS, TANH_YS, mpf, tanh_grad_by_hand, tanh_loss_by_hand
 from flint import arb
 from scipy.optimize import least_squares
 
@@ -24,28 +25,12 @@ from igproof.symbolic.models import build_model
 from igproof.verdict import Verdict
 
 # a tanh(w x) on x = 1, 2, 3 with y = 1, 2, 3/2: y is not monotone in x, so no (a, w) fits it
-XS = (1, 2, 3)
-YS = (Fraction(1), Fraction(2), Fraction(3, 2))
+XS, YS = TANH_XS, TANH_YS
 
 
 def _flow(ys=YS):
     return gradient_flow(build_model("neuron", dim=1, activation="tanh"),
                          Dataset([[x] for x in XS], [str(y) for y in ys]))
-
-
-def _mpf(q: Fraction):
-    return mpmath.mpf(q.numerator) / q.denominator
-
-
-def _grad_by_hand(a, w):
-    """grad of L = (1/6) sum (a tanh(w x_i) - y_i)^2, written out independently."""
-    ga = gw = 0
-    for x, y in zip(XS, YS, strict=True):
-        t = mpmath.tanh(w * x)
-        r = a * t - _mpf(y)
-        ga += r * t / 3
-        gw += r * a * (1 - t * t) * x / 3
-    return ga, gw
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +45,7 @@ def minimizer():
     sol = least_squares(lambda t: t[0] * np.tanh(t[1] * xs) - ys, [0.5, 0.3],
                         xtol=1e-15, ftol=1e-15, gtol=1e-15)
     with mpmath.workdps(50):
-        root = mpmath.findroot(lambda a, w: _grad_by_hand(a, w), tuple(sol.x))
+        root = mpmath.findroot(lambda a, w: tanh_grad_by_hand(a, w), tuple(sol.x))
         return sol.x, (root[0], root[1])
 
 
@@ -73,8 +58,8 @@ def test_non_interpolable_tanh_limit_is_the_least_squares_minimizer(proved, mini
     assert r.radius < 1e-25
     sol, root = minimizer
     with mpmath.workdps(50):
-        dist = mpmath.sqrt(sum((_mpf(c) - e) ** 2 for c, e in zip(r.centre, root, strict=True)))
-        assert dist <= _mpf(r.radius_upper)
+        dist = mpmath.sqrt(sum((mpf(c) - e) ** 2 for c, e in zip(r.centre, root, strict=True)))
+        assert dist <= mpf(r.radius_upper)
     assert np.hypot(*(sol - [float(c) for c in r.centre])) < 1e-7
 
 
@@ -85,7 +70,7 @@ def test_limit_loss_is_positive_and_matches_the_minimizer(proved, minimizer):
     assert eg.loss_limit > 0
     _, (a, w) = minimizer
     with mpmath.workdps(50):
-        loss = sum((a * mpmath.tanh(w * x) - _mpf(y)) ** 2 for x, y in zip(XS, YS, strict=True)) / 6
+        loss = tanh_loss_by_hand(a, w)
     lo, hi = mpmath.mpf(eg.loss_limit.lower()), mpmath.mpf(eg.loss_limit.upper())
     assert lo <= loss <= hi
     text = proved.summary()
@@ -99,10 +84,10 @@ def test_limit_matches_mp_integrator(proved):
     est = flow_limit(_flow(), ["0.5", "0.3"], method="mp", dps=40)
     assert est.converged
     with mpmath.workdps(50):
-        err = mpmath.sqrt(sum((_mpf(c) - v) ** 2 for c, v in zip(proved.centre, est.limit,
+        err = mpmath.sqrt(sum((mpf(c) - v) ** 2 for c, v in zip(proved.centre, est.limit,
                                                                  strict=True)))
-        bound = (_mpf(proved.radius_upper)
-                 + 10 * mpmath.mpf(est.grad_norm) / _mpf(proved.endgame.lam))
+        bound = (mpf(proved.radius_upper)
+                 + 10 * mpmath.mpf(est.grad_norm) / mpf(proved.endgame.lam))
         assert err <= bound
 
 
@@ -196,14 +181,45 @@ def test_kink_sign_must_be_certain_on_D():
         assert d0 * d0 + d1 * d1 <= out.radius * out.radius
 
 
-def test_refusal_is_also_a_certificate_error():
-    """At 64 bits the checker cannot replay this trajectory far enough (its Lohner set is looser
-    than the arb one): the refusal is a CertificateError (and InvalidArgument) with the reason,
-    so callers that handle CertificateError (search promotion) get a reason, not a crash."""
+@pytest.fixture(scope="module")
+def proved64():
+    return prove_flow_limit(_flow(), ["0.5", "0.3"], prec=64)
+
+
+def test_64_bit_isolated_limit_is_certified_over_the_whole_trajectory(proved64):
+    """At 64 bits the checker replays every validated step of the proof (its tanh Taylor
+    remainders are as tight as arb's) and accepts the proof's own end-game: the written
+    certificate lists all steps, its claimed ball holds the 50-digit root of the hand-written
+    grad L, and the checker accepts it."""
+    from igproof.certificate.writer import dumps_certificate
+    from igproof.checker import check_certificate
+    from igproof.checker.kernel import load_text
+
+    low = proved64
+    assert isinstance(low, ProvedLimit) and isinstance(low.endgame, IsolatedEndgame)
+    cert = limit_certificate(low, _flow())
+    written = cert["obligations"][1]["segments"]
+    assert [len(s["steps"]) for s in written] == [len(s.steps) for s in low.segments]
+    lim = cert["statement"]["limits"]["L"]
+    with mpmath.workdps(50):
+        root = mpmath.findroot(lambda a, w: tanh_grad_by_hand(a, w),
+                               tuple(mpf(c) for c in lim["center"]))
+        dist = mpmath.sqrt(sum((mpf(c) - r) ** 2 for c, r in zip(lim["center"], root,
+                                                                 strict=True)))
+        assert dist <= mpf(lim["radius"])
+    assert check_certificate(load_text(dumps_certificate(cert).encode("utf-8"))).accepted
+
+
+def test_refusal_is_also_a_certificate_error(proved64, monkeypatch):
+    """When the independent checker refuses every candidate (here made to: its highest
+    accepted Taylor order is lowered below the proof's), the refusal is a CertificateError
+    (and InvalidArgument) with the reason, so callers that handle CertificateError (search
+    promotion) get a reason, not a crash."""
+    from igproof.checker import trajectory
     from igproof.errors import CertificateError
 
-    low = prove_flow_limit(_flow(), ["0.5", "0.3"], prec=64)
-    assert isinstance(low, ProvedLimit) and isinstance(low.endgame, IsolatedEndgame)
+    monkeypatch.setattr(trajectory, "MAX_TAYLOR_ORDER", 8)
+    monkeypatch.setattr(trajectory, "_REPLAYED", {})  # no accepted replay from another test
     with pytest.raises(CertificateError, match="independent checker") as info:
-        limit_certificate(low, _flow())
+        limit_certificate(proved64, _flow())
     assert isinstance(info.value, InvalidArgument)
