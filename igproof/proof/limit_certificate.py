@@ -49,9 +49,10 @@ TIME_SLACK = Fraction(1, 2 ** 100)
 # fractions of the last segment's steps, latest first: a later cut gives a smaller ball).
 ISOLATED_CUTS = (Fraction(7, 8), Fraction(3, 4), Fraction(5, 8), Fraction(1, 2), Fraction(3, 8),
                  Fraction(1, 4))
-# ... and how much the cut box is widened on each side: the checker's replayed enclosure is
-# typically ~1e-7 wide where the arb one is ~1e-27 (its Lohner set is looser near a slow
-# positive-loss minimum); 2^-20 ~ 1e-6 covers that, and the end-game only needs it << |D|.
+# ... and how much the cut box is widened on each side. The cuts are a fallback: the checker's
+# replay is normally as tight as the arb enclosure (docs/validated.md) and the whole trajectory
+# is accepted; when it is not, the replay is far looser than arb's at the cut (the old replay was
+# ~1e-7 wide where arb's was ~1e-27), and 2^-20 ~ 1e-6 covers that while staying << |D|.
 ISOLATED_CUT_SLACK = Fraction(1, 2 ** 20)
 # How the trajectory checker names the step it could not replay (only used to skip cuts that
 # keep that step; if the wording changes, every cut is simply tried).
@@ -223,13 +224,13 @@ def _isolated_certificate(result: ProvedLimit, flow: Any, header: dict[str, Any]
     """start -> trajectory -> isolated-endgame -> isolated-contain, statement variant
     ``{"in_zero_loss_set": "false"}`` (a strict local minimizer, loss possibly positive).
 
-    The checker's replay of a long trajectory can be far looser than the arb enclosure (its
-    Lohner set grows where the flow slows down near a positive-loss minimum), so candidates are
-    tried in turn: the whole trajectory with the proof's end-game, then the trajectory cut after
-    earlier steps of the last (Taylor) segment with a box widened by ISOLATED_CUT_SLACK and a
-    fresh end-game on it. Each candidate is checked with the independent checker; the first it
-    accepts is returned. The claimed ball then holds the checker's Krawczyk ball (and, for the
-    whole trajectory, the proof's ball).
+    Candidates are tried in turn: the whole trajectory with the proof's end-game (the usual
+    outcome: the checker's replay is as tight as the arb enclosure), then, as a fallback for a
+    replay that does not reach the end, the trajectory cut after earlier steps of the last
+    (Taylor) segment with a box widened by ISOLATED_CUT_SLACK and a fresh end-game on it. Each
+    candidate is checked with the independent checker; the first it accepts is returned. The
+    claimed ball then holds the checker's Krawczyk ball (and, for the whole trajectory, the
+    proof's ball).
     """
     from igproof.certificate.writer import dumps_certificate
     from igproof.checker.kernel import check_certificate, load_text
