@@ -118,3 +118,21 @@ def test_issue4_certificates_accepted_long(case):
     result = prove_flow_limit(flow, theta0, prec=128)
     assert isinstance(result, ProvedLimit)
     assert check_certificate(_roundtrip(limit_certificate(result, flow))).accepted
+
+
+@pytest.mark.parametrize(("prec", "order"), [(53, 12), (64, 16)])
+def test_tanh_overlap_trajectory_at_low_order_is_accepted(prec, order):
+    """a tanh(w . x) on {((1,0), 1/2), ((0,1), 0)} (the g = 1 trajectory of the two-point tanh
+    instance) at order 12 / 53 bits and order 16 / 64 bits: the checker's replayed enclosure of
+    theta(T) lies inside the proof's box (widened by 2^-90), so the certificate is accepted;
+    the replay used to leave the box (its tanh Taylor remainders were ~1e6x wider than arb's)."""
+    data = Dataset([[1, 0], [0, 1]], ["1/2", "0"])
+    flow = gradient_flow(build_model("neuron", dim=2, activation="tanh"), data)
+    result = prove_flow_limit(flow, ["1/2"] * 3, prec=prec, order=order, sensitivity_order=6,
+                              loss_target=Fraction(1, 5 * 10**6))
+    assert isinstance(result, ProvedLimit)
+    cert = _roundtrip(limit_certificate(result, flow))
+    report = check_certificate(cert)
+    assert report.accepted, report.obligations
+    claimed = Fraction(cert["statement"]["limits"]["L"]["radius"])
+    assert claimed >= result.radius_upper
