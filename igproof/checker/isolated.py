@@ -18,9 +18,16 @@ isolated-endgame  On a box D (rational), with a rational point m in D, a rationa
                   Then |theta(t) - theta*| <= r0 e^{-lambda (t - T)} < d for t >= T: the flow never
                   reaches the boundary of D and converges to theta*, a strict local minimizer
                   (grad L = 0, H positive definite) with L(theta*) in L(K(D)). Nothing says
-                  L(theta*) = 0. The fact recorded is the ball around the midpoint of K(D) with
-                  radius its half-diagonal (rounded up), in ``ctx.isolated`` (NOT in
-                  ``ctx.endgame``: conserved / localize / contain reason about zero-loss limits).
+                  L(theta*) = 0.
+                  4. Refinement: X_0 = K(D), X_{j+1} = X_j ∩ K(X_j, m_j) with m_j a short
+                     rational near the midpoint of X_j and the same Y (theta* in X_j implies
+                     theta* in K(X_j, m_j) by the mean-value form, so theta* stays in every X_j;
+                     each pass roughly squares the width). The fact recorded is the ball around
+                     the midpoint of the last X_j with radius its half-diagonal (rounded up) if
+                     that ball lies inside the ball of K(D), else the ball of K(D) (so a claim
+                     that contains the ball of K(D) is always accepted), in ``ctx.isolated``
+                     (NOT in ``ctx.endgame``: conserved / localize / contain reason about
+                     zero-loss limits).
 isolated-contain  The claimed limit ball contains that ball; the limit is then recorded in
                   ``ctx.proved_isolated`` (never in ``ctx.proved``, which means "in M_S").
 
@@ -43,6 +50,13 @@ from igproof.checker.registry import register
 KINK_FUNCTIONS = ("relu", "abs", "step", "sign")
 
 _ZERO = iv.Interval.point(Fraction(0))
+# Most Krawczyk refinement passes after K(D) (condition 4): each roughly squares the width, so
+# six take a box of width 1e-2 (or the ~1e-9 one the flow reaches at 128 bits) down to the
+# interval precision; the passes stop early once a pass no longer halves the width.
+KRAWCZYK_REFINEMENTS = 6
+# m_j is rounded to a dyadic with this many bits below the width of X_j (short numbers, and m_j
+# stays well inside X_j).
+MIDPOINT_EXTRA_BITS = 8
 
 
 def _check_kinks(node: tuple, env: dict[str, iv.Interval]) -> None:
@@ -125,17 +139,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     if not _certainly_positive_definite(shifted):
         raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
     # 2. Krawczyk image K(D) strictly inside D
-    dev = [iv.Interval(lo - c, hi - c, exact=True) for c, (lo, hi) in zip(m, domain, strict=True)]
-    K = []
-    for i in range(p):
-        acc = iv.Interval.point(m[i])
-        for j in range(p):
-            acc = acc - iv.Interval.point(Y[i][j]) * g_m[j]
-            coef = iv.Interval.point(Fraction(1 if i == j else 0))
-            for k in range(p):
-                coef = coef - iv.Interval.point(Y[i][k]) * H_D[k][j]
-            acc = acc + coef * dev[j]
-        K.append(acc)
+    K = _krawczyk(m, Y, g_m, H_D, [iv.Interval(lo, hi, exact=True) for lo, hi in domain])
     margin = None
     for k, (kk, (lo, hi)) in enumerate(zip(K, domain, strict=True)):
         if not (lo < kk.lo and kk.hi < hi):
@@ -149,14 +153,97 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     if not r0 < margin:
         raise Rejected(f"start: sup |theta_T - theta*| <= {float(r0):.6g} is not below the "
                        f"distance {float(margin):.6g} from K(D) to the boundary of D")
-    center = [(kk.lo + kk.hi) / 2 for kk in K]
-    radius = iv.sqrt_upper(sum((((kk.hi - kk.lo) / 2) ** 2 for kk in K), Fraction(0)))
-    env_K = {v: iv.Interval(kk.lo, kk.hi, exact=True) for v, kk in zip(names, K, strict=True)}
+    center, radius = _ball(K)
+    # 4. refine: theta* in X implies theta* in X ∩ K(X, m') (it is the only zero of grad L in D)
+    X = K
+    for _ in range(KRAWCZYK_REFINEMENTS):
+        bits = _bits_below(X)
+        m_x = [_short_point(x, bits) for x in X]
+        env = {v: iv.Interval(x.lo, x.hi, exact=True) for v, x in zip(names, X, strict=True)}
+        env_mx = {v: iv.Interval.point(c) for v, c in zip(names, m_x, strict=True)}
+        # any Y is sound; Y ~ H(m_x)^-1 to about the width of X makes the pass contract
+        # quadratically (the certificate's Y only gives a linear rate)
+        Y_x = _short_inverse([[ex.evaluate(h, env_mx) for h in row] for row in hess], bits) or Y
+        K_x = _krawczyk(m_x, Y_x, [ex.evaluate(g, env_mx) for g in grad],
+                        [[ex.evaluate(h, env) for h in row] for row in hess], X)
+        new = [iv.Interval(max(a.lo, b.lo), min(a.hi, b.hi), exact=True)
+               for a, b in zip(X, K_x, strict=True)]
+        if any(x.lo > x.hi for x in new):  # cannot happen for a zero in X: keep what is proved
+            break
+        shrunk = max(x.hi - x.lo for x in new) * 2 <= max(x.hi - x.lo for x in X)
+        X = new
+        if not shrunk:
+            break
+    c_x, r_x = _ball(X)
+    shift2 = sum(((a - b) ** 2 for a, b in zip(c_x, center, strict=True)), Fraction(0))
+    if r_x <= radius and shift2 <= (radius - r_x) ** 2:
+        center, radius = c_x, r_x
+    env_X = {v: iv.Interval(x.lo, x.hi, exact=True) for v, x in zip(names, X, strict=True)}
     loss = _ZERO
     for r in fixed:
-        loss = loss + ex.evaluate(r, env_K).sqr()
+        loss = loss + ex.evaluate(r, env_X).sqr()
     loss = loss * iv.Interval.point(Fraction(1, 2 * len(fixed)))
-    return KrawczykBall(K, center, radius, loss, r0, margin)
+    return KrawczykBall(X, center, radius, loss, r0, margin)
+
+
+def _krawczyk(m: list[Fraction], Y: list[list[Fraction]], g_m: list[iv.Interval],
+              H_X: list[list[iv.Interval]], X: list[iv.Interval]) -> list[iv.Interval]:
+    """K(X, m) = m - Y g(m) + (I - Y H(X)) (X - m), componentwise in interval arithmetic."""
+    p = len(m)
+    dev = [iv.Interval(x.lo - c, x.hi - c, exact=True) for x, c in zip(X, m, strict=True)]
+    K = []
+    for i in range(p):
+        acc = iv.Interval.point(m[i])
+        for j in range(p):
+            acc = acc - iv.Interval.point(Y[i][j]) * g_m[j]
+            coef = iv.Interval.point(Fraction(1 if i == j else 0))
+            for k in range(p):
+                coef = coef - iv.Interval.point(Y[i][k]) * H_X[k][j]
+            acc = acc + coef * dev[j]
+        K.append(acc)
+    return K
+
+
+def _ball(X: list[iv.Interval]) -> tuple[list[Fraction], Fraction]:
+    """The midpoint of the box X and its half-diagonal (rounded up)."""
+    center = [(x.lo + x.hi) / 2 for x in X]
+    return center, iv.sqrt_upper(sum((((x.hi - x.lo) / 2) ** 2 for x in X), Fraction(0)))
+
+
+def _bits_below(X: list[iv.Interval]) -> int:
+    """Binary digits that resolve the smallest positive width of X, plus MIDPOINT_EXTRA_BITS."""
+    widths = [x.hi - x.lo for x in X if x.hi > x.lo]
+    if not widths:
+        return MIDPOINT_EXTRA_BITS
+    w = min(widths)
+    return max(0, w.denominator.bit_length() - w.numerator.bit_length()) + MIDPOINT_EXTRA_BITS
+
+
+def _short_point(x: iv.Interval, bits: int) -> Fraction:
+    """A dyadic rational with ``bits`` binary digits in x, near its midpoint."""
+    mid = (x.lo + x.hi) / 2
+    q = Fraction(round(mid * (1 << bits)), 1 << bits)
+    return q if x.lo <= q <= x.hi else mid
+
+
+def _short_inverse(H: list[list[iv.Interval]], bits: int) -> list[list[Fraction]] | None:
+    """The inverse of the midpoint matrix of H (Gauss-Jordan in exact rationals), entries
+    rounded to ``bits`` binary digits; None if the midpoint matrix is singular."""
+    p = len(H)
+    a = [[(h.lo + h.hi) / 2 for h in row] + [Fraction(1 if i == j else 0) for j in range(p)]
+         for i, row in enumerate(H)]
+    for col in range(p):
+        pivot = next((r for r in range(col, p) if a[r][col] != 0), None)
+        if pivot is None:
+            return None
+        a[col], a[pivot] = a[pivot], a[col]
+        lead = a[col][col]
+        a[col] = [v / lead for v in a[col]]
+        for r in range(p):
+            if r != col and a[r][col] != 0:
+                f = a[r][col]
+                a[r] = [v - f * w for v, w in zip(a[r], a[col], strict=True)]
+    return [[Fraction(round(v * (1 << bits)), 1 << bits) for v in row[p:]] for row in a]
 
 
 @register("isolated-endgame",
