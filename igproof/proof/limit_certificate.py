@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -112,15 +113,28 @@ class IsolatedLimitNotCertifiable(InvalidArgument, CertificateError):
     """
 
 
-def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S",
-                      limit_name: str = "L") -> dict[str, Any]:
-    """The gf-limit certificate object (JSON-ready, numbers as Fractions) for ``result``.
+@dataclass(frozen=True)
+class CheckerForm:
+    """A flow's model and dataset as the checker reads them: parameter and input names, the
+    output in the safe expression language, the data (exact), and the residual trees."""
 
-    Raises CertificateError when the model cannot be written in the safe expression language
-    or its relu atoms do not match the flow's kinks one to one.
+    params: list[str]
+    inputs: list[str]
+    output: str
+    xs: list[list[Fraction]]
+    ys: list[Fraction]
+    residuals: list[tuple]
+
+
+def checker_form(flow: Any) -> CheckerForm:
+    """The model and data of ``flow`` in the checker's language, after checking that the
+    checker's relu atoms (its order: residual by residual, preorder) are the flow's kinks, one
+    to one and in the same order, so that patterns mean the same on both sides.
+
+    Raises CertificateError when they are not (only width-1 models are supported).
     """
-    if not isinstance(result, ProvedLimit):
-        raise CertificateError("certificate: only a PROVED limit has a certificate")
+    from igproof.checker.trajectory import relu_atoms
+
     model, data = flow.model, flow.dataset
     params = [str(p) for p in flow.parameters]
     inputs = [str(s) for s in model.inputs]
@@ -130,8 +144,6 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     ys = list(data.y)
     residuals = [cex.sub(substitute(ast, dict(zip(inputs, xi, strict=True))), ("num", yi))
                  for xi, yi in zip(xs, ys, strict=True)]
-    from igproof.checker.trajectory import relu_atoms
-
     atoms = relu_atoms(residuals)
     symbols = {p: s for p, s in zip(params, flow.parameters, strict=True)}
     if len(atoms) != len(flow.kinks) or any(
@@ -139,6 +151,21 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
             for a, k in zip(atoms, flow.kinks, strict=True)):
         raise CertificateError("certificate: the checker's relu atoms do not match the flow's "
                                "kinks one to one (only width-1 models are supported)")
+    return CheckerForm(params, inputs, output, xs, ys, residuals)
+
+
+def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S",
+                      limit_name: str = "L") -> dict[str, Any]:
+    """The gf-limit certificate object (JSON-ready, numbers as Fractions) for ``result``.
+
+    Raises CertificateError when the model cannot be written in the safe expression language
+    or its relu atoms do not match the flow's kinks one to one.
+    """
+    if not isinstance(result, ProvedLimit):
+        raise CertificateError("certificate: only a PROVED limit has a certificate")
+    form = checker_form(flow)
+    params, inputs, output, xs, ys = form.params, form.inputs, form.output, form.xs, form.ys
+    residuals = form.residuals
     segments = []
     for m, seg in enumerate(result.segments):
         if seg.kind == "taylor":

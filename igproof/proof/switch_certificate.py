@@ -37,13 +37,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import sympy
 from flint import arb
 
-from igproof.checker import expr as cex
-from igproof.checker.kernel import LOSS_FORMULA, SWITCHES_KIND, statement_text, substitute
-from igproof.checker.trajectory import relu_atoms
-from igproof.errors import CertificateError, EnclosureFailure, InvalidArgument
+from igproof.checker.kernel import LOSS_FORMULA, SWITCHES_KIND, statement_text
+from igproof.errors import EnclosureFailure, InvalidArgument
 from igproof.numeric.ball.affine import Switch, propagate_piece
 from igproof.numeric.ball.arith import (
     arb_radius_fraction,
@@ -217,29 +214,6 @@ def follow_switches(flow: Any, theta0: Sequence[Any], *, atom: int, sequence: Se
                            t=float(t_now), step=None, enclosure=box)
 
 
-def _model_and_atoms(flow: Any) -> tuple[list[str], list[str], str, list[list[Fraction]],
-                                         list[Fraction]]:
-    """The model in the safe expression language; checks that the checker's relu atoms are the
-    flow's kinks in the same order (atom k = kink k = w.x_(k+1))."""
-    model, data = flow.model, flow.dataset
-    params = [str(p) for p in flow.parameters]
-    inputs = [str(s) for s in model.inputs]
-    output = lc._text(model.expression)
-    ast = cex.parse(output, set(params) | set(inputs))
-    xs = [list(xi) for xi in data.x]
-    ys = list(data.y)
-    residuals = [cex.sub(substitute(ast, dict(zip(inputs, xi, strict=True))), ("num", yi))
-                 for xi, yi in zip(xs, ys, strict=True)]
-    atoms = relu_atoms(residuals)
-    symbols = dict(zip(params, flow.parameters, strict=True))
-    if len(atoms) != len(flow.kinks) or any(
-            sympy.expand(lc._to_sympy(a, symbols) - k) != 0
-            for a, k in zip(atoms, flow.kinks, strict=True)):
-        raise CertificateError("certificate: the checker's relu atoms do not match the flow's "
-                               "kinks one to one")
-    return params, inputs, output, xs, ys
-
-
 def _segments(run: SwitchRun, step_bits: int) -> list[dict[str, Any]]:
     """The trajectory obligation's segments; the k-th switching time is widened by
     TIME_SLACK * 2^(step_bits k) on each side (see SLACK_STEP_BITS)."""
@@ -285,7 +259,8 @@ def switches_certificate(flow: Any, run: SwitchRun, *, atom: int, sequence: Sequ
     if not _contains(run.runs(atom), seq):
         raise InvalidArgument(f"run: kink {atom + 1} has merged signs {run.runs(atom)}, which "
                               f"do not contain {list(seq)}")
-    params, inputs, output, xs, ys = _model_and_atoms(flow)
+    form = lc.checker_form(flow)
+    params, inputs, output, xs, ys = form.params, form.inputs, form.output, form.xs, form.ys
     with precision(run.prec):
         end_box = lc._box(list(run.end_state), END_BOX_SLACK)
     statement = {"dataset": dataset_name,
