@@ -8,7 +8,7 @@ docs/single_neuron.md; the checks are in :mod:`igproof.proof.single_neuron_check
 
 from __future__ import annotations
 
-from igproof.papers.claims import Claim
+from igproof.papers.claims import Claim, deferred_check
 from igproof.verdict import Verdict
 
 PAPER = "lee2022"
@@ -21,14 +21,7 @@ _GF = ("f = relu(w.x), square loss (1/2n) sum_i (f(x_i) - y_i)^2, gradient flow"
 
 def _check(name: str):
     """The check ``name`` of igproof.proof.single_neuron_checks (imported on first use)."""
-
-    def check():
-        from igproof.proof import single_neuron_checks
-
-        return getattr(single_neuron_checks, name)()
-
-    check.__name__ = name
-    return check
+    return deferred_check("proof.single_neuron_checks", name)
 
 
 CLAIMS = [

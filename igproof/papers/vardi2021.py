@@ -8,7 +8,7 @@ function G, which igproof certifies as the Two-point instance ``zhang2023.two-po
 
 from __future__ import annotations
 
-from igproof.papers.claims import Claim, catalogue
+from igproof.papers.claims import Claim, catalogue, deferred_check
 from igproof.verdict import Outcome, Verdict
 
 PAPER = "vardi2021"
@@ -18,14 +18,7 @@ REFERENCE = ("G. Vardi, O. Shamir, Implicit regularization in ReLU networks with
 
 def _check(name: str):
     """The check ``name`` of igproof.proof.single_neuron_checks (imported on first use)."""
-
-    def check():
-        from igproof.proof import single_neuron_checks
-
-        return getattr(single_neuron_checks, name)()
-
-    check.__name__ = name
-    return check
+    return deferred_check("proof.single_neuron_checks", name)
 
 
 # The linked entry, and the prefix used to find a Two-point ReLU entry if the id ever changes.

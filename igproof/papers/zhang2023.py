@@ -8,7 +8,7 @@ independent checker accepts its certificate.
 
 from __future__ import annotations
 
-from igproof.papers.claims import Claim
+from igproof.papers.claims import Claim, deferred_check
 from igproof.verdict import Verdict
 
 PAPER = "zhang2023"
@@ -17,15 +17,8 @@ REFERENCE = ("L. Zhang, Z.-Q. J. Xu, T. Luo, Y. Zhang, Limitation of characteriz
 
 
 def _overlap(name: str):
-    """The check of an overlap instance (built, proved and certified on first use)."""
-
-    def check():
-        from igproof.proof import overlap_instances
-
-        return getattr(overlap_instances, name)()
-
-    check.__name__ = name
-    return check
+    """The check ``name`` of igproof.proof.overlap_instances (imported on first use)."""
+    return deferred_check("proof.overlap_instances", name)
 
 
 _GF = ("square loss, gradient flow from the stated theta0", "relu with relu'(0) = 0",
