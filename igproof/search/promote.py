@@ -600,11 +600,12 @@ def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactD
         routes.append(("trajectory", _trajectory_limit))
     from igproof.checker.errors import Rejected
 
+    # failures of one route or refuter: recorded as an attempt, the next one is tried
+    recoverable = (Rejected, IgproofError, ArithmeticError, ValueError, np.linalg.LinAlgError)
     for route_name, route in routes:
         try:
             part = route(b)
-        except (Rejected, IgproofError, ArithmeticError, ValueError,
-                np.linalg.LinAlgError) as exc:
+        except recoverable as exc:
             part = f"{type(exc).__name__}: {exc}"
         if isinstance(part, str):
             attempts.append(f"{route_name}: {part}")
@@ -614,8 +615,7 @@ def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactD
         for refuter in refuters:
             try:
                 ob = refuter(b, limit)
-            except (Rejected, IgproofError, ArithmeticError, ValueError,
-                    np.linalg.LinAlgError) as exc:
+            except recoverable as exc:
                 ob = f"{refuter.__name__.strip('_')}: {type(exc).__name__}: {exc}"
             if isinstance(ob, str):
                 attempts.append(f"{route_name}: {ob}")
