@@ -125,6 +125,18 @@ class CheckerForm:
     ys: list[Fraction]
     residuals: list[tuple]
 
+    def header(self, *, kind: str, producer: str, dataset_name: str,
+               theta0: list[Fraction]) -> dict[str, Any]:
+        """The certificate fields before the statement: format, kind, model, loss, data."""
+        return {
+            "format": "igproof-certificate", "version": 1, "kind": kind, "producer": producer,
+            "model": {"parameters": self.params, "inputs": self.inputs, "output": self.output,
+                      "relu_derivative_at_zero": "0"},
+            "loss": {"name": "square", "formula": LOSS_FORMULA},
+            "datasets": {dataset_name: {"x": self.xs, "y": self.ys}},
+            "theta0": list(theta0),
+        }
+
 
 def checker_form(flow: Any) -> CheckerForm:
     """The model and data of ``flow`` in the checker's language, after checking that the
@@ -164,8 +176,6 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     if not isinstance(result, ProvedLimit):
         raise CertificateError("certificate: only a PROVED limit has a certificate")
     form = checker_form(flow)
-    params, inputs, output, xs, ys = form.params, form.inputs, form.output, form.xs, form.ys
-    residuals = form.residuals
     segments = []
     for m, seg in enumerate(result.segments):
         if seg.kind == "taylor":
@@ -203,18 +213,12 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
         {"id": "trajectory", "type": "trajectory", "dataset": dataset_name, "start": "start",
          "segments": segments, "box": box_T},
     ]
-    header = {
-        "format": "igproof-certificate", "version": 1, "kind": "gf-limit",
-        "producer": "igproof.proof.limit_certificate (validated arb enclosure)",
-        "model": {"parameters": params, "inputs": inputs, "output": output,
-                  "relu_derivative_at_zero": "0"},
-        "loss": {"name": "square", "formula": LOSS_FORMULA},
-        "datasets": {dataset_name: {"x": xs, "y": ys}},
-        "theta0": list(result.theta0),
-    }
+    header = form.header(kind="gf-limit",
+                         producer="igproof.proof.limit_certificate (validated arb enclosure)",
+                         dataset_name=dataset_name, theta0=list(result.theta0))
     if isinstance(eg, IsolatedEndgame):
-        return _isolated_certificate(result, flow, header, start, residuals, params, box_T,
-                                     dataset_name, limit_name)
+        return _isolated_certificate(result, flow, header, start, form.residuals, form.params,
+                                     box_T, dataset_name, limit_name)
     half2 = sum(((hi - lo) / 2) ** 2 for lo, hi in box_T)
     centre_T = [(lo + hi) / 2 for lo, hi in box_T]
     shift2 = sum((c - e) ** 2 for c, e in zip(centre_T, eg.centre, strict=True))

@@ -39,7 +39,7 @@ from typing import Any
 
 from flint import arb
 
-from igproof.checker.kernel import LOSS_FORMULA, SWITCHES_KIND, statement_text
+from igproof.checker.kernel import SWITCHES_KIND, statement_text
 from igproof.errors import EnclosureFailure, InvalidArgument
 from igproof.numeric.ball.affine import Switch, propagate_piece
 from igproof.numeric.ball.arith import (
@@ -260,21 +260,17 @@ def switches_certificate(flow: Any, run: SwitchRun, *, atom: int, sequence: Sequ
         raise InvalidArgument(f"run: kink {atom + 1} has merged signs {run.runs(atom)}, which "
                               f"do not contain {list(seq)}")
     form = lc.checker_form(flow)
-    params, inputs, output, xs, ys = form.params, form.inputs, form.output, form.xs, form.ys
     with precision(run.prec):
         end_box = lc._box(list(run.end_state), END_BOX_SLACK)
     statement = {"dataset": dataset_name,
                  "theta0": [fraction_to_text(q) for q in run.theta0],
                  "claim": {"atom": atom, "point": atom + 1, "sequence": list(seq)}}
     statement = {"text": statement_text(SWITCHES_KIND, statement), **statement}
+    header = form.header(kind=SWITCHES_KIND,
+                         producer="igproof.proof.switch_certificate (validated arb enclosure)",
+                         dataset_name=dataset_name, theta0=list(run.theta0))
     return {
-        "format": "igproof-certificate", "version": 1, "kind": SWITCHES_KIND,
-        "producer": "igproof.proof.switch_certificate (validated arb enclosure)",
-        "model": {"parameters": params, "inputs": inputs, "output": output,
-                  "relu_derivative_at_zero": "0"},
-        "loss": {"name": "square", "formula": LOSS_FORMULA},
-        "datasets": {dataset_name: {"x": xs, "y": ys}},
-        "theta0": list(run.theta0),
+        **header,
         "statement": statement,
         "obligations": [
             {"id": "start", "type": "start", "dataset": dataset_name,
