@@ -87,6 +87,25 @@ def interval_cholesky_pd(M: arb_mat) -> bool:
     return True
 
 
+def shifted_pd(values: Sequence[arb], m: int, lam: Fraction) -> bool:
+    """True when every matrix in the ball matrix (values, row-major m x m) minus lam I is
+    positive definite (interval Cholesky)."""
+    shifted = arb_mat(m, m)
+    for i in range(m):
+        for j in range(m):
+            shifted[i, j] = values[i * m + j] - (to_arb(lam) if i == j else 0)
+    return interval_cholesky_pd(shifted)
+
+
+def pattern_certified(prog_k: FieldProgram | None, D: Sequence[arb],
+                      signs: Sequence[int]) -> bool:
+    """Every kink z_k (program ``prog_k``) has the certain sign signs[k] on the box D."""
+    if prog_k is None:
+        return True
+    return all((z > 0) if s > 0 else (z < 0)
+               for z, s in zip(prog_k.evaluate(D), signs, strict=True))
+
+
 def pl_endgame(parameters: Sequence[sympy.Symbol], residuals: Sequence[sympy.Expr], n: int,
                box_T: Sequence[arb], *, kinks: Sequence[sympy.Expr] = (),
                pattern: Sequence[int] | None = None) -> PLEndgame | EndgameFailure:
@@ -145,20 +164,11 @@ def pl_endgame(parameters: Sequence[sympy.Symbol], residuals: Sequence[sympy.Exp
             continue
         half = rho_T + delta
         D = [c + arb(0, half.upper()) for c in centre]
-        if prog_k is not None:
-            zs = prog_k.evaluate(D)
-            ok = all((z > 0) if s > 0 else (z < 0) for z, s in zip(zs, pattern or (),
-                                                                    strict=True))
-            if not ok:
-                reasons.append(f"delta={float(delta.mid()):.3g}: activation pattern not "
-                               "certified constant on D")
-                continue
-        G_D = prog_g.evaluate(D)
-        Mm = arb_mat(m, m)
-        for i in range(m):
-            for j in range(m):
-                Mm[i, j] = G_D[i * m + j] - (to_arb(lam) if i == j else 0)
-        if not interval_cholesky_pd(Mm):
+        if not pattern_certified(prog_k, D, pattern or ()):
+            reasons.append(f"delta={float(delta.mid()):.3g}: activation pattern not "
+                           "certified constant on D")
+            continue
+        if not shifted_pd(prog_g.evaluate(D), m, lam):
             reasons.append(f"delta={float(delta.mid()):.3g}: lambda_min(J J^T) >= "
                            f"{float(lam):.3g} not certified on D")
             continue

@@ -36,9 +36,9 @@ import sympy
 from flint import arb, arb_mat
 
 from igproof.errors import InvalidArgument
-from igproof.numeric.ball.arith import arb_to_fraction, precision, to_arb
+from igproof.numeric.ball.arith import arb_to_fraction, precision
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.endgame import EndgameFailure, interval_cholesky_pd
+from igproof.proof.endgame import EndgameFailure, pattern_certified, shifted_pd
 
 # Half-widths of D tried, as multiples of the distance from the Newton point m to the far corner
 # of B_T: condition 3 needs roughly h > 2 r_0, and a larger D costs Krawczyk contraction.
@@ -150,17 +150,11 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
         half = arb((base * f).upper())
         D = [c + arb(0, half.upper()) for c in m]
         tag = f"h={float(half.mid()):.3g}"
-        if prog_k is not None:
-            zs = prog_k.evaluate(D)
-            if not all((z > 0) if s > 0 else (z < 0) for z, s in zip(zs, signs, strict=True)):
-                reasons.append(f"{tag}: activation pattern not certified constant on D")
-                continue
+        if not pattern_certified(prog_k, D, signs):
+            reasons.append(f"{tag}: activation pattern not certified constant on D")
+            continue
         HD = prog_h.evaluate(D)
-        M = arb_mat(p, p)
-        for i in range(p):
-            for j in range(p):
-                M[i, j] = HD[i * p + j] - (to_arb(lam) if i == j else 0)
-        if not interval_cholesky_pd(M):
+        if not shifted_pd(HD, p, lam):
             reasons.append(f"{tag}: Hessian >= {float(lam):.3g} I not certified on D")
             continue
         HDm = arb_mat([[HD[i * p + j] for j in range(p)] for i in range(p)])
