@@ -196,8 +196,9 @@ def test_harmonic_oscillator_coefficients_are_cos_and_sin():
 
 
 def _exact(v) -> Fraction:
-    """The mpf v = man * 2^exp as an exact Fraction (every mpmath release has man and exp)."""
-    return Fraction(int(v.man)) * Fraction(2) ** int(v.exp)
+    """The mpf v = +-man * 2^exp as an exact Fraction (mpf.man is unsigned)."""
+    man, exp = v.man_exp
+    return (-1 if v < 0 else 1) * Fraction(int(man)) * Fraction(2) ** int(exp)
 
 
 def test_mpf_dot_is_the_correctly_rounded_exact_sum():
