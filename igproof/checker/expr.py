@@ -336,6 +336,43 @@ def diff(node: tuple, var: str) -> tuple:
     raise Rejected(f"unknown AST node {tag!r}")  # pragma: no cover
 
 
+def substitute(node: tuple, env: dict[str, Fraction]) -> tuple:
+    """node with the names in ``env`` replaced by their rational values."""
+    tag = node[0]
+    if tag == "num":
+        return node
+    if tag == "var":
+        return ("num", env[node[1]]) if node[1] in env else node
+    if tag in ("neg", "pow"):
+        inner = substitute(node[1], env)
+        return neg(inner) if tag == "neg" else ("pow", inner, node[2])
+    if tag == "call":
+        return ("call", node[1], substitute(node[2], env))
+    return (tag, substitute(node[1], env), substitute(node[2], env))
+
+
+def relu_atoms(residuals: list[tuple]) -> list[tuple]:
+    """Arguments of the relu calls, residual by residual, preorder, each residual's repeats once
+    (the atom order of trajectory patterns and of gf-switches claims)."""
+    atoms: list[tuple] = []
+    for r in residuals:
+        seen: list[tuple] = []
+        stack = [r]
+        while stack:
+            node = stack.pop()
+            if node[0] == "call":
+                if node[1] == "relu" and node[2] not in seen:
+                    seen.append(node[2])
+                stack.append(node[2])
+            elif node[0] in ("neg", "pow"):
+                stack.append(node[1])
+            elif node[0] in ("add", "sub", "mul", "div"):
+                stack.append(node[2])
+                stack.append(node[1])
+        atoms.extend(seen)
+    return atoms
+
+
 def gradient(node: tuple, names: list[str]) -> list[tuple]:
     grads = [diff(node, name) for name in names]
     if sum(size(g) for g in grads) > MAX_NODES:
