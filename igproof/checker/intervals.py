@@ -79,7 +79,8 @@ class Interval:
 
     __slots__ = ("e", "hi_m", "lo_m")
 
-    def __init__(self, lo: Fraction | int, hi: Fraction | int | None = None) -> None:
+    def __init__(self, lo: Fraction | int, hi: Fraction | int | None = None,
+                 exact: bool = False) -> None:  # COMPAT: ``exact`` is ignored; remove at merge
         lo = Fraction(lo)
         hi = lo if hi is None else Fraction(hi)
         if lo > hi:

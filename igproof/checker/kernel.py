@@ -413,3 +413,8 @@ def check_file(path: str) -> Report:
         return Report(False, None, error=f"cannot read file ({exc.__class__.__name__})",
                       not_a_certificate=True)
     return check_bytes(data)
+
+
+# COMPAT until the producer branch is merged (COORD.md): old import paths; remove then.
+from igproof.checker.context import LOSS_FORMULA  # noqa: E402, F401
+from igproof.checker.expr import substitute  # noqa: E402, F401

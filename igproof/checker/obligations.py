@@ -471,3 +471,7 @@ def check_kkt(ctx: Context, ob: dict) -> str:
                        f"{float(det.hi):.6g}] is not certainly non-zero")
     ctx.not_minimizer.add(lim.name)
     return f"Lagrange condition fails on a neighbourhood of the ball of {lim.name}"
+
+
+# COMPAT until the producer branch is merged (COORD.md): old import paths; remove then.
+_certainly_positive_definite = certainly_positive_definite

@@ -935,3 +935,7 @@ def switches_context(cert: dict) -> Context:
     ctx = Context(cert)
     switches_claim(ctx.statement["claim"])
     return ctx
+
+
+# COMPAT until the producer branch is merged (COORD.md): old import paths; remove then.
+relu_atoms = ex.relu_atoms

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from igproof.checker.errors import Rejected
+from igproof.checker import OBLIGATIONS, Rejected
 from igproof.checker.minnorm import check_minnorm_dual
-from igproof.checker.registry import OBLIGATIONS
 from igproof.proof.minnorm.interpolator import minimal_norm_interpolator, minnorm_obligation
 
 SOURCE = Path(__file__).resolve().parents[2] / "igproof" / "checker" / "minnorm.py"
