@@ -20,6 +20,7 @@ internal functions ``step`` (relu' with relu'(0) = 0) and ``sign`` (abs'), which
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 
 from igproof.checker import intervals as iv
@@ -186,42 +187,38 @@ def depth(node: tuple) -> int:
     while stack:
         n, d = stack.pop()
         best = max(best, d)
-        tag = n[0]
-        if tag in ("neg", "pow"):
-            stack.append((n[1], d + 1))
-        elif tag == "call":
-            stack.append((n[2], d + 1))
-        elif tag not in ("num", "var"):
-            stack.append((n[1], d + 1))
-            stack.append((n[2], d + 1))
+        stack.extend((c, d + 1) for c in children(n))
     return best
+
+
+def children(node: tuple) -> tuple:
+    """The sub-expressions of a node, left to right."""
+    tag = node[0]
+    if tag in ("num", "var"):
+        return ()
+    if tag in ("neg", "pow"):
+        return (node[1],)
+    if tag == "call":
+        return (node[2],)
+    return (node[1], node[2])
+
+
+def nodes(node: tuple) -> Iterator[tuple]:
+    """Every node of the AST in preorder (left first), without recursion."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
 
 
 def size(node: tuple) -> int:
     """Number of AST nodes."""
-    tag = node[0]
-    if tag in ("num", "var"):
-        return 1
-    if tag in ("neg",):
-        return 1 + size(node[1])
-    if tag in ("pow",):
-        return 1 + size(node[1])
-    if tag == "call":
-        return 1 + size(node[2])
-    return 1 + size(node[1]) + size(node[2])
+    return sum(1 for _ in nodes(node))
 
 
 def free_names(node: tuple) -> set[str]:
-    tag = node[0]
-    if tag == "num":
-        return set()
-    if tag == "var":
-        return {node[1]}
-    if tag in ("neg", "pow"):
-        return free_names(node[1])
-    if tag == "call":
-        return free_names(node[2])
-    return free_names(node[1]) | free_names(node[2])
+    return {n[1] for n in nodes(node) if n[0] == "var"}
 
 
 # --- construction with light simplification ----------------------------------------------
@@ -357,18 +354,9 @@ def relu_atoms(residuals: list[tuple]) -> list[tuple]:
     atoms: list[tuple] = []
     for r in residuals:
         seen: list[tuple] = []
-        stack = [r]
-        while stack:
-            node = stack.pop()
-            if node[0] == "call":
-                if node[1] == "relu" and node[2] not in seen:
-                    seen.append(node[2])
-                stack.append(node[2])
-            elif node[0] in ("neg", "pow"):
-                stack.append(node[1])
-            elif node[0] in ("add", "sub", "mul", "div"):
-                stack.append(node[2])
-                stack.append(node[1])
+        for n in nodes(r):
+            if n[0] == "call" and n[1] == "relu" and n[2] not in seen:
+                seen.append(n[2])
         atoms.extend(seen)
     return atoms
 

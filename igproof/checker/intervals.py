@@ -37,7 +37,7 @@ GUARD_BITS = 16
 ALIGN_GUARD = 8
 
 
-def _cut(lo: int, hi: int, e: int) -> Interval:
+def cut(lo: int, hi: int, e: int) -> Interval:
     """[lo, hi] * 2^e with the mantissas cut outward to at most PREC bits.
 
     For lo <= hi, max(|lo|, |hi|) = max(-lo, hi); for any other pair the shift is only smaller,
@@ -91,7 +91,7 @@ class Interval:
             return
         # 2^(top-1) <= |big| < 2^(top+1); scale so the larger end has about PREC + 1 bits
         k = PREC - (big.numerator.bit_length() - big.denominator.bit_length())
-        x = _cut(_floor_scaled(lo, k), -_floor_scaled(-hi, k), -k)
+        x = cut(_floor_scaled(lo, k), -_floor_scaled(-hi, k), -k)
         self.lo_m, self.hi_m, self.e = x.lo_m, x.hi_m, x.e
 
     @classmethod
@@ -148,7 +148,7 @@ class Interval:
             return other
         ex, ey = self.e, other.e
         if ex == ey:  # the common case of the Taylor recurrences: no alignment
-            return _cut(a + c, b + d, ex)
+            return cut(a + c, b + d, ex)
         top = max((b if b > -a else -a).bit_length() + ex,
                   (d if d > -c else -c).bit_length() + ey)
         e = max(ex if ex < ey else ey, top - PREC - ALIGN_GUARD)
@@ -161,7 +161,7 @@ class Interval:
             c, d = c << (ey - e), d << (ey - e)
         else:
             c, d = c >> (e - ey), -((-d) >> (e - ey))
-        return _cut(a + c, b + d, e)
+        return cut(a + c, b + d, e)
 
     def __neg__(self) -> Interval:
         return raw(-self.hi_m, -self.lo_m, self.e)
@@ -170,17 +170,17 @@ class Interval:
         return self + (-other)
 
     def __mul__(self, other: Interval) -> Interval:
-        lo, hi = _corners(self.lo_m, self.hi_m, other.lo_m, other.hi_m)
-        return _cut(lo, hi, self.e + other.e)
+        lo, hi = corners(self.lo_m, self.hi_m, other.lo_m, other.hi_m)
+        return cut(lo, hi, self.e + other.e)
 
     def sqr(self) -> Interval:
         """x^2, with lower end 0 when the interval contains 0."""
         a, b = self.lo_m, self.hi_m
         if a >= 0:
-            return _cut(a * a, b * b, 2 * self.e)
+            return cut(a * a, b * b, 2 * self.e)
         if b <= 0:
-            return _cut(b * b, a * a, 2 * self.e)
-        return _cut(0, max(a * a, b * b), 2 * self.e)
+            return cut(b * b, a * a, 2 * self.e)
+        return cut(0, max(a * a, b * b), 2 * self.e)
 
     def power(self, n: int) -> Interval:
         """x^n for an integer n: even powers through x^2 (lower end 0 when 0 is inside), odd
@@ -191,7 +191,7 @@ class Interval:
             return ONE
         if n % 2 == 0:
             return self.sqr().power(n // 2) if n > 2 else self.sqr()
-        return _cut(self.lo_m ** n, self.hi_m ** n, self.e * n) if n > 1 else self
+        return cut(self.lo_m ** n, self.hi_m ** n, self.e * n) if n > 1 else self
 
     def reciprocal(self) -> Interval:
         """1/x = [1/hi, 1/lo] (decreasing), 0 outside the interval required: the integer
@@ -200,7 +200,7 @@ class Interval:
         if a <= 0 <= b:
             raise Rejected(f"undecided: division by an interval containing 0 {self!r}")
         k = PREC + max(abs(a), abs(b)).bit_length()
-        return _cut((1 << k) // b, -((-1 << k) // a), -k - self.e)
+        return cut((1 << k) // b, -((-1 << k) // a), -k - self.e)
 
     def __truediv__(self, other: Interval) -> Interval:
         return self * other.reciprocal()
@@ -209,7 +209,7 @@ class Interval:
         e = min(self.e, other.e)
         a, b = _coarsen(self, e)
         c, d = _coarsen(other, e)
-        return _cut(min(a, c), max(b, d), e)
+        return cut(min(a, c), max(b, d), e)
 
     def midpoint(self) -> Fraction:
         """(lo + hi) / 2, exactly."""
@@ -230,7 +230,7 @@ ZERO = raw(0, 0, 0)
 ONE = raw(1, 1, 0)
 
 
-def _corners(a: int, b: int, c: int, d: int) -> tuple[int, int]:
+def corners(a: int, b: int, c: int, d: int) -> tuple[int, int]:
     """The exact product [a, b] * [c, d] of integer intervals (a <= b, c <= d).
 
     Fast paths: two point intervals (one product); a point times an interval, or operands of
@@ -262,109 +262,6 @@ def _corners(a: int, b: int, c: int, d: int) -> tuple[int, int]:
         return b * c, a * c
     p, q, r, s = a * d, b * c, a * c, b * d
     return (p if p < q else q), (r if r > s else s)
-
-
-def _product(x: Interval, y: Interval) -> tuple[int, int, int]:
-    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut)."""
-    lo, hi = _corners(x.lo_m, x.hi_m, y.lo_m, y.hi_m)
-    return lo, hi, x.e + y.e
-
-
-# Largest spread (bits) between the exponents of the exact products that dot() sums exactly;
-# beyond it the products far below the largest are first rounded outward (bounds integer sizes
-# on hostile exponents; the sum is cut to PREC bits anyway).
-DOT_SPREAD = 2 * PREC + ALIGN_GUARD
-
-
-def dot(xs: list[Interval], ys: list[Interval]) -> Interval:
-    """sum_k xs[k] * ys[k], rounded outward once at the end.
-
-    One pass: each exact product (:func:`_corners`, one to four integer products) is added to
-    exact running sums of the lower and upper ends kept at the smallest exponent seen so far
-    (earlier sums are shifted left, exactly, when a smaller exponent appears). The only
-    rounding is the final outward cut to PREC bits. When the exponents spread over more than
-    DOT_SPREAD bits the sum is redone by :func:`_dot_spread`, which first rounds the products
-    far below the largest outward. Guarantee: enclosure.
-    """
-    lo_sum = hi_sum = 0
-    exp = top = None
-    for x, y in zip(xs, ys, strict=True):
-        a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
-        # inline copy of _corners (the hot loop of the Taylor replay)
-        if a >= 0:
-            if c >= 0:
-                lo, hi = a * c, b * d
-            elif d <= 0:
-                lo, hi = b * c, a * d
-            else:
-                lo, hi = b * c, b * d
-        elif b <= 0:
-            if c >= 0:
-                lo, hi = a * d, b * c
-            elif d <= 0:
-                lo, hi = b * d, a * c
-            else:
-                lo, hi = a * d, a * c
-        elif c >= 0:
-            lo, hi = a * d, b * d
-        elif d <= 0:
-            lo, hi = b * c, a * c
-        else:
-            lo, hi = a * d, b * c
-            if hi < lo:
-                lo = hi
-            hi, p = a * c, b * d
-            if p > hi:
-                hi = p
-        if not (lo or hi):  # a zero operand: its exponent must not steer the alignment
-            continue
-        e = x.e + y.e
-        if e == exp:
-            lo_sum += lo
-            hi_sum += hi
-        elif exp is None:
-            lo_sum, hi_sum, exp, top = lo, hi, e, e
-        elif e > exp:
-            if e > top:
-                top = e
-                if top - exp > DOT_SPREAD:
-                    return _dot_spread(xs, ys)
-            lo_sum += lo << (e - exp)
-            hi_sum += hi << (e - exp)
-        else:
-            if top - e > DOT_SPREAD:
-                return _dot_spread(xs, ys)
-            lo_sum = (lo_sum << (exp - e)) + lo
-            hi_sum = (hi_sum << (exp - e)) + hi
-            exp = e
-    if exp is None:
-        return ZERO
-    return _cut(lo_sum, hi_sum, exp)
-
-
-def _dot_spread(xs: list[Interval], ys: list[Interval]) -> Interval:
-    """dot() for products whose exponents spread over more than DOT_SPREAD bits.
-
-    The sum is kept at the exponent 2 PREC + ALIGN_GUARD bits below the top of the largest
-    product; products below it are rounded outward (floor of the lower end, ceiling of the
-    upper end) before summing. Guarantee: enclosure.
-    """
-    terms = [_product(x, y) for x, y in zip(xs, ys, strict=True)
-             if (x.lo_m or x.hi_m) and (y.lo_m or y.hi_m)]
-    if not terms:
-        return ZERO
-    exp = min(t[2] for t in terms)
-    top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
-    exp = max(exp, top - DOT_SPREAD)
-    lo_sum = hi_sum = 0
-    for lo, hi, e in terms:
-        if e >= exp:
-            lo_sum += lo << (e - exp)
-            hi_sum += hi << (e - exp)
-        else:
-            lo_sum += lo >> (exp - e)
-            hi_sum -= (-hi) >> (exp - e)
-    return _cut(lo_sum, hi_sum, exp)
 
 
 # --- exp and tanh in integer fixed point -----------------------------------------------------
@@ -476,7 +373,7 @@ def exp(x: Interval) -> Interval:
     if x.hi_m != x.lo_m:
         _, hi, e_hi = _exp_point(x.hi_m, x.e)
     e = min(e_lo, e_hi)
-    return _cut(max(lo, 0) << (e_lo - e), hi << (e_hi - e), e)
+    return cut(max(lo, 0) << (e_lo - e), hi << (e_hi - e), e)
 
 
 def tanh(x: Interval) -> Interval:
@@ -486,7 +383,7 @@ def tanh(x: Interval) -> Interval:
     if x.hi_m != x.lo_m:
         hi = _tanh_fixed(x.hi_m, x.e, bits)[1]
     top = 1 << bits
-    return _cut(max(lo, -top), min(hi, top), -bits)
+    return cut(max(lo, -top), min(hi, top), -bits)
 
 
 # --- log, sqrt, sigmoid, softplus, the kinks ---------------------------------------------------

@@ -164,18 +164,123 @@ def _signs(value: object, count: int, where: str) -> list[int]:
     return out
 
 
-# --- rational interval linear algebra ------------------------------------------------------------
+# --- interval linear algebra: the fused dot product --------------------------------------------
+
+def _product(x: iv.Interval, y: iv.Interval) -> tuple[int, int, int]:
+    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut)."""
+    lo, hi = iv.corners(x.lo_m, x.hi_m, y.lo_m, y.hi_m)
+    return lo, hi, x.e + y.e
+
+
+# Largest spread (bits) between the exponents of the exact products that dot() sums exactly;
+# beyond it the products far below the largest are first rounded outward (bounds integer sizes
+# on hostile exponents; the sum is cut to PREC bits anyway).
+DOT_SPREAD = 2 * iv.PREC + iv.ALIGN_GUARD
+
+
+def dot(xs: list[iv.Interval], ys: list[iv.Interval]) -> iv.Interval:
+    """sum_k xs[k] * ys[k], rounded outward once at the end.
+
+    One pass: each exact product (:func:`_corners`, one to four integer products) is added to
+    exact running sums of the lower and upper ends kept at the smallest exponent seen so far
+    (earlier sums are shifted left, exactly, when a smaller exponent appears). The only
+    rounding is the final outward cut to PREC bits. When the exponents spread over more than
+    DOT_SPREAD bits the sum is redone by :func:`_dot_spread`, which first rounds the products
+    far below the largest outward. Guarantee: enclosure.
+    """
+    lo_sum = hi_sum = 0
+    exp = top = None
+    for x, y in zip(xs, ys, strict=True):
+        a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
+        # inline copy of _corners (the hot loop of the Taylor replay)
+        if a >= 0:
+            if c >= 0:
+                lo, hi = a * c, b * d
+            elif d <= 0:
+                lo, hi = b * c, a * d
+            else:
+                lo, hi = b * c, b * d
+        elif b <= 0:
+            if c >= 0:
+                lo, hi = a * d, b * c
+            elif d <= 0:
+                lo, hi = b * d, a * c
+            else:
+                lo, hi = a * d, a * c
+        elif c >= 0:
+            lo, hi = a * d, b * d
+        elif d <= 0:
+            lo, hi = b * c, a * c
+        else:
+            lo, hi = a * d, b * c
+            if hi < lo:
+                lo = hi
+            hi, p = a * c, b * d
+            if p > hi:
+                hi = p
+        if not (lo or hi):  # a zero operand: its exponent must not steer the alignment
+            continue
+        e = x.e + y.e
+        if e == exp:
+            lo_sum += lo
+            hi_sum += hi
+        elif exp is None:
+            lo_sum, hi_sum, exp, top = lo, hi, e, e
+        elif e > exp:
+            if e > top:
+                top = e
+                if top - exp > DOT_SPREAD:
+                    return _dot_spread(xs, ys)
+            lo_sum += lo << (e - exp)
+            hi_sum += hi << (e - exp)
+        else:
+            if top - e > DOT_SPREAD:
+                return _dot_spread(xs, ys)
+            lo_sum = (lo_sum << (exp - e)) + lo
+            hi_sum = (hi_sum << (exp - e)) + hi
+            exp = e
+    if exp is None:
+        return iv.ZERO
+    return iv.cut(lo_sum, hi_sum, exp)
+
+
+def _dot_spread(xs: list[iv.Interval], ys: list[iv.Interval]) -> iv.Interval:
+    """dot() for products whose exponents spread over more than DOT_SPREAD bits.
+
+    The sum is kept at the exponent 2 PREC + ALIGN_GUARD bits below the top of the largest
+    product; products below it are rounded outward (floor of the lower end, ceiling of the
+    upper end) before summing. Guarantee: enclosure.
+    """
+    terms = [_product(x, y) for x, y in zip(xs, ys, strict=True)
+             if (x.lo_m or x.hi_m) and (y.lo_m or y.hi_m)]
+    if not terms:
+        return iv.ZERO
+    exp = min(t[2] for t in terms)
+    top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
+    exp = max(exp, top - DOT_SPREAD)
+    lo_sum = hi_sum = 0
+    for lo, hi, e in terms:
+        if e >= exp:
+            lo_sum += lo << (e - exp)
+            hi_sum += hi << (e - exp)
+        else:
+            lo_sum += lo >> (exp - e)
+            hi_sum -= (-hi) >> (exp - e)
+    return iv.cut(lo_sum, hi_sum, exp)
+
+
+# --- interval linear algebra --------------------------------------------------------------------
 
 def _matmul(a: Matrix, b: Matrix) -> Matrix:
     n, m, p = len(a), len(b), len(b[0])
     out = []
     for i in range(n):
-        out.append([iv.dot(a[i], [b[k][j] for k in range(m)]) for j in range(p)])
+        out.append([dot(a[i], [b[k][j] for k in range(m)]) for j in range(p)])
     return out
 
 
 def _matvec(a: Matrix, v: Vector) -> Vector:
-    return [iv.dot(row, v) for row in a]
+    return [dot(row, v) for row in a]
 
 
 _EXPM_CACHE: dict[tuple, Matrix] = {}
@@ -507,7 +612,7 @@ class _Program:
                     c[idx].append(c[op[1]][m] - c[op[2]][m])
                 elif kind == "mul":
                     u, v = c[op[1]], c[op[2]]
-                    c[idx].append(iv.dot(u[: m + 1], v[m::-1]))
+                    c[idx].append(dot(u[: m + 1], v[m::-1]))
                 elif kind == "cmul":
                     c[idx].append(consts[op[1]] * c[op[2]][m])
                 elif kind == "exp":  # w' = u' w: m w_m = sum_{j=1..m} j u_j w_{m-j}
@@ -516,7 +621,7 @@ class _Program:
                         w.append(iv.exp(u[0]))
                     else:
                         du = _scaled(scaled, op[1], u, m)
-                        w.append(iv.dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
+                        w.append(dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
                 else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
                     # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
                     # m u_m - m u_m w_0^2 would double the width of every order's leading term)
@@ -527,7 +632,7 @@ class _Program:
                         s.append(_I1 - w[0].sqr())
                     else:
                         du = _scaled(scaled, op[1], u, m)
-                        w.append(iv.dot(du[1:m + 1], s[m - 1::-1]) * ratios[1])
+                        w.append(dot(du[1:m + 1], s[m - 1::-1]) * ratios[1])
                         s.append(-_square_coefficient(w, m))
             inv = iv.Interval.point(Fraction(1, m + 1))
             for k, o in enumerate(self.outputs):
@@ -560,7 +665,7 @@ def _square_coefficient(w: Vector, m: int) -> iv.Interval:
     """(w^2)_m = sum_{j=0..m} w_j w_{m-j}, as 2 sum_{j<m/2} w_j w_{m-j} (+ w_{m/2}^2): the
     same set as the full sum term by term, and the middle square is enclosed as a square."""
     half = (m + 1) // 2
-    total = iv.dot(w[:half], w[m:m - half:-1]) * _TWO if half else _Z
+    total = dot(w[:half], w[m:m - half:-1]) * _TWO if half else _Z
     if m % 2 == 0:
         total = total + w[m // 2].sqr()
     return total
@@ -666,7 +771,7 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
                      else _bad(f"{w}.A") for row in (st["A"] if isinstance(st["A"], list)
                                                       and len(st["A"]) == p else _bad(f"{w}.A"))]
             Ai = [[iv.Interval.point(q) for q in row] for row in A]
-            X = [c[i] + iv.dot(Ai[i], r) for i in range(p)]
+            X = [c[i] + dot(Ai[i], r) for i in range(p)]
             T = iv.Interval(Fraction(0), h)
             Y0 = X + ident
             G = prog_xv.evaluate(trial)
@@ -709,13 +814,13 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
             z = [v - cn for v, cn in zip(y, c_new, strict=True)]
             C = _matmul(Ainv, B)
             zc = _matvec(Ainv, z)
-            r = [zc[i] + iv.dot(C[i], r) for i in range(p)]
+            r = [zc[i] + dot(C[i], r) for i in range(p)]
             c, A = c_new, A_new
         except Rejected as exc:
             exc.step = m if exc.step is None else exc.step
             raise
     Ai = [[iv.Interval.point(q) for q in row] for row in A]
-    final = [c[i] + iv.dot(Ai[i], r) for i in range(p)]
+    final = [c[i] + dot(Ai[i], r) for i in range(p)]
     if crossing is None:
         return final, None, None
     s = pat.signs[crossing]

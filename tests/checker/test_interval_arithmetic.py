@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igproof.checker import intervals as iv
+from igproof.checker import trajectory as tr
 from igproof.checker.errors import Rejected
 
 rationals = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**9)
@@ -71,7 +72,7 @@ def test_dot_encloses_exact_sum_of_products(xs, ys):
     contains the exact interval sum of the exact interval products."""
     X = [_interval(a, b) for a, b in xs]
     Y = [_interval(c, d) for c, d in ys[: len(X)]]
-    result = iv.dot(X, Y)
+    result = tr.dot(X, Y)
     pairs = list(zip(X, Y, strict=True))
     lo = sum((min(u * v for u in (x.lo, x.hi) for v in (y.lo, y.hi)) for x, y in pairs),
              Fraction(0))
@@ -151,7 +152,7 @@ def test_dot_with_widely_spread_exponents_stays_outward():
     width is at most a few units of 2^-PREC relative to the largest term."""
     xs = [iv.Interval.point(Fraction(1, 2 ** 1000)), iv.ONE, iv.Interval.point(Fraction(-1, 3))]
     ys = [iv.ONE, iv.ONE, iv.Interval.point(Fraction(2 ** 2000))]
-    result = iv.dot(xs, ys)
+    result = tr.dot(xs, ys)
     exact = Fraction(1, 2 ** 1000) + 1 - Fraction(2 ** 2000, 3)
     assert result.lo <= exact <= result.hi
     assert result.hi - result.lo <= TIGHT * Fraction(2 ** 2000)
@@ -198,7 +199,7 @@ def test_corners_are_the_exact_min_and_max_of_the_four_products(a, b, c, d, poin
     a, b = (a, a) if point_x else (min(a, b), max(a, b))
     c, d = (c, c) if point_y else (min(c, d), max(c, d))
     corners = [a * c, a * d, b * c, b * d]
-    assert iv._corners(a, b, c, d) == (min(corners), max(corners))
+    assert iv.corners(a, b, c, d) == (min(corners), max(corners))
 
 
 @given(x=raw_intervals(), y=raw_intervals())
@@ -223,7 +224,7 @@ def test_cut_rounds_lower_end_down_and_upper_end_up(lo, hi, e):
     (PREC + 1 when the ceiling carries, e.g. 2^PREC - 1 rounded up); exact
     when the mantissas already fit."""
     lo, hi = min(lo, hi), max(lo, hi)
-    z = iv._cut(lo, hi, e)
+    z = iv.cut(lo, hi, e)
     assert z.lo <= _exact(lo, e) and _exact(hi, e) <= z.hi
     assert max(abs(z.lo_m), abs(z.hi_m)).bit_length() <= iv.PREC + 1  # ceiling carry
     ulp = Fraction(2) ** z.e
@@ -259,7 +260,7 @@ def test_fused_dot_contains_the_exact_interval_dot_product(xs, ys, zero_at):
     for k in zero_at:
         if k < len(xs):
             xs[k] = iv.raw(0, 0, 1000)
-    result = iv.dot(xs, ys)
+    result = tr.dot(xs, ys)
     hulls = [_corner_hull(x, y) for x, y in zip(xs, ys, strict=True)]
     lo = sum((h[0] for h in hulls), Fraction(0))
     hi = sum((h[1] for h in hulls), Fraction(0))
@@ -277,12 +278,12 @@ def test_dot_with_spread_exponents_contains_the_exact_sum(xs, ys):
     rounding the far-smaller products outward first; the exact interval sum (Fractions) is still
     contained, and the result matches the general routine _dot_spread."""
     ys = ys[: len(xs)]
-    result = iv.dot(xs, ys)
+    result = tr.dot(xs, ys)
     hulls = [_corner_hull(x, y) for x, y in zip(xs, ys, strict=True)]
     lo = sum((h[0] for h in hulls), Fraction(0))
     hi = sum((h[1] for h in hulls), Fraction(0))
     assert result.lo <= lo and hi <= result.hi
-    spread = iv._dot_spread(xs, ys)
+    spread = tr._dot_spread(xs, ys)
     assert spread.lo <= lo and hi <= spread.hi
 
 
@@ -290,8 +291,8 @@ def test_dot_ignores_the_exponent_of_zero_operands():
     """A zero operand with a huge exponent (2^5000 * [0, 0]) does not force the spread fallback:
     1/3 * 1/3 + 0 * 1 is enclosed as tightly as 1/3 * 1/3 alone."""
     third = iv.Interval.point(Fraction(1, 3))
-    alone = iv.dot([third], [third])
-    with_zero = iv.dot([third, iv.raw(0, 0, 5000)], [third, iv.ONE])
+    alone = tr.dot([third], [third])
+    with_zero = tr.dot([third, iv.raw(0, 0, 5000)], [third, iv.ONE])
     assert (with_zero.lo, with_zero.hi) == (alone.lo, alone.hi)
     assert with_zero.lo <= Fraction(1, 9) <= with_zero.hi
 
