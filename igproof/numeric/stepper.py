@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from igproof.errors import InvalidArgument
@@ -61,7 +61,7 @@ from igproof.numeric.result import STOP_REASONS
 __all__ = ["PiecewiseIntegrator", "StepOutcome", "check_options", "run"]
 
 
-@dataclass
+@dataclass(slots=True)
 class StepOutcome:
     """What one private step did.
 
@@ -72,7 +72,7 @@ class StepOutcome:
     ``steps``: how many accepted solver steps it took (a solve_ivp run takes many).
     """
 
-    points: list[tuple[Any, Any]] = field(default_factory=list)
+    points: Sequence[tuple[Any, Any]] = ()
     at: tuple[Any, Any] | None = None
     event: Any = None
     stop: str | None = None

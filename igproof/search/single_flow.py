@@ -26,6 +26,9 @@ from igproof.search.families import SurrogateModel
 _A = [[float(c) for c in row] for row in _s.A_TABLEAU]
 _B5 = [float(c) for c in _s.B5]
 _E = [float(c) for c in _s.E54]
+# A rejected attempt carries nothing: one shared outcome (a step costs ~10 field evaluations,
+# but the single path is the Hypothesis hot loop).
+_REJECTED = StepOutcome(accepted=False)
 
 
 def _loss_grad(neuron: bool, relu: bool, xs: Sequence[Sequence[float]], ys: Sequence[float],
@@ -127,6 +130,7 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         d0 = math.sqrt(sum((v / s) ** 2 for v, s in zip(th, sc0, strict=True)) / p)
         d1 = math.sqrt(sum((v / s) ** 2 for v, s in zip(self.k1, sc0, strict=True)) / p)
         self.h = 0.01 * d0 / max(d1, 1e-300) if (d0 > 1e-5 and d1 > 1e-5) else 1e-6
+        self._accepted = StepOutcome()
 
     def _stop_reason(self) -> str | None:
         rms = math.sqrt(2.0 * self.loss)
@@ -184,10 +188,10 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         if relu and accept:
             n = len(ys)
             off = 1 if neuron else 0
-            first, jump = 1.0, 0.0
+            first, jump, norms = 1.0, 0.0, self.norms
             a_abs = abs(th[0]) if neuron else 1.0
             for i in range(n):
-                size = abs(ys[i]) * self.norms[i] / n * a_abs
+                size = abs(ys[i]) * norms[i] / n * a_abs
                 if size <= 0.0:
                     continue
                 z0 = sum(th[off + k] * c for k, c in enumerate(xs[i]))
@@ -200,14 +204,16 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
                 h_next = min(h_next, first * h + 0.5 * atol / jump)
         self.h = h_next
         if not accept:
-            return StepOutcome(accepted=False)
+            return _REJECTED
         self.k1, self.loss = ks[6], new_loss
         self.gnorm = math.sqrt(sum(g * g for g in new_grad))
         if new_loss < self.best:
             self.best, self.no_progress = new_loss, 0
         else:
             self.no_progress += 1
-        return StepOutcome(at=(self.t + h, new))
+        accepted = self._accepted  # reused: one allocation per flow, not per step
+        accepted.at = (self.t + h, new)
+        return accepted
 
     def result(self) -> tuple[list[float], float, float, float, int, int, int]:
         return (self.state, self.t, self.loss, self.gnorm, _s.STATUSES.index(self.status),
