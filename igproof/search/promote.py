@@ -50,9 +50,9 @@ from typing import Any
 import numpy as np
 
 from igproof.errors import CertificateError, IgproofError, UnsafeExpression
-from igproof.search.exact import ExactDataset
 from igproof.search.families import SurrogateModel
 from igproof.search.regularizers import Regularizer, expression_names
+from igproof.symbolic.dataset import Dataset
 
 # Working precision (bits) of the validated trajectory route.
 PROMOTE_PREC = 128
@@ -170,7 +170,7 @@ def g_expression_text(regularizer: Regularizer, parameters: Sequence[str],
 # Float pre-filter: which hits are worth promoting
 
 
-def float_certifiable(model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
+def float_certifiable(model: SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                       theta0: Sequence[Fraction], theta_limit: Sequence[float]) -> bool:
     """A float guess whether a hit can be certified (used as the search's hit filter).
 
@@ -322,7 +322,7 @@ def _project_affine(point: list[Fraction], rows: list[list[Fraction]],
 class _Builder:
     """The model, dataset, residual ASTs and G of one hit, in the checker's terms."""
 
-    def __init__(self, model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
+    def __init__(self, model: SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                  theta0: Sequence[Fraction]) -> None:
         from igproof.checker import expr as cex
         from igproof.checker.kernel import substitute
@@ -581,7 +581,7 @@ def _kkt(b: _Builder, limit: dict[str, Any]) -> dict[str, Any] | str:
     return {"id": "kkt", "type": "kkt", "limit": "L", "columns": list(cols)}
 
 
-def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
+def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                 theta0: Sequence[Fraction]) -> Promotion:
     """Certify that the GF limit from theta0 on S is not a minimizer of G on M_S.
 
