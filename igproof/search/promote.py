@@ -50,9 +50,10 @@ from typing import Any
 import numpy as np
 
 from igproof.errors import CertificateError, IgproofError, UnsafeExpression
-from igproof.search.families import SurrogateModel
+from igproof.search.families import SurrogateModel, as_surrogate
 from igproof.search.regularizers import Regularizer, expression_names
 from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.models import Model
 
 # Working precision (bits) of the validated trajectory route.
 PROMOTE_PREC = 128
@@ -170,7 +171,7 @@ def g_expression_text(regularizer: Regularizer, parameters: Sequence[str],
 # Float pre-filter: which hits are worth promoting
 
 
-def float_certifiable(model: SurrogateModel, regularizer: Regularizer, dataset: Dataset,
+def float_certifiable(model: Model | SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                       theta0: Sequence[Fraction], theta_limit: Sequence[float]) -> bool:
     """A float guess whether a hit can be certified (used as the search's hit filter).
 
@@ -180,6 +181,7 @@ def float_certifiable(model: SurrogateModel, regularizer: Regularizer, dataset: 
 
     Guarantee: none (a heuristic; the checker decides).
     """
+    model = as_surrogate(model)
     x, y = dataset.arrays()
     theta = np.asarray(theta_limit, dtype=float)
     if model.piecewise:
@@ -581,7 +583,7 @@ def _kkt(b: _Builder, limit: dict[str, Any]) -> dict[str, Any] | str:
     return {"id": "kkt", "type": "kkt", "limit": "L", "columns": list(cols)}
 
 
-def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: Dataset,
+def promote_hit(model: Model | SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                 theta0: Sequence[Fraction]) -> Promotion:
     """Certify that the GF limit from theta0 on S is not a minimizer of G on M_S.
 
@@ -590,6 +592,7 @@ def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: Datase
 
     Guarantee: exact (the checker's replay), or no claim (``certified`` False, with reason).
     """
+    model = as_surrogate(model)
     try:
         b = _Builder(model, regularizer, dataset, theta0)
     except CertificateError as exc:
