@@ -95,6 +95,12 @@ class SearchResult:
     hits_filtered: int = 0
 
     @property
+    def verdict(self) -> Verdict:
+        """SUPPORTED for a float hit (a lead until promoted to a certificate), else
+        INCONCLUSIVE."""
+        return Verdict.SUPPORTED if self.found else Verdict.INCONCLUSIVE
+
+    @property
     def message(self) -> str:
         head = (f"{self.model.kind} ({self.model.activation.name}, d={self.model.dim}), "
                 f"G = {self.regularizer}, seed {self.seed}")
@@ -103,7 +109,7 @@ class SearchResult:
                     f"({self.examples_discarded} discarded), largest KKT violation "
                     f"{self.best_violation:.3g} ({self.stop_reason})")
         assert self.hit is not None
-        return (f"float counterexample (SUPPORTED, not yet certified): {head}; "
+        return (f"float counterexample ({self.verdict}, not yet certified): {head}; "
                 f"{self.hit.dataset.n} point(s), KKT violation "
                 f"{self.hit.violation.value:.3g}, after {self.examples_tried} examples")
 
@@ -118,7 +124,7 @@ class SearchResult:
             "examples_discarded": self.examples_discarded,
             "hits_filtered": self.hits_filtered,
             "best_violation": repr(self.best_violation), "stop_reason": self.stop_reason,
-            "verdict": str(Verdict.SUPPORTED if self.found else Verdict.INCONCLUSIVE),
+            "verdict": str(self.verdict),
         }
         if self.hit is not None:
             hit = self.hit
