@@ -21,11 +21,12 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from igproof.errors import InvalidArgument
+from igproof.errors import IgproofError, InvalidArgument
 from igproof.sweep.config import SweepConfig
 from igproof.sweep.design import Point, design_points
 from igproof.sweep.store import SweepStore
@@ -103,7 +104,13 @@ def _pool(config: SweepConfig, chunks: list[list[Point]], workers: int, evaluate
                 running.add(executor.submit(evaluate, config, pending.pop()))
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                try:
+                    rows = future.result()
+                except BrokenProcessPool:
+                    raise IgproofError("a worker process of the pool died (killed, or out of "
+                                       "memory); finished points are stored: re-run to "
+                                       "resume") from None
+                yield rows
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 

@@ -181,3 +181,29 @@ def table_to_csv(table: pa.Table) -> str:
     for row in table.to_pylist():
         lines.append(",".join(_csv_cell(row[name]) for name in table.column_names))
     return "\n".join(lines) + "\n"
+
+
+# Limits of two runs of the same config agree to this (absolute, times max(1, |theta*|_inf)):
+# the float integrator stops at |grad L| <= 1e-10 with rtol 1e-13, which puts a limit within
+# ~1e-10 / (smallest curvature) of the true one; the same code on another worker gives the same
+# bits, so any larger gap means the runs did not compute the same thing.
+LIMIT_TOLERANCE = 1e-9
+
+
+def limit_differences(first: pa.Table, second: pa.Table) -> tuple[float, list[str]]:
+    """max_i |theta*_i(first) - theta*_i(second)|_inf / max(1, |theta*|_inf) over the common
+    point ids, and the ids whose pattern, verdict or point set differ (empty when equal)."""
+    rows_a = {r["point_id"]: r for r in first.to_pylist()}
+    rows_b = {r["point_id"]: r for r in second.to_pylist()}
+    mismatched = sorted(set(rows_a) ^ set(rows_b))
+    worst = 0.0
+    for pid in sorted(set(rows_a) & set(rows_b)):
+        a, b = rows_a[pid], rows_b[pid]
+        if (a["pattern"], a["verdict"], len(a["limit"])) != (b["pattern"], b["verdict"],
+                                                            len(b["limit"])):
+            mismatched.append(pid)
+            continue
+        scale = max([1.0, *(abs(v) for v in a["limit"])])
+        for u, v in zip(a["limit"], b["limit"], strict=True):
+            worst = max(worst, abs(u - v) / scale)
+    return worst, mismatched
