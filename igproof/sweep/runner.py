@@ -191,8 +191,7 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, workers: int | None =
         raise InvalidArgument(f"--max-points {max_points}: use a non-negative count")
     start = time.perf_counter()
     points = design_points(config)
-    # Misconfigurations common to every point (dimension, theta0 length) fail here, once.
-    point_problem(config, points[0].as_dict())
+    _precheck(config, points[0])
     store = SweepStore(out_dir, config)
     done = store.finished_ids()
     todo = [p for p in points if p.point_id not in done]
@@ -234,6 +233,20 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, workers: int | None =
     return SweepReport(total=len(points), skipped=skipped, computed=computed, errors=errors,
                        complete=complete, seconds=time.perf_counter() - start,
                        backend=backend, workers=n_workers, files=files)
+
+
+def _precheck(config: SweepConfig, point: Point) -> None:
+    """Mistakes common to every point (dimension, theta0 length, the candidate G) fail here,
+    once, as one line, instead of as an error row per point."""
+    flow, _, _ = point_problem(config, point.as_dict())
+    if config.candidate:
+        from igproof.search.regularizers import get_regularizer
+
+        try:
+            get_regularizer(config.candidate,
+                            parameter_names=[str(p) for p in flow.parameters])
+        except IgproofError as exc:
+            raise InvalidArgument(f"[diagnostics] candidate: {exc}") from None
 
 
 def _progress(enabled: bool, total: int, done: int) -> tuple[Any, Any] | None:

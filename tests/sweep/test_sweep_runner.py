@@ -85,3 +85,10 @@ def test_bad_plot_extension_and_workers_are_one_line(small_config, tmp_path):
         run_sweep(small_config, tmp_path, workers=-1)
     with pytest.raises(InvalidArgument, match="local:N"):
         run_sweep(small_config, tmp_path, scheduler="local:zero")
+
+
+def test_a_bad_candidate_fails_once_before_any_point(small_text, tmp_path):
+    config = parse_config(small_text.replace('candidate = "l2"', 'candidate = "w1^2 + v^2"'))
+    with pytest.raises(InvalidArgument, match=r"\[diagnostics\] candidate") as info:
+        run_sweep(config, tmp_path, workers=0)
+    assert "\n" not in str(info.value) and not (tmp_path / "parts").exists()
