@@ -11,8 +11,11 @@ reference limits of the gamma = 0 family, one per init value: that is part of th
   worker processes (the start-up of the cluster is included, as a user would see it).
 
 Reported: points/s per run; the scaling ratio (rate with N workers / rate with 1, per
-backend); the per-point overhead of Dask against the pool, (T_dask - T_pool) / points, in ms;
-and whether each Dask table equals the pool's (max limit difference, LIMIT_TOLERANCE). The
+backend); the overhead of Dask against the pool, (T_dask - T_pool) / points, in ms per point;
+and whether each Dask table equals the pool's (max limit difference, LIMIT_TOLERANCE). Each
+backend and worker count also runs a small sweep (4 gamma values, 48 points); the two sizes
+split the wall time as T = F + N c into a fixed cost F (start-up, shut-down, imports in the
+workers) and a marginal cost c per point, so the Dask overhead is given both ways. The
 machine this was written on has 2 cores shared with other jobs: 4 workers oversubscribe it, and
 the figures move with the load (the script prints the load average before and after).
 
@@ -38,17 +41,15 @@ CONFIG = Path(__file__).resolve().parents[1] / "examples" / "sweeps" / "single_n
 # --quick: 6 gamma values over the same range instead of 20.
 FULL_GAMMA = "gamma = { log = [0.1, 100], n = 20 }"
 QUICK_GAMMA = "gamma = { log = [0.1, 100], n = 6 }"
+SMALL_GAMMA = "gamma = { log = [0.1, 100], n = 4 }"
 
 
-def _config(quick: bool):
-    text = CONFIG.read_text()
-    if quick:
-        text = text.replace(FULL_GAMMA, QUICK_GAMMA)
-    return parse_config(text)
+def _config(gamma: str):
+    return parse_config(CONFIG.read_text().replace(FULL_GAMMA, gamma))
 
 
-def _run(config, backend: str, workers: int, root: Path) -> dict:
-    out = root / f"{backend}-{workers}"
+def _run(config, backend: str, workers: int, root: Path, tag: str = "") -> dict:
+    out = root / f"{backend}-{workers}{tag}"
     start = time.perf_counter()
     if backend == "pool":
         report = run_sweep(config, out, workers=workers)
@@ -67,7 +68,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
-    config = _config(args.quick)
+    config = _config(QUICK_GAMMA if args.quick else FULL_GAMMA)
+    small = _config(SMALL_GAMMA)
     print(f"config {CONFIG.name}{' (--quick)' if args.quick else ''}; "
           f"load average before: {os.getloadavg()[0]:.2f}; cpus {os.cpu_count()}")
     runs: list[dict] = []
@@ -76,9 +78,14 @@ def main() -> None:
             for backend in ("pool", "dask"):
                 run = _run(config, backend, workers, Path(tmp))
                 runs.append(run)
+                little = _run(small, backend, workers, Path(tmp), "-small")
+                cost = (run["seconds"] - little["seconds"]) / (run["points"] - little["points"])
+                run["marginal_s_per_point"] = cost
+                run["fixed_s"] = little["seconds"] - little["points"] * cost
                 print(f"{backend:5s} workers={workers}: {run['points']} points in "
-                      f"{run['seconds']:7.2f} s = {run['points_per_second']:6.2f} points/s",
-                      flush=True)
+                      f"{run['seconds']:7.2f} s = {run['points_per_second']:6.2f} points/s; "
+                      f"{little['points']} points in {little['seconds']:6.2f} s -> fixed "
+                      f"{run['fixed_s']:5.1f} s + {cost * 1e3:6.1f} ms/point", flush=True)
         print()
         summary: list[dict] = []
         for backend in ("pool", "dask"):
@@ -97,11 +104,16 @@ def main() -> None:
             worst, mismatched = limit_differences(pq.read_table(pool["table"]),
                                                   pq.read_table(dask["table"]))
             rate_ratio = dask["points_per_second"] / pool["points_per_second"]
+            marginal = (dask["marginal_s_per_point"] - pool["marginal_s_per_point"]) * 1e3
+            fixed = dask["fixed_s"] - pool["fixed_s"]
             print(f"dask vs pool, {workers} worker(s): overhead {overhead:+.1f} ms/point "
+                  f"overall = fixed {fixed:+.1f} s + marginal {marginal:+.1f} ms/point "
                   f"(rate ratio dask/pool {rate_ratio:.2f}); "
                   f"max limit difference {worst:.1e} (tolerance {LIMIT_TOLERANCE:.0e}), "
                   f"{len(mismatched)} mismatched points")
             summary.append({"workers": workers, "dask_overhead_ms_per_point": overhead,
+                            "dask_fixed_overhead_s": fixed,
+                            "dask_marginal_overhead_ms_per_point": marginal,
                             "max_limit_difference": worst, "mismatched": len(mismatched)})
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if args.json:

@@ -92,3 +92,49 @@ def test_a_bad_candidate_fails_once_before_any_point(small_text, tmp_path):
     with pytest.raises(InvalidArgument, match=r"\[diagnostics\] candidate") as info:
         run_sweep(config, tmp_path, workers=0)
     assert "\n" not in str(info.value) and not (tmp_path / "parts").exists()
+
+
+RANDOM_NEURON = """
+[sweep]
+design = "random"
+points = 6
+seed = 3
+chunk = 3
+
+[parameters]
+activation = ["relu", "tanh"]
+scale = { log = ["1/100", 1] }
+
+[model]
+kind = "neuron"
+dim = 1
+
+[data]
+x = [["1"]]
+y = ["1/2"]
+
+[init]
+theta0 = ["scale", "scale"]
+
+[phase]
+x = "scale"
+y = "activation"
+value = "limit:a"
+"""
+
+
+def test_random_design_with_a_categorical_model_key(tmp_path, capsys):
+    config = parse_config(RANDOM_NEURON)
+    report = run_sweep(config, tmp_path, workers=0, progress=True,
+                       plot=tmp_path / "phase.svg")
+    assert report.complete and report.errors == 0
+    table = pq.read_table(tmp_path / "results.parquet")
+    assert str(table.schema.field("activation").type) == "string"
+    for row in table.to_pylist():
+        a, w = row["limit"]
+        # the limit interpolates: a sigma(w) = 1/2 (sigma = relu or tanh), checked directly
+        sigma = max(w, 0.0) if row["activation"] == "relu" else __import__("math").tanh(w)
+        assert abs(a * sigma - 0.5) < 1e-8
+        assert row["pattern"] == ("1" if row["activation"] == "relu" else "")
+    assert (tmp_path / "phase.svg").read_text().lstrip().startswith("<?xml")
+    assert "6/6" in capsys.readouterr().err  # the progress bar: points done / total
