@@ -454,7 +454,8 @@ def _check_phase(phase: dict[str, Any], config: SweepConfig) -> tuple[tuple[str,
             raise InvalidArgument(f"[phase] {key}: unknown parameter {out[key]!r}; "
                                   f"parameters: {', '.join(config.parameter_names)}")
     value = out["value"]
-    if not isinstance(value, str) or not (value in PHASE_VALUES or value.startswith("limit")
+    limit_name = isinstance(value, str) and value.startswith("limit:") and value[6:].strip()
+    if not isinstance(value, str) or not (value in PHASE_VALUES or limit_name
                                           or value in config.parameter_names):
         raise InvalidArgument(f"[phase] value: expected one of {', '.join(PHASE_VALUES)} or "
                               f"limit:NAME (a parameter of the model), got {value!r}")

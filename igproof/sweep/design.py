@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from igproof.sweep.config import Parameter, SweepConfig, canonical, round_significant
+from igproof.errors import InvalidArgument
+from igproof.sweep.config import (
+    MAX_POINTS,
+    Parameter,
+    SweepConfig,
+    canonical,
+    round_significant,
+)
 
 __all__ = ["Point", "design_points", "point_id"]
 
@@ -67,6 +74,10 @@ def design_points(config: SweepConfig) -> list[Point]:
     """
     names = config.parameter_names
     if config.design == "grid":
+        size = math.prod(len(p.values) for p in config.parameters)
+        if size > MAX_POINTS:
+            raise InvalidArgument(f"[parameters]: the grid has {size} points, more than "
+                                  f"{MAX_POINTS}; use fewer values or a random design")
         combos = itertools.product(*(p.values for p in config.parameters))
         assignments = [tuple(zip(names, combo, strict=True)) for combo in combos]
     else:

@@ -38,18 +38,12 @@ _LABELS = {"distance": "distance |θ* − θ*_ref|₂", "norm": "norm |θ*|₂",
 
 def _values(table: Any, value: str) -> tuple[list[Any], str]:
     rows = table.to_pylist()
-    if value.startswith("limit"):
-        name = value.split(":", 1)[1] if ":" in value else ""
+    if value.startswith("limit:"):
+        name = value[6:].strip()
         out = []
         for r in rows:
             names = r["parameters"] or []
-            if name not in names:
-                if names and not name:
-                    raise InvalidArgument(f"[phase] value {value!r}: use limit:NAME with NAME "
-                                          f"one of {', '.join(names)}")
-                out.append(math.nan)
-            else:
-                out.append(r["limit"][names.index(name)])
+            out.append(r["limit"][names.index(name)] if name in names else math.nan)
         return out, f"limit {name}*"
     if value not in table.column_names:
         raise InvalidArgument(f"[phase] value {value!r}: no such column")

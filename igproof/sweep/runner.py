@@ -239,12 +239,16 @@ def _precheck(config: SweepConfig, point: Point) -> None:
     """Mistakes common to every point (dimension, theta0 length, the candidate G) fail here,
     once, as one line, instead of as an error row per point."""
     flow, _, _ = point_problem(config, point.as_dict())
+    names = [str(p) for p in flow.parameters]
+    value = dict(config.phase).get("value", "")
+    if value.startswith("limit:") and value[6:].strip() not in names:
+        raise InvalidArgument(f"[phase] value {value!r}: the model's parameters are "
+                              f"{', '.join(names)}")
     if config.candidate:
         from igproof.search.regularizers import get_regularizer
 
         try:
-            get_regularizer(config.candidate,
-                            parameter_names=[str(p) for p in flow.parameters])
+            get_regularizer(config.candidate, parameter_names=names)
         except IgproofError as exc:
             raise InvalidArgument(f"[diagnostics] candidate: {exc}") from None
 

@@ -30,6 +30,7 @@ def _bad(text: str, old: str, new: str) -> str:
     ("dim = 3", 'dim = 3\nactivation = "swish"', "unknown activation 'swish'"),
     ("dim = 3", "", "[model] dim: missing"),
     ('value = "distance"', 'value = "colour"', "[phase] value"),
+    ('value = "distance"', 'value = "limit"', "[phase] value"),
     ('x = "gamma"\ny', 'x = "delta"\ny', "[phase] x: unknown parameter 'delta'"),
     ("reference = { gamma = 0 }", "reference = { beta = 0 }", "unknown parameter 'beta'"),
     ('name = "small gamma family"', 'design = "sobol"', "design: expected 'grid' or 'random'"),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import pytest
+
+from igproof.errors import InvalidArgument
 from igproof.sweep.config import parse_config, spaced
 from igproof.sweep.design import design_points, point_id
 
@@ -56,3 +59,10 @@ def test_random_design_is_seeded_and_inside_the_ranges():
 def test_point_id_depends_on_exact_values_only():
     assert point_id((("g", Fraction(1, 2)),)) == point_id((("g", Fraction(2, 4)),))
     assert point_id((("g", Fraction(1, 2)),)) != point_id((("g", Fraction(1, 3)),))
+
+
+def test_a_grid_too_large_is_refused():
+    config = parse_config("[parameters]\ng = { linear = [0, 1], n = 1000 }\n"
+                          "h = { linear = [0, 1], n = 1000 }\n" + BASE)
+    with pytest.raises(InvalidArgument, match="more than 200000"):
+        design_points(config)

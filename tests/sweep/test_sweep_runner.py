@@ -138,3 +138,9 @@ def test_random_design_with_a_categorical_model_key(tmp_path, capsys):
         assert row["pattern"] == ("1" if row["activation"] == "relu" else "")
     assert (tmp_path / "phase.svg").read_text().lstrip().startswith("<?xml")
     assert "6/6" in capsys.readouterr().err  # the progress bar: points done / total
+
+
+def test_unknown_limit_coordinate_fails_before_any_point(small_text, tmp_path):
+    config = parse_config(small_text.replace('value = "distance"', 'value = "limit:a"'))
+    with pytest.raises(InvalidArgument, match="w1, w2, w3"):
+        run_sweep(config, tmp_path, workers=0)
