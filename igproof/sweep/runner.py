@@ -26,9 +26,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
 from igproof.errors import IgproofError, InvalidArgument
+from igproof.search.regularizers import get_regularizer
 from igproof.sweep.config import SweepConfig
 from igproof.sweep.design import Point, design_points
+from igproof.sweep.phase import phase_diagram
 from igproof.sweep.store import SweepStore
 from igproof.sweep.worker import evaluate_chunk, point_problem
 
@@ -226,8 +240,6 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, *, workers: int | None =
     if complete:
         table, files = store.write_results(csv=csv)
         errors = sum(1 for e in table.column("error").to_pylist() if e)
-        from igproof.sweep.phase import phase_diagram
-
         target = Path(plot) if plot is not None else store.root / "phase.png"
         files.append(phase_diagram(table, config, target))
     return SweepReport(total=len(points), skipped=skipped, computed=computed, errors=errors,
@@ -245,35 +257,24 @@ def _precheck(config: SweepConfig, point: Point) -> None:
         raise InvalidArgument(f"[phase] value {value!r}: the model's parameters are "
                               f"{', '.join(names)}")
     if config.candidate:
-        from igproof.search.regularizers import get_regularizer
-
         try:
             get_regularizer(config.candidate, parameter_names=names)
         except IgproofError as exc:
             raise InvalidArgument(f"[diagnostics] candidate: {exc}") from None
 
 
-def _progress(enabled: bool, total: int, done: int) -> tuple[Any, Any] | None:
+class RateColumn(ProgressColumn):
+    """Points per second of the progress bar."""
+
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} pt/s" if speed else "-- pt/s")
+
+
+def _progress(enabled: bool, total: int, done: int) -> tuple[Progress, Any] | None:
     """A rich progress bar on stderr: points done / total, points per second, ETA."""
     if not enabled:
         return None
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:.2f} pt/s" if speed else "-- pt/s")
-
     bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                    console=Console(stderr=True), transient=False)

@@ -16,10 +16,15 @@ import time
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 
 from igproof.errors import IgproofError, InvalidArgument
+from igproof.numeric.converge import flow_limit
 from igproof.rationals import fraction_to_text
+from igproof.search.families import ACTIVATIONS, MODEL_KINDS, SurrogateModel
+from igproof.search.regularizers import get_regularizer
+from igproof.search.violation import violation_at_limit
 from igproof.sweep.config import MODEL_KEYS, SweepConfig, canonical
 from igproof.sweep.design import Point
 from igproof.symbolic.dataset import Dataset
@@ -89,8 +94,6 @@ def point_problem(config: SweepConfig, values: dict[str, Any]
 
 
 def _limit(config: SweepConfig, flow: GradientFlow, theta0: list[Fraction]) -> Any:
-    from igproof.numeric.converge import flow_limit
-
     return flow_limit(flow, theta0, method=config.method, dps=config.dps, t_max=config.t_max,
                       tol=config.tol)
 
@@ -105,12 +108,6 @@ def _reference_limit(config: SweepConfig, values: tuple[tuple[str, Any], ...]
 def _violation(config: SweepConfig, values: dict[str, Any], dataset: Dataset,
                limit: list[float], theta0: list[Fraction], names: list[str]) -> float:
     """The normalized KKT violation of the candidate G at the limit (NaN where undefined)."""
-    import numpy as np
-
-    from igproof.search.families import ACTIVATIONS, MODEL_KINDS, SurrogateModel
-    from igproof.search.regularizers import get_regularizer
-    from igproof.search.violation import violation_at_limit
-
     model = dict(config.model)
     model.update({k: v for k, v in values.items() if k in MODEL_KEYS})
     kind = model.get("kind", "relu-neuron")
@@ -127,6 +124,8 @@ def _violation(config: SweepConfig, values: dict[str, Any], dataset: Dataset,
 
 def _prove(config: SweepConfig, flow: GradientFlow, theta0: list[Fraction],
            limit: list[float]) -> dict[str, Any]:
+    # Imported here: the validated enclosures load python-flint (arb), which only a sweep
+    # with prove = true needs.
     from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 
     result = prove_flow_limit(flow, theta0, prec=config.prec)
