@@ -201,12 +201,13 @@ def outcome_figure(*, claim_id: str, verdict: str, expected: str, seconds: float
     ax = fig.subplots()
     status = "as expected" if verdict == expected else f"expected {expected}"
     if numbers:
-        names = list(numbers)
-        logs = [math.log10(abs(v)) if v != 0 else float("nan") for v in numbers.values()]
-        colours = ["C0" if v > 0 else "C3" if v < 0 else "0.6" for v in numbers.values()]
+        names = list(numbers)[::-1]  # barh counts from the bottom: keep the details' order
+        values = list(numbers.values())[::-1]
+        logs = [math.log10(abs(v)) if v != 0 else float("nan") for v in values]
+        colours = ["C0" if v > 0 else "C3" if v < 0 else "0.6" for v in values]
         ax.barh(range(len(names)), [0 if math.isnan(v) else v for v in logs], color=colours)
         ax.set_yticks(range(len(names)), names, fontsize=8)
-        for k, value in enumerate(numbers.values()):
+        for k, value in enumerate(values):
             ax.annotate(f"{value:.3g}", (0, k), xytext=(3, 0), textcoords="offset points",
                         va="center", fontsize=8)
         ax.set_xlabel(r"$\log_{10}|$value$|$ (blue: positive, red: negative, grey: zero)")

@@ -32,6 +32,9 @@ from igproof.verdict import Outcome, Verdict
 # in the details' order): more bars stop being readable at the report's figure size.
 MAX_FIGURE_NUMBERS = 12
 
+# Keys whose values are an instance's inputs (datasets, initializations), not its evidence.
+INPUT_KEYS = frozenset({"data", "dataset", "x", "y", "theta0", "example", "instance", "seed"})
+
 # A decimal or "p/q" text read as a number for the figure; anything else is prose.
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
 
@@ -60,7 +63,8 @@ def file_stem(claim_id: str) -> str:
 def evidence_numbers(details: Any, prefix: str = "") -> dict[str, float]:
     """Every finite number in ``details`` (ints, floats, decimal and "p/q" texts), by key path.
 
-    Booleans are facts, not magnitudes, and are skipped; so are numbers beyond float range.
+    Booleans are facts, not magnitudes, and are skipped; so are numbers beyond float range, the
+    inputs of an instance (keys in INPUT_KEYS) and plain lists (coordinates, not measurements).
     """
     found: dict[str, float] = {}
 
@@ -82,10 +86,12 @@ def evidence_numbers(details: Any, prefix: str = "") -> dict[str, float]:
                 found[path or "value"] = number
         elif isinstance(value, dict):
             for key, item in value.items():
-                visit(item, f"{path}.{key}" if path else str(key))
+                if str(key) not in INPUT_KEYS:
+                    visit(item, f"{path}.{key}" if path else str(key))
         elif isinstance(value, list | tuple):
-            for k, item in enumerate(value):
-                visit(item, f"{path}[{k}]")
+            for k, item in enumerate(value):  # records (dicts), not coordinate vectors
+                if isinstance(item, dict):
+                    visit(item, f"{path}[{k}]")
 
     visit(details, prefix)
     return found
