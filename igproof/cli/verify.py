@@ -82,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json and args.csv:
         raise InvalidArgument("--json and --csv: choose one output format")
     claims = select(args.names)
+    if args.report:  # an unusable folder fails now, not after minutes of checks
+        Path(args.report).mkdir(parents=True, exist_ok=True)
     runs: list[ClaimRun] = []
     started = time.perf_counter()
     for k, claim in enumerate(claims, start=1):

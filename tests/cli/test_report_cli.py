@@ -166,3 +166,12 @@ def test_evidence_numbers_reads_decimals_and_fractions_and_skips_prose_and_input
                                 "runs": [{"gap": -2, "data": {"x": [[1]]}}], "n": 7,
                                 "theta0": ["1/2", 3], "centre": ["1", "2"]})
     assert numbers == {"margin": 1 / 3, "r": 2.5e-20, "runs[0].gap": -2.0, "n": 7.0}
+
+
+def test_an_unwritable_report_folder_is_one_line_and_exit_2(demo, tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    assert main(["verify", "--report", str(blocker / "report")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("igproof: error:") and "taken" in err[-1]
+    assert "Traceback" not in "\n".join(err)
