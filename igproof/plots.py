@@ -32,11 +32,11 @@ FIGURE_FORMATS: dict[str, str] = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
 # Raster resolution: 150 dpi keeps 9 pt text legible on paper and in a browser at 100 % zoom.
 DPI = 150
 
-# Runs longer than LOG_TIME_ABOVE get a symlog time axis, linear below TIME_LINEAR_THRESHOLD and
-# logarithmic above (slow flows do their work early, then creep for thousands of time units);
-# shorter runs keep a linear axis, whose slopes the eye reads correctly.
-LOG_TIME_ABOVE = 1000.0
-TIME_LINEAR_THRESHOLD = 1.0
+# When the run spans more than this ratio of time scales (last time / first positive step time),
+# the time axis is logarithmic: flows from small initializations switch patterns at t ~ 1e-3 and
+# converge at t ~ 1e2, and a linear axis hides the switch. (A symlog axis would put a false corner
+# into every curve at its linear/log threshold.)
+LOG_TIME_RATIO = 100.0
 
 # Loss values at or below this are drawn at this floor on the log axis (exact zeros and mp
 # values that underflow a double have no logarithm).
@@ -113,11 +113,14 @@ def flow_figure(*, parameters: Sequence[str], ts: Sequence[float],
             ax.axvline(t_switch, color="C3", ls="--", lw=1,
                        label=f"switch: {label} (t = {t_switch:.4g})" if j < 4 and ax is ax_theta
                        else None)
+    positive = t[t > 0]
+    log_time = positive.size > 1 and t[-1] / positive[0] > LOG_TIME_RATIO
     for ax in (ax_theta, ax_loss):
-        if t[-1] > LOG_TIME_ABOVE:
-            ax.set_xscale("symlog", linthresh=TIME_LINEAR_THRESHOLD)
-        ax.set_xlabel("gradient-flow time $t$ (linear below 1, log above)"
-                      if t[-1] > LOG_TIME_ABOVE else "gradient-flow time $t$")
+        if log_time:
+            ax.set_xscale("log")
+            ax.set_xlim(positive[0], t[-1] * 1.05)
+        ax.set_xlabel("gradient-flow time $t$ (log scale, from the first step)" if log_time
+                      else "gradient-flow time $t$")
         ax.grid(alpha=0.3)
     ax_theta.set_ylabel(r"parameter value $\theta_k(t)$")
     ax_theta.set_title("trajectory per parameter")
@@ -190,14 +193,19 @@ def interpolant_figure(*, x: Sequence[float], y: Sequence[float], grid: Sequence
 
 
 def outcome_figure(*, claim_id: str, verdict: str, expected: str, seconds: float,
-                   numbers: dict[str, float] | None = None) -> Any:
+                   numbers: dict[str, float] | None = None,
+                   facts: dict[str, bool] | None = None) -> Any:
     """A claim without a natural picture: its verdict and the numbers of its evidence.
 
     ``numbers`` (name -> value) are drawn as a horizontal bar chart of log10 |value| (margins,
-    gaps, radii span many orders of magnitude); without numbers the panel shows the verdict only.
+    gaps, radii span many orders of magnitude); without numbers, the yes/no ``facts`` the check
+    established are listed; without either the panel shows the verdict only.
     """
     numbers = {k: v for k, v in (numbers or {}).items() if math.isfinite(v)}
-    fig = _new_figure(figsize=(6.5, 1.6 + 0.32 * max(len(numbers), 1)))
+    facts = dict(facts or {})
+    height = (1.6 + 0.32 * len(numbers) if numbers else 0.8 + 0.2 * (len(facts) + 1) if facts
+              else 1.2)
+    fig = _new_figure(figsize=(6.5, height))
     ax = fig.subplots()
     status = "as expected" if verdict == expected else f"expected {expected}"
     if numbers:
@@ -213,9 +221,14 @@ def outcome_figure(*, claim_id: str, verdict: str, expected: str, seconds: float
         ax.set_xlabel(r"$\log_{10}|$value$|$ (blue: positive, red: negative, grey: zero)")
         ax.axvline(0, color="k", lw=0.8)
         ax.grid(axis="x", alpha=0.3)
+    elif facts:
+        ax.axis("off")
+        lines = [f"{'yes' if value else 'NO '}   {name}" for name, value in facts.items()]
+        ax.text(0.02, 0.5, "facts established by the check:\n" + "\n".join(lines),
+                ha="left", va="center", fontsize=9, family="monospace", transform=ax.transAxes)
     else:
         ax.axis("off")
-        ax.text(0.5, 0.5, "no numerical evidence to draw (exact algebra or a table)",
+        ax.text(0.5, 0.5, "no numerical evidence to draw (see the evidence text)",
                 ha="center", va="center", fontsize=9, transform=ax.transAxes)
     ax.set_title(f"{claim_id}: {verdict} ({status}, {seconds:.1f} s)", fontsize=10)
     return fig

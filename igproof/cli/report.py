@@ -10,7 +10,8 @@ so the folder can be moved, zipped or served as it is.
 
 No claim has a dedicated picture yet: each row's figure draws the numbers found in the claim's
 ``Outcome.details`` (margins, radii, deviations, counts; :func:`evidence_numbers`) on a log
-scale, with the verdict in the title.
+scale, or else the yes/no facts it established (:func:`evidence_facts`), with the verdict in the
+title.
 """
 
 from __future__ import annotations
@@ -97,6 +98,14 @@ def evidence_numbers(details: Any, prefix: str = "") -> dict[str, float]:
     return found
 
 
+def evidence_facts(details: Any) -> dict[str, bool]:
+    """The yes/no facts among ``details``' top-level entries (booleans), by key."""
+    if not isinstance(details, dict):
+        return {}
+    facts = {str(k): v for k, v in details.items() if isinstance(v, bool)}
+    return dict(list(facts.items())[:MAX_FIGURE_NUMBERS])
+
+
 def counts_by_verdict(runs: Sequence[ClaimRun]) -> dict[str, int]:
     """{verdict: number of claims} for the four verdicts, in the order of :class:`Verdict`."""
     return {str(v): sum(1 for r in runs if r.outcome.verdict is v) for v in Verdict}
@@ -114,7 +123,8 @@ def write_report(out_dir: str | Path, runs: Sequence[ClaimRun],
         relative = f"figures/{stem}.png"
         fig = outcome_figure(claim_id=run.claim.id, verdict=str(run.outcome.verdict),
                              expected=str(run.claim.expected), seconds=run.seconds,
-                             numbers=evidence_numbers(run.outcome.details))
+                             numbers=evidence_numbers(run.outcome.details),
+                             facts=evidence_facts(run.outcome.details))
         save_figure(fig, root / relative)
         figures[run.claim.id] = relative
     overview = "figures/overview.png"

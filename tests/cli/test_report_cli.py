@@ -175,3 +175,10 @@ def test_an_unwritable_report_folder_is_one_line_and_exit_2(demo, tmp_path, caps
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("igproof: error:") and "taken" in err[-1]
     assert "Traceback" not in "\n".join(err)
+
+
+def test_evidence_facts_are_the_top_level_booleans():
+    from igproof.cli.report import evidence_facts
+
+    assert evidence_facts({"conserved": True, "n": 3, "nested": {"ok": False},
+                           "unique": False}) == {"conserved": True, "unique": False}
