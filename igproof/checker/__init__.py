@@ -10,6 +10,7 @@ in :mod:`igproof.checker.obligations`, imported below. Modules adding types are 
 
 from igproof.checker import isolated as _isolated  # registers "isolated-endgame", "-contain"
 from igproof.checker import minnorm as _minnorm  # registers "minnorm-dual"
+from igproof.checker import nuclear as _nuclear  # registers the kind "nuclear-gap"
 from igproof.checker import obligations as _obligations  # registers the built-in types
 from igproof.checker import trajectory as _trajectory  # registers "trajectory"
 from igproof.checker.errors import NotACertificate, Rejected
@@ -42,4 +43,4 @@ __all__ = [
     "statement_text",
 ]
 
-del _isolated, _minnorm, _obligations, _trajectory
+del _isolated, _minnorm, _nuclear, _obligations, _trajectory

@@ -36,6 +36,8 @@ FORMAT = "igproof-certificate"
 VERSIONS = (1,)
 KINDS = ("gf-limit", "two-point-overlap", "one-point-overlap", "not-characterized-by",
          "minnorm-interpolation", "gf-switches")
+# Kinds checked whole by their own module: kind -> check(cert) -> Report (nuclear-gap: nuclear.py).
+STANDALONE_KINDS: dict[str, Any] = {}
 # The kind whose statement is about 1-D data alone (no model, loss or theta0), the obligation
 # types it admits, and its two weights (biases penalised / free).
 INTERPOLATION_KIND = "minnorm-interpolation"
@@ -630,6 +632,8 @@ def _check(cert: Any) -> Report:
         raise NotACertificate(f"not an igproof certificate (field 'format' must be {FORMAT!r})")
     if cert.get("kind") == INTERPOLATION_KIND:
         return _check_interpolation(cert)
+    if isinstance(cert.get("kind"), str) and cert["kind"] in STANDALONE_KINDS:
+        return STANDALONE_KINDS[cert["kind"]](cert)
     obj(cert, "certificate", ("format", "version", "kind", "model", "loss", "datasets",
                               "theta0", "statement", "obligations"), ("producer",))
     if cert["version"] not in VERSIONS or isinstance(cert["version"], bool):

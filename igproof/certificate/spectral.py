@@ -1,0 +1,87 @@
+"""Certificates for spectral networks / matrix sensing: the ``nuclear-gap`` certificate.
+
+:func:`nuclear_certificate` writes the gf-limit certificate of a proved reduced limit (the
+existing writer, :func:`igproof.proof.limit_certificate.limit_certificate`), decides minimality
+on the certificate's own (enlarged) ball with :func:`igproof.proof.spectral.nuclear.
+decide_minimality`, embeds both in a ``nuclear-gap`` certificate (igproof/checker/nuclear.py),
+and re-checks the JSON text with the checker's public API before returning it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from igproof.certificate.writer import dumps_certificate
+from igproof.checker import Report, check_certificate
+from igproof.checker.nuclear import KIND, statement_text
+from igproof.errors import CertificateError
+from igproof.proof.limit_certificate import limit_certificate
+from igproof.proof.spectral.nuclear import MinimalityDecision, decide_minimality, l1_minimum
+from igproof.proof.spectral.reduced import ReducedProblem
+from igproof.verdict import Verdict
+
+PRODUCER = "igproof.certificate.spectral (gf-limit + exact l1 duality)"
+
+
+@dataclass(frozen=True)
+class NuclearCertificate:
+    """The certificate object, the decision made on its ball, and the checker's report."""
+
+    certificate: dict[str, Any]
+    decision: MinimalityDecision
+    report: Report
+    text: str
+
+
+def nuclear_certificate(problem: ReducedProblem, result: Any, flow: Any) -> NuclearCertificate:
+    """The nuclear-gap certificate for a PROVED reduced limit ``result`` of ``flow``.
+
+    Raises CertificateError when the decision on the certificate's ball is INCONCLUSIVE or the
+    checker rejects the certificate (nothing is claimed then).
+    """
+    limit = limit_certificate(result, flow)
+    (ball,) = limit["statement"]["limits"].values()
+    centre = [Fraction(c) for c in ball["center"]]
+    radius = Fraction(ball["radius"])
+    solution = l1_minimum(problem.A, problem.y)
+    decision = decide_minimality(problem.A, problem.y, centre, radius, problem.activation,
+                                 solution)
+    if decision.verdict not in (Verdict.PROVED, Verdict.REFUTED):
+        raise CertificateError(f"certificate: minimality undecided on the certificate's ball "
+                               f"({decision.evidence})")
+    claim = "minimal" if decision.verdict is Verdict.PROVED else "not-minimal"
+    evidence: dict[str, Any] = {"mode": decision.mode, "d_star": list(solution.d),
+                                "lambda": list(solution.lam), "minimum": solution.value}
+    if decision.mode == "gap":
+        assert decision.gap_lower is not None
+        evidence["gap"] = _round_down(decision.gap_lower)
+    if decision.mode == "kkt":
+        assert decision.signs is not None and decision.lam is not None
+        evidence["signs"] = list(decision.signs)
+        evidence["lambda_kkt"] = list(decision.lam)
+    cert = {"format": "igproof-certificate", "version": 1, "kind": KIND, "producer": PRODUCER,
+            "problem": {"A": [list(r) for r in problem.A], "y": list(problem.y),
+                        "activation": problem.activation},
+            "limit": limit,
+            "statement": {"text": statement_text(problem.n, problem.m, problem.activation, claim,
+                                                 solution.value),
+                          "claim": claim},
+            "evidence": evidence}
+    text = dumps_certificate(cert)
+    report = check_certificate(json.loads(text))
+    if not report.accepted:
+        raise CertificateError(f"certificate: the checker rejects the nuclear-gap certificate: "
+                               f"{report.error or report.conclusion}")
+    return NuclearCertificate(cert, decision, report, text)
+
+
+def _round_down(q: Fraction) -> Fraction:
+    """A short rational in (0, q] (q > 0): the gap the certificate claims."""
+    for digits in (6, 12, 24):
+        r = Fraction(int(q * 10 ** digits), 10 ** digits)
+        if r > 0:
+            return r
+    return q
