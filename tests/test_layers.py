@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "igproof"
 # Lower rank = lower layer. Top-level helper modules are below every layer.
 RANK = {
     "errors": 0, "verdict": 0, "rationals": 0, "atomic": 0,
-    "symbolic": 1, "numeric": 2, "certificate": 3, "proof": 4,
+    "symbolic": 1, "numeric": 2, "proof": 3, "certificate": 4,
     "search": 5, "strategies": 5, "papers": 6, "cli": 7,
 }
 

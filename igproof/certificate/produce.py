@@ -21,7 +21,6 @@ from typing import Any
 import mpmath
 import sympy
 
-from igproof.certificate.expression import parse_expression
 from igproof.certificate.writer import write_certificate
 from igproof.checker import check_certificate, statement_text
 from igproof.checker import expr as cex
@@ -33,6 +32,7 @@ from igproof.checker.obligations import (
     _far2_to_box,
 )
 from igproof.errors import CertificateError, InvalidArgument
+from igproof.symbolic.expression import parse_expression
 
 # Digits for the high-precision limit estimate (mpmath findroot).
 LIMIT_DPS = 50

@@ -11,9 +11,9 @@ float by a proof that the independent checker replays:
      cover of D), the flow travels at most sqrt(2 L(theta0) / mu), mu = lambda / n, so the
      limit exists, lies in M_S and in the ball B(theta0, rho). Cheap; it applies when theta0
      is already close to M_S compared with the PL constant.
-   - *validated trajectory* (piecewise-affine ReLU flows): :func:`igproof.proof.limit.
+   - *validated trajectory* (piecewise-affine ReLU flows): :func:`igproof.proof.limits.limit.
      prove_flow_limit` encloses theta(t) up to T and closes with the end-game there;
-     :func:`igproof.proof.limit_certificate.limit_certificate` writes the replayable
+     :func:`igproof.certificate.gf_limit.limit_certificate` writes the replayable
      ``trajectory`` obligation. Smooth (tanh) pieces are not sent this way: their Taylor
      replay costs minutes in the checker.
 
@@ -151,7 +151,7 @@ def g_expression_text(regularizer: Regularizer, parameters: Sequence[str],
     if "expression" in spec:
         import sympy
 
-        from igproof.certificate.expression import parse_expression, to_expression_text
+        from igproof.symbolic.expression import parse_expression, to_expression_text
 
         names = expression_names(tuple(parameters))
         symbols = {p: sympy.Symbol(p, real=True) for p in parameters}
@@ -488,8 +488,8 @@ def _limit_part_accepted(b: _Builder, limit: dict[str, Any],
 
 def _trajectory_limit(b: _Builder) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
     """Limit ball and obligations from a validated trajectory (prove_flow_limit)."""
-    from igproof.proof.limit import ProvedLimit, prove_flow_limit
-    from igproof.proof.limit_certificate import limit_certificate
+    from igproof.certificate.gf_limit import limit_certificate
+    from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
     from igproof.symbolic.dataset import Dataset
     from igproof.symbolic.flow import gradient_flow
     from igproof.symbolic.models import build_model

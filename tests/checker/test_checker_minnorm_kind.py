@@ -21,7 +21,7 @@ import pytest
 
 from igproof.checker import check_certificate
 from igproof.cli.main import main
-from igproof.proof.minnorm import minimal_norm_interpolator, minnorm_obligation
+from igproof.proof.minnorm.interpolator import minimal_norm_interpolator, minnorm_obligation
 
 
 def _certificate(x, y, **kwargs) -> dict:

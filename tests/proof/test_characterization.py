@@ -13,7 +13,7 @@ import mpmath
 import pytest
 
 from igproof.numeric.converge import flow_limit
-from igproof.proof.characterization import (
+from igproof.proof.overlap.characterization import (
     conserved_for_every_datum,
     conserved_level_set_characterizes,
     level_set_meets_zero_loss_set_once,

@@ -5,7 +5,7 @@ relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), assembles the cer
 the independent checker replay it (:func:`igproof.proof.overlap.certify`). Results are cached
 per process: the catalogue, the certificate writer and the tests share one computation.
 
-Run ``python -m igproof.proof.overlap_instances [DIR]`` to (re)write the shipped certificates
+Run ``python -m igproof.certificate.overlap_instances [DIR]`` to (re)write the shipped certificates
 ``DIR/zhang2023-*.json`` (default DIR: certificates).
 """
 
@@ -19,9 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from igproof.certificate.produce import DatasetSpec, ModelSpec
-from igproof.errors import CertificateError
-from igproof.proof.overlap import (
+from igproof.certificate.overlap import (
     CLASSES,
     LimitPart,
     ball_text,
@@ -31,6 +29,8 @@ from igproof.proof.overlap import (
     trajectory_limit,
     two_point_certificate,
 )
+from igproof.certificate.produce import DatasetSpec, ModelSpec
+from igproof.errors import CertificateError
 from igproof.verdict import Outcome, Verdict
 
 Q = Fraction

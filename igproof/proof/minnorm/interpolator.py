@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from igproof.errors import DataError, InvalidArgument
-from igproof.proof.minnorm_exact import (
+from igproof.proof.minnorm.exact import (
     Kink,
     chord_slopes,
     cost_bounds,
@@ -449,7 +449,7 @@ def _penalised(xs, ys, delta, tol: Fraction):
 
     xf = np.array([float(t) for t in xs])
     df = np.array([float(d) for d in delta])
-    from igproof.proof.minnorm_solver import solve_barrier
+    from igproof.proof.minnorm.solver import solve_barrier
 
     best = None
     sol = None
@@ -497,7 +497,7 @@ def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, sol, snap_ladder, 
     returns the narrowest certified bracket so far, ``best`` included: (slopes, bracket)."""
     import numpy as np
 
-    from igproof.proof.minnorm_solver import reduced_cost, refine
+    from igproof.proof.minnorm.solver import reduced_cost, refine
 
     candidates = [_boundary_slopes(xs, delta, _from_floats(sol.s))]
     for snap_tol in snap_ladder:

@@ -1,4 +1,4 @@
-"""A ``gf-limit`` certificate from a :class:`~igproof.proof.limit.ProvedLimit`.
+"""A ``gf-limit`` certificate from a :class:`~igproof.proof.limits.limit.ProvedLimit`.
 
 Obligations (replayed by the independent checker, see docs/validated.md):
 
@@ -36,8 +36,8 @@ from igproof.errors import CertificateError, InvalidArgument
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction, precision, to_arb
 from igproof.numeric.ball.lohner import SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.isolated import IsolatedEndgame, isolated_endgame
-from igproof.proof.limit import ProvedLimit, _piece
+from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
+from igproof.proof.limits.limit import ProvedLimit, _piece
 
 # Each side of the claimed box theta(T) is widened by this much beyond the ball enclosure: the
 # checker recomputes the enclosure with its own 160-bit interval exponentials, whose rounding

@@ -97,10 +97,10 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
                      ) -> tuple[LimitPart, dict[str, Any]]:
     """lim theta(t) on ``flow`` from theta0 by a validated enclosure the checker replays.
 
-    Uses :func:`igproof.proof.limit.prove_flow_limit` (affine ReLU pieces with certified
+    Uses :func:`igproof.proof.limits.limit.prove_flow_limit` (affine ReLU pieces with certified
     switching or validated Taylor steps, integrated until sup L < ``loss_target`` (default
     2^-(1.5 prec)), then a PL end-game) and
-    :func:`igproof.proof.limit_certificate.limit_certificate`; returns the limit part and the
+    :func:`igproof.certificate.gf_limit.limit_certificate`; returns the limit part and the
     model in certificate form. ``order`` is the Taylor order of the validated smooth steps
     (default: prove_flow_limit's); the checker's replay cost grows with its square, and with the
     square of ``sensitivity_order`` (the Taylor order of the sensitivity matrices) times p^2.
@@ -112,8 +112,8 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
 
     Guarantee: enclosure (the checker decides).
     """
-    from igproof.proof.limit import ProvedLimit, prove_flow_limit
-    from igproof.proof.limit_certificate import limit_certificate
+    from igproof.certificate.gf_limit import limit_certificate
+    from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 
     started = time.perf_counter()
     options: dict[str, Any] = {} if order is None else {"order": order}

@@ -17,9 +17,9 @@ canonical words. The independent checker replays every segment in its own arithm
 decides the sign sequence from the replayed patterns (docs/certificates.md, "The gf-switches
 kind").
 
-Shipped files: ``python -m igproof.proof.switch_certificate certificates`` writes
+Shipped files: ``python -m igproof.certificate.switches certificates`` writes
 ``certificates/lee2022-reactivation-*.json`` for the instances of
-:data:`igproof.proof.single_neuron_checks.REACTIVATION_INSTANCES` (deterministic: exact data,
+:data:`igproof.papers.checks.single_neuron.REACTIVATION_INSTANCES` (deterministic: exact data,
 fixed precision and step rules), after the checker has accepted each.
 
 Guarantee: enclosure (a certificate is written only from certified pieces; whether it proves
@@ -39,6 +39,7 @@ from typing import Any
 
 from flint import arb
 
+from igproof.certificate import gf_limit as lc
 from igproof.checker.kernel import SWITCHES_KIND, statement_text
 from igproof.errors import EnclosureFailure, InvalidArgument
 from igproof.numeric.ball.affine import Switch, propagate_piece
@@ -49,8 +50,8 @@ from igproof.numeric.ball.arith import (
     precision,
     to_arb,
 )
-from igproof.proof import limit_certificate as lc
-from igproof.proof import single_neuron_validated as snv
+from igproof.proof.single_neuron import validated as snv
+from igproof.proof.single_neuron.instances import REACTIVATION_INSTANCES, relu_neuron_flow
 from igproof.rationals import fraction_to_text, parse_rational
 from igproof.verdict import Outcome
 
@@ -288,9 +289,8 @@ def reactivation_certificate(data: dict[str, Any], *, prec: int = DEFAULT_PREC
     ``data`` has "x", "y", "theta0", "horizon" (as REACTIVATION_INSTANCES). The atom is the
     first kink that certifiably switches off and on again (find_reactivation).
     """
-    from igproof.proof.single_neuron_checks import _flow
 
-    flow = _flow(data)
+    flow = relu_neuron_flow(data)
     switches = snv.certified_switches(flow, data["theta0"], t_horizon=data["horizon"],
                                       prec=prec)
     pair = snv.find_reactivation(switches)
@@ -306,9 +306,8 @@ def reactivation_certificate(data: dict[str, Any], *, prec: int = DEFAULT_PREC
 def main(argv: list[str] | None = None) -> int:
     """Write the reactivation certificates into the folder given (default certificates), each
     only after the independent checker has accepted it."""
+    from igproof.certificate.overlap import certify
     from igproof.certificate.writer import write_proved
-    from igproof.proof.overlap import certify
-    from igproof.proof.single_neuron_checks import REACTIVATION_INSTANCES
 
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "certificates")
