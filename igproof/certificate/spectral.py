@@ -1,7 +1,7 @@
 """Certificates for spectral networks / matrix sensing: the ``nuclear-gap`` certificate.
 
 :func:`nuclear_certificate` writes the gf-limit certificate of a proved reduced limit (the
-existing writer, :func:`igproof.proof.limit_certificate.limit_certificate`), decides minimality
+existing writer, :func:`igproof.certificate.gf_limit.limit_certificate`), decides minimality
 on the certificate's own (enlarged) ball with :func:`igproof.proof.spectral.nuclear.
 decide_minimality`, embeds both in a ``nuclear-gap`` certificate (igproof/checker/nuclear.py),
 and re-checks the JSON text with the checker's public API before returning it.
@@ -16,14 +16,25 @@ from typing import Any
 
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import Report, check_certificate
-from igproof.checker.nuclear import KIND, statement_text
 from igproof.errors import CertificateError
-from igproof.proof.limit_certificate import limit_certificate
+from igproof.certificate.gf_limit import limit_certificate
 from igproof.proof.spectral.nuclear import MinimalityDecision, decide_minimality, l1_minimum
 from igproof.proof.spectral.reduced import ReducedProblem
 from igproof.verdict import Verdict
 
 PRODUCER = "igproof.certificate.spectral (gf-limit + exact l1 duality)"
+# The certificate kind checked by igproof/checker/nuclear.py.
+KIND = "nuclear-gap"
+
+
+def statement_text(n: int, m: int, activation: str, claim: str, minimum: Fraction) -> str:
+    """The canonical words of a nuclear-gap statement (the checker rebuilds and compares them)."""
+    verb = "is" if claim == "minimal" else "is not"
+    q = str(minimum.numerator) if minimum.denominator == 1 else \
+        f"{minimum.numerator}/{minimum.denominator}"
+    return (f"The gradient-flow limit X_inf = Phi diag({activation}(u v)) Psi^T of the "
+            f"well-specified matrix-sensing problem (n = {n}, m = {m}) {verb} a "
+            f"minimal-nuclear-norm solution of the measurements (minimum {q}).")
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,7 @@ def check_nuclear_gap(cert: dict) -> kernel.Report:
                                   "lambda)"})
 
     # 3. the decision on the box around the limit ball
-    box = [iv.Interval(c - radius, c + radius, exact=True) for c in centre]
+    box = [iv.Interval(c - radius, c + radius) for c in centre]
     zs = []
     for k in range(n):
         s = box[k] * box[n + k]

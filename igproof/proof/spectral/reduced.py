@@ -236,11 +236,11 @@ def prove_reduced_limit(problem: ReducedProblem, *, prec: int = PROOF_PREC,
                         loss_target: Fraction = PROOF_LOSS_TARGET, order: int = PROOF_ORDER,
                         t_max: Fraction = PROOF_T_MAX) -> Any:
     """lim (u, v)(t) in a ball with zero loss, by igproof's validated machinery
-    (:func:`igproof.proof.limit.prove_flow_limit`: Lohner enclosure + PL end-game).
+    (:func:`igproof.proof.limits.limit.prove_flow_limit`: Lohner enclosure + PL end-game).
 
     Returns (flow, ProvedLimit | Inconclusive). Guarantee: enclosure.
     """
-    from igproof.proof.limit import prove_flow_limit
+    from igproof.proof.limits.limit import prove_flow_limit
 
     flow = reduced_flow(problem)
     return flow, prove_flow_limit(flow, problem.theta0, prec=prec, loss_target=loss_target,
