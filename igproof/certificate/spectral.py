@@ -96,3 +96,45 @@ def _round_down(q: Fraction) -> Fraction:
         if r > 0:
             return r
     return q
+
+
+def prove_and_certify(problem: ReducedProblem) -> NuclearCertificate:
+    """Prove the reduced limit of ``problem`` and build its nuclear-gap certificate.
+
+    Raises CertificateError when the limit is not PROVED or the certificate is not accepted.
+    """
+    from igproof.proof.spectral.reduced import prove_reduced_limit
+
+    flow, result = prove_reduced_limit(problem)
+    if result.verdict is not Verdict.PROVED:
+        raise CertificateError(f"certificate: the limit is not proved ({result.reason})")
+    return nuclear_certificate(problem, result, flow)
+
+
+def shipped() -> dict[str, ReducedProblem]:
+    """File name -> instance of the certificates shipped under certificates/."""
+    from igproof.proof.spectral import instances
+
+    return {"chu2024-not-minimal.json": instances.GAP,
+            "chu2024-kkt-minimal.json": instances.KKT}
+
+
+def write_shipped(directory: str) -> list[str]:
+    """Write the shipped chu2024 certificates (deterministic: same bytes on every run)."""
+    from pathlib import Path
+
+    from igproof.atomic import write_text_atomic
+
+    written = []
+    for name, problem in shipped().items():
+        path = Path(directory) / name
+        write_text_atomic(path, prove_and_certify(problem).text)
+        written.append(str(path))
+    return written
+
+
+if __name__ == "__main__":  # python -m igproof.certificate.spectral certificates
+    import sys
+
+    for p in write_shipped(sys.argv[1] if len(sys.argv) > 1 else "certificates"):
+        print(p)
