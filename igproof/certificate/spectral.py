@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from igproof.certificate.gf_limit import limit_certificate
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import Report, check_certificate
 from igproof.errors import CertificateError
-from igproof.certificate.gf_limit import limit_certificate
 from igproof.proof.spectral.nuclear import MinimalityDecision, decide_minimality, l1_minimum
 from igproof.proof.spectral.reduced import ReducedProblem
 from igproof.verdict import Verdict

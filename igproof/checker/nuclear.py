@@ -154,15 +154,16 @@ def check_nuclear_gap(cert: dict) -> kernel.Report:
                        f"{statement_text(n, m, activation, claim, minimum)!r})")
     obligations = []
 
-    # 1. the embedded limit certificate
+    # 1. the embedded limit certificate: its form (the replay comes last: it is the costly part)
     limit = cert["limit"]
     if not isinstance(limit, dict) or limit.get("kind") != "gf-limit":
         raise Rejected("limit: expected an embedded gf-limit certificate")
-    sub = kernel.check_certificate(limit)
-    if not sub.accepted:
-        raise Rejected("limit: the embedded gf-limit certificate is rejected "
-                       f"({sub.error or sub.conclusion})")
-    if limit["statement"]["claim"] != {}:
+    if not isinstance(limit.get("statement"), dict) or not isinstance(
+            limit.get("datasets"), dict) or not isinstance(limit.get("model"), dict) or \
+            not isinstance(limit["statement"].get("limits"), dict) or \
+            len(limit["statement"]["limits"]) != 1:
+        raise Rejected("limit: malformed gf-limit certificate")
+    if limit["statement"].get("claim") != {}:
         raise Rejected("limit.statement.claim: the limit must be claimed in M_S (zero loss)")
     _check_model(limit, n, activation)
     datasets = limit["datasets"]
@@ -173,10 +174,11 @@ def check_nuclear_gap(cert: dict) -> kernel.Report:
             [number(v, "limit y") for v in data["y"]] != y:
         raise Rejected("limit.datasets: the data are not (A, y) of the problem")
     (ball,) = limit["statement"]["limits"].values()
+    if not isinstance(ball, dict) or not isinstance(ball.get("center"), list) or \
+            len(ball["center"]) != 2 * n:
+        raise Rejected("limit.statement.limits: expected one ball in 2n coordinates")
     centre = [number(v, "limit centre") for v in ball["center"]]
     radius = number(ball["radius"], "limit radius")
-    obligations.append({"id": "limit", "type": "gf-limit", "status": "accepted",
-                        "reason": sub.conclusion})
 
     # 2. the minimum, by a feasible d* and a dual lambda
     d_star = _numbers(ev["d_star"], "evidence.d_star", n, n)
@@ -249,6 +251,14 @@ def check_nuclear_gap(cert: dict) -> kernel.Report:
     else:
         raise Rejected("evidence.mode: a minimal claim needs mode 'unique' or 'kkt'")
     obligations.append({"id": "decision", "type": mode, "status": "accepted", "reason": reason})
+
+    # 4. the replay of the embedded gf-limit certificate (zero loss, the ball)
+    sub = kernel.check_certificate(limit)
+    if not sub.accepted:
+        raise Rejected("limit: the embedded gf-limit certificate is rejected "
+                       f"({sub.error or sub.conclusion})")
+    obligations.insert(0, {"id": "limit", "type": "gf-limit", "status": "accepted",
+                           "reason": sub.conclusion})
     return kernel.Report(True, KIND, obligations, conclusion)
 
 

@@ -142,7 +142,7 @@ def _run_flow(args: argparse.Namespace) -> int:
             decision = decide_minimality(problem.A, problem.y, result.centre,
                                          result.radius_upper, problem.activation, solution)
             n = problem.n
-            z = [float(((result.centre[k] * result.centre[n + k])))
+            z = [float(result.centre[k] * result.centre[n + k])
                  for k in range(n)]
             z = list(np.tanh(z)) if problem.activation == "tanh" else z
             bounds = rate_bounds(result, problem)

@@ -10,6 +10,7 @@ checker accepts (kind nuclear-gap, igproof/checker/nuclear.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from igproof.papers.claims import Claim
@@ -142,7 +143,7 @@ def _rate() -> Outcome:
     from igproof.proof.spectral.rate import measured_rate, rate_bounds
     from igproof.proof.spectral.reduced import prove_reduced_limit
 
-    flow, result = prove_reduced_limit(instances.UNIQUE)
+    _flow, result = prove_reduced_limit(instances.UNIQUE)
     if result.verdict is not Verdict.PROVED:
         return Outcome(Verdict.INCONCLUSIVE, result.reason)
     b = rate_bounds(result, instances.UNIQUE)
@@ -184,7 +185,7 @@ def _small_init() -> Outcome:
     scales = [1.0, 0.5, 0.25, 0.125, 0.0625]
     rows = gap_vs_scale(instances.GAP.A, instances.D_RANK2, scales)
     gaps = [r["gap"] for r in rows]
-    decreasing = all(b < a for a, b in zip(gaps, gaps[1:], strict=False)) and gaps[-1] > 0
+    decreasing = all(b < a for a, b in itertools.pairwise(gaps)) and gaps[-1] > 0
     return Outcome(Verdict.SUPPORTED if decreasing else Verdict.INCONCLUSIVE,
                    "float (DOP853 rtol 1e-12, to loss < 1e-24): the gap |X_inf|_* - min on the "
                    "GAP instance for u0 = s, v0 = s/2: " +
@@ -193,8 +194,8 @@ def _small_init() -> Outcome:
                    details={"rows": rows})
 
 
-_HYP = ("well-specified: every A_i = Phi diag(a_i) Psi^T with Phi, Psi the singular vectors of X*",
-        "aligned initialization U = Phi diag(u0) G, V = Psi diag(v0) G, one channel X = sigma(UV^T)",
+_HYP = ("well-specified: every A_i = Phi diag(a_i) Psi^T, Phi, Psi the singular vectors of X*",
+        "aligned initialization U = Phi diag(u0) G, V = Psi diag(v0) G; X = sigma(U V^T)",
         "square loss (1/2m) sum_i (<A_i, X> - y_i)^2, gradient flow")
 
 CLAIMS = [

@@ -81,7 +81,7 @@ def _row_reduce(a: Matrix, y: list[Fraction]) -> tuple[list[int], int]:
 def solve_exact(m: Matrix, b: list[Fraction]) -> list[Fraction] | None:
     """The solution of M x = b (M square) by exact Gaussian elimination; None if singular."""
     n = len(m)
-    aug = [list(r) + [bi] for r, bi in zip(m, b, strict=True)]
+    aug = [[*list(r), bi] for r, bi in zip(m, b, strict=True)]
     for col in range(n):
         piv = next((r for r in range(col, n) if aug[r][col] != 0), None)
         if piv is None:
@@ -97,7 +97,7 @@ def solve_exact(m: Matrix, b: list[Fraction]) -> list[Fraction] | None:
 def solve_consistent(m: Matrix, b: list[Fraction]) -> list[Fraction] | None:
     """Some x with M x = b (M any shape, exact), or None when there is none."""
     rows, cols = len(m), len(m[0])
-    aug = [list(r) + [bi] for r, bi in zip(m, b, strict=True)]
+    aug = [[*list(r), bi] for r, bi in zip(m, b, strict=True)]
     pivots: list[int] = []
     r = 0
     for col in range(cols):
@@ -182,7 +182,7 @@ def l1_minimum(A: Sequence[Sequence[Fraction]], y: Sequence[Fraction]) -> L1Solu
             break
         if k in basis:
             continue
-        trial = basis + [k]
+        trial = [*basis, k]
         sub = [[ar[i][c] for c in trial] for i in range(rank)]
         if _row_reduce(_transpose(sub), [Fraction(0)] * len(trial))[1] == len(trial):
             basis = trial

@@ -1,4 +1,4 @@
-"""Exponential loss bounds along the reduced flow: L(0) e^(-kappa_hi t) <= L(t) <= L(0) e^(-kappa_lo t).
+"""Loss bounds along the reduced flow: L(0) e^(-kappa_hi t) <= L(t) <= L(0) e^(-kappa_lo t).
 
 With e = A z - y and igproof's loss L = |e|^2 / (2m), dL/dt = -|grad L|^2 = -(1/m^2) e^T A D A^T e,
 D = diag(sigma'(u v)^2 (u^2 + v^2)) (SPEC.md section 5, rescaled to the mean loss), so
