@@ -1,4 +1,5 @@
-"""The well-specified reduction: U = Phi diag(u) G, V = Psi diag(v) G, z = sigma(u*v), and the reduced gradient flow over theta = (u_1..u_n, v_1..v_n) as an ordinary igproof model.
+"""The well-specified reduction: U = Phi diag(u) G, V = Psi diag(v) G, z = sigma(u*v), and
+the reduced gradient flow over theta = (u_1..u_n, v_1..v_n) as an ordinary igproof model.
 
 With inputs x = a_i (the diagonal of A_i in the shared singular basis) and labels y_i,
 f(x; u, v) = sum_k x_k sigma(u_k v_k) and igproof's square loss L = (1/2m) sum_i (f(a_i) - y_i)^2.
