@@ -84,7 +84,8 @@ def _plot(result: Any, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from igproof.atomic import write_text_atomic
-    from igproof.proof.minnorm.interpolator import minimal_norm_interpolator, minnorm_obligation
+    from igproof.certificate.minnorm import minnorm_obligation
+    from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
     x, y = _read_data(args.data)
     result = minimal_norm_interpolator(x, y, penalised_bias=not args.free_bias,

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import sympy
 
-from igproof.certificate.produce import SHIPPED
+from igproof.certificate.pl_start import SHIPPED
 from igproof.certificate.writer import dumps_certificate, write_certificate
 from igproof.checker import check_file
 from igproof.errors import CertificateError, UnsafeExpression

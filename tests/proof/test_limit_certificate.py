@@ -8,7 +8,6 @@ from fractions import Fraction
 
 import pytest
 
-import igproof.checker.trajectory  # noqa: F401 - registers the "trajectory" obligation
 from igproof.certificate.gf_limit import limit_certificate
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import check_certificate

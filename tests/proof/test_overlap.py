@@ -18,7 +18,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from igproof.certificate import overlap_instances as oi
-from igproof.certificate.overlap import certify, one_point_certificate, two_point_certificate
+from igproof.certificate.common import certify
+from igproof.certificate.overlap import one_point_certificate, two_point_certificate
 from igproof.checker import check_certificate
 from igproof.errors import InvalidArgument
 from igproof.verdict import Verdict

@@ -13,12 +13,12 @@ import json
 import pytest
 
 from igproof.certificate import switches as sc
-from igproof.certificate.writer import dumps_certificate
+from igproof.certificate.shipped import shipped
+from igproof.certificate.writer import dumps_certificate, write_proved
 from igproof.checker import check_certificate
 from igproof.cli.main import main as cli_main
 from igproof.errors import InvalidArgument
 from igproof.numeric.float_flow import integrate_float
-from igproof.papers.checks import single_neuron as checks
 from igproof.proof.single_neuron.instances import (
     REACTIVATION_INSTANCES,
     REACTIVATION_LABEL0,
@@ -114,10 +114,11 @@ def test_theta0_on_a_kink_is_refused():
                            t_horizon=5)
 
 
-def test_main_writes_accepted_deterministic_certificates(tmp_path):
-    """`python -m igproof.certificate.switches DIR` writes one file per instance; each is
+def test_shipped_script_writes_accepted_deterministic_certificates(tmp_path):
+    """The shipped-certificate script's reactivation jobs write one file per instance; each is
     accepted by `igproof check` and equals a fresh producer run byte for byte."""
-    assert sc.main([str(tmp_path)]) == 0
+    jobs = {name: build for name, build in shipped().items() if name in sc.SHIPPED.values()}
+    assert write_proved((tmp_path / name, build) for name, build in jobs.items()) == 0
     paths = sorted(tmp_path.glob("*.json"))
     assert sorted(p.name for p in paths) == sorted(sc.SHIPPED.values())
     assert cli_main(["check", *map(str, paths)]) == 0
@@ -126,15 +127,16 @@ def test_main_writes_accepted_deterministic_certificates(tmp_path):
 
 
 def test_catalogue_check_is_proved_only_when_the_checker_accepts(monkeypatch):
-    """_certify_reactivation: PROVED with an accepted certificate; with switching times not
-    widened between switches (SLACK_STEP_BITS = 0) the checker cannot replay the second switch
-    and the verdict is INCONCLUSIVE with the checker's reason."""
+    """reactivation_outcome (the catalogue check of each instance): PROVED with an accepted
+    certificate; with switching times not widened between switches (SLACK_STEP_BITS = 0) the
+    checker cannot replay the second switch and the verdict is INCONCLUSIVE with the checker's
+    reason."""
     data = REACTIVATION_REALIZABLE
-    out = checks._certify_reactivation("realizable", data)
+    out = sc.reactivation_outcome("realizable", data)
     assert out.verdict is Verdict.PROVED
     assert check_certificate(out.certificate).accepted
     monkeypatch.setattr(sc, "SLACK_STEP_BITS", 0)
-    out = checks._certify_reactivation("realizable", data)
+    out = sc.reactivation_outcome("realizable", data)
     assert out.verdict is Verdict.INCONCLUSIVE
     assert "not accepted by the checker" in out.evidence
     assert out.certificate is None

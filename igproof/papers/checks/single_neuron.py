@@ -12,7 +12,21 @@ import itertools
 from fractions import Fraction
 from typing import Any
 
+from igproof.certificate.switches import reactivation_outcome
 from igproof.errors import EnclosureFailure
+from igproof.numeric.float_flow import integrate_float
+from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
+from igproof.proof.single_neuron.convergence import CONVERGENCE_TOL, check_global_convergence_d2
+from igproof.proof.single_neuron.exact import (
+    balancedness_chain_rule_identity,
+    balancedness_conserved,
+    chain_rule_identity,
+    field_in_span_of_active,
+    norm_rate,
+    norm_rate_identity,
+    norm_rate_positive_when_underfit,
+    pattern_fields_in_span,
+)
 from igproof.proof.single_neuron.instances import (
     LARGE_INIT,
     NORM_DATA,
@@ -28,6 +42,11 @@ from igproof.proof.single_neuron.instances import (
     SPAN_EXAMPLE,
     SPAN_FLOAT_TOL,
     relu_neuron_flow,
+)
+from igproof.proof.single_neuron.validated import (
+    certified_switches,
+    certify_norm_monotone,
+    find_reactivation,
 )
 from igproof.verdict import Outcome, Verdict
 
@@ -52,7 +71,6 @@ __all__ = [
 
 def span_float_deviation() -> float:
     """max_t |(w(t) - w0).n| / |n| along the float flow of SPAN_EXAMPLE. Approximate."""
-    from igproof.numeric.float_flow import integrate_float
 
     flow = relu_neuron_flow(SPAN_EXAMPLE)
     traj = integrate_float(flow, SPAN_EXAMPLE["theta0"], t_max=60.0)
@@ -65,11 +83,6 @@ def span_float_deviation() -> float:
 
 def check_span() -> Outcome:
     """PROVED: the per-datum field is s (y - u) x, so w(t) - w(0) is in span{ever-active x_i}."""
-    from igproof.proof.single_neuron.exact import (
-        chain_rule_identity,
-        field_in_span_of_active,
-        pattern_fields_in_span,
-    )
 
     general = chain_rule_identity() and field_in_span_of_active()
     example = pattern_fields_in_span(relu_neuron_flow(SPAN_EXAMPLE))
@@ -93,11 +106,6 @@ def check_span() -> Outcome:
 
 def check_norm_identity() -> Outcome:
     """PROVED: d/dt |w|^2/2 = (1/n) sum_active (y_i - u_i) u_i, > 0 while all active under-fit."""
-    from igproof.proof.single_neuron.exact import (
-        chain_rule_identity,
-        norm_rate_identity,
-        norm_rate_positive_when_underfit,
-    )
 
     identity = chain_rule_identity() and norm_rate_identity()
     positive = norm_rate_positive_when_underfit()
@@ -112,7 +120,6 @@ def check_norm_identity() -> Outcome:
 
 
 def _float_norm_nondecreasing(flow: Any, theta0: list[str]) -> tuple[bool, float]:
-    from igproof.numeric.float_flow import integrate_float
 
     traj = integrate_float(flow, theta0, t_max=80.0)
     norms = [sum(v * v for v in th) for th in traj.thetas]
@@ -123,8 +130,6 @@ def _float_norm_nondecreasing(flow: Any, theta0: list[str]) -> tuple[bool, float
 def _norm_monotone_one(data: dict[str, Any], theta0: list[str]) -> tuple[bool, str,
                                                                        dict[str, Any]]:
     """(certified, summary or reason, details) for one flow of the norm entry."""
-    from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
-    from igproof.proof.single_neuron.validated import certify_norm_monotone
 
     flow = relu_neuron_flow(data)
     details: dict[str, Any] = {"data": data, "theta0": theta0}
@@ -169,7 +174,6 @@ def check_norm_monotone_small_init() -> Outcome:
 
 def check_norm_decreases_large_init() -> Outcome:
     """PROVED: from LARGE_INIT, d/dt |w|^2/2 < 0 at t = 0 (exact rational evaluation)."""
-    from igproof.proof.single_neuron.exact import norm_rate, norm_rate_identity
 
     rate = norm_rate(NORM_DATA["x"], NORM_DATA["y"], [Fraction(v) for v in LARGE_INIT])
     details = {"data": NORM_DATA, "theta0": LARGE_INIT, "rate_at_0": str(rate)}
@@ -182,10 +186,6 @@ def check_norm_decreases_large_init() -> Outcome:
 
 def check_global_convergence() -> Outcome:
     """SUPPORTED: Hypothesis property over family D2 (single_neuron_convergence)."""
-    from igproof.proof.single_neuron.convergence import (
-        CONVERGENCE_TOL,
-        check_global_convergence_d2,
-    )
 
     report = check_global_convergence_d2()
     details = {"examples": report.examples, "failures": report.failures,
@@ -202,30 +202,14 @@ def check_global_convergence() -> Outcome:
 
 
 def _reactivation(data: dict[str, Any]) -> tuple[Any, list[Any]]:
-    from igproof.proof.single_neuron.validated import certified_switches, find_reactivation
 
     switches = certified_switches(relu_neuron_flow(data), data["theta0"], t_horizon=data["horizon"])
     return find_reactivation(switches), switches
 
 
-def _certify_reactivation(name: str, data: dict[str, Any]) -> Outcome:
-    """The gf-switches certificate of one instance, re-checked by the independent checker."""
-    from igproof.certificate.overlap import certify
-    from igproof.certificate.switches import SHIPPED, reactivation_certificate
-    from igproof.errors import CertificateError, InvalidArgument
-
-    try:
-        cert, _, _ = reactivation_certificate(data)
-    except (CertificateError, EnclosureFailure, InvalidArgument) as exc:
-        return Outcome(Verdict.INCONCLUSIVE, f"no certificate ({exc})")
-    return certify(cert, evidence=f"{name}: certificate {SHIPPED.get(name, name)}",
-                   details={"certificate_file": f"certificates/{SHIPPED.get(name, name)}"})
-
-
 def check_reactivation() -> Outcome:
     """PROVED when, for every instance, a gf-switches certificate that an input is active, then
     inactive, then active again is accepted by the independent checker."""
-    from igproof.numeric.float_flow import integrate_float
 
     details: dict[str, Any] = {}
     found, missing = [], []
@@ -244,7 +228,7 @@ def check_reactivation() -> Outcome:
         k = switches[i].kink
         details[name]["point"] = k + 1
         details[name]["label"] = str(data["y"][k])
-        checked = _certify_reactivation(name, data)
+        checked = reactivation_outcome(name, data)
         details[name]["checker"] = checked.evidence
         details[name].update(checked.details)
         if checked.verdict is not Verdict.PROVED:
@@ -279,10 +263,6 @@ def _residuals(data: dict[str, Any], theta: Any) -> list[float]:
 
 def check_balancedness() -> Outcome:
     """PROVED: d/dt (|w_j|^2 - v_j^2) = 0 for sum_j v_j relu(w_j.x), every pattern."""
-    from igproof.proof.single_neuron.exact import (
-        balancedness_chain_rule_identity,
-        balancedness_conserved,
-    )
 
     shapes = [(1, 1), (2, 2), (3, 2)]
     results = {f"dim={d},width={m}": balancedness_conserved(dim=d, width=m) for d, m in shapes}
