@@ -4,7 +4,8 @@
 existing writer, :func:`igproof.certificate.gf_limit.limit_certificate`), decides minimality
 on the certificate's own (enlarged) ball with :func:`igproof.proof.spectral.nuclear.
 decide_minimality`, embeds both in a ``nuclear-gap`` certificate (igproof/checker/nuclear.py),
-and re-checks the JSON text with the checker's public API before returning it.
+and re-checks the JSON text through the producer's door to the checker
+(:func:`igproof.certificate.common.recheck`) before returning it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from igproof.certificate.common import Report, recheck, rejection
 from igproof.certificate.gf_limit import limit_certificate
 from igproof.certificate.writer import dumps_certificate
-from igproof.checker import Report, check_certificate
 from igproof.errors import CertificateError
 from igproof.proof.spectral.nuclear import MinimalityDecision, decide_minimality, l1_minimum
 from igproof.proof.spectral.reduced import ReducedProblem
@@ -82,10 +83,10 @@ def nuclear_certificate(problem: ReducedProblem, result: Any, flow: Any) -> Nucl
                           "claim": claim},
             "evidence": evidence}
     text = dumps_certificate(cert)
-    report = check_certificate(json.loads(text))
+    report = recheck(json.loads(text))
     if not report.accepted:
         raise CertificateError(f"certificate: the checker rejects the nuclear-gap certificate: "
-                               f"{report.error or report.conclusion}")
+                               f"{rejection(report)}")
     return NuclearCertificate(cert, decision, report, text)
 
 
