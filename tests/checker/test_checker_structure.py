@@ -63,7 +63,7 @@ def test_obligation_table_is_literal_and_complete():
     for path in (ROOT / "certificates").glob("*.json"):
         cert = json.loads(path.read_text())
         if cert["kind"] in WHOLE_KINDS:  # checked whole; its embedded limit has obligations
-            assert re.search(rf'^    \w+\.KIND: \w+\.check_\w+,', source, re.M)
+            assert re.search(r'^    \w+\.KIND: \w+\.check_\w+,', source, re.M)
             cert = cert["limit"]
         used |= {ob["type"] for ob in cert["obligations"]}
     assert used <= set(OBLIGATIONS)
