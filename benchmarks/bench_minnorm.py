@@ -35,7 +35,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from igproof.proof.minnorm import minimal_norm_interpolator
+from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
 N_POINTS = 1000
 GRID_PER_INTERVAL = (4, 16, 64)

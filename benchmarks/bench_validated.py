@@ -18,7 +18,7 @@ import mpmath
 from flint import arb
 
 from igproof.numeric.ball.arith import precision, time_interval
-from igproof.proof.limit import ProvedLimit, prove_flow_limit
+from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model

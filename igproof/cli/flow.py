@@ -126,7 +126,7 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
     """
     import math
 
-    from igproof.proof.limit import ProvedLimit, prove_flow_limit
+    from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 
     prec = max(PROVE_MIN_BITS, math.ceil(args.dps * math.log2(10)) + PROVE_GUARD_BITS)
     result = prove_flow_limit(flow, theta0, prec=prec)
@@ -142,11 +142,11 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
         "radius_exact": fraction_to_text(result.radius_upper),
     }
     if args.certificate:
-        from igproof.certificate.writer import write_certificate
-        from igproof.proof.limit_certificate import (
+        from igproof.certificate.gf_limit import (
             IsolatedLimitNotCertifiable,
             limit_certificate,
         )
+        from igproof.certificate.writer import write_certificate
 
         try:
             write_certificate(args.certificate, limit_certificate(result, flow))

@@ -84,7 +84,8 @@ def _plot(result: Any, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from igproof.atomic import write_text_atomic
-    from igproof.proof.minnorm import minimal_norm_interpolator, minnorm_obligation
+    from igproof.certificate.minnorm import minnorm_obligation
+    from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
     x, y = _read_data(args.data)
     result = minimal_norm_interpolator(x, y, penalised_bias=not args.free_bias,
@@ -113,6 +114,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _short(q: Any) -> str:
-    from igproof.proof.minnorm import _decimal
+    from igproof.proof.minnorm.interpolator import _decimal
 
     return _decimal(q, 16)

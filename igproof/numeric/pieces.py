@@ -51,11 +51,13 @@ def exact_theta0(flow: Any, theta0: Any) -> list[Fraction]:
         what = f"theta0[{name}]"
         if isinstance(v, sympy.Rational):
             out.append(Fraction(int(v.p), int(v.q)))
-        elif hasattr(v, "man") and hasattr(v, "exp") and hasattr(v, "as_integer_ratio"):
+        elif hasattr(v, "man") and hasattr(v, "exp") and hasattr(v, "context"):
+            # An mpmath mpf is (-1)^sign * man * 2^exp exactly (its _mpf_ tuple; mpf's own
+            # as_integer_ratio exists only from mpmath 1.4).
             if not v.context.isfinite(v):
                 raise DataError(f"{what}: {v} is not a finite number")
-            num, den = v.as_integer_ratio()
-            out.append(Fraction(num, den))
+            sign, man, exp, _ = v._mpf_
+            out.append((-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp))
         elif isinstance(v, numbers.Integral) and not isinstance(v, bool | int):
             out.append(Fraction(int(v)))  # numpy integers
         elif isinstance(v, sympy.Basic):

@@ -62,9 +62,10 @@ __all__ = [
 MAX_INTEGER_POWER = 64
 
 # MpfBackend.dot sums exactly in integers while the terms' exponents span at most this many
-# bits (Taylor coefficients decaying like rho^-k span a few hundred); wider spreads would make
-# big integers, so mpmath's fdot (rounded per term) takes over.
-DOT_MAX_SPREAD_BITS = 4096
+# bits (Taylor coefficients decaying like rho^-k span a few hundred; 2^16 bits are 8 KB integers,
+# still cheap); only wider spreads fall back to mpmath's fdot, which is not correctly rounded in
+# mpmath 1.3.
+DOT_MAX_SPREAD_BITS = 1 << 16
 
 # Opcodes of the straight-line program.
 _VAR, _CONST, _ADD, _SCALE, _MUL, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH = range(11)

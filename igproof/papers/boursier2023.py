@@ -1,8 +1,8 @@
 """Boursier & Flammarion: penalising the biases enforces sparsity (arXiv 2303.01353, NeurIPS 2023).
 
-Setting and derivations: docs/minnorm.md. Exact arguments: :mod:`igproof.proof.minnorm_claims`;
-certified brackets: :mod:`igproof.proof.minnorm`; finite networks:
-:mod:`igproof.proof.weight_decay`.
+Setting and derivations: docs/minnorm.md. Exact arguments: :mod:`igproof.proof.minnorm.claims`;
+certified brackets: :mod:`igproof.proof.minnorm.interpolator`; finite networks:
+:mod:`igproof.proof.minnorm.weight_decay`.
 PROVED entries are instance statements shown in exact rational arithmetic (or by a certified
 strict inequality); the paper's general theorems are only SUPPORTED here (float training, a
 Hypothesis property over random data). ``IGPROOF_LONG=1`` raises the number of random datasets.
@@ -15,6 +15,19 @@ import os
 from fractions import Fraction
 
 from igproof.papers.claims import Claim
+from igproof.proof.minnorm.claims import (
+    boundary_straddles,
+    certify_not_sparsest,
+    certify_unique_minimizer,
+    convexity_runs,
+    curvatures,
+    exact_cost,
+    minimal_kink_count,
+    sparsest_interpolant,
+)
+from igproof.proof.minnorm.exact import Kink, interpolates
+from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
+from igproof.proof.minnorm.weight_decay import weight_decay_path
 from igproof.verdict import Outcome, Verdict
 
 PAPER = "boursier2023"
@@ -39,8 +52,6 @@ _F = Fraction
 
 
 def _k(at, jump):
-    from igproof.proof.minnorm_exact import Kink
-
     return Kink(_F(at), _F(jump))
 
 
@@ -77,8 +88,6 @@ def _instance(name: str):
 
 
 def _check_uniqueness() -> Outcome:
-    from igproof.proof.minnorm import minimal_norm_interpolator
-    from igproof.proof.minnorm_claims import certify_unique_minimizer
 
     lines, ok = [], True
     for name in EXACT_INSTANCES:
@@ -98,8 +107,6 @@ def _linear_spline_and_sign_dual(x, y):
     """The linear spline's kinks (jump g_j = change of chord slope at x_j) and the dual
     phi_j = sign(g_j) (|phi| <= 1), whose value sum phi_j g_j = TV(f') certifies optimality
     with free biases."""
-    from igproof.proof.minnorm_claims import curvatures
-    from igproof.proof.minnorm_exact import Kink
 
     g = curvatures(x, y)
     spline = [Kink(xj, gj) for xj, gj in zip(x[1:-1], g, strict=True) if gj != 0]
@@ -108,12 +115,6 @@ def _linear_spline_and_sign_dual(x, y):
 
 
 def _check_free_non_uniqueness() -> Outcome:
-    from igproof.proof.minnorm_claims import (
-        certify_unique_minimizer,
-        exact_cost,
-        sparsest_interpolant,
-    )
-    from igproof.proof.minnorm_exact import interpolates
 
     lines, ok = [], True
     for name in ("spec", "tangent"):
@@ -134,7 +135,6 @@ def _check_free_non_uniqueness() -> Outcome:
 
 
 def _check_free_non_sparsity() -> Outcome:
-    from igproof.proof.minnorm_claims import certify_unique_minimizer, minimal_kink_count
 
     lines, ok = [], True
     for name in ("spec", "tangent", "symmetric"):
@@ -150,11 +150,6 @@ def _check_free_non_sparsity() -> Outcome:
 
 
 def _check_sparsity_instances() -> Outcome:
-    from igproof.proof.minnorm_claims import (
-        certify_unique_minimizer,
-        convexity_runs,
-        minimal_kink_count,
-    )
 
     lines, ok = [], True
     for name in ("spec", "tangent", "symmetric"):
@@ -170,11 +165,6 @@ def _check_sparsity_instances() -> Outcome:
 
 
 def _not_sparsest(data) -> Outcome:
-    from igproof.proof.minnorm_claims import (
-        certify_not_sparsest,
-        convexity_runs,
-        minimal_kink_count,
-    )
 
     x, y = _fr(data["x"]), _fr(data["y"])
     res = certify_not_sparsest(x, y)
@@ -193,8 +183,6 @@ def _check_sparsity_property() -> Outcome:
     from hypothesis import HealthCheck, assume, given, settings
     from hypothesis import strategies as st
 
-    from igproof.proof.minnorm import minimal_norm_interpolator
-    from igproof.proof.minnorm_claims import boundary_straddles, convexity_runs, minimal_kink_count
 
     stats = {"tested": 0, "sparsest": 0, "bracket_proved": 0}
     by_run: dict[int, int] = {}
@@ -257,8 +245,6 @@ def _check_sparsity_property() -> Outcome:
 
 
 def _check_representational_cost() -> Outcome:
-    from igproof.proof.minnorm import minimal_norm_interpolator
-    from igproof.proof.weight_decay import weight_decay_path
 
     lines, ok, rows = [], True, []
     for name in EXACT_INSTANCES:

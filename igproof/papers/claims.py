@@ -45,16 +45,6 @@ class Claim:
                                   f"{self.paper!r} followed by a dot")
 
 
-def deferred_check(module: str, name: str) -> Callable[[], Outcome]:
-    """The check ``name`` of ``igproof.<module>``, imported on first call (listing the
-    catalogue must not import the proof machinery)."""
-
-    def check() -> Outcome:
-        return getattr(importlib.import_module(f"igproof.{module}"), name)()
-
-    check.__name__ = name
-    return check
-
 
 def _load_paper(key: str) -> list[Claim]:
     module = importlib.import_module(f"igproof.papers.{PAPER_MODULES[key]}")

@@ -3,12 +3,13 @@
 Model: f(x; w) = relu(w.x) in R^d, square loss L(w) = (1/2n) sum_i (relu(w.x_i) - y_i)^2,
 relu'(0) = 0, gradient flow w' = -grad L(w). A point is *active* at w when u_i = w.x_i > 0.
 igproof's reading of the paper's statements, the instances and what each verdict rests on are in
-docs/single_neuron.md; the checks are in :mod:`igproof.proof.single_neuron_checks`.
+docs/single_neuron.md; the checks are in :mod:`igproof.papers.checks.single_neuron`.
 """
 
 from __future__ import annotations
 
-from igproof.papers.claims import Claim, deferred_check
+from igproof.papers.checks import single_neuron as checks
+from igproof.papers.claims import Claim
 from igproof.verdict import Verdict
 
 PAPER = "lee2022"
@@ -18,10 +19,6 @@ REFERENCE = ("S. Lee, B. Sim, J. C. Ye, Support vectors and gradient dynamics of
 _GF = ("f = relu(w.x), square loss (1/2n) sum_i (f(x_i) - y_i)^2, gradient flow",
        "relu'(0) = 0 (a point with w.x_i = 0 is inactive)")
 
-
-def _check(name: str):
-    """The check ``name`` of igproof.proof.single_neuron_checks (imported on first use)."""
-    return deferred_check("proof.single_neuron_checks", name)
 
 
 CLAIMS = [
@@ -38,7 +35,7 @@ CLAIMS = [
                     "proof": "chain rule in u = w.x (every d); d = 1, 2, 3 expanded",
                     "example": "3-D, one never-active point"},
         expected=Verdict.PROVED,
-        check=_check("check_span"),
+        check=checks.check_span,
     ),
     Claim(
         id=f"{PAPER}.norm.identity",
@@ -51,7 +48,7 @@ CLAIMS = [
         structured={"identity": "d/dt |w|^2/2 = (1/n) sum_i s_i (y_i - u_i) u_i",
                     "strict_growth": "A nonempty and 0 < u_i < y_i for i in A"},
         expected=Verdict.PROVED,
-        check=_check("check_norm_identity"),
+        check=checks.check_norm_identity,
     ),
     Claim(
         id=f"{PAPER}.norm.monotone-small-init",
@@ -73,7 +70,7 @@ CLAIMS = [
              "theta0": ["1/1000", "1/1000", "1/1000"]}],
             "property": "|w(t)| nondecreasing for all t >= 0"},
         expected=Verdict.PROVED,
-        check=_check("check_norm_monotone_small_init"),
+        check=checks.check_norm_monotone_small_init,
     ),
     Claim(
         id=f"{PAPER}.norm.large-init-decreases",
@@ -85,7 +82,7 @@ CLAIMS = [
         structured={"x": [[1, 0], [0, 1], [1, -2]], "y": [1, 1, 0], "theta0": ["3", "3"],
                     "rate_at_0": "-4"},
         expected=Verdict.PROVED,
-        check=_check("check_norm_decreases_large_init"),
+        check=checks.check_norm_decreases_large_init,
     ),
     Claim(
         id=f"{PAPER}.convergence.d2",
@@ -95,13 +92,13 @@ CLAIMS = [
                    "y_i = w*.x_i, inputs pairwise acute and within arccos(1/4) of w*, at least "
                    "two independent, small initialization with one active point): the flow "
                    "converges to w*, the unique zero-loss point."),
-        hypotheses=(*_GF, "family D2 as documented in igproof.proof.single_neuron_convergence",
+        hypotheses=(*_GF, "family D2 as documented in igproof.proof.single_neuron.convergence",
                     "evidence: float integration of Hypothesis examples (not a proof)"),
         structured={"family": "D2", "dim": 2, "n": [2, 4], "init_scale": "1e-3",
                     "tolerance": "|w(T) - w*| <= 1e-6 |w*|",
                     "examples": "30 (300 with IGPROOF_LONG=1)"},
         expected=Verdict.SUPPORTED,
-        check=_check("check_global_convergence"),
+        check=checks.check_global_convergence,
     ),
     Claim(
         id=f"{PAPER}.support-vectors.reactivation",
@@ -128,6 +125,6 @@ CLAIMS = [
             {"x": [["-3/2", "1/2", 0], [-1, 1, "1/2"], ["-3/2", 1, 1]], "y": [0, 0, "1/4"],
              "theta0": ["-3/4", 0, 0], "point": 2}]},
         expected=Verdict.PROVED,
-        check=_check("check_reactivation"),
+        check=checks.check_reactivation,
     ),
 ]

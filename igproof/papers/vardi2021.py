@@ -8,17 +8,14 @@ function G, which igproof certifies as the Two-point instance ``zhang2023.two-po
 
 from __future__ import annotations
 
-from igproof.papers.claims import Claim, catalogue, deferred_check
+from igproof.papers.checks import single_neuron as checks
+from igproof.papers.claims import Claim, catalogue
 from igproof.verdict import Outcome, Verdict
 
 PAPER = "vardi2021"
 REFERENCE = ("G. Vardi, O. Shamir, Implicit regularization in ReLU networks with the square "
              "loss, COLT 2021, arXiv:2012.05156")
 
-
-def _check(name: str):
-    """The check ``name`` of igproof.proof.single_neuron_checks (imported on first use)."""
-    return deferred_check("proof.single_neuron_checks", name)
 
 
 # The linked entry, and the prefix used to find a Two-point ReLU entry if the id ever changes.
@@ -58,7 +55,7 @@ CLAIMS = [
                     "proof": "chain rule in z_j = w_j.x (every d and width)",
                     "cross_check_shapes": ["d=1,m=1", "d=2,m=2", "d=3,m=2"]},
         expected=Verdict.PROVED,
-        check=_check("check_balancedness"),
+        check=checks.check_balancedness,
     ),
     Claim(
         id=f"{PAPER}.impossibility.relu-neuron",

@@ -2,13 +2,15 @@
 
 Definitions: docs/implicit_regularization.md (igproof's formalization of the Two-point and
 One-point Overlapping mechanisms, strong and weak forms). The overlap instances are built,
-proved and certified in :mod:`igproof.proof.overlap_instances`; a claim is PROVED only when the
-independent checker accepts its certificate.
+proved and certified in :mod:`igproof.certificate.overlap_instances`; a claim is PROVED
+only when the independent checker accepts its certificate.
 """
 
 from __future__ import annotations
 
-from igproof.papers.claims import Claim, deferred_check
+from igproof.certificate import overlap_instances
+from igproof.papers.claims import Claim
+from igproof.proof.overlap.characterization import conserved_level_set_characterizes
 from igproof.verdict import Verdict
 
 PAPER = "zhang2023"
@@ -16,18 +18,12 @@ REFERENCE = ("L. Zhang, Z.-Q. J. Xu, T. Luo, Y. Zhang, Limitation of characteriz
              "regularization by data-independent functions, arXiv:2201.12198 (TMLR 2023)")
 
 
-def _overlap(name: str):
-    """The check ``name`` of igproof.proof.overlap_instances (imported on first use)."""
-    return deferred_check("proof.overlap_instances", name)
-
 
 _GF = ("square loss, gradient flow from the stated theta0", "relu with relu'(0) = 0",
        "theta* = the limit, which exists and lies in M_S (proved, not assumed)")
 
 
 def _positive_control():
-    from igproof.proof.characterization import conserved_level_set_characterizes
-
     return conserved_level_set_characterizes("relu")
 
 
@@ -61,7 +57,7 @@ CLAIMS = [
                     "excludes": "every G (strong form)",
                     "certificate": "certificates/zhang2023-two-point-relu-neuron.json"},
         expected=Verdict.PROVED,
-        check=_overlap("two_point_relu_neuron"),
+        check=overlap_instances.two_point_relu_neuron,
     ),
     Claim(
         id=f"{PAPER}.one-point.norm.relu",
@@ -76,7 +72,7 @@ CLAIMS = [
                     "recipe": "subset", "excludes": "nondecreasing functions of |theta|_2",
                     "certificate": "certificates/zhang2023-one-point-norm-relu.json"},
         expected=Verdict.PROVED,
-        check=_overlap("one_point_norm_relu"),
+        check=overlap_instances.one_point_norm_relu,
     ),
     Claim(
         id=f"{PAPER}.one-point.distance.relu",
@@ -93,7 +89,7 @@ CLAIMS = [
                     "excludes": "nondecreasing functions of |theta - theta0|_2",
                     "certificate": "certificates/zhang2023-one-point-distance-relu.json"},
         expected=Verdict.PROVED,
-        check=_overlap("one_point_distance_relu"),
+        check=overlap_instances.one_point_distance_relu,
     ),
     Claim(
         id=f"{PAPER}.one-point.norm.tanh",
@@ -110,7 +106,7 @@ CLAIMS = [
                     "recipe": "subset", "excludes": "nondecreasing functions of |theta|_2",
                     "certificate": "certificates/zhang2023-one-point-norm-tanh.json"},
         expected=Verdict.PROVED,
-        check=_overlap("one_point_norm_tanh"),
+        check=overlap_instances.one_point_norm_tanh,
     ),
     *[Claim(
         id=f"{PAPER}.one-point.l1-norm.{act}",
@@ -126,7 +122,7 @@ CLAIMS = [
                     "excludes": "nondecreasing functions of |theta|_1",
                     "certificate": f"certificates/zhang2023-one-point-l1-norm-{act}.json"},
         expected=Verdict.PROVED,
-        check=_overlap(f"one_point_l1_{act}"),
+        check=getattr(overlap_instances, f"one_point_l1_{act}"),
     ) for act in ("relu", "tanh")],
 ]
 
@@ -149,7 +145,7 @@ CLAIMS += [
                     "excludes": "every G (strong form)",
                     "certificate": "certificates/zhang2023-two-point-relu.json"},
         expected=Verdict.PROVED,
-        check=_overlap("two_point_relu"),
+        check=overlap_instances.two_point_relu,
     ),
     Claim(
         id=f"{PAPER}.two-point.tanh",
@@ -167,7 +163,7 @@ CLAIMS += [
                     "excludes": "every G (strong form)",
                     "certificate": "certificates/zhang2023-two-point-tanh.json"},
         expected=Verdict.PROVED,
-        check=_overlap("two_point_tanh"),
+        check=overlap_instances.two_point_tanh,
     ),
     Claim(
         id=f"{PAPER}.one-point.distance.tanh",
@@ -185,6 +181,6 @@ CLAIMS += [
                     "excludes": "nondecreasing functions of |theta - theta0|_2",
                     "certificate": "certificates/zhang2023-one-point-distance-tanh.json"},
         expected=Verdict.PROVED,
-        check=_overlap("one_point_distance_tanh"),
+        check=overlap_instances.one_point_distance_tanh,
     ),
 ]

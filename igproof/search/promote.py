@@ -1,41 +1,13 @@
 """Promote a float hit to a rigorous ``not-characterized-by`` certificate.
 
 A float hit (S, theta0) of :mod:`igproof.search.driver` says that the floating-point gradient-flow
-limit theta* violates the first-order conditions of min G on M_S. The promotion replaces every
-float by a proof that the independent checker replays:
-
-1. **The limit ball.** Two routes, tried in order:
-
-   - *end-game from theta0* (any model): a Polyak-Lojasiewicz end-game started at T = 0. On a
-     box D around theta0 with lambda <= lambda_min(J J^T) (interval Cholesky on a bisection
-     cover of D), the flow travels at most sqrt(2 L(theta0) / mu), mu = lambda / n, so the
-     limit exists, lies in M_S and in the ball B(theta0, rho). Cheap; it applies when theta0
-     is already close to M_S compared with the PL constant.
-   - *validated trajectory* (piecewise-affine ReLU flows): :func:`igproof.proof.limit.
-     prove_flow_limit` encloses theta(t) up to T and closes with the end-game there;
-     :func:`igproof.proof.limit_certificate.limit_certificate` writes the replayable
-     ``trajectory`` obligation. Smooth (tanh) pieces are not sent this way: their Taylor
-     replay costs minutes in the checker.
-
-2. **The refutation** on that ball, with G written in the checker's expression language
-   (theta0 substituted exactly):
-
-   - ``witness`` (the single ReLU neuron, whose M_S is a polyhedron): an exact rational theta'
-     in M_S with sup G(theta') < inf of G over the limit ball. theta' lies on the segment from
-     the exact projection p of the ball's centre onto the affine piece {w . x_i = y_i, i active}
-     towards the G-minimizer of that piece (closed form for l2 and l2-init, else a projected
-     gradient step), halving the step until every label-0 constraint w . x_j <= 0 holds exactly
-     and the interval test passes.
-   - ``kkt``: the live residual gradients and grad G restricted to a square set of columns have
-     a certainly non-zero determinant on the box of half-width 2r around the limit ball (so the
-     Lagrange condition fails near theta*). Columns: the float minor of largest |det|.
-
-3. **The decision.** The assembled certificate is re-checked by :func:`igproof.checker.
-   check_certificate`; only an accepted certificate is returned as certified. Anything else is
-   reported with the reason ("not certified: ...").
-
-The certificate is deterministic: it depends only on (model, S, theta0, G) and contains no
-timestamps, so the same search seed gives a byte-identical file.
+limit theta* violates the first-order conditions of min G on M_S. This module is the search's
+side of the promotion: it decides which hits are worth promoting (:func:`float_certifiable`, a
+float heuristic), writes G in the checker's expression language (:func:`g_expression_text`), and
+hands the hit to :func:`igproof.certificate.witness.refute`, which proves the limit ball (an
+end-game from theta0 or a validated trajectory), refutes the minimality (``witness`` or ``kkt``)
+and has the independent checker re-check the certificate; only an accepted certificate is
+returned as certified.
 """
 
 from __future__ import annotations
@@ -43,24 +15,21 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
+import sympy
 
-from igproof.errors import CertificateError, IgproofError, UnsafeExpression
+from igproof.certificate.witness import Hit, Promotion, best_minor, checker_model, refute
+from igproof.errors import CertificateError, UnsafeExpression
 from igproof.search.exact import ExactDataset
 from igproof.search.families import SurrogateModel
 from igproof.search.regularizers import Regularizer, expression_names
+from igproof.symbolic.expression import parse_expression, to_expression_text
 
-# Working precision (bits) of the validated trajectory route.
-PROMOTE_PREC = 128
-# The trajectory route stops integrating once sup L <= this: the end-game radius is then
-# ~1e-12 / sqrt(mu), far below the margins the refutation needs (a KKT violation >= 1e-3).
-PROMOTE_LOSS_TARGET = Fraction(1, 10**24)
-# Longest flow time the trajectory route integrates (slow label-0 decays need t ~ 100-500).
-PROMOTE_T_MAX = 2000
+__all__ = ["KINK_MARGIN", "SMOOTH_RHO_LIMIT", "Promotion", "float_certifiable",
+           "g_expression_text", "model_text", "promote_hit"]
+
 # A float hit of a ReLU model is sent to promotion only when every kink w . x_i is at least
 # this far from 0 at the float limit, relative to |x_i| max(|w|, 1): a limit on a kink is
 # reached only asymptotically and no constant-pattern end-game can enclose it.
@@ -69,41 +38,6 @@ KINK_MARGIN = 1e-3
 # radius rho is below this fraction of the distance over which the float PL constant and the
 # KKT minor keep their size (checked at sample points of the box theta0 +- 4 rho).
 SMOOTH_RHO_LIMIT = 0.25
-# Half-widths of the end-game domain D, as multiples of the end-game radius rho.
-ENDGAME_FACTORS = (Fraction(3, 2), Fraction(2), Fraction(3))
-# lambda is this fraction of the smallest float eigenvalue of J J^T sampled on D.
-LAMBDA_MARGINS = (Fraction(1, 2), Fraction(1, 8))
-# lambda is rounded down to a multiple of 2^-LAMBDA_BITS (short numbers in the certificate).
-LAMBDA_BITS = 20
-# Depths of the uniform bisection cover of D (2^depth leaves; the checker allows 4096).
-COVER_DEPTHS = (0, 3, 6, 9)
-# Witness search: the step towards the piece's G-minimizer is halved at most this many times.
-WITNESS_HALVINGS = 40
-# Denominator bound of the rationalized float descent direction (exactness comes after).
-DIRECTION_DENOMINATOR = 10**6
-# Extra relative and absolute slack on the claimed radius of the end-game-from-theta0 ball, so
-# that it certainly contains the checker's own (independently rounded) end-game ball.
-RADIUS_SLACK_REL = Fraction(1, 2**20)
-RADIUS_SLACK_ABS = Fraction(1, 2**60)
-
-
-@dataclass(frozen=True)
-class Promotion:
-    """Outcome of :func:`promote_hit`.
-
-    ``certified`` is True only when the independent checker accepted ``certificate`` (a
-    JSON-ready dict, numbers as Fractions). ``route`` names the limit route and the refuting
-    obligation (e.g. ``"endgame+kkt"``); ``reason`` is the checker's conclusion, or why no
-    certificate could be made.
-    """
-
-    certified: bool
-    reason: str
-    route: str = ""
-    g_text: str = ""
-    certificate: dict[str, Any] | None = None
-    attempts: tuple[str, ...] = ()
-    other_hits_may_work: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,12 +49,7 @@ def model_text(model: SurrogateModel) -> tuple[list[str], list[str], str]:
 
     Names follow :mod:`igproof.symbolic.models`: theta = (w1..wd) or (a, w1..wd), inputs x1..xd.
     """
-    inputs = [f"x{k + 1}" for k in range(model.dim)]
-    w = [f"w{k + 1}" for k in range(model.dim)]
-    z = " + ".join(f"{wk}*{xk}" for wk, xk in zip(w, inputs, strict=True))
-    if model.kind == "relu-neuron":
-        return w, inputs, f"relu({z})"
-    return ["a", *w], inputs, f"a*{model.activation}({z})"
+    return checker_model(model.kind, model.dim, model.activation)
 
 
 def _q(value: Fraction) -> str:
@@ -149,10 +78,6 @@ def g_expression_text(regularizer: Regularizer, parameters: Sequence[str],
                                    "in the checker's expression language")
         return " + ".join(f"abs({p})^{power.numerator}" for p in parameters)
     if "expression" in spec:
-        import sympy
-
-        from igproof.certificate.expression import parse_expression, to_expression_text
-
         names = expression_names(tuple(parameters))
         symbols = {p: sympy.Symbol(p, real=True) for p in parameters}
         values = dict(zip(parameters, theta0, strict=True))
@@ -214,8 +139,8 @@ def float_certifiable(model: SurrogateModel, regularizer: Regularizer, dataset: 
     dets = []
     for p_k, j in zip(points, jacs, strict=True):
         mat = np.vstack([j, regularizer.grad(p_k, th0)])
-        dets.append(_best_minor(mat)[1])
-    centre = _best_minor(np.vstack([jac, regularizer.grad(th0, th0)]))
+        dets.append(best_minor(mat)[1])
+    centre = best_minor(np.vstack([jac, regularizer.grad(th0, th0)]))
     return centre[1] > 0 and min(dets) > 0.25 * centre[1]
 
 
@@ -227,406 +152,24 @@ def _parallel_pair(points: Sequence[Sequence[Fraction]]) -> bool:
     return False
 
 
-def _best_minor(mat: np.ndarray) -> tuple[tuple[int, ...], float]:
-    """The column subset (size = rows) whose square minor has the largest |det|."""
-    rows, cols = mat.shape
-    best: tuple[tuple[int, ...], float] = ((), 0.0)
-    for subset in itertools.combinations(range(cols), rows):
-        value = abs(float(np.linalg.det(mat[:, list(subset)])))
-        if value > best[1]:
-            best = (subset, value)
-    return best
-
-
-# ---------------------------------------------------------------------------------------------
-# Exact helpers
-
-
-def _sqrt_up(q: Fraction) -> Fraction:
-    """A rational >= sqrt(q), within 2^-100 relative."""
-    if q <= 0:
-        return Fraction(0)
-    scale = 2**100
-    return Fraction(math.isqrt(q.numerator * scale * scale // q.denominator) + 1, scale)
-
-
-def _uniform_cover(p: int, depth: int) -> str:
-    """Preorder tokens of the full bisection tree of the given depth, axes cycled."""
-    tokens: list[str] = []
-
-    def tree(level: int) -> None:
-        if level == depth:
-            tokens.append("L")
-            return
-        tokens.append(str(level % p))
-        tree(level + 1)
-        tree(level + 1)
-
-    tree(0)
-    return " ".join(tokens)
-
-
-def _solve(matrix: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction] | None:
-    """Exact Gaussian elimination for a square system; None when singular."""
-    n = len(matrix)
-    a = [[*row, b] for row, b in zip(matrix, rhs, strict=True)]
-    for col in range(n):
-        pivot = next((r for r in range(col, n) if a[r][col] != 0), None)
-        if pivot is None:
-            return None
-        a[col], a[pivot] = a[pivot], a[col]
-        for r in range(n):
-            if r != col and a[r][col] != 0:
-                f = a[r][col] / a[col][col]
-                a[r] = [u - f * v for u, v in zip(a[r], a[col], strict=True)]
-    return [a[k][n] / a[k][k] for k in range(n)]
-
-
-def _independent_rows(rows: list[list[Fraction]]) -> list[int]:
-    """Indices of a maximal linearly independent subset of rows (exact, greedy)."""
-    chosen: list[int] = []
-    basis: list[list[Fraction]] = []
-    for i, row in enumerate(rows):
-        v = row[:]
-        for b in basis:
-            k = next(j for j, c in enumerate(b) if c != 0)
-            if v[k] != 0:
-                f = v[k] / b[k]
-                v = [u - f * c for u, c in zip(v, b, strict=True)]
-        if any(c != 0 for c in v):
-            basis.append(v)
-            chosen.append(i)
-    return chosen
-
-
-def _project_affine(point: list[Fraction], rows: list[list[Fraction]],
-                    rhs: list[Fraction]) -> list[Fraction] | None:
-    """Exact orthogonal projection of ``point`` onto {v : rows v = rhs} (rows independent)."""
-    if not rows:
-        return point[:]
-    gram = [[sum((a * b for a, b in zip(r, s, strict=True)), Fraction(0)) for s in rows]
-            for r in rows]
-    resid = [sum((a * b for a, b in zip(r, point, strict=True)), Fraction(0)) - c
-             for r, c in zip(rows, rhs, strict=True)]
-    lam = _solve(gram, resid)
-    if lam is None:
-        return None
-    return [v - sum((lk * r[k] for lk, r in zip(lam, rows, strict=True)), Fraction(0))
-            for k, v in enumerate(point)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Certificate assembly
-
-
-class _Builder:
-    """The model, dataset, residual ASTs and G of one hit, in the checker's terms."""
-
-    def __init__(self, model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
-                 theta0: Sequence[Fraction]) -> None:
-        from igproof.checker import expr as cex
-        from igproof.checker.kernel import substitute
-
-        self.cex = cex
-        self.model = model
-        self.regularizer = regularizer
-        self.dataset = dataset
-        self.theta0 = [Fraction(t) for t in theta0]
-        self.params, self.inputs, self.output = model_text(model)
-        self.g_text = g_expression_text(regularizer, self.params, self.theta0)
-        self.g_ast = cex.parse(self.g_text, set(self.params))
-        out = cex.parse(self.output, set(self.params) | set(self.inputs))
-        self.residuals = [
-            cex.sub(substitute(out, dict(zip(self.inputs, xi, strict=True))), ("num", yi))
-            for xi, yi in zip(dataset.x, dataset.y, strict=True)]
-        self.n = len(self.residuals)
-
-    # -- interval helpers (the checker's arithmetic, used to choose hints; the checker decides)
-    def env(self, b: Sequence[tuple[Fraction, Fraction]]) -> dict[str, Any]:
-        from igproof.checker.intervals import Interval
-
-        return {p: Interval(lo, hi, exact=True)
-                for p, (lo, hi) in zip(self.params, b, strict=True)}
-
-    def point_env(self, theta: Sequence[Fraction]) -> dict[str, Any]:
-        return self.env([(t, t) for t in theta])
-
-    def jacobian_float(self, theta: Sequence[Fraction], rows: Sequence[int]) -> np.ndarray:
-        env = self.point_env(theta)
-        out = []
-        for i in rows:
-            grads = self.cex.gradient(self.residuals[i], self.params)
-            out.append([float((iv.lo + iv.hi) / 2)
-                        for iv in (self.cex.evaluate(g, env) for g in grads)])
-        return np.array(out, dtype=float).reshape(len(rows), len(self.params))
-
-    def grad_g_float(self, theta: Sequence[Fraction]) -> np.ndarray:
-        """The search's float (sub)gradient of G (a hint only: at a kink of abs it is the
-        subgradient sign(0) = 0 rather than an undecided interval)."""
-        return self.regularizer.grad([float(t) for t in theta],
-                                     [float(t) for t in self.theta0])
-
-    def pattern_decided(self, b: Sequence[Sequence[Fraction]]) -> bool:
-        """Every live residual's gradient is defined on the box (no kink undecided there):
-        without this no cover of the box passes the PL test."""
-        from igproof.checker.errors import Rejected
-
-        box = [(lo, hi) for lo, hi in b]
-        env = self.env(box)
-        try:
-            for i in self.live_rows(box):
-                for g in self.cex.gradient(self.residuals[i], self.params):
-                    self.cex.evaluate(g, env)
-        except Rejected:
-            return False
-        return True
-
-    def live_rows(self, b: Sequence[tuple[Fraction, Fraction]]) -> list[int]:
-        env = self.env(b)
-        return [i for i, r in enumerate(self.residuals)
-                if not self.cex.evaluate(r, env).is_zero()]
-
-    # -- certificate skeleton
-    def certificate(self, limit: dict[str, Any], obligations: list[dict[str, Any]],
-                    producer: str) -> dict[str, Any]:
-        from igproof.checker import LOSS_FORMULA, statement_text
-
-        statement = {"limits": {"L": limit}, "claim": {"limit": "L", "G": self.g_text}}
-        text = statement_text("not-characterized-by", statement)
-        return {
-            "format": "igproof-certificate", "version": 1, "kind": "not-characterized-by",
-            "producer": producer,
-            "model": {"parameters": list(self.params), "inputs": list(self.inputs),
-                      "output": self.output, "relu_derivative_at_zero": "0"},
-            "loss": {"name": "square", "formula": LOSS_FORMULA},
-            "datasets": {"S": {"x": [list(xi) for xi in self.dataset.x],
-                               "y": list(self.dataset.y)}},
-            "theta0": list(self.theta0),
-            "statement": {"text": text, **statement},
-            "obligations": obligations,
-        }
-
-
-def _check(cert: dict[str, Any]) -> tuple[bool, str, dict[str, Any]]:
-    """(accepted, reason, plain JSON) by the independent checker, on the serialized text."""
-    import json
-
-    import igproof.checker.trajectory  # noqa: F401 - registers the "trajectory" obligation
-    from igproof.certificate.writer import dumps_certificate
-    from igproof.checker import check_certificate
-
-    text = dumps_certificate(cert)
-    report = check_certificate(json.loads(text))
-    if report.accepted:
-        return True, report.conclusion or "accepted", cert
-    failed = [f"{o['id']}: {o['reason']}" for o in report.obligations
-              if o["status"] != "accepted"]
-    return False, (report.error or (failed[0] if failed else "rejected")), cert
-
-
-def _endgame_limit(b: _Builder) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
-    """Limit ball and obligations (start, pl-endgame, contain) of the end-game from theta0,
-    or the reason it does not close."""
-    from igproof.checker.intervals import Interval
-
-    env0 = b.point_env(b.theta0)
-    loss = Interval.point(Fraction(0))
-    for r in b.residuals:
-        loss = loss + b.cex.evaluate(r, env0).sqr()
-    loss_sup = loss.hi / (2 * b.n)
-    if loss_sup == 0:
-        return "L(theta0) = 0: the flow does not move (vacuous)"
-    live0 = b.live_rows([(t, t) for t in b.theta0])
-    jac = b.jacobian_float(b.theta0, live0)
-    lam0 = float(np.linalg.eigvalsh(jac @ jac.T).min()) if live0 else 0.0
-    if not lam0 > 0:
-        return "J J^T is singular at theta0"
-    last = "no end-game domain closed"
-    for depth in COVER_DEPTHS:
-        if 2**depth > 4096:
-            break
-        for margin in LAMBDA_MARGINS:
-            lam = Fraction(math.floor(lam0 * float(margin) * 2**LAMBDA_BITS), 2**LAMBDA_BITS)
-            if lam <= 0:
-                continue
-            rho = _sqrt_up(2 * loss_sup * b.n / lam)
-            radius = rho * (1 + RADIUS_SLACK_REL) + RADIUS_SLACK_ABS
-            for factor in ENDGAME_FACTORS:
-                half = factor * radius
-                domain = [[t - half, t + half] for t in b.theta0]
-                if not b.pattern_decided(domain):
-                    last = "a kink of a live residual crosses the end-game domain"
-                    continue
-                limit = {"dataset": "S", "center": list(b.theta0), "radius": radius}
-                obligations = [
-                    {"id": "start", "type": "start", "dataset": "S",
-                     "box": [[t, t] for t in b.theta0]},
-                    {"id": "endgame", "type": "pl-endgame", "dataset": "S", "start": "start",
-                     "domain": domain, "lambda": lam,
-                     "cover": _uniform_cover(len(b.params), depth)},
-                    {"id": "contain", "type": "contain", "limit": "L", "endgame": "endgame"},
-                ]
-                ok, reason = _limit_part_accepted(b, limit, obligations)
-                if ok:
-                    return limit, obligations
-                last = reason
-    return f"end-game from theta0 did not close ({last})"
-
-
-def _limit_part_accepted(b: _Builder, limit: dict[str, Any],
-                         obligations: list[dict[str, Any]]) -> tuple[bool, str]:
-    """Checker verdict on the limit part alone (as a gf-limit certificate)."""
-    from igproof.checker import statement_text
-
-    cert = b.certificate(limit, obligations, "igproof.search.promote")
-    cert["kind"] = "gf-limit"
-    cert["statement"] = {"limits": {"L": limit}, "claim": {}}
-    cert["statement"]["text"] = statement_text("gf-limit", cert["statement"])
-    ok, reason, _ = _check(cert)
-    return ok, reason
-
-
-def _trajectory_limit(b: _Builder) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
-    """Limit ball and obligations from a validated trajectory (prove_flow_limit)."""
-    from igproof.proof.limit import ProvedLimit, prove_flow_limit
-    from igproof.proof.limit_certificate import limit_certificate
-    from igproof.symbolic.dataset import Dataset
-    from igproof.symbolic.flow import gradient_flow
-    from igproof.symbolic.models import build_model
-
-    if b.model.kind == "relu-neuron":
-        sym = build_model("relu-neuron", dim=b.model.dim)
-    else:
-        sym = build_model("neuron", dim=b.model.dim, activation=b.model.activation)
-    flow = gradient_flow(sym, Dataset([list(xi) for xi in b.dataset.x], list(b.dataset.y)))
-    if [str(p) for p in flow.parameters] != list(b.params):
-        return (f"parameter names differ between the symbolic model "
-                f"({', '.join(map(str, flow.parameters))}) and the search model")
-    result = prove_flow_limit(flow, b.theta0, prec=PROMOTE_PREC, t_max=PROMOTE_T_MAX,
-                              loss_target=PROMOTE_LOSS_TARGET)
-    if not isinstance(result, ProvedLimit):
-        return f"validated trajectory: {result.reason}"
-    if not result.in_zero_loss_set:
-        return "validated trajectory: the limit has positive loss (not in M_S)"
-    try:
-        cert = limit_certificate(result, flow)
-    except CertificateError as exc:
-        return f"validated trajectory: {exc}"
-    if cert["model"]["parameters"] != list(b.params):
-        return "validated trajectory: parameter order differs"
-    # the certificate's own model text (limit_certificate's printing) is kept as is
-    b.output = cert["model"]["output"]
-    b.inputs = list(cert["model"]["inputs"])
-    (limit,) = cert["statement"]["limits"].values()
-    return dict(limit), list(cert["obligations"])
-
-
-def _witness(b: _Builder, limit: dict[str, Any]) -> dict[str, Any] | str:
-    """An exact theta' in M_S with G(theta') < inf G over the limit ball (single ReLU neuron)."""
-    if b.model.kind != "relu-neuron":
-        return "witness: only for the single ReLU neuron (M_S a polyhedron)"
-    centre = [Fraction(c) for c in limit["center"]]
-    radius = Fraction(limit["radius"])
-    xs = [list(xi) for xi in b.dataset.x]
-    ys = list(b.dataset.y)
-    z = [sum((a * c for a, c in zip(xi, centre, strict=True)), Fraction(0)) for xi in xs]
-    norms = [_sqrt_up(sum((a * a for a in xi), Fraction(0))) for xi in xs]
-    active = [i for i in range(b.n) if z[i] - radius * norms[i] > 0]
-    inactive = [i for i in range(b.n) if z[i] + radius * norms[i] < 0]
-    if len(active) + len(inactive) != b.n or any(ys[i] != 0 for i in inactive):
-        return "witness: the activation pattern is not decided on the limit ball"
-    rows = [xs[i] for i in active]
-    keep = _independent_rows(rows)
-    rows, rhs = [rows[k] for k in keep], [ys[active[k]] for k in keep]
-    p = _project_affine(centre, rows, rhs)
-    if p is None:
-        return "witness: singular active system"
-    spec = b.regularizer.spec
-    if spec.get("builtin") in ("l2", "l2-init"):
-        origin = [Fraction(0)] * len(p) if spec["builtin"] == "l2" else b.theta0
-        goal = _project_affine(origin, rows, rhs)
-    else:
-        grad = b.grad_g_float(p)
-        direction = [Fraction(float(-g)).limit_denominator(DIRECTION_DENOMINATOR) for g in grad]
-        d = _project_affine(direction, rows, [Fraction(0)] * len(rows))
-        goal = None if d is None else [u + v for u, v in zip(p, d, strict=True)]
-    if goal is None:
-        return "witness: no descent target on the affine piece"
-    g_ball = b.cex.evaluate(b.g_ast, b.env([(c - radius, c + radius) for c in centre]))
-    step = Fraction(1)
-    for _ in range(WITNESS_HALVINGS):
-        theta = [u + step * (v - u) for u, v in zip(p, goal, strict=True)]
-        step /= 2
-        zs = [sum((a * t for a, t in zip(xs[i], theta, strict=True)), Fraction(0))
-              for i in range(b.n)]
-        if any(zs[i] != ys[i] for i in active) or any(zs[i] > 0 for i in inactive):
-            continue
-        g_value = b.cex.evaluate(b.g_ast, b.point_env(theta))
-        if g_value.hi < g_ball.lo:
-            return {"id": "witness", "type": "witness", "limit": "L", "theta": theta}
-    return "witness: no point of the affine piece with G certainly below G on the limit ball"
-
-
-def _kkt(b: _Builder, limit: dict[str, Any]) -> dict[str, Any] | str:
-    """The kkt obligation: columns of the float minor of largest |det| at the ball's centre."""
-    centre = [Fraction(c) for c in limit["center"]]
-    radius = Fraction(limit["radius"])
-    live = b.live_rows([(c - 2 * radius, c + 2 * radius) for c in centre])
-    if len(live) + 1 > len(b.params):
-        return f"kkt: {len(live)} live residuals + grad G exceed {len(b.params)} parameters"
-    mat = np.vstack([b.jacobian_float(centre, live), b.grad_g_float(centre)])
-    cols, value = _best_minor(mat)
-    if value == 0:
-        return "kkt: grad G lies in the span of the residual gradients (float)"
-    return {"id": "kkt", "type": "kkt", "limit": "L", "columns": list(cols)}
-
-
 def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
                 theta0: Sequence[Fraction]) -> Promotion:
-    """Certify that the GF limit from theta0 on S is not a minimizer of G on M_S.
+    """Certify that the GF limit from theta0 on S is not a minimizer of G on M_S
+    (:func:`igproof.certificate.witness.refute` on the hit in exact terms).
 
     Returns a :class:`Promotion`; ``certified`` is True only when the independent checker
     accepted the certificate.
 
     Guarantee: exact (the checker's replay), or no claim (``certified`` False, with reason).
     """
+    theta = tuple(Fraction(t) for t in theta0)
     try:
-        b = _Builder(model, regularizer, dataset, theta0)
+        params, _, _ = model_text(model)
+        g_text = g_expression_text(regularizer, params, theta)
     except CertificateError as exc:
         return Promotion(False, str(exc), other_hits_may_work=False)
-    attempts: list[str] = []
-    routes = [("endgame", _endgame_limit)]
-    if model.piecewise:
-        routes.append(("trajectory", _trajectory_limit))
-    from igproof.checker.errors import Rejected
-
-    # failures of one route or refuter: recorded as an attempt, the next one is tried
-    recoverable = (Rejected, IgproofError, ArithmeticError, ValueError, np.linalg.LinAlgError)
-    for route_name, route in routes:
-        try:
-            part = route(b)
-        except recoverable as exc:
-            part = f"{type(exc).__name__}: {exc}"
-        if isinstance(part, str):
-            attempts.append(f"{route_name}: {part}")
-            continue
-        limit, obligations = part
-        refuters = [_witness, _kkt] if model.kind == "relu-neuron" else [_kkt]
-        for refuter in refuters:
-            try:
-                ob = refuter(b, limit)
-            except recoverable as exc:
-                ob = f"{refuter.__name__.strip('_')}: {type(exc).__name__}: {exc}"
-            if isinstance(ob, str):
-                attempts.append(f"{route_name}: {ob}")
-                continue
-            cert = b.certificate(limit, [*obligations, ob],
-                                 f"igproof search (igproof.search.promote, {route_name} + "
-                                 f"{ob['type']})")
-            ok, reason, cert = _check(cert)
-            if ok:
-                return Promotion(True, reason, f"{route_name}+{ob['type']}", b.g_text, cert,
-                                 tuple(attempts))
-            attempts.append(f"{route_name}+{ob['type']}: rejected by the checker: {reason}")
-    return Promotion(False, attempts[-1] if attempts else "no route applies",
-                     g_text=b.g_text, attempts=tuple(attempts))
+    builtin = regularizer.spec.get("builtin")
+    hit = Hit(model.kind, model.dim, model.activation,
+              tuple(tuple(xi) for xi in dataset.x), tuple(dataset.y), theta, g_text,
+              builtin if builtin in ("l2", "l2-init") else None, regularizer.grad)
+    return refute(hit)

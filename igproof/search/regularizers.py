@@ -8,7 +8,7 @@ Built-in names (``|.|`` the Euclidean norm):
 - ``linf``     G = max_k |theta_k|            (gradient at the first maximizing entry)
 - ``lp:P``     G = sum_k |theta_k|^P, P >= 1 a rational such as ``3`` or ``3/2``
 
-Any other text is read with the safe expression language (``igproof.certificate.expression``,
+Any other text is read with the safe expression language (``igproof.symbolic.expression``,
 never eval or sympify) in the model's parameter names ``a, w1, ..., wd`` and the initialization
 names ``a0, w1_0, ..., wd_0`` (for d = 1 also ``w`` and ``w0``): :func:`regularizer_from_text`.
 Other candidates enter through :meth:`Regularizer.from_sympy` (a sympy expression,
@@ -194,7 +194,7 @@ def regularizer_from_text(text: str, parameter_names: Sequence[str]) -> Regulari
     """
     import sympy
 
-    from igproof.certificate.expression import parse_expression
+    from igproof.symbolic.expression import parse_expression
 
     names = expression_names(parameter_names)
     theta = {p: sympy.Symbol(p, real=True) for p in parameter_names}

@@ -8,9 +8,9 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from igproof.certificate.expression import parse_expression, to_expression_text
 from igproof.checker import expr as cex
 from igproof.errors import UnsafeExpression
+from igproof.symbolic.expression import parse_expression, to_expression_text
 
 a, w, x = sympy.symbols("a w x")
 SYMBOLS = {"a": a, "w": w, "x": x}
@@ -51,8 +51,8 @@ def test_unsupported_functions_are_refused():
 def test_symbolic_models_serialise_and_the_checker_reads_them():
     """igproof.symbolic models (relu neuron, tanh neuron) become certificate model objects whose
     text the checker parses; the output at a rational point matches sympy's exactly."""
-    from igproof.certificate.expression import dataset_as_json, model_as_json
     from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.expression import dataset_as_json, model_as_json
     from igproof.symbolic.models import build_model
 
     model = build_model("neuron", dim=2, activation="relu")

@@ -13,11 +13,11 @@ import jsonschema
 import pytest
 import sympy
 
-from igproof.certificate.expression import parse_expression
-from igproof.certificate.produce import SHIPPED
+from igproof.certificate.pl_start import SHIPPED
 from igproof.certificate.writer import dumps_certificate, write_certificate
 from igproof.checker import check_file
 from igproof.errors import CertificateError, UnsafeExpression
+from igproof.symbolic.expression import parse_expression
 
 CERTS = Path(__file__).resolve().parents[2] / "certificates"
 

@@ -13,10 +13,10 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from igproof.certificate.expression import parse_expression
 from igproof.checker import expr as ex
 from igproof.checker.errors import Rejected
 from igproof.errors import UnsafeExpression
+from igproof.symbolic.expression import parse_expression
 
 NAMES = {"a", "w", "b"}
 POLYNOMIAL_EXPRESSIONS = [

@@ -16,6 +16,7 @@ import mpmath
 import pytest
 from _oracles import TANH_XS, TANH_YS, mpf, tanh_grad_by_hand, tanh_loss_by_hand
 
+from igproof.certificate.gf_limit import limit_certificate
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import check_certificate, statement_text
 from igproof.checker import expr as ex
@@ -24,9 +25,8 @@ from igproof.checker.isolated import krawczyk_ball
 from igproof.checker.kernel import load_text
 from igproof.cli.main import main
 from igproof.numeric.ball.arith import arb_radius_fraction
-from igproof.proof.isolated import IsolatedEndgame
-from igproof.proof.limit import ProvedLimit, prove_flow_limit
-from igproof.proof.limit_certificate import limit_certificate
+from igproof.proof.limits.isolated import IsolatedEndgame
+from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model

@@ -19,9 +19,10 @@ from importlib import resources
 import jsonschema
 import pytest
 
+from igproof.certificate.minnorm import minnorm_obligation
 from igproof.checker import check_certificate
 from igproof.cli.main import main
-from igproof.proof.minnorm import minimal_norm_interpolator, minnorm_obligation
+from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
 
 def _certificate(x, y, **kwargs) -> dict:

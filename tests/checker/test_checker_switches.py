@@ -1,4 +1,4 @@
-"""The gf-switches kind: the reactivation certificates (igproof.proof.switch_certificate, as
+"""The gf-switches kind: the reactivation certificates (igproof.certificate.switches, as
 shipped under certificates/) are accepted, their switching times contain the closed-form ones,
 and certificates whose claim is false (or not established) are rejected.
 
@@ -23,10 +23,10 @@ import pytest
 import sympy
 from scipy.linalg import expm
 
+from igproof.certificate.switches import SHIPPED, reactivation_certificate
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import check_certificate, statement_text
-from igproof.proof.single_neuron_checks import REACTIVATION_INSTANCES
-from igproof.proof.switch_certificate import SHIPPED, reactivation_certificate
+from igproof.papers.checks.single_neuron import REACTIVATION_INSTANCES
 
 CERTS = Path(__file__).resolve().parents[2] / "certificates"
 REACTIVATION_FILES = tuple(SHIPPED[name] for name, _ in REACTIVATION_INSTANCES)
@@ -297,9 +297,9 @@ def test_a_taylor_crossing_is_a_certified_switch_too():
     certificate's trajectory (Taylor segments, the first ending in a crossing of atom 1),
     re-stated as gf-switches, establishes [1, -1] for atom 1 and not [1, -1, 1]; its crossing
     bracket contains scipy's event time (DOP853, rtol 1e-10: within 1e-6)."""
+    from igproof.certificate.gf_limit import limit_certificate
     from igproof.numeric.float_flow import integrate_float
-    from igproof.proof.limit import ProvedLimit, prove_flow_limit
-    from igproof.proof.limit_certificate import limit_certificate
+    from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
     from igproof.symbolic.dataset import Dataset
     from igproof.symbolic.flow import gradient_flow
     from igproof.symbolic.models import build_model

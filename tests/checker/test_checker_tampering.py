@@ -40,8 +40,8 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 from test_checker_kernel import _linear_neuron_limits, _relu_neuron_limit
 
-from igproof.certificate.expression import parse_expression
 from igproof.checker import check_certificate, statement_text
+from igproof.symbolic.expression import parse_expression
 
 CERTS = Path(__file__).resolve().parents[2] / "certificates"
 LONG = os.environ.get("IGPROOF_LONG") == "1"

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from igproof.certificate.minnorm import minnorm_obligation
 from igproof.checker.errors import Rejected
 from igproof.checker.minnorm import check_minnorm_dual
 from igproof.checker.registry import OBLIGATIONS
-from igproof.proof.minnorm import minimal_norm_interpolator, minnorm_obligation
+from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
 SOURCE = Path(__file__).resolve().parents[2] / "igproof" / "checker" / "minnorm.py"
 
@@ -35,7 +36,7 @@ def irrational_example():
 
 
 def test_accepts_honest_obligations(spec_example, irrational_example):
-    """A bracket produced by igproof.proof.minnorm is re-verified with Fractions only."""
+    """A bracket of igproof.proof.minnorm.interpolator is re-verified with Fractions only."""
     for ob, data in (spec_example, irrational_example,
                      _obligation([-3, -1, 1, 3], [3, 1, 1, 3], penalised_bias=False)):
         summary = check_minnorm_dual(ob, data)

@@ -16,6 +16,7 @@ from igproof.errors import DataError, InvalidArgument
 from igproof.numeric.converge import flow_limit
 from igproof.numeric.float_flow import integrate_float
 from igproof.numeric.mp_flow import integrate_mp
+from igproof.numeric.pieces import exact_theta0
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model
@@ -184,6 +185,8 @@ def test_initial_values_are_read_exactly_from_every_number_type():
     forms = [Fraction(3, 2), "1.5", "3/2", 1.5, mpmath.mpf(3) / 2]
     finals = [integrate_mp(flow, [v], dps=20, t_max=1).theta for v in forms]
     assert all(f == finals[0] for f in finals)
+    negative = [Fraction(-3, 2), mpmath.mpf(-3) / 2]
+    assert exact_theta0(flow, [negative[0]]) == exact_theta0(flow, [negative[1]]) == negative[:1]
     (w,) = integrate_mp(flow, [numpy.int64(2)], dps=20, t_max=1).theta
     with mpmath.workdps(30):
         assert abs(w - (1 + mpmath.exp(-1))) < 1e-18

@@ -16,7 +16,7 @@ import pytest
 from igproof.cli.main import main
 from igproof.papers import claims
 from igproof.papers.lee2022 import CLAIMS
-from igproof.proof.single_neuron_convergence import default_examples
+from igproof.proof.single_neuron.convergence import default_examples
 from igproof.verdict import Verdict
 
 

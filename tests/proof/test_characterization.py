@@ -13,7 +13,7 @@ import mpmath
 import pytest
 
 from igproof.numeric.converge import flow_limit
-from igproof.proof.characterization import (
+from igproof.proof.overlap.characterization import (
     conserved_for_every_datum,
     conserved_level_set_characterizes,
     level_set_meets_zero_loss_set_once,
@@ -36,6 +36,11 @@ def test_level_set_intersection_is_a_single_point():
     assert level_set_meets_zero_loss_set_once()
 
 
+def _mpf(q: Fraction) -> mpmath.mpf:
+    """q at the working precision (mpmath before 1.4 does not take a Fraction)."""
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
 @pytest.mark.parametrize("x, y, theta0", [
     (1, 1, ("1/2", "3/10")),
     (2, 3, ("1/5", "7/10")),
@@ -48,8 +53,8 @@ def test_numerical_limit_is_the_unique_point_on_the_level_set(x, y, theta0):
     flow = gradient_flow(model, Dataset([[x]], [y]))
     limit = flow_limit(flow, [a0, w0], method="mp", dps=30).limit
     with mpmath.workdps(40):
-        c = mpmath.mpf(a0**2 - w0**2)
-        k = mpmath.mpf(Fraction(y, x) ** 2)
+        c = _mpf(a0**2 - w0**2)
+        k = _mpf(Fraction(y, x) ** 2)
         big_w = (-c + mpmath.sqrt(c * c + 4 * k)) / 2
         w = mpmath.sqrt(big_w) * (1 if x > 0 else -1)
         a = mpmath.mpf(y) / (w * x)

@@ -12,13 +12,13 @@ from _oracles import TANH_XS, TANH_YS, mpf, tanh_grad_by_hand, tanh_loss_by_hand
 from flint import arb
 from scipy.optimize import least_squares
 
+from igproof.certificate.gf_limit import limit_certificate
 from igproof.errors import InvalidArgument
 from igproof.numeric.ball.arith import precision, to_arb
 from igproof.numeric.converge import flow_limit
-from igproof.proof.endgame import EndgameFailure, PLEndgame
-from igproof.proof.isolated import IsolatedEndgame, isolated_endgame
-from igproof.proof.limit import Inconclusive, ProvedLimit, prove_flow_limit
-from igproof.proof.limit_certificate import limit_certificate
+from igproof.proof.limits.endgame import EndgameFailure, PLEndgame
+from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
+from igproof.proof.limits.limit import Inconclusive, ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model

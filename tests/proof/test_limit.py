@@ -9,7 +9,7 @@ from scipy.integrate import solve_ivp
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.converge import flow_limit
-from igproof.proof.limit import Inconclusive, ProvedLimit, prove_flow_limit
+from igproof.proof.limits.limit import Inconclusive, ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model

@@ -8,11 +8,10 @@ from fractions import Fraction
 
 import pytest
 
-import igproof.checker.trajectory  # noqa: F401 - registers the "trajectory" obligation
+from igproof.certificate.gf_limit import limit_certificate
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import check_certificate
-from igproof.proof.limit import ProvedLimit, prove_flow_limit
-from igproof.proof.limit_certificate import limit_certificate
+from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model

@@ -14,7 +14,7 @@ import pytest
 from flint import arb
 
 from igproof.numeric.ball.arith import precision
-from igproof.proof.limit import Inconclusive, ProvedLimit, prove_flow_limit
+from igproof.proof.limits.limit import Inconclusive, ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model

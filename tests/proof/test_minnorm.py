@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from igproof.errors import DataError, InvalidArgument
-from igproof.proof.minnorm import minimal_norm_interpolator, prepare_data
-from igproof.proof.minnorm_exact import Kink, cost_bounds
+from igproof.proof.minnorm.exact import Kink, cost_bounds
+from igproof.proof.minnorm.interpolator import minimal_norm_interpolator, prepare_data
 from igproof.verdict import Verdict
 
 LONG = os.environ.get("IGPROOF_LONG") == "1"
@@ -215,7 +215,7 @@ def test_mirror_symmetry_right_boundary():
 def test_snap_matches_loop_definition(deltas, seed):
     """_snap sets s_j to delta_{j-1} if |s_j - delta_{j-1}| <= tol (1 + |delta_{j-1}|), else to
     delta_j under the same test, else keeps s_j exactly (a plain loop as the reference)."""
-    from igproof.proof.minnorm import _fraction, _snap
+    from igproof.proof.minnorm.interpolator import _fraction, _snap
 
     rng = np.random.default_rng(seed)
     df = np.array(deltas)
@@ -251,8 +251,8 @@ def test_tangent_dual_reading_is_feasible_on_convex_data(seed):
     lines (1 + tau t)/w(tau) at x_j, shrunk by 2^-50, keeps phi below each segment's tangent
     line, and |1 + tau t| <= w(tau) w(t) (Cauchy-Schwarz): so |phi| <= w holds exactly
     (checked in rationals), with no repair; the certified gap is below 1e-10."""
-    from igproof.proof.minnorm import _dual_from_primal, _fast_rationals
-    from igproof.proof.minnorm_exact import chord_slopes, segment_ratios
+    from igproof.proof.minnorm.exact import chord_slopes, segment_ratios
+    from igproof.proof.minnorm.interpolator import _dual_from_primal, _fast_rationals
 
     xs, ys = _convex_data(seed)
     r = minimal_norm_interpolator(xs, ys)
@@ -266,7 +266,7 @@ def test_tangent_dual_reading_is_feasible_on_convex_data(seed):
 def test_spec_example_dual_reading_is_exact():
     """f = |x| on (-3,-1,1,3): the kink at 0 has tangent line 1, so the plain reading is
     phi = (0, 1, 1, 0) exactly, feasible, and the lower bound is exactly the optimum 2."""
-    from igproof.proof.minnorm import _dual_from_primal, _fast_rationals, _fraction
+    from igproof.proof.minnorm.interpolator import _dual_from_primal, _fast_rationals, _fraction
 
     r = minimal_norm_interpolator([-3, -1, 1, 3], [3, 1, 1, 3])
     plain, _ = _dual_from_primal(np.array([-3.0, -1, 1, 3]), np.array([-1.0, 0, 1]),
@@ -293,8 +293,8 @@ def test_near_miss_bracket_is_closed_by_thorough_polish():
     """|x|^1.5 + 0.01 N(0, 1) at 398 points of [-3, 3] (numpy default_rng(1022)): the first
     polished candidate misses 1e-10 by a few times (gap ~5e-10, cost ~2e4); the thorough
     polish closes it. The independent stdlib checker re-verifies the bracket."""
+    from igproof.certificate.minnorm import minnorm_obligation
     from igproof.checker.minnorm import check_minnorm_dual
-    from igproof.proof.minnorm import minnorm_obligation
 
     rng = np.random.default_rng(1022)
     n = int(rng.choice([5, 20, 100, 400]))

@@ -1,4 +1,4 @@
-"""Exact sparsity, optimality and uniqueness arguments of igproof.proof.minnorm_claims.
+"""Exact sparsity, optimality and uniqueness arguments of igproof.proof.minnorm.claims.
 
 Every expected value below is derived by hand (closed forms in the docstrings) or checked by a
 second route (evaluating the interpolant directly, random piecewise-linear functions).
@@ -11,7 +11,7 @@ from fractions import Fraction as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from igproof.proof.minnorm_claims import (
+from igproof.proof.minnorm.claims import (
     boundary_straddles,
     certify_not_sparsest,
     certify_unique_minimizer,
@@ -24,7 +24,7 @@ from igproof.proof.minnorm_claims import (
     minimal_kink_count,
     sparsest_interpolant,
 )
-from igproof.proof.minnorm_exact import Kink
+from igproof.proof.minnorm.exact import Kink
 
 
 def evaluate(kinks, slope0, value0, t):
@@ -232,7 +232,7 @@ def test_spec_linear_spline_costs_two_sqrt_two():
 
 def test_tangent_dual_reproduces_hand_duals():
     """The tangent-line duals derived by hand for spec, tangent and symmetric instances."""
-    from igproof.proof.minnorm_claims import tangent_dual
+    from igproof.proof.minnorm.claims import tangent_dual
 
     assert tangent_dual([-3, -1, 1, 3], [Kink(F(0), F(2))]) == [0, 1, 1, 0]
     assert tangent_dual([-1, 0, 1, 2], [Kink(F(3, 4), F(4))]) == [0, F(4, 5), F(7, 5), 0]
@@ -263,8 +263,8 @@ def pythagorean_instances(draw):
 def test_exact_certificate_agrees_with_solver_bracket(data):
     """Two routes to the minimal cost: when the exact tangent dual closes the gap (cost = dual
     value, exact), the barrier solver's certified bracket must contain that exact cost."""
-    from igproof.proof.minnorm import minimal_norm_interpolator
-    from igproof.proof.minnorm_claims import tangent_dual
+    from igproof.proof.minnorm.claims import tangent_dual
+    from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
     x, y, kinks = data
     phi = tangent_dual(x, kinks)

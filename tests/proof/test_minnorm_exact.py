@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from igproof.proof.minnorm_exact import (
+from igproof.proof.minnorm.exact import (
     cost_bounds,
     dual_bound,
     feasible_scale,
@@ -184,7 +184,7 @@ def test_infeasible_segments_lists_exactly_the_ratios_above_one(xs, phis, penali
     """infeasible_segments == [i : segment_ratio(i) > 1] (the ratio route divides, the listing
     multiplies, and shares the end-point tests between neighbouring segments), for Fraction
     and for flint fmpq alike."""
-    from igproof.proof.minnorm_exact import infeasible_segments, segment_ratio
+    from igproof.proof.minnorm.exact import infeasible_segments, segment_ratio
 
     xs = sorted(Fraction(v, 10) for v in xs)
     phi = [p / 8 for p in phis[:len(xs)]]

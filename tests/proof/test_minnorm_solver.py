@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
-from igproof.proof.minnorm_solver import (
+from igproof.proof.minnorm.solver import (
     _barrier_value,
     _local_derivatives,
     _newton_system,
@@ -158,7 +158,7 @@ def test_fmpq_and_fraction_give_the_same_exact_results(xs, ys, ss):
     called with Fraction or with flint fmpq (the solver uses fmpq for speed)."""
     from flint import fmpq
 
-    from igproof.proof.minnorm_exact import chord_slopes, cost_bounds, kinks_of, segment_ratios
+    from igproof.proof.minnorm.exact import chord_slopes, cost_bounds, kinks_of, segment_ratios
 
     xs = sorted(Fraction(v) for v in xs)
     n = len(xs)
@@ -187,7 +187,7 @@ def test_vectorised_directional_derivatives_match_the_scalar_ones(seed):
     """directional_pairs equals _directional (interval by interval) on random slopes, some of
     them pinned exactly at chord slopes (where the one-sided derivative takes the sign of the
     move), for single moves and opposite moves of neighbours."""
-    from igproof.proof.minnorm_solver import _directional, directional_pairs
+    from igproof.proof.minnorm.solver import _directional, directional_pairs
 
     rng = np.random.default_rng(seed)
     n = 12

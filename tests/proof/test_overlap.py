@@ -3,7 +3,7 @@
 Routes: closed forms of the limits (conservation laws solved by hand, mpmath at 40 digits), a
 plain scipy integration of the piecewise-linear relu-neuron flow, the zero-loss sets evaluated
 exactly at rational points constructed by hand, and the independent checker's verdicts.
-The instances are cached per process (igproof.proof.overlap_instances), so the catalogue test
+The instances are cached per process (igproof.certificate.overlap_instances), so the catalogue test
 and this module share one computation.
 """
 
@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+from igproof.certificate import overlap_instances as oi
+from igproof.certificate.common import certify
+from igproof.certificate.overlap import one_point_certificate, two_point_certificate
 from igproof.checker import check_certificate
 from igproof.errors import InvalidArgument
-from igproof.proof import overlap_instances as oi
-from igproof.proof.overlap import certify, one_point_certificate, two_point_certificate
 from igproof.verdict import Verdict
 
 Q = Fraction
@@ -386,8 +387,8 @@ def test_l1_ordering_in_the_wrong_direction_is_rejected():
 def test_pl_limit_without_a_pl_domain_is_an_error_not_a_proof():
     """tanh(w1) = 1/2 from w1 = 6: tanh'(6) ~ 2e-5, so |grad L|^2 >= 2 mu L holds only with a
     tiny mu and the end-game ball never fits its domain: CertificateError, never a limit."""
+    from igproof.certificate.overlap import pl_limit
     from igproof.errors import CertificateError
-    from igproof.proof.overlap import pl_limit
 
     with pytest.raises(CertificateError, match="Polyak-Lojasiewicz"):
         pl_limit(oi.TANH_UNIT, oi.TANH_SO, (Q(6), Q(0)), ["w2"], dataset="So", limit="Lo")

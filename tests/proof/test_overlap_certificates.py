@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from igproof.certificate.overlap_instances import SHIPPED
 from igproof.checker import check_certificate
-from igproof.proof.overlap_instances import SHIPPED
 
 FOLDER = Path(__file__).resolve().parents[2] / "certificates"
 LONG = os.environ.get("IGPROOF_LONG") == "1"

@@ -6,7 +6,7 @@ import sympy
 from flint import arb, arb_mat
 
 from igproof.numeric.ball.arith import precision, to_arb
-from igproof.proof.endgame import EndgameFailure, interval_cholesky_pd, pl_endgame
+from igproof.proof.limits.endgame import EndgameFailure, interval_cholesky_pd, pl_endgame
 
 
 def test_interval_cholesky_known_matrices():

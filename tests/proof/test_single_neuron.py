@@ -1,4 +1,4 @@
-"""Exact single-neuron identities (igproof.proof.single_neuron) against independent routes.
+"""Exact single-neuron identities (igproof.proof.single_neuron.exact) against independent routes.
 
 The symbolic identities are checked against the library's own gradient-flow field
 (igproof.symbolic.flow, derived separately from the full dataset loss) evaluated exactly at
@@ -14,7 +14,7 @@ import pytest
 import sympy
 
 from igproof.errors import InvalidArgument
-from igproof.proof import single_neuron as sn
+from igproof.proof.single_neuron import exact as sn
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model

@@ -1,4 +1,4 @@
-"""Family D2 of the d = 2 convergence property (igproof.proof.single_neuron_convergence)."""
+"""Family D2 of the d = 2 convergence property (igproof.proof.single_neuron.convergence)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.float_flow import integrate_float
-from igproof.proof.single_neuron_convergence import (
+from igproof.proof.single_neuron.convergence import (
     CONVERGENCE_TOL,
     _in_family,
     check_global_convergence_d2,

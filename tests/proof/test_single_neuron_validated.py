@@ -1,4 +1,4 @@
-"""Certified switches and the certified norm sign (igproof.proof.single_neuron_validated).
+"""Certified switches and the certified norm sign (igproof.proof.single_neuron.validated).
 
 Independent routes: the float integrator with scipy event location (switch times), the matrix
 exponential of scipy (the kink value at the certified time), and the exact rate at theta0.
@@ -16,15 +16,15 @@ from scipy.linalg import expm
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.float_flow import integrate_float
-from igproof.proof.limit import ProvedLimit, prove_flow_limit
-from igproof.proof.single_neuron_checks import (
+from igproof.papers.checks.single_neuron import (
     NORM_DATA,
     NORM_INSTANCES,
     REACTIVATION_INSTANCES,
     REACTIVATION_LABEL0_REALIZABLE,
     REACTIVATION_REALIZABLE,
 )
-from igproof.proof.single_neuron_validated import (
+from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
+from igproof.proof.single_neuron.validated import (
     certified_switches,
     certify_norm_monotone,
     find_reactivation,
@@ -147,7 +147,7 @@ def test_step_range_encloses_scipy_expm_and_scales_with_the_field():
 
     from igproof.numeric.ball.affine import AffinePiece
     from igproof.numeric.ball.arith import precision, to_arb
-    from igproof.proof.single_neuron_validated import _matrix, _range_over_step
+    from igproof.proof.single_neuron.validated import _matrix, _range_over_step
 
     flow = _flow(NORM_DATA)
     sub = flow.restricted((1, 1, -1))
@@ -187,7 +187,7 @@ def test_each_norm_instance_is_certified_and_float_agrees(name):
 
 def test_reactivation_check_is_inconclusive_without_a_reactivation(monkeypatch):
     """Negative control: an instance whose only switch is a deactivation does not pass."""
-    from igproof.proof import single_neuron_checks as checks
+    from igproof.papers.checks import single_neuron as checks
     from igproof.verdict import Verdict
 
     plain = {"x": NORM_DATA["x"], "y": NORM_DATA["y"], "theta0": ["1/1000", "1/4000"],

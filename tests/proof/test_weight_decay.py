@@ -1,4 +1,4 @@
-"""Weight-decay training of finite ReLU networks (igproof.proof.weight_decay)."""
+"""Weight-decay training of finite ReLU networks (igproof.proof.minnorm.weight_decay)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from igproof.errors import InvalidArgument
-from igproof.proof.weight_decay import (
+from igproof.proof.minnorm.weight_decay import (
     TrainedNetwork,
     _objective,
     train_weight_decay,

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-import igproof.checker.trajectory  # noqa: F401 - registers the "trajectory" obligation
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import check_certificate
 from igproof.checker import expr as cex

@@ -18,19 +18,17 @@ it. The verdict is PROVED only when the checker accepts the certificate.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from igproof.certificate.produce import DatasetSpec, ModelSpec
-from igproof.certificate.writer import dumps_certificate
-from igproof.checker import check_certificate, statement_text
-from igproof.checker.kernel import LOSS_FORMULA
+from igproof.certificate.common import header, statement
+from igproof.certificate.gf_limit import limit_certificate
+from igproof.certificate.pl_start import DatasetSpec, ModelSpec, gf_limit_part
 from igproof.errors import CertificateError, InvalidArgument
-from igproof.verdict import Outcome, Verdict
+from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 
 # The zero-set relations the checker knows (igproof/checker/obligations.py, ``zero-set``).
 RELATIONS = ("same-support", "subset", "zero-on-ball", "scaled-label-zero")
@@ -97,10 +95,10 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
                      ) -> tuple[LimitPart, dict[str, Any]]:
     """lim theta(t) on ``flow`` from theta0 by a validated enclosure the checker replays.
 
-    Uses :func:`igproof.proof.limit.prove_flow_limit` (affine ReLU pieces with certified
+    Uses :func:`igproof.proof.limits.limit.prove_flow_limit` (affine ReLU pieces with certified
     switching or validated Taylor steps, integrated until sup L < ``loss_target`` (default
     2^-(1.5 prec)), then a PL end-game) and
-    :func:`igproof.proof.limit_certificate.limit_certificate`; returns the limit part and the
+    :func:`igproof.certificate.gf_limit.limit_certificate`; returns the limit part and the
     model in certificate form. ``order`` is the Taylor order of the validated smooth steps
     (default: prove_flow_limit's); the checker's replay cost grows with its square, and with the
     square of ``sensitivity_order`` (the Taylor order of the sensitivity matrices) times p^2.
@@ -112,9 +110,6 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
 
     Guarantee: enclosure (the checker decides).
     """
-    from igproof.proof.limit import ProvedLimit, prove_flow_limit
-    from igproof.proof.limit_certificate import limit_certificate
-
     started = time.perf_counter()
     options: dict[str, Any] = {} if order is None else {"order": order}
     if sensitivity_order is not None:
@@ -144,8 +139,6 @@ def pl_limit(model: ModelSpec, data: DatasetSpec, theta0: Sequence[Fraction],
 
     Guarantee: enclosure (the checker decides).
     """
-    from igproof.certificate.produce import gf_limit_part
-
     started = time.perf_counter()
     entry, obligations = gf_limit_part(model, dataset, data, list(theta0), list(conserved),
                                        limit_name=limit, prefix=f"{dataset}.", ball=ball,
@@ -173,19 +166,12 @@ def _assemble(kind: str, model: dict[str, Any], theta0: Sequence[Fraction],
     if len({p.dataset for p in parts}) != len(parts):
         raise InvalidArgument("datasets: the two limits must belong to two different datasets")
     limits = {p.name: p.entry for p in parts}
-    plain = {p.name: {"dataset": p.dataset} for p in parts}
     obligations = [ob for p in parts for ob in p.obligations] + extra
-    return {
-        "format": "igproof-certificate", "version": 1, "kind": kind,
-        "producer": "igproof.proof.overlap",
-        "model": model,
-        "loss": {"name": "square", "formula": LOSS_FORMULA},
-        "datasets": {p.dataset: p.data.as_json() for p in parts},
-        "theta0": [Fraction(t) for t in theta0],
-        "statement": {"text": statement_text(kind, {"limits": plain, "claim": claim}),
-                      "limits": limits, "claim": claim},
-        "obligations": obligations,
-    }
+    return {**header(kind, "igproof.proof.overlap", model=model,
+                     datasets={p.dataset: p.data.as_json() for p in parts},
+                     theta0=[Fraction(t) for t in theta0]),
+            "statement": statement(kind, {"limits": limits, "claim": claim}),
+            "obligations": obligations}
 
 
 def two_point_certificate(model: dict[str, Any], theta0: Sequence[Fraction],
@@ -220,33 +206,6 @@ def one_point_certificate(model: dict[str, Any], theta0: Sequence[Fraction],
     ]
     return _assemble("one-point-overlap", model, theta0, (shared, other),
                      {"shared": shared.name, "other": other.name, "class": cls}, extra)
-
-
-def certify(cert: dict[str, Any], *, evidence: str,
-            details: dict[str, Any] | None = None) -> Outcome:
-    """Run the independent checker on ``cert`` (after a JSON round trip, as a file would be).
-
-    PROVED with the certificate (JSON-ready: numbers as "p/q" strings) when it is accepted;
-    INCONCLUSIVE with the checker's reason otherwise (never a stronger verdict than the
-    checker's).
-    """
-    started = time.perf_counter()
-    plain = json.loads(dumps_certificate(cert))
-    report = check_certificate(plain)
-    seconds = time.perf_counter() - started
-    info = dict(details or {})
-    info["checker_seconds"] = f"{seconds:.2f}"
-    info["obligations"] = [f"{o['id']}: {o['status']}" for o in report.obligations]
-    if report.accepted:
-        return Outcome(Verdict.PROVED, f"{evidence}; checker: {report.conclusion}", info,
-                       certificate=plain)
-    reason = report.error or report.conclusion or "rejected"
-    rejected = [o for o in report.obligations if o["status"] != "accepted"]
-    if rejected:
-        reason = f"{rejected[0]['id']}: {rejected[0]['reason']}"
-    info["checker_reason"] = reason
-    return Outcome(Verdict.INCONCLUSIVE, f"certificate not accepted by the checker: {reason}",
-                   info)
 
 
 def ball_text(part: LimitPart, digits: int = 6) -> str:

@@ -38,7 +38,7 @@ from flint import arb, arb_mat
 from igproof.errors import InvalidArgument
 from igproof.numeric.ball.arith import arb_to_fraction, precision
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.endgame import EndgameFailure, pattern_certified, shifted_pd
+from igproof.proof.limits.endgame import EndgameFailure, pattern_certified, shifted_pd
 
 # Half-widths of D tried, as multiples of the distance from the Newton point m to the far corner
 # of B_T: condition 3 needs roughly h > 2 r_0, and a larger D costs Krawczyk contraction.

@@ -2,8 +2,9 @@
 
 min over slopes s_1..s_n of sum_i G_i(s_i - delta_i, s_{i+1} - delta_i), where G_i is the gauge of
 the moment vector (A_i, B_i) = -u P_i + v Q_i, P_i = (1, x_i), Q_i = (1, x_{i+1}) (see
-:mod:`igproof.proof.minnorm`). Writing the positive and negative parts of the interval's second
-derivative measure as a P + b Q and a' P + b' Q with a, b, a', b' >= 0 gives the cone program
+:mod:`igproof.proof.minnorm.interpolator`). Writing the positive and negative parts of the
+interval's second derivative measure as a P + b Q and a' P + b' Q with a, b, a', b' >= 0 gives the
+cone program
 
     min sum_i (r_i + q_i)  s.t.  r_i >= ||a_i P_i + b_i Q_i||,
                                  q_i >= ||(a_i + u_i) P_i + (b_i - v_i) Q_i||,

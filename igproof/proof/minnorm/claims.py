@@ -38,14 +38,14 @@ from math import isqrt
 from typing import Any
 
 from igproof.errors import InvalidArgument
-from igproof.proof.minnorm import prepare_data
-from igproof.proof.minnorm_exact import (
+from igproof.proof.minnorm.exact import (
     Kink,
     chord_slopes,
     interpolates,
     segment_ratios,
     sqrt_enclosure,
 )
+from igproof.proof.minnorm.interpolator import prepare_data
 
 __all__ = [
     "NotSparsest",
@@ -418,7 +418,7 @@ def certify_not_sparsest(x: Sequence[Any], y: Sequence[Any], *,
 
     Guarantee: exact / enclosure (``proved`` True only on a strict certified inequality).
     """
-    from igproof.proof.minnorm import minimal_norm_interpolator
+    from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
     xs, ys = _data(x, y)
     runs = convexity_runs(xs, ys)

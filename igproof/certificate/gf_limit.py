@@ -1,4 +1,4 @@
-"""A ``gf-limit`` certificate from a :class:`~igproof.proof.limit.ProvedLimit`.
+"""A ``gf-limit`` certificate from a :class:`~igproof.proof.limits.limit.ProvedLimit`.
 
 Obligations (replayed by the independent checker, see docs/validated.md):
 
@@ -19,8 +19,6 @@ rounding; its radius is reported.
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -28,16 +26,27 @@ from typing import Any
 import sympy
 from flint import arb, arb_mat
 
-from igproof.checker import expr as cex
-from igproof.checker.errors import Rejected
-from igproof.checker.isolated import krawczyk_ball
-from igproof.checker.kernel import ISOLATED_CLAIM, LOSS_FORMULA, statement_text, substitute
+from igproof.certificate.common import (
+    ISOLATED_CLAIM,
+    Rejected,
+    expr,
+    header,
+    krawczyk_ball,
+    model_json,
+    model_text,
+    recheck,
+    rejection,
+    relu_atoms,
+    sqrt_up,
+    statement,
+    substitute,
+)
 from igproof.errors import CertificateError, InvalidArgument
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction, precision, to_arb
 from igproof.numeric.ball.lohner import SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.isolated import IsolatedEndgame, isolated_endgame
-from igproof.proof.limit import ProvedLimit, _piece
+from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
+from igproof.proof.limits.limit import ProvedLimit, _piece
 
 # Each side of the claimed box theta(T) is widened by this much beyond the ball enclosure: the
 # checker recomputes the enclosure with its own 160-bit interval exponentials, whose rounding
@@ -55,29 +64,6 @@ ISOLATED_CUTS = (Fraction(7, 8), Fraction(3, 4), Fraction(5, 8), Fraction(1, 2),
 # is accepted; when it is not, the replay is far looser than arb's at the cut (the old replay was
 # ~1e-7 wide where arb's was ~1e-27), and 2^-20 ~ 1e-6 covers that while staying << |D|.
 ISOLATED_CUT_SLACK = Fraction(1, 2 ** 20)
-# How the trajectory checker names the step it could not replay (only used to skip cuts that
-# keep that step; if the wording changes, every cut is simply tried).
-_FAILED_STEP = re.compile(r"steps\[(\d+)\]")
-
-
-def _text(e: sympy.Expr) -> str:
-    """sympy -> the safe expression language (names, rationals, + *, integer powers, calls)."""
-    if e.is_Symbol:
-        return str(e)
-    if e.is_Integer:
-        return f"({int(e)})" if e < 0 else str(int(e))
-    if e.is_Rational:
-        return f"({int(e.p)}/{int(e.q)})"
-    if e.is_Add:
-        return "(" + " + ".join(_text(a) for a in e.args) + ")"
-    if e.is_Mul:
-        return "(" + "*".join(_text(a) for a in e.args) + ")"
-    if e.is_Pow and e.args[1].is_Integer:
-        return f"({_text(e.args[0])})^{int(e.args[1])}"
-    name = type(e).__name__
-    if name in ("relu", "tanh", "exp") and len(e.args) == 1:
-        return f"{name}({_text(e.args[0])})"
-    raise CertificateError(f"certificate: cannot write {e} in the safe expression language")
 
 
 def _to_sympy(node: tuple, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
@@ -127,15 +113,10 @@ class CheckerForm:
 
     def header(self, *, kind: str, producer: str, dataset_name: str,
                theta0: list[Fraction]) -> dict[str, Any]:
-        """The certificate fields before the statement: format, kind, model, loss, data."""
-        return {
-            "format": "igproof-certificate", "version": 1, "kind": kind, "producer": producer,
-            "model": {"parameters": self.params, "inputs": self.inputs, "output": self.output,
-                      "relu_derivative_at_zero": "0"},
-            "loss": {"name": "square", "formula": LOSS_FORMULA},
-            "datasets": {dataset_name: {"x": self.xs, "y": self.ys}},
-            "theta0": list(theta0),
-        }
+        """The certificate fields before the statement (:func:`igproof.certificate.common.
+        header`) for this model and its one dataset."""
+        return header(kind, producer, model=model_json(self.params, self.inputs, self.output),
+                      datasets={dataset_name: {"x": self.xs, "y": self.ys}}, theta0=theta0)
 
 
 def checker_form(flow: Any) -> CheckerForm:
@@ -145,16 +126,14 @@ def checker_form(flow: Any) -> CheckerForm:
 
     Raises CertificateError when they are not (only width-1 models are supported).
     """
-    from igproof.checker.trajectory import relu_atoms
-
     model, data = flow.model, flow.dataset
     params = [str(p) for p in flow.parameters]
     inputs = [str(s) for s in model.inputs]
-    output = _text(model.expression)
-    ast = cex.parse(output, set(params) | set(inputs))
+    output = model_text(model.expression)
+    ast = expr.parse(output, set(params) | set(inputs))
     xs = [list(xi) for xi in data.x]
     ys = list(data.y)
-    residuals = [cex.sub(substitute(ast, dict(zip(inputs, xi, strict=True))), ("num", yi))
+    residuals = [expr.sub(substitute(ast, dict(zip(inputs, xi, strict=True))), ("num", yi))
                  for xi, yi in zip(xs, ys, strict=True)]
     atoms = relu_atoms(residuals)
     symbols = {p: s for p, s in zip(params, flow.parameters, strict=True)}
@@ -213,11 +192,11 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
         {"id": "trajectory", "type": "trajectory", "dataset": dataset_name, "start": "start",
          "segments": segments, "box": box_T},
     ]
-    header = form.header(kind="gf-limit",
-                         producer="igproof.proof.limit_certificate (validated arb enclosure)",
-                         dataset_name=dataset_name, theta0=list(result.theta0))
+    head = form.header(kind="gf-limit",
+                       producer="igproof.proof.limit_certificate (validated arb enclosure)",
+                       dataset_name=dataset_name, theta0=list(result.theta0))
     if isinstance(eg, IsolatedEndgame):
-        return _isolated_certificate(result, flow, header, start, form.residuals, form.params,
+        return _isolated_certificate(result, flow, head, start, form.residuals, form.params,
                                      box_T, dataset_name, limit_name)
     half2 = sum(((hi - lo) / 2) ** 2 for lo, hi in box_T)
     centre_T = [(lo + hi) / 2 for lo, hi in box_T]
@@ -232,19 +211,17 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
             loss = loss + v * v
         arc_arb = (arb((loss / len(res)).upper()) / to_arb(eg.mu)).sqrt()
         arc = arb_to_fraction(arb(arc_arb.upper())) + arb_radius_fraction(arb(arc_arb.upper()))
-    bound = _sqrt_up(half2) + arc + _sqrt_up(shift2)
+    bound = sqrt_up(half2) + arc + sqrt_up(shift2)
     radius = max(bound, result.radius_upper) * 2
     limits = {limit_name: {"dataset": dataset_name, "center": list(eg.centre),
                            "radius": radius}}
-    text = statement_text("gf-limit", {"limits": {limit_name: {"dataset": dataset_name}},
-                                       "claim": {}})
     obligations = [
         *start,
         {"id": "endgame", "type": "pl-endgame", "dataset": dataset_name, "start": "trajectory",
          "domain": [list(b) for b in eg.box_D], "lambda": eg.lam, "cover": "L"},
         {"id": "contain", "type": "contain", "limit": limit_name, "endgame": "endgame"},
     ]
-    return {**header, "statement": {"text": text, "limits": limits, "claim": {}},
+    return {**head, "statement": statement("gf-limit", {"limits": limits, "claim": {}}),
             "obligations": obligations}
 
 
@@ -263,9 +240,6 @@ def _isolated_certificate(result: ProvedLimit, flow: Any, header: dict[str, Any]
     claimed ball then holds the checker's Krawczyk ball (and, for the whole trajectory, the
     proof's ball).
     """
-    from igproof.certificate.writer import dumps_certificate
-    from igproof.checker.kernel import check_certificate, load_text
-
     last = result.segments[-1]
     candidates: list[tuple[list[dict[str, Any]], list[list[Fraction]], Any, bool]] = [
         (start, box_T, result.endgame, True)]
@@ -300,15 +274,13 @@ def _isolated_certificate(result: ProvedLimit, flow: Any, header: dict[str, Any]
         except IsolatedLimitNotCertifiable as exc:
             reasons.append(str(exc))
             continue
-        report = check_certificate(load_text(dumps_certificate(cert).encode("utf-8")))
+        report = recheck(cert)
         if report.accepted:
             return cert
-        bad = [o["reason"] for o in report.obligations if o["status"] == "rejected"]
         for o in report.obligations:
-            hit = _FAILED_STEP.search(o["reason"]) if o["type"] == "trajectory" else None
-            if o["status"] == "rejected" and hit:
-                failed_step = int(hit.group(1))
-        reasons.append((bad or [report.error or report.conclusion])[0])
+            if o["type"] == "trajectory" and o["status"] == "rejected":
+                failed_step = _failed_step(o, len(obs[-1]["segments"]) - 1)
+        reasons.append(rejection(report))
     raise IsolatedLimitNotCertifiable(
         "result: no isolated end-game certificate is accepted by the independent checker ("
         + "; ".join(str(r)[:160] for r in reasons) + ")")
@@ -348,19 +320,17 @@ def _isolated_candidate(result: ProvedLimit, flow: Any, header: dict[str, Any],
     if whole:  # the proof's ball is about the same limit: claim a ball holding both
         shift2 = sum(((c - e) ** 2 for c, e in zip(ball.center, result.centre, strict=True)),
                      Fraction(0))
-        radius = max(radius, _sqrt_up(shift2) + result.radius_upper)
+        radius = max(radius, sqrt_up(shift2) + result.radius_upper)
     limits = {limit_name: {"dataset": dataset_name, "center": list(ball.center),
                            "radius": radius}}
     claim = {ISOLATED_CLAIM: "false"}
-    text = statement_text("gf-limit", {"limits": {limit_name: {"dataset": dataset_name}},
-                                       "claim": claim})
     obligations = [
         *start,
         {"id": "endgame", "type": "isolated-endgame", "dataset": dataset_name,
          "start": "trajectory", "domain": domain, "point": m, "inverse": Y, "lambda": eg.lam},
         {"id": "contain", "type": "isolated-contain", "limit": limit_name, "endgame": "endgame"},
     ]
-    return {**header, "statement": {"text": text, "limits": limits, "claim": claim},
+    return {**header, "statement": statement("gf-limit", {"limits": limits, "claim": claim}),
             "obligations": obligations}
 
 
@@ -368,10 +338,13 @@ def _full_pattern(result: ProvedLimit) -> tuple[int, ...] | None:
     return result.segments[-1].pattern
 
 
-def _sqrt_up(q: Fraction) -> Fraction:
-    """An exact rational >= sqrt(q) (q >= 0)."""
-    if q <= 0:
-        return Fraction(0)
-    scale = 2 ** 200
-    r = math.isqrt(q.numerator * scale * scale // q.denominator) + 1
-    return Fraction(r, scale)
+
+def _failed_step(entry: dict[str, Any], last: int) -> int | None:
+    """The index of the step of the last segment (index ``last``) the checker could not
+    replay, from a rejected trajectory entry of its report (the structured ``segment`` and
+    ``step`` of the checker's Rejected): -1 when an earlier segment failed (no cut helps), None
+    when the report does not say."""
+    segment, step = entry.get("segment"), entry.get("step")
+    if isinstance(segment, int) and segment < last:
+        return -1
+    return step if isinstance(step, int) else None

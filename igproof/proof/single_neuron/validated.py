@@ -8,7 +8,7 @@ transversal switching times. This module uses those pieces for two questions:
   certified switch (kink, direction, time enclosure). A kink that goes 1 -> -1 and later
   -1 -> 1 is a certified *reactivation* (:func:`find_reactivation`).
 * :func:`certify_norm_monotone` -- d/dt |w|^2/2 = w.F_A(w) >= 0 on every enclosure of the
-  trajectory on [0, T] (the affine segments of :func:`igproof.proof.limit.prove_flow_limit`),
+  trajectory on [0, T] (the affine segments of :func:`igproof.proof.limits.limit.prove_flow_limit`),
   and for t >= T through an exact tail argument (see the function).
 
 Guarantee: enclosure. A question the enclosures cannot decide is reported as undecided with the

@@ -12,7 +12,42 @@ import itertools
 from fractions import Fraction
 from typing import Any
 
+from igproof.certificate.switches import reactivation_outcome
 from igproof.errors import EnclosureFailure
+from igproof.numeric.float_flow import integrate_float
+from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
+from igproof.proof.single_neuron.convergence import CONVERGENCE_TOL, check_global_convergence_d2
+from igproof.proof.single_neuron.exact import (
+    balancedness_chain_rule_identity,
+    balancedness_conserved,
+    chain_rule_identity,
+    field_in_span_of_active,
+    norm_rate,
+    norm_rate_identity,
+    norm_rate_positive_when_underfit,
+    pattern_fields_in_span,
+)
+from igproof.proof.single_neuron.instances import (
+    LARGE_INIT,
+    NORM_DATA,
+    NORM_FLOAT_TOL,
+    NORM_INSTANCES,
+    NORM_LOSS_TARGET,
+    REACTIVATION_FLOAT_T,
+    REACTIVATION_INSTANCES,
+    REACTIVATION_LABEL0,
+    REACTIVATION_LABEL0_REALIZABLE,
+    REACTIVATION_REALIZABLE,
+    SMALL_INIT,
+    SPAN_EXAMPLE,
+    SPAN_FLOAT_TOL,
+    relu_neuron_flow,
+)
+from igproof.proof.single_neuron.validated import (
+    certified_switches,
+    certify_norm_monotone,
+    find_reactivation,
+)
 from igproof.verdict import Outcome, Verdict
 
 __all__ = [
@@ -34,66 +69,10 @@ __all__ = [
     "check_span",
 ]
 
-# 3-D example of the span claim: x3 is never active from w0, so w(t) - w0 must stay in
-# span{x1, x2}, i.e. orthogonal to x1 x x2 = (1, -1, -1).
-SPAN_EXAMPLE = {"x": [[1, 1, 0], [1, 0, 1], [0, -1, -1]], "y": [1, 1, 0],
-                "theta0": ["1/100", "1/100", "1/100"], "normal": [1, -1, -1]}
-# Tolerance of the float check of the span example: DOP853 at rtol 1e-10 on an O(1) trajectory.
-SPAN_FLOAT_TOL = 1e-9
-# Norm example: two orthogonal label-1 inputs and a label-0 input that is active at the small
-# initialization and deactivates.
-NORM_DATA = {"x": [[1, 0], [0, 1], [1, -2]], "y": [1, 1, 0]}
-SMALL_INIT = ["1/1000", "1/4000"]
-LARGE_INIT = ["3", "3"]
-# The flows of the norm entry (small initializations; each has label-0 points that switch).
-NORM_INSTANCES = {
-    "2d": (NORM_DATA, SMALL_INIT),
-    "3d-four-points": ({"x": [[1, 0, 0], [0, 1, 1], [1, -1, 0], [-1, 0, 1]], "y": [1, 2, 0, 0]},
-                       ["3/1000", "1/1000", "2/1000"]),
-    "3d-three-points": ({"x": [[2, 1, 0], [-1, 2, 1], [1, -1, 1]], "y": [1, 2, 0]},
-                        ["1/1000", "1/1000", "1/1000"]),
-}
-# Float fallback of the norm check: near the limit |w|^2 is constant up to the solver error, so
-# increments between accepted DOP853 steps (rtol 1e-10) can be ~ -1e-10 |w|^2 (measured: -9e-11
-# on a 3-D flow); tolerated: NORM_FLOAT_TOL * max |w|^2, ten times the solver's rtol.
-NORM_FLOAT_TOL = 1e-9
-# Loss at which the validated enclosure hands over to the end-game in the norm check: large
-# enough that the residual signs at T are certain, small enough for the PL end-game to close.
-NORM_LOSS_TARGET = "1e-16"
-# Reactivation instances found by a float search over small 2-D and 3-D datasets
-# (docs/single_neuron.md) and certified here.
-# Realizable (teacher w* = (2, -2)); point 2 has label 1.
-REACTIVATION_REALIZABLE = {"x": [["1/2", "3/2"], [2, "3/2"], ["-1/2", -1], [0, -2]],
-                           "y": [0, 1, 1, 4], "theta0": ["1/2", "-1/2"], "horizon": 40,
-                           "teacher": [2, -2]}
-# Not realizable; point 2 has label 0.
-REACTIVATION_LABEL0 = {"x": [[-1, "3/2"], ["3/2", 2], [-2, "-1/2"]], "y": [2, 0, "3/2"],
-                       "theta0": [0, "1/4"], "horizon": 20}
-# Realizable in R^3 (teacher w* = (0, -1/2, 3/4) fits all three points); point 2 has label 0.
-REACTIVATION_LABEL0_REALIZABLE = {"x": [["-3/2", "1/2", 0], [-1, 1, "1/2"], ["-3/2", 1, 1]],
-                                  "y": [0, 0, "1/4"], "theta0": ["-3/4", 0, 0], "horizon": 10,
-                                  "teacher": [0, "-1/2", "3/4"]}
-REACTIVATION_INSTANCES = (("realizable", REACTIVATION_REALIZABLE),
-                          ("label0", REACTIVATION_LABEL0),
-                          ("label0_realizable", REACTIVATION_LABEL0_REALIZABLE))
-# Horizon of the float run that reports the limit loss of the realizable reactivation instance.
-REACTIVATION_FLOAT_T = 400.0
-
-
-def _flow(data: dict[str, Any]) -> Any:
-    from igproof.symbolic.dataset import Dataset
-    from igproof.symbolic.flow import gradient_flow
-    from igproof.symbolic.models import build_model
-
-    return gradient_flow(build_model("relu-neuron", dim=len(data["x"][0])),
-                         Dataset(data["x"], data["y"]))
-
-
 def span_float_deviation() -> float:
     """max_t |(w(t) - w0).n| / |n| along the float flow of SPAN_EXAMPLE. Approximate."""
-    from igproof.numeric.float_flow import integrate_float
 
-    flow = _flow(SPAN_EXAMPLE)
+    flow = relu_neuron_flow(SPAN_EXAMPLE)
     traj = integrate_float(flow, SPAN_EXAMPLE["theta0"], t_max=60.0)
     w0 = [float(Fraction(v)) for v in SPAN_EXAMPLE["theta0"]]
     n = SPAN_EXAMPLE["normal"]
@@ -104,14 +83,9 @@ def span_float_deviation() -> float:
 
 def check_span() -> Outcome:
     """PROVED: the per-datum field is s (y - u) x, so w(t) - w(0) is in span{ever-active x_i}."""
-    from igproof.proof.single_neuron import (
-        chain_rule_identity,
-        field_in_span_of_active,
-        pattern_fields_in_span,
-    )
 
     general = chain_rule_identity() and field_in_span_of_active()
-    example = pattern_fields_in_span(_flow(SPAN_EXAMPLE))
+    example = pattern_fields_in_span(relu_neuron_flow(SPAN_EXAMPLE))
     deviation = span_float_deviation()
     details = {"per_datum_identity": general, "example_patterns_in_span": example,
                "example": SPAN_EXAMPLE, "example_float_deviation": f"{deviation:.3g}",
@@ -132,11 +106,6 @@ def check_span() -> Outcome:
 
 def check_norm_identity() -> Outcome:
     """PROVED: d/dt |w|^2/2 = (1/n) sum_active (y_i - u_i) u_i, > 0 while all active under-fit."""
-    from igproof.proof.single_neuron import (
-        chain_rule_identity,
-        norm_rate_identity,
-        norm_rate_positive_when_underfit,
-    )
 
     identity = chain_rule_identity() and norm_rate_identity()
     positive = norm_rate_positive_when_underfit()
@@ -151,7 +120,6 @@ def check_norm_identity() -> Outcome:
 
 
 def _float_norm_nondecreasing(flow: Any, theta0: list[str]) -> tuple[bool, float]:
-    from igproof.numeric.float_flow import integrate_float
 
     traj = integrate_float(flow, theta0, t_max=80.0)
     norms = [sum(v * v for v in th) for th in traj.thetas]
@@ -162,10 +130,8 @@ def _float_norm_nondecreasing(flow: Any, theta0: list[str]) -> tuple[bool, float
 def _norm_monotone_one(data: dict[str, Any], theta0: list[str]) -> tuple[bool, str,
                                                                        dict[str, Any]]:
     """(certified, summary or reason, details) for one flow of the norm entry."""
-    from igproof.proof.limit import ProvedLimit, prove_flow_limit
-    from igproof.proof.single_neuron_validated import certify_norm_monotone
 
-    flow = _flow(data)
+    flow = relu_neuron_flow(data)
     details: dict[str, Any] = {"data": data, "theta0": theta0}
     proved = prove_flow_limit(flow, theta0, loss_target=NORM_LOSS_TARGET)
     if not isinstance(proved, ProvedLimit):
@@ -197,7 +163,7 @@ def check_norm_monotone_small_init() -> Outcome:
     worst_all = 0.0
     ok_all = True
     for data, theta0 in NORM_INSTANCES.values():
-        ok, worst = _float_norm_nondecreasing(_flow(data), theta0)
+        ok, worst = _float_norm_nondecreasing(relu_neuron_flow(data), theta0)
         ok_all, worst_all = ok_all and ok, min(worst_all, worst)
     details["float_worst_increment"] = f"{worst_all:.3g}"
     verdict = Verdict.SUPPORTED if ok_all else Verdict.INCONCLUSIVE
@@ -208,7 +174,6 @@ def check_norm_monotone_small_init() -> Outcome:
 
 def check_norm_decreases_large_init() -> Outcome:
     """PROVED: from LARGE_INIT, d/dt |w|^2/2 < 0 at t = 0 (exact rational evaluation)."""
-    from igproof.proof.single_neuron import norm_rate, norm_rate_identity
 
     rate = norm_rate(NORM_DATA["x"], NORM_DATA["y"], [Fraction(v) for v in LARGE_INIT])
     details = {"data": NORM_DATA, "theta0": LARGE_INIT, "rate_at_0": str(rate)}
@@ -221,10 +186,6 @@ def check_norm_decreases_large_init() -> Outcome:
 
 def check_global_convergence() -> Outcome:
     """SUPPORTED: Hypothesis property over family D2 (single_neuron_convergence)."""
-    from igproof.proof.single_neuron_convergence import (
-        CONVERGENCE_TOL,
-        check_global_convergence_d2,
-    )
 
     report = check_global_convergence_d2()
     details = {"examples": report.examples, "failures": report.failures,
@@ -241,30 +202,14 @@ def check_global_convergence() -> Outcome:
 
 
 def _reactivation(data: dict[str, Any]) -> tuple[Any, list[Any]]:
-    from igproof.proof.single_neuron_validated import certified_switches, find_reactivation
 
-    switches = certified_switches(_flow(data), data["theta0"], t_horizon=data["horizon"])
+    switches = certified_switches(relu_neuron_flow(data), data["theta0"], t_horizon=data["horizon"])
     return find_reactivation(switches), switches
-
-
-def _certify_reactivation(name: str, data: dict[str, Any]) -> Outcome:
-    """The gf-switches certificate of one instance, re-checked by the independent checker."""
-    from igproof.errors import CertificateError, InvalidArgument
-    from igproof.proof.overlap import certify
-    from igproof.proof.switch_certificate import SHIPPED, reactivation_certificate
-
-    try:
-        cert, _, _ = reactivation_certificate(data)
-    except (CertificateError, EnclosureFailure, InvalidArgument) as exc:
-        return Outcome(Verdict.INCONCLUSIVE, f"no certificate ({exc})")
-    return certify(cert, evidence=f"{name}: certificate {SHIPPED.get(name, name)}",
-                   details={"certificate_file": f"certificates/{SHIPPED.get(name, name)}"})
 
 
 def check_reactivation() -> Outcome:
     """PROVED when, for every instance, a gf-switches certificate that an input is active, then
     inactive, then active again is accepted by the independent checker."""
-    from igproof.numeric.float_flow import integrate_float
 
     details: dict[str, Any] = {}
     found, missing = [], []
@@ -283,7 +228,7 @@ def check_reactivation() -> Outcome:
         k = switches[i].kink
         details[name]["point"] = k + 1
         details[name]["label"] = str(data["y"][k])
-        checked = _certify_reactivation(name, data)
+        checked = reactivation_outcome(name, data)
         details[name]["checker"] = checked.evidence
         details[name].update(checked.details)
         if checked.verdict is not Verdict.PROVED:
@@ -293,7 +238,7 @@ def check_reactivation() -> Outcome:
         found.append(f"{name}: point {k + 1} (label {data['y'][k]}) off at "
                      f"t ~ {float(switches[i].t.mid()):.4g}, on again at "
                      f"t ~ {float(switches[j].t.mid()):.4g}")
-    flow = _flow(REACTIVATION_REALIZABLE)
+    flow = relu_neuron_flow(REACTIVATION_REALIZABLE)
     traj = integrate_float(flow, REACTIVATION_REALIZABLE["theta0"], t_max=REACTIVATION_FLOAT_T)
     residuals = _residuals(REACTIVATION_REALIZABLE, traj.theta)
     loss = sum(r * r for r in residuals) / (2 * len(residuals))
@@ -318,10 +263,6 @@ def _residuals(data: dict[str, Any], theta: Any) -> list[float]:
 
 def check_balancedness() -> Outcome:
     """PROVED: d/dt (|w_j|^2 - v_j^2) = 0 for sum_j v_j relu(w_j.x), every pattern."""
-    from igproof.proof.single_neuron import (
-        balancedness_chain_rule_identity,
-        balancedness_conserved,
-    )
 
     shapes = [(1, 1), (2, 2), (3, 2)]
     results = {f"dim={d},width={m}": balancedness_conserved(dim=d, width=m) for d, m in shapes}

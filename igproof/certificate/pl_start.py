@@ -1,38 +1,44 @@
-"""Producers: build certificates by exact and high-precision computation.
+"""Limits by a Polyak-Lojasiewicz end-game from theta0, and the certificates built from them.
 
-The producer SEARCHES (limits by mpmath root finding at 50 digits, PL domains, bisection covers);
-the checker only REPLAYS. To find covers quickly the producer calls the checker's interval
-arithmetic on candidate leaves; whether the result is a proof is decided by the checker's
-independent replay of the finished certificate, never here.
+:func:`gf_limit_part` proves that the flow from theta0 converges into a small ball: a PL domain
+around theta0 with a bisection cover on which J J^T - lambda I is certainly positive definite,
+then a localization cover of the end-game ball by residual and conserved-quantity level sets.
+The producer SEARCHES (limits by mpmath root finding at 50 digits, PL domains, bisection covers)
+with the checker's own interval arithmetic on candidate leaves; whether the result is a proof is
+decided by the checker's independent replay of the finished certificate, never here.
 
-Run ``python -m igproof.certificate.produce DIR`` to (re)write the shipped certificates.
+The shipped instances at the end (the relu neuron's gf-limit and not-characterized-by
+certificates, the linear neuron's one-point overlap) are written by
+``python -m igproof.certificate.shipped``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import mpmath
+import numpy as np
 import sympy
 
-from igproof.certificate.expression import parse_expression
-from igproof.certificate.writer import write_certificate
-from igproof.checker import check_certificate, statement_text
-from igproof.checker import expr as cex
-from igproof.checker import intervals as civ
-from igproof.checker.kernel import LOSS_FORMULA, substitute
-from igproof.checker.obligations import (
-    _certainly_positive_definite,
-    _dist2_to_box,
-    _far2_to_box,
+from igproof.certificate.common import (
+    Interval,
+    certainly_positive_definite,
+    checker_sqrt_upper,
+    dist2_to_box,
+    expr,
+    far2_to_box,
+    header,
+    model_json,
+    statement,
+    substitute,
 )
 from igproof.errors import CertificateError, InvalidArgument
+from igproof.symbolic.expression import parse_expression
 
 # Digits for the high-precision limit estimate (mpmath findroot).
 LIMIT_DPS = 50
@@ -57,8 +63,7 @@ class ModelSpec:
     output: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"parameters": list(self.parameters), "inputs": list(self.inputs),
-                "output": self.output, "relu_derivative_at_zero": "0"}
+        return model_json(list(self.parameters), list(self.inputs), self.output)
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,13 @@ class DatasetSpec:
 
 
 def _residual_asts(model: ModelSpec, data: DatasetSpec) -> list[tuple]:
-    out = cex.parse(model.output, set(model.parameters) | set(model.inputs))
-    return [cex.sub(substitute(out, dict(zip(model.inputs, xi, strict=True))), ("num", yi))
+    out = expr.parse(model.output, set(model.parameters) | set(model.inputs))
+    return [expr.sub(substitute(out, dict(zip(model.inputs, xi, strict=True))), ("num", yi))
             for xi, yi in zip(data.x, data.y, strict=True)]
 
 
-def _env(model: ModelSpec, b: Box) -> dict[str, civ.Interval]:
-    return {p: civ.Interval(lo, hi, exact=True)
+def _env(model: ModelSpec, b: Box) -> dict[str, Interval]:
+    return {p: Interval(lo, hi)
             for p, (lo, hi) in zip(model.parameters, b, strict=True)}
 
 
@@ -142,36 +147,32 @@ def _bisect(region: Box, done, *, what: str) -> str:
 def _pd_on(model: ModelSpec, residuals: list[tuple], lam: Fraction, leaf: Box) -> bool:
     env = _env(model, leaf)
     try:
-        live = [r for r in residuals if not cex.evaluate(r, env).is_zero()]
-        jac = [[cex.evaluate(g, env) for g in cex.gradient(r, list(model.parameters))]
+        live = [r for r in residuals if not expr.evaluate(r, env).is_zero()]
+        jac = [[expr.evaluate(g, env) for g in expr.gradient(r, list(model.parameters))]
                for r in live]
     except Exception:
         return False
-    zero = civ.Interval.point(Fraction(0))
+    zero = Interval.point(Fraction(0))
     gram = [[sum((a[k] * b[k] for k in range(len(a))), zero) for b in jac] for a in jac]
     for i in range(len(gram)):
-        gram[i][i] = gram[i][i] - civ.Interval.point(lam)
-    return _certainly_positive_definite(gram)
+        gram[i][i] = gram[i][i] - Interval.point(lam)
+    return certainly_positive_definite(gram)
 
 
 def _endgame_radius(model: ModelSpec, residuals: list[tuple], theta0: list[Fraction],
                     lam: Fraction) -> Fraction:
     """The end-game radius exactly as the checker computes it from a point start box."""
     env = _env(model, [(t, t) for t in theta0])
-    loss = civ.Interval.point(Fraction(0))
+    loss = Interval.point(Fraction(0))
     for r in residuals:
-        loss = loss + cex.evaluate(r, env).sqr()
+        loss = loss + expr.evaluate(r, env).sqr()
     n = len(residuals)
     loss_sup = loss.hi / (2 * n)
-    return civ.sqrt_upper(Fraction(0)) + civ.sqrt_upper(2 * loss_sup / (lam / n))
+    return checker_sqrt_upper(Fraction(0)) + checker_sqrt_upper(2 * loss_sup / (lam / n))
 
 
 def _min_eig_sample(model: ModelSpec, data: DatasetSpec, domain: Box) -> float:
     """Smallest eigenvalue of J J^T over a 3^p grid of D (floating point, for the search)."""
-    import itertools
-
-    import numpy as np
-
     symbols = [sympy.Symbol(p) for p in model.parameters]
     inputs = {v: sympy.Symbol(v) for v in model.inputs}
     named = dict(zip(model.parameters, symbols, strict=True))
@@ -193,9 +194,9 @@ def _initial_loss_upper(model: ModelSpec, residuals: list[tuple],
                         theta0: Sequence[Fraction]) -> Fraction:
     """An exact rational >= L_S(theta0), by interval evaluation (tanh(1/5) is not rational)."""
     env = _env(model, [(t, t) for t in theta0])
-    total = civ.Interval.point(Fraction(0))
+    total = Interval.point(Fraction(0))
     for r in residuals:
-        total = total + cex.evaluate(r, env).sqr()
+        total = total + expr.evaluate(r, env).sqr()
     return total.hi / (2 * len(residuals))
 
 
@@ -253,25 +254,25 @@ def gf_limit_part(model: ModelSpec, ds_name: str, data: DatasetSpec, theta0: lis
     for k, q in enumerate(conserved):
         obligations.append({"id": f"{prefix}conserved{k}", "type": "conserved",
                             "endgame": endgame_id, "quantity": q})
-        q_ast = cex.parse(q, set(model.parameters))
-        levels.append((q_ast, cex.evaluate(q_ast, env0)))
+        q_ast = expr.parse(q, set(model.parameters))
+        levels.append((q_ast, expr.evaluate(q_ast, env0)))
     ball_r = ball if ball is not None else ball_scale * max(Fraction(1),
                                                             max(abs(c) for c in center))
 
     def done(leaf: Box) -> bool:
-        if _dist2_to_box(list(theta0), leaf) > radius ** 2:
+        if dist2_to_box(list(theta0), leaf) > radius ** 2:
             return True
         env = _env(model, leaf)
         try:
-            if any(not cex.evaluate(r, env).contains_zero() for r in residuals):
+            if any(not expr.evaluate(r, env).contains_zero() for r in residuals):
                 return True
             for q_ast, level in levels:
-                v = cex.evaluate(q_ast, env)
+                v = expr.evaluate(q_ast, env)
                 if v.hi < level.lo or v.lo > level.hi:
                     return True
         except Exception:  # undecided on this leaf (e.g. a relu kink): it must be inside
             pass
-        return _far2_to_box(center, leaf) <= ball_r ** 2
+        return far2_to_box(center, leaf) <= ball_r ** 2
 
     region = [(t - radius, t + radius) for t in theta0]
     obligations.append({"id": f"{prefix}localize", "type": "localize", "limit": limit_name,
@@ -284,20 +285,10 @@ def gf_limit_part(model: ModelSpec, ds_name: str, data: DatasetSpec, theta0: lis
 def _certificate(kind: str, model: ModelSpec, datasets: dict[str, DatasetSpec],
                  theta0: list[Fraction], limits: dict[str, Any], claim: dict[str, Any],
                  obligations: list[dict[str, Any]]) -> dict[str, Any]:
-    statement = {"limits": limits, "claim": claim}
-    plain_limits = {k: {"dataset": v["dataset"]} for k, v in limits.items()}
-    text = statement_text(kind, {"limits": plain_limits, "claim": claim})
-    cert = {
-        "format": "igproof-certificate", "version": 1, "kind": kind,
-        "producer": "igproof.certificate.produce",
-        "model": model.as_json(),
-        "loss": {"name": "square", "formula": LOSS_FORMULA},
-        "datasets": {k: v.as_json() for k, v in datasets.items()},
-        "theta0": list(theta0),
-        "statement": {"text": text, **statement},
-        "obligations": obligations,
-    }
-    return cert
+    return {**header(kind, "igproof.certificate.produce", model=model.as_json(),
+                     datasets={k: v.as_json() for k, v in datasets.items()}, theta0=theta0),
+            "statement": statement(kind, {"limits": limits, "claim": claim}),
+            "obligations": obligations}
 
 
 def _q(text: str) -> Fraction:
@@ -369,29 +360,3 @@ SHIPPED = {
     "not-characterized-by-kkt.json": not_characterized_by_kkt,
 }
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Write every shipped certificate into the folder given (default: certificates)."""
-    args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0] if args else "certificates")
-    for filename, build in SHIPPED.items():
-        cert = build()
-        report = check_certificate(_roundtrip(cert))
-        if not report.accepted:
-            print(f"{filename}: the checker rejects it: {report.error or report.obligations}")
-            return 1
-        write_certificate(folder / filename, cert)
-        print(f"wrote {folder / filename}")
-    return 0
-
-
-def _roundtrip(cert: dict[str, Any]) -> Any:
-    import json
-
-    from igproof.certificate.writer import dumps_certificate
-
-    return json.loads(dumps_certificate(cert))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

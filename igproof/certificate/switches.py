@@ -17,10 +17,10 @@ canonical words. The independent checker replays every segment in its own arithm
 decides the sign sequence from the replayed patterns (docs/certificates.md, "The gf-switches
 kind").
 
-Shipped files: ``python -m igproof.proof.switch_certificate certificates`` writes
-``certificates/lee2022-reactivation-*.json`` for the instances of
-:data:`igproof.proof.single_neuron_checks.REACTIVATION_INSTANCES` (deterministic: exact data,
-fixed precision and step rules), after the checker has accepted each.
+Shipped files: ``certificates/lee2022-reactivation-*.json`` for the instances of
+:data:`igproof.proof.single_neuron.instances.REACTIVATION_INSTANCES` (deterministic: exact data,
+fixed precision and step rules), written by ``python -m igproof.certificate.shipped`` after the
+checker has accepted each (:func:`reactivation_outcome`).
 
 Guarantee: enclosure (a certificate is written only from certified pieces; whether it proves
 anything is decided by the checker's replay).
@@ -28,19 +28,17 @@ anything is decided by the checker's replay).
 
 from __future__ import annotations
 
-import functools
 import itertools
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 from flint import arb
 
-from igproof.checker.kernel import SWITCHES_KIND, statement_text
-from igproof.errors import EnclosureFailure, InvalidArgument
+from igproof.certificate import gf_limit as lc
+from igproof.certificate.common import SWITCHES_KIND, certify, statement
+from igproof.errors import CertificateError, EnclosureFailure, InvalidArgument
 from igproof.numeric.ball.affine import Switch, propagate_piece
 from igproof.numeric.ball.arith import (
     arb_radius_fraction,
@@ -49,13 +47,13 @@ from igproof.numeric.ball.arith import (
     precision,
     to_arb,
 )
-from igproof.proof import limit_certificate as lc
-from igproof.proof import single_neuron_validated as snv
+from igproof.proof.single_neuron import validated as snv
+from igproof.proof.single_neuron.instances import relu_neuron_flow
 from igproof.rationals import fraction_to_text, parse_rational
-from igproof.verdict import Outcome
+from igproof.verdict import Outcome, Verdict
 
-__all__ = ["SwitchPiece", "SwitchRun", "follow_switches", "main", "reactivation_certificate",
-           "switches_certificate"]
+__all__ = ["SwitchPiece", "SwitchRun", "follow_switches", "reactivation_certificate",
+           "reactivation_outcome", "switches_certificate"]
 
 # Bits of the ball arithmetic (as single_neuron_validated: the affine pieces are well
 # conditioned; 128 bits leave ~30 digits over the enclosure widths that matter).
@@ -262,16 +260,14 @@ def switches_certificate(flow: Any, run: SwitchRun, *, atom: int, sequence: Sequ
     form = lc.checker_form(flow)
     with precision(run.prec):
         end_box = lc._box(list(run.end_state), END_BOX_SLACK)
-    statement = {"dataset": dataset_name,
-                 "theta0": [fraction_to_text(q) for q in run.theta0],
-                 "claim": {"atom": atom, "point": atom + 1, "sequence": list(seq)}}
-    statement = {"text": statement_text(SWITCHES_KIND, statement), **statement}
+    claim = {"dataset": dataset_name, "theta0": [fraction_to_text(q) for q in run.theta0],
+             "claim": {"atom": atom, "point": atom + 1, "sequence": list(seq)}}
     header = form.header(kind=SWITCHES_KIND,
                          producer="igproof.proof.switch_certificate (validated arb enclosure)",
                          dataset_name=dataset_name, theta0=list(run.theta0))
     return {
         **header,
-        "statement": statement,
+        "statement": statement(SWITCHES_KIND, claim),
         "obligations": [
             {"id": "start", "type": "start", "dataset": dataset_name,
              "box": [[q, q] for q in run.theta0]},
@@ -288,9 +284,8 @@ def reactivation_certificate(data: dict[str, Any], *, prec: int = DEFAULT_PREC
     ``data`` has "x", "y", "theta0", "horizon" (as REACTIVATION_INSTANCES). The atom is the
     first kink that certifiably switches off and on again (find_reactivation).
     """
-    from igproof.proof.single_neuron_checks import _flow
 
-    flow = _flow(data)
+    flow = relu_neuron_flow(data)
     switches = snv.certified_switches(flow, data["theta0"], t_horizon=data["horizon"],
                                       prec=prec)
     pair = snv.find_reactivation(switches)
@@ -303,23 +298,13 @@ def reactivation_certificate(data: dict[str, Any], *, prec: int = DEFAULT_PREC
     return switches_certificate(flow, run, atom=atom, sequence=REACTIVATION), run, atom
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the reactivation certificates into the folder given (default certificates), each
-    only after the independent checker has accepted it."""
-    from igproof.certificate.writer import write_proved
-    from igproof.proof.overlap import certify
-    from igproof.proof.single_neuron_checks import REACTIVATION_INSTANCES
-
-    args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0] if args else "certificates")
-
-    def build(name: str, data: Any) -> Outcome:
+def reactivation_outcome(name: str, data: dict[str, Any]) -> Outcome:
+    """The gf-switches certificate of one reactivation instance, re-checked by the independent
+    checker: PROVED with the certificate when accepted (:func:`igproof.certificate.common.
+    certify`), INCONCLUSIVE with the reason otherwise."""
+    try:
         cert, _, _ = reactivation_certificate(data)
-        return certify(cert, evidence=f"reactivation instance {name}")
-
-    return write_proved((folder / SHIPPED[name], functools.partial(build, name, data))
-                        for name, data in REACTIVATION_INSTANCES)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    except (CertificateError, EnclosureFailure, InvalidArgument) as exc:
+        return Outcome(Verdict.INCONCLUSIVE, f"no certificate ({exc})")
+    return certify(cert, evidence=f"{name}: certificate {SHIPPED.get(name, name)}",
+                   details={"certificate_file": f"certificates/{SHIPPED.get(name, name)}"})

@@ -2,35 +2,40 @@
 
 Each builder constructs the datasets, proves both gradient-flow limits, decides the zero-loss-set
 relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), assembles the certificate and has
-the independent checker replay it (:func:`igproof.proof.overlap.certify`). Results are cached
-per process: the catalogue, the certificate writer and the tests share one computation.
+the independent checker replay it (:func:`igproof.certificate.common.certify`). Results are
+cached per process: the catalogue, the certificate writer and the tests share one computation.
 
-Run ``python -m igproof.proof.overlap_instances [DIR]`` to (re)write the shipped certificates
-``DIR/zhang2023-*.json`` (default DIR: certificates).
+The shipped certificates ``certificates/zhang2023-*.json`` (:data:`SHIPPED`) are written by
+``python -m igproof.certificate.shipped``.
 """
 
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
-from igproof.certificate.produce import DatasetSpec, ModelSpec
-from igproof.errors import CertificateError
-from igproof.proof.overlap import (
+import sympy
+
+from igproof.certificate.common import certify
+from igproof.certificate.overlap import (
     CLASSES,
     LimitPart,
     ball_text,
-    certify,
     one_point_certificate,
     pl_limit,
     trajectory_limit,
     two_point_certificate,
 )
+from igproof.certificate.pl_start import DatasetSpec, ModelSpec
+from igproof.errors import CertificateError
+from igproof.symbolic.activations import get_activation
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.flow import gradient_flow
+from igproof.symbolic.models import Model, build_model
+from igproof.symbolic.zero_loss import contained_zero_loss_set, same_zero_loss_set
 from igproof.verdict import Outcome, Verdict
 
 Q = Fraction
@@ -71,10 +76,6 @@ def _vs_dataset(gamma: Fraction | None) -> tuple[tuple[tuple[Fraction, ...], ...
 
 @functools.cache
 def _vs_limit(gamma: Fraction | None, dataset: str, limit: str) -> tuple[LimitPart, dict]:
-    from igproof.symbolic.dataset import Dataset
-    from igproof.symbolic.flow import gradient_flow
-    from igproof.symbolic.models import build_model
-
     x, y = _vs_dataset(gamma)
     flow = gradient_flow(build_model("relu-neuron", dim=3), Dataset(x, y))
     return trajectory_limit(flow, VS_THETA0, dataset=dataset, limit=limit, prec=VS_PREC)
@@ -85,10 +86,6 @@ def _symbolic(model_kind: str, first: tuple, second: tuple, *, ball: tuple | Non
     """The exact zero-loss-set relation (igproof.symbolic.zero_loss) between two datasets:
     M_first = M_second, or with ``ball = (centre, radius)`` M_first ∩ B inside M_second.
     ``model_kind``: "relu-neuron" (relu(w.x)), "relu" (a relu(w.x)) or "tanh-unit" (tanh(w.x))."""
-    from igproof.symbolic.dataset import Dataset
-    from igproof.symbolic.models import build_model
-    from igproof.symbolic.zero_loss import contained_zero_loss_set, same_zero_loss_set
-
     dim = len(first[0][0])
     if model_kind == "relu-neuron":
         model = build_model("relu-neuron", dim=dim)
@@ -104,11 +101,6 @@ def _symbolic(model_kind: str, first: tuple, second: tuple, *, ball: tuple | Non
 
 def _unit_model(activation: str, dim: int) -> Any:
     """sigma(w . x) without an outer weight (the tanh unit)."""
-    import sympy
-
-    from igproof.symbolic.activations import get_activation
-    from igproof.symbolic.models import Model
-
     w = sympy.symbols(f"w1:{dim + 1}")
     x = sympy.symbols(f"x1:{dim + 1}")
     z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), sympy.Integer(0))
@@ -286,11 +278,6 @@ class ScaledPair:
 @functools.cache
 def _pair_parts(pair: ScaledPair) -> tuple[LimitPart, LimitPart, dict, Any]:
     """The two proved limits of a scaled label-0 pair and the exact M relation."""
-    from igproof.symbolic.dataset import Dataset
-    from igproof.symbolic.flow import gradient_flow
-    from igproof.symbolic.models import build_model
-    from igproof.symbolic.zero_loss import same_zero_loss_set
-
     kind, dim, activation = pair.model
     model = build_model(kind, dim=dim, activation=activation)
     g1, g2 = pair.gammas
@@ -403,15 +390,3 @@ SHIPPED = {
     "zhang2023-one-point-l1-norm-tanh.json": one_point_l1_tanh,
 }
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Write every shipped zhang2023 certificate into the folder given (default certificates)."""
-    from igproof.certificate.writer import write_proved
-
-    args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0] if args else "certificates")
-    return write_proved((folder / name, build) for name, build in SHIPPED.items())
-
-
-if __name__ == "__main__":
-    sys.exit(main())

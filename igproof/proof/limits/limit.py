@@ -1,13 +1,13 @@
 """Proof that a gradient flow converges, and where: lim theta(t) in a ball, with zero loss.
 
-:func:`prove_flow_limit` encloses theta(t) on [0, T] in ball arithmetic (a validated Taylor
-method with a Lohner set for smooth pieces, closed-form matrix exponentials with certified
-switching times for affine ReLU pieces; a smooth piece that meets a kink ends in a certified
-crossing step, see igproof.numeric.ball.lohner), then runs the Polyak-Lojasiewicz end-game of
-:mod:`igproof.proof.endgame` on the enclosure of theta(T). The verdict is PROVED only when every
-step was certified; otherwise the result is :class:`Inconclusive` with the reason. When the PL
-end-game fails, the isolated-minimum end-game of :mod:`igproof.proof.isolated` (Krawczyk plus a
-positive-definite Hessian) is tried; it also covers limits with positive loss, for which the
+:func:`prove_flow_limit` encloses theta(t) on [0, T] in ball arithmetic (a validated Taylor method
+with a Lohner set for smooth pieces, closed-form matrix exponentials with certified switching times
+for affine ReLU pieces; a smooth piece that meets a kink ends in a certified crossing step, see
+igproof.numeric.ball.lohner), then runs the Polyak-Lojasiewicz end-game of
+:mod:`igproof.proof.limits.endgame` on the enclosure of theta(T). The verdict is PROVED only when
+every step was certified; otherwise the result is :class:`Inconclusive` with the reason. When the PL
+end-game fails, the isolated-minimum end-game of :mod:`igproof.proof.limits.isolated` (Krawczyk plus
+a positive-definite Hessian) is tried; it also covers limits with positive loss, for which the
 integration stops on a small certified |grad L| instead of a small loss.
 
 Guarantee: enclosure. For a :class:`ProvedLimit`, the limit exists and lies in the closed
@@ -46,8 +46,8 @@ from igproof.numeric.ball.lohner import (
     integrate_smooth,
 )
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.endgame import EndgameFailure, PLEndgame, pl_endgame
-from igproof.proof.isolated import IsolatedEndgame, isolated_endgame
+from igproof.proof.limits.endgame import EndgameFailure, PLEndgame, pl_endgame
+from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
 from igproof.rationals import parse_rational
 from igproof.verdict import Verdict
 

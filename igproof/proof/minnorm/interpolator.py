@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from igproof.errors import DataError, InvalidArgument
-from igproof.proof.minnorm_exact import (
+from igproof.proof.minnorm.exact import (
     Kink,
     chord_slopes,
     cost_bounds,
@@ -42,7 +42,6 @@ __all__ = [
     "Kink",
     "MinNormResult",
     "minimal_norm_interpolator",
-    "minnorm_obligation",
     "prepare_data",
 ]
 
@@ -449,7 +448,7 @@ def _penalised(xs, ys, delta, tol: Fraction):
 
     xf = np.array([float(t) for t in xs])
     df = np.array([float(d) for d in delta])
-    from igproof.proof.minnorm_solver import solve_barrier
+    from igproof.proof.minnorm.solver import solve_barrier
 
     best = None
     sol = None
@@ -497,7 +496,7 @@ def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, sol, snap_ladder, 
     returns the narrowest certified bracket so far, ``best`` included: (slopes, bracket)."""
     import numpy as np
 
-    from igproof.proof.minnorm_solver import reduced_cost, refine
+    from igproof.proof.minnorm.solver import reduced_cost, refine
 
     candidates = [_boundary_slopes(xs, delta, _from_floats(sol.s))]
     for snap_tol in snap_ladder:
@@ -591,44 +590,3 @@ def minimal_norm_interpolator(x: Sequence[Any], y: Sequence[Any], *, penalised_b
                          lower_bound=lower, dual_phi=tuple(phi), gap_tol=tol, verdict=verdict,
                          unique=unique, notes=tuple(notes))
 
-
-def minnorm_obligation(result: MinNormResult) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``minnorm-dual`` obligation and the whole ``minnorm-interpolation`` certificate.
-
-    The certificate states "the minimal cost of interpolating (x, y) with the weight lies in
-    [lower_bound, upper_bound]" and carries the obligation; ``igproof check`` re-verifies it
-    with :mod:`igproof.checker.minnorm` (exact rationals, standard library only).
-
-    Returns
-    -------
-    (obligation, certificate)
-        ``obligation`` is the bare ``minnorm-dual`` object (with its own ``x``, ``y``);
-        ``certificate`` the JSON object of kind ``minnorm-interpolation`` whose ``data`` holds
-        ``{"x": [...], "y": [...]}``.
-    """
-    from igproof.checker.kernel import FORMAT, INTERPOLATION_KIND, statement_text
-
-    data = {"x": [fraction_to_text(v) for v in result.x],
-            "y": [fraction_to_text(v) for v in result.y]}
-    weight = "sqrt(1+x^2)" if result.penalised_bias else "1"
-    obligation = {
-        "type": "minnorm-dual",
-        "x": data["x"],
-        "y": data["y"],
-        "weight": weight,
-        "phi": [fraction_to_text(v) for v in result.dual_phi],
-        "lower_bound": fraction_to_text(result.lower_bound),
-        "kinks": [{"at": fraction_to_text(k.at), "jump": fraction_to_text(k.jump)}
-                  for k in result.kinks],
-        "upper_bound": fraction_to_text(result.upper_bound),
-    }
-    statement = {"weight": weight, "lower": obligation["lower_bound"],
-                 "upper": obligation["upper_bound"]}
-    statement = {"text": statement_text(INTERPOLATION_KIND, statement), **statement}
-    certificate = {
-        "format": FORMAT, "version": 1, "kind": INTERPOLATION_KIND,
-        "producer": "igproof minnorm (exact primal cost and dual bound)",
-        "data": data, "statement": statement,
-        "obligations": [{"id": "dual", **obligation}],
-    }
-    return obligation, certificate
