@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "check": "check",
     "search": "search",
     "minnorm": "minnorm",
+    "ridgelet": "ridgelet",
 }
 
 # Exit code for misuse and unreadable input (argparse uses the same).

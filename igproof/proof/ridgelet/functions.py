@@ -220,7 +220,7 @@ def get_ridgelet(spec: str) -> Ridgelet:
         raise InvalidArgument(f"ridgelet: expected a name or an expression in z, got {spec!r}")
     if spec in RIDGELETS:
         return RIDGELETS[spec]
-    from igproof.certificate.expression import parse_expression
+    from igproof.symbolic.expression import parse_expression
 
     try:
         expr = parse_expression(spec, {"z": Z})

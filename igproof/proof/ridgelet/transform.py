@@ -61,7 +61,7 @@ class Target:
 
 def target(text: str, *, dim: int = 1) -> Target:
     """Parse f from ``text`` (safe expression language; names x, or x1 and x2 when dim = 2)."""
-    from igproof.certificate.expression import parse_expression
+    from igproof.symbolic.expression import parse_expression
 
     names = ["x"] if dim == 1 else ["x1", "x2"]
     symbols = {n: sympy.Symbol(n, real=True) for n in names}
