@@ -178,7 +178,9 @@ def _decide(act: Activation, rho: Ridgelet, dim: int) -> KResult:
         if not value.has(sympy.Integral) and value.is_finite:
             exact = value
     mid, rad, method = _enclose(act, rho, dim, G, wp, exact)
+    # float bounds widened by 2 ulps: the decimal mid and the subtraction each round once
     low, high = float(mid) - float(rad), float(mid) + float(rad)
+    low, high = low - 2 * math.ulp(low), high + 2 * math.ulp(high)
     if low <= 0 <= high:
         return KResult(**base, verdict=Verdict.INCONCLUSIVE, admissible=None,
                        reason="the enclosure of K contains 0", enclosure=(mid, rad),

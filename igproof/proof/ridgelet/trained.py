@@ -32,7 +32,7 @@ from igproof.proof.ridgelet.lazy import (
 )
 from igproof.verdict import Verdict
 
-__all__ = ["TrainedComparison", "compare_trained", "train"]
+__all__ = ["TrainedComparison", "compare_trained", "objective_and_gradient", "train"]
 
 # Step per unit (multiplied by p): 0.2 is stable for this data (Hessian in c at most ~2 + 2 beta).
 LEARNING_RATE = 0.2
@@ -56,22 +56,33 @@ def train(p: int, seed: int, *, steps: int = STEPS, lr: float = LEARNING_RATE,
     theta0 = LAMBDA_SCALE * rng.standard_normal((p, 2))
     a, b = theta0[:, 0].copy(), theta0[:, 1].copy()
     c = np.zeros(p)
-    n = len(x)
     for _ in range(steps):
-        z = np.outer(x, a) - b  # n x p
-        s = np.exp(-0.5 * z * z)
-        r = s @ c / p - y
-        weighted = (2.0 / n) * r[:, None] * (-z * s) * c[None, :]  # d/dz of residual term * p
-        grad_c = (2.0 / n) * (s.T @ r) + 2.0 * beta * c  # p * dJ/dc
-        grad_a = weighted.T @ x  # p * dJ/da
-        grad_b = -weighted.sum(axis=0)  # p * dJ/db
-        c -= lr * grad_c
-        a -= lr_hidden * grad_a
-        b -= lr_hidden * grad_b
-    z = np.outer(x, a) - b
-    g = np.exp(-0.5 * z * z) @ c / p
-    loss = float(np.mean((g - y)**2) + beta / p * c @ c)
+        _, grad_a, grad_b, grad_c = objective_and_gradient(a, b, c, x=x, y=y, beta=beta)
+        c -= lr * p * grad_c
+        a -= lr_hidden * p * grad_a
+        b -= lr_hidden * p * grad_b
+    loss = objective_and_gradient(a, b, c, x=x, y=y, beta=beta)[0]
     return theta0, np.stack([a, b], axis=1), c, loss
+
+
+def objective_and_gradient(a: np.ndarray, b: np.ndarray, c: np.ndarray, *,
+                           x: np.ndarray = DATA_X, y: np.ndarray = DATA_Y,
+                           beta: float = BETA) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """J = (1/n) sum_i (g(x_i) - y_i)^2 + (beta/p)|c|^2 and its gradient in (a, b, c).
+
+    With z_ij = a_j x_i - b_j, s = exp(-z^2/2), r = s c / p - y:
+    dJ/dc_j = (2/(n p)) sum_i r_i s_ij + 2 beta c_j / p,
+    dJ/da_j = (2/(n p)) sum_i r_i c_j (-z_ij s_ij) x_i,
+    dJ/db_j = -(2/(n p)) sum_i r_i c_j (-z_ij s_ij).
+    """
+    n, p = len(x), len(c)
+    z = np.outer(x, a) - b
+    s = np.exp(-0.5 * z * z)
+    r = s @ c / p - y
+    weighted = (2.0 / (n * p)) * r[:, None] * (-z * s) * c[None, :]
+    value = float(np.mean(r * r) + beta / p * c @ c)
+    return (value, weighted.T @ x, -weighted.sum(axis=0),
+            (2.0 / (n * p)) * (s.T @ r) + 2.0 * beta / p * c)
 
 
 @dataclass
