@@ -2,7 +2,9 @@
 
 Re-exported from :mod:`igproof.search.strategies` (the implementation may move; this name is
 the stable one). Every number a strategy draws that enters the mathematics is an exact
-``Fraction`` with a bounded denominator; see ``docs/search.md``.
+``Fraction`` with a bounded denominator; see ``docs/search.md``. The strategies draw igproof's
+one dataset type and one model type, :class:`igproof.Dataset` and :class:`igproof.Model`, which
+the flow API (:func:`igproof.gradient_flow`, :func:`igproof.flow_limit`) takes as they are.
 
 >>> from hypothesis import given
 >>> from igproof.strategies import datasets
@@ -11,8 +13,6 @@ the stable one). Every number a strategy draws that enters the mathematics is an
 ...     assert 1 <= dataset.n <= 3
 """
 
-from igproof.search.exact import ExactDataset
-from igproof.search.families import SurrogateModel
 from igproof.search.strategies import (
     activations,
     datasets,
@@ -26,8 +26,6 @@ from igproof.search.strategies import (
 )
 
 __all__ = [
-    "ExactDataset",
-    "SurrogateModel",
     "activations",
     "datasets",
     "flow_examples",

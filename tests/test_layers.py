@@ -133,15 +133,6 @@ def test_only_the_producer_door_and_igproof_check_import_the_checker():
     assert not offences, "\n".join(offences)
 
 
-def _checker_api_merged() -> bool:
-    import igproof.checker
-
-    return "krawczyk_ball" in getattr(igproof.checker, "__all__", ())
-
-
-@pytest.mark.xfail(not _checker_api_merged(), strict=True,
-                   reason="branch `checker` (the public API of COORD.md) is not merged yet: "
-                          "certificate/common.py still falls back to the old private paths")
 def test_only_the_checkers_public_api_is_imported():
     """Outside igproof/checker: only ``from igproof.checker import NAME`` with NAME in the
     checker's ``__all__`` (no submodule, no private name)."""

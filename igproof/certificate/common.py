@@ -23,58 +23,27 @@ from typing import Any
 import sympy
 
 from igproof.certificate.writer import dumps_certificate
-from igproof.checker import (
+from igproof.checker import (  # the checker's public API (igproof/checker/__init__.py)
     FORMAT,
+    INTERPOLATION_KIND,
+    ISOLATED_CLAIM,
     LOSS_FORMULA,
+    SWITCHES_KIND,
+    Interval,
     NotACertificate,
     Rejected,
     Report,
+    certainly_positive_definite,
     check_bytes,
+    expr,
+    krawczyk_ball,
     statement_text,
 )
+from igproof.checker import sqrt_upper as checker_sqrt_upper
 from igproof.errors import CertificateError
 from igproof.verdict import Outcome, Verdict
 
-try:  # the checker's public API (COORD.md, "checker public API (from checker)")
-    from igproof.checker import (
-        INTERPOLATION_KIND,
-        ISOLATED_CLAIM,
-        SWITCHES_KIND,
-        Interval,
-        certainly_positive_definite,
-        expr,
-        krawczyk_ball,
-    )
-    from igproof.checker import sqrt_upper as checker_sqrt_upper
-    substitute, relu_atoms = expr.substitute, expr.relu_atoms
-except ImportError:  # pragma: no cover - FALLBACK until branch `checker` is merged: the same
-    # objects under their old paths; delete this branch (and its xfail in tests/test_layers.py)
-    # at the merge.
-    from igproof.checker import expr
-    from igproof.checker import intervals as _intervals
-    from igproof.checker.isolated import krawczyk_ball
-    from igproof.checker.kernel import (
-        INTERPOLATION_KIND,
-        ISOLATED_CLAIM,
-        SWITCHES_KIND,
-        substitute,
-    )
-    from igproof.checker.obligations import (
-        _certainly_positive_definite as certainly_positive_definite,
-    )
-    from igproof.checker.trajectory import relu_atoms
-
-    checker_sqrt_upper = _intervals.sqrt_upper
-
-    class Interval(_intervals.Interval):  # the new API's Interval(lo, hi): exact endpoints
-        __slots__ = ()
-
-        def __init__(self, lo: Fraction, hi: Fraction | None = None) -> None:
-            super().__init__(lo, hi, exact=True)
-
-        @classmethod
-        def point(cls, q: Fraction) -> Interval:
-            return cls(q, q)
+substitute, relu_atoms = expr.substitute, expr.relu_atoms
 
 __all__ = ["FORMAT", "INTERPOLATION_KIND", "ISOLATED_CLAIM", "LOSS_FORMULA", "SWITCHES_KIND",
            "Interval", "NotACertificate", "Rejected", "Report", "certainly_positive_definite",

@@ -2,44 +2,60 @@
 
 It re-reads a certificate, re-derives residuals and gradients from the certificate's own
 expressions, and decides every obligation by exact rational arithmetic or outward-rounded
-rational interval arithmetic. It imports nothing from igproof outside ``igproof.checker``.
+interval arithmetic (:class:`Interval`). It imports nothing from igproof outside
+``igproof.checker``. Kinds and obligation types are the literal tables :data:`KINDS` and
+:data:`OBLIGATIONS` of :mod:`igproof.checker.kernel`.
 
-Obligation types live in a registry (:mod:`igproof.checker.registry`); the built-in ones are
-in :mod:`igproof.checker.obligations`, imported below. Modules adding types are imported here too.
+The public API is ``__all__`` below; producers import only these names. ``expr`` (the
+expression language: parse, sub, evaluate, evaluate_exact, gradient, substitute, relu_atoms),
+``Interval``, ``sqrt_upper``, ``certainly_positive_definite`` and ``krawczyk_ball`` are the
+checker's own arithmetic, for producers that must predict acceptance exactly.
 """
 
-from igproof.checker import isolated as _isolated  # registers "isolated-endgame", "-contain"
-from igproof.checker import minnorm as _minnorm  # registers "minnorm-dual"
-from igproof.checker import obligations as _obligations  # registers the built-in types
-from igproof.checker import trajectory as _trajectory  # registers "trajectory"
-from igproof.checker.errors import NotACertificate, Rejected
-from igproof.checker.kernel import (
+from igproof.checker import expr
+from igproof.checker.context import (
     FORMAT,
-    KINDS,
+    INTERPOLATION_KIND,
+    ISOLATED_CLAIM,
     LOSS_FORMULA,
+    SWITCHES_KIND,
     VERSIONS,
+)
+from igproof.checker.errors import NotACertificate, Rejected
+from igproof.checker.intervals import Interval, sqrt_upper
+from igproof.checker.isolated import krawczyk_ball
+from igproof.checker.kernel import (
+    KINDS,
+    OBLIGATIONS,
     Report,
     check_bytes,
     check_certificate,
     check_file,
+    load_text,
     statement_text,
 )
-from igproof.checker.registry import OBLIGATIONS, register
+from igproof.checker.obligations import certainly_positive_definite
 
 __all__ = [
     "FORMAT",
+    "INTERPOLATION_KIND",
+    "ISOLATED_CLAIM",
     "KINDS",
     "LOSS_FORMULA",
     "OBLIGATIONS",
+    "SWITCHES_KIND",
     "VERSIONS",
+    "Interval",
     "NotACertificate",
     "Rejected",
     "Report",
+    "certainly_positive_definite",
     "check_bytes",
     "check_certificate",
     "check_file",
-    "register",
+    "expr",
+    "krawczyk_ball",
+    "load_text",
+    "sqrt_upper",
     "statement_text",
 ]
-
-del _isolated, _minnorm, _obligations, _trajectory

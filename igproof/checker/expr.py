@@ -20,6 +20,7 @@ internal functions ``step`` (relu' with relu'(0) = 0) and ``sign`` (abs'), which
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 
 from igproof.checker import intervals as iv
@@ -186,42 +187,38 @@ def depth(node: tuple) -> int:
     while stack:
         n, d = stack.pop()
         best = max(best, d)
-        tag = n[0]
-        if tag in ("neg", "pow"):
-            stack.append((n[1], d + 1))
-        elif tag == "call":
-            stack.append((n[2], d + 1))
-        elif tag not in ("num", "var"):
-            stack.append((n[1], d + 1))
-            stack.append((n[2], d + 1))
+        stack.extend((c, d + 1) for c in children(n))
     return best
+
+
+def children(node: tuple) -> tuple:
+    """The sub-expressions of a node, left to right."""
+    tag = node[0]
+    if tag in ("num", "var"):
+        return ()
+    if tag in ("neg", "pow"):
+        return (node[1],)
+    if tag == "call":
+        return (node[2],)
+    return (node[1], node[2])
+
+
+def nodes(node: tuple) -> Iterator[tuple]:
+    """Every node of the AST in preorder (left first), without recursion."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
 
 
 def size(node: tuple) -> int:
     """Number of AST nodes."""
-    tag = node[0]
-    if tag in ("num", "var"):
-        return 1
-    if tag in ("neg",):
-        return 1 + size(node[1])
-    if tag in ("pow",):
-        return 1 + size(node[1])
-    if tag == "call":
-        return 1 + size(node[2])
-    return 1 + size(node[1]) + size(node[2])
+    return sum(1 for _ in nodes(node))
 
 
 def free_names(node: tuple) -> set[str]:
-    tag = node[0]
-    if tag == "num":
-        return set()
-    if tag == "var":
-        return {node[1]}
-    if tag in ("neg", "pow"):
-        return free_names(node[1])
-    if tag == "call":
-        return free_names(node[2])
-    return free_names(node[1]) | free_names(node[2])
+    return {n[1] for n in nodes(node) if n[0] == "var"}
 
 
 # --- construction with light simplification ----------------------------------------------
@@ -334,6 +331,34 @@ def diff(node: tuple, var: str) -> tuple:
             raise Rejected(f"unknown function {name!r}")
         return mul(outer, darg)
     raise Rejected(f"unknown AST node {tag!r}")  # pragma: no cover
+
+
+def substitute(node: tuple, env: dict[str, Fraction]) -> tuple:
+    """node with the names in ``env`` replaced by their rational values."""
+    tag = node[0]
+    if tag == "num":
+        return node
+    if tag == "var":
+        return ("num", env[node[1]]) if node[1] in env else node
+    if tag in ("neg", "pow"):
+        inner = substitute(node[1], env)
+        return neg(inner) if tag == "neg" else ("pow", inner, node[2])
+    if tag == "call":
+        return ("call", node[1], substitute(node[2], env))
+    return (tag, substitute(node[1], env), substitute(node[2], env))
+
+
+def relu_atoms(residuals: list[tuple]) -> list[tuple]:
+    """Arguments of the relu calls, residual by residual, preorder, each residual's repeats once
+    (the atom order of trajectory patterns and of gf-switches claims)."""
+    atoms: list[tuple] = []
+    for r in residuals:
+        seen: list[tuple] = []
+        for n in nodes(r):
+            if n[0] == "call" and n[1] == "relu" and n[2] not in seen:
+                seen.append(n[2])
+        atoms.extend(seen)
+    return atoms
 
 
 def gradient(node: tuple, names: list[str]) -> list[tuple]:

@@ -41,10 +41,9 @@ from fractions import Fraction
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
+from igproof.checker.context import Context, Endgame, box, number, vector
 from igproof.checker.errors import Rejected
-from igproof.checker.kernel import Context, Endgame, box, number, vector
-from igproof.checker.obligations import _certainly_positive_definite, contain_endgame_ball
-from igproof.checker.registry import register
+from igproof.checker.obligations import certainly_positive_definite, contain_endgame_ball
 
 # Functions whose argument is a kink: the loss is smooth on D only where each is non-zero.
 KINK_FUNCTIONS = ("relu", "abs", "step", "sign")
@@ -117,7 +116,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     for k, (c, (lo, hi)) in enumerate(zip(m, domain, strict=True)):
         if not lo <= c <= hi:
             raise Rejected(f"point[{k}]: {c} is not in domain[{k}] = [{lo}, {hi}]")
-    env_D = {v: iv.Interval(lo, hi, exact=True) for v, (lo, hi) in zip(names, domain, strict=True)}
+    env_D = {v: iv.Interval(lo, hi) for v, (lo, hi) in zip(names, domain, strict=True)}
     env_m = {v: iv.Interval.point(c) for v, c in zip(names, m, strict=True)}
     # 0. one smooth piece on D; the residuals with relu/abs replaced by their branch
     fixed = []
@@ -136,10 +135,10 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     # 1. H - lambda I positive definite on D
     shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
                for i, row in enumerate(H_D)]
-    if not _certainly_positive_definite(shifted):
+    if not certainly_positive_definite(shifted):
         raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
     # 2. Krawczyk image K(D) strictly inside D
-    K = _krawczyk(m, Y, g_m, H_D, [iv.Interval(lo, hi, exact=True) for lo, hi in domain])
+    K = _krawczyk(m, Y, g_m, H_D, [iv.Interval(lo, hi) for lo, hi in domain])
     margin = None
     for k, (kk, (lo, hi)) in enumerate(zip(K, domain, strict=True)):
         if not (lo < kk.lo and kk.hi < hi):
@@ -159,14 +158,14 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     for _ in range(KRAWCZYK_REFINEMENTS):
         bits = _bits_below(X)
         m_x = [_short_point(x, bits) for x in X]
-        env = {v: iv.Interval(x.lo, x.hi, exact=True) for v, x in zip(names, X, strict=True)}
+        env = dict(zip(names, X, strict=True))
         env_mx = {v: iv.Interval.point(c) for v, c in zip(names, m_x, strict=True)}
         # any Y is sound; Y ~ H(m_x)^-1 to about the width of X makes the pass contract
         # quadratically (the certificate's Y only gives a linear rate)
         Y_x = _short_inverse([[ex.evaluate(h, env_mx) for h in row] for row in hess], bits) or Y
         K_x = _krawczyk(m_x, Y_x, [ex.evaluate(g, env_mx) for g in grad],
                         [[ex.evaluate(h, env) for h in row] for row in hess], X)
-        new = [iv.Interval(max(a.lo, b.lo), min(a.hi, b.hi), exact=True)
+        new = [iv.Interval(max(a.lo, b.lo), min(a.hi, b.hi))
                for a, b in zip(X, K_x, strict=True)]
         if any(x.lo > x.hi for x in new):  # cannot happen for a zero in X: keep what is proved
             break
@@ -178,7 +177,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     shift2 = sum(((a - b) ** 2 for a, b in zip(c_x, center, strict=True)), Fraction(0))
     if r_x <= radius and shift2 <= (radius - r_x) ** 2:
         center, radius = c_x, r_x
-    env_X = {v: iv.Interval(x.lo, x.hi, exact=True) for v, x in zip(names, X, strict=True)}
+    env_X = dict(zip(names, X, strict=True))
     loss = _ZERO
     for r in fixed:
         loss = loss + ex.evaluate(r, env_X).sqr()
@@ -190,7 +189,7 @@ def _krawczyk(m: list[Fraction], Y: list[list[Fraction]], g_m: list[iv.Interval]
               H_X: list[list[iv.Interval]], X: list[iv.Interval]) -> list[iv.Interval]:
     """K(X, m) = m - Y g(m) + (I - Y H(X)) (X - m), componentwise in interval arithmetic."""
     p = len(m)
-    dev = [iv.Interval(x.lo - c, x.hi - c, exact=True) for x, c in zip(X, m, strict=True)]
+    dev = [iv.Interval(x.lo - c, x.hi - c) for x, c in zip(X, m, strict=True)]
     K = []
     for i in range(p):
         acc = iv.Interval.point(m[i])
@@ -246,8 +245,6 @@ def _short_inverse(H: list[list[iv.Interval]], bits: int) -> list[list[Fraction]
     return [[Fraction(round(v * (1 << bits)), 1 << bits) for v in row[p:]] for row in a]
 
 
-@register("isolated-endgame",
-          required=("dataset", "start", "domain", "point", "inverse", "lambda"))
 def check_isolated_endgame(ctx: Context, ob: dict) -> str:
     """Strong convexity + Krawczyk on D: the flow from B_T converges to the unique critical
     point theta* of L in D, a strict local minimizer lying in K(D)."""
@@ -269,7 +266,6 @@ def check_isolated_endgame(ctx: Context, ob: dict) -> str:
             f"[{float(ball.loss.lo):.12g}, {float(ball.loss.hi):.12g}]")
 
 
-@register("isolated-contain", required=("limit", "endgame"))
 def check_isolated_contain(ctx: Context, ob: dict) -> str:
     """The claimed ball contains the isolated end-game ball (a strict local minimizer)."""
     name = contain_endgame_ball(ctx, ob, ctx.isolated, ctx.proved_isolated)

@@ -20,17 +20,14 @@ with integer square roots.
 from __future__ import annotations
 
 from fractions import Fraction
-from math import isqrt
 from typing import Any
 
+from igproof.checker.context import number, obj
 from igproof.checker.errors import Rejected
-from igproof.checker.kernel import number
-from igproof.checker.registry import register
+from igproof.checker.intervals import sqrt_upper
 
 # Largest number of data points an obligation may carry (work is O(n) Fraction operations).
 MAX_POINTS = 20000
-# Bits of the checker's own square-root upper bounds: far finer than any gap worth certifying.
-SQRT_BITS = 128
 WEIGHTS = ("sqrt(1+x^2)", "1")
 
 
@@ -38,16 +35,6 @@ def _numbers(value: Any, where: str) -> list[Fraction]:
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_POINTS:
         raise Rejected(f"{where}: expected a list of 2 to {MAX_POINTS} numbers")
     return [number(v, f"{where}[{k}]") for k, v in enumerate(value)]
-
-
-def _sqrt_upper(q: Fraction) -> Fraction:
-    """A rational >= sqrt(q), q >= 0: ceil(sqrt(p d 4^b)) / (d 2^b)."""
-    p, d = q.numerator, q.denominator
-    big = (p * d) << (2 * SQRT_BITS)
-    r = isqrt(big)
-    if r * r != big:
-        r += 1
-    return Fraction(r, d << SQRT_BITS)
 
 
 def _segment_ratio_sq(a: Fraction, b: Fraction, alpha: Fraction, beta: Fraction,
@@ -140,7 +127,7 @@ def check_minnorm_dual(obligation: dict, data: dict) -> str:
         if c0 + c1 * x[j] + g_values[j] != y[j]:
             raise Rejected(f"kinks: the interpolant misses the data point {j} "
                            f"(x = {x[j]}, y = {y[j]})")
-    cost = sum((abs(jv) * (_sqrt_upper(1 + a * a) if penalised else 1)
+    cost = sum((abs(jv) * (sqrt_upper(1 + a * a) if penalised else 1)
                 for a, jv in zip(at, jump, strict=True)), Fraction(0))
     if cost > upper:
         raise Rejected(f"upper_bound: the kinks cost up to {float(cost):.17g}, above the "
@@ -151,11 +138,9 @@ def check_minnorm_dual(obligation: dict, data: dict) -> str:
             f"({n} points, {len(at)} kinks)")
 
 
-@register("minnorm-dual", required=("x", "y", "weight", "phi", "lower_bound", "kinks",
-                                    "upper_bound"))
-def _check_registered(ctx: Any, ob: dict) -> str:
-    """Registry entry: the obligation carries its own data (x, y); the bracket it establishes
-    is recorded for the conclusion of a ``minnorm-interpolation`` certificate."""
+def check_minnorm_obligation(ctx: Any, ob: dict) -> str:
+    """The ``minnorm-dual`` obligation: it carries its own data (x, y); the bracket it
+    establishes is recorded for the conclusion of a ``minnorm-interpolation`` certificate."""
     summary = check_minnorm_dual(ob, {"x": ob["x"], "y": ob["y"]})
     brackets = getattr(ctx, "minnorm_brackets", None)  # set by minnorm-interpolation certs
     if brackets is not None:
@@ -164,3 +149,53 @@ def _check_registered(ctx: Any, ob: dict) -> str:
                          number(ob["lower_bound"], "lower_bound"),
                          number(ob["upper_bound"], "upper_bound")))
     return summary
+
+
+# --- the minnorm-interpolation kind ------------------------------------------------------------
+
+class InterpolationContext:
+    """Data, weight and claimed bracket of a ``minnorm-interpolation`` certificate.
+
+    Format: {"format", "version", "kind": "minnorm-interpolation", "producer" (optional),
+    "data": {"x": [Q...], "y": [Q...]}, "statement": {"text", "weight", "lower", "upper"},
+    "obligations": [...]}. A ``minnorm-dual`` obligation records the bracket it established in
+    ``minnorm_brackets`` as (x, y, weight, lower_bound, upper_bound).
+    """
+
+    def __init__(self, cert: dict) -> None:
+        self.kind: str = cert["kind"]
+        data = obj(cert["data"], "data", ("x", "y"))
+        self.x = tuple(_numbers(data["x"], "data.x"))
+        self.y = tuple(_numbers(data["y"], "data.y"))
+        if len(self.y) != len(self.x):
+            raise Rejected(f"data.y: expected {len(self.x)} numbers (as many as data.x)")
+        self.statement = obj(cert["statement"], "statement", ("text", "weight", "lower", "upper"))
+        self.weight = self.statement["weight"]
+        if self.weight not in WEIGHTS:
+            raise Rejected(f"statement.weight: expected one of {list(WEIGHTS)}")
+        self.lower = number(self.statement["lower"], "statement.lower")
+        self.upper = number(self.statement["upper"], "statement.upper")
+        self.results: dict[str, tuple[str, str]] = {}
+        self.accepted: dict[str, dict] = {}
+        self.minnorm_brackets: list[tuple] = []
+
+
+def interpolation_text(statement: dict) -> str:
+    """The canonical words of a ``minnorm-interpolation`` statement."""
+    w = statement.get("weight", "?")
+    return (f"The minimal representational cost of interpolating the data (x, y) with "
+            f"weight {w}, min of int {w} d|f''| over the functions f with f(x_j) = y_j for "
+            f"every j, lies in [{statement.get('lower', '?')}, "
+            f"{statement.get('upper', '?')}].")
+
+
+def interpolation_conclusion(ctx: InterpolationContext) -> str:
+    """Some accepted ``minnorm-dual`` obligation on the same data and weight established a
+    bracket inside [lower, upper]."""
+    for x, y, weight, lower, upper in ctx.minnorm_brackets:
+        if (x, y, weight) == (ctx.x, ctx.y, ctx.weight) and \
+                ctx.lower <= lower and upper <= ctx.upper:
+            return (f"the minimal cost with weight {ctx.weight} lies in "
+                    f"[{float(ctx.lower):.17g}, {float(ctx.upper):.17g}]")
+    raise Rejected("conclusion: no accepted minnorm-dual obligation on the same data and "
+                   "weight establishes a bracket inside [lower, upper]")

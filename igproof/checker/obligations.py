@@ -23,9 +23,8 @@ from itertools import permutations
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
+from igproof.checker.context import Context, Endgame, box, integer, number, vector
 from igproof.checker.errors import Rejected
-from igproof.checker.kernel import Context, Endgame, box, integer, number, vector
-from igproof.checker.registry import register
 
 # Most leaves a bisection cover may have: bounds the work (each leaf costs a few interval
 # evaluations of the model's residuals and gradients).
@@ -77,7 +76,7 @@ def _live_rows(ctx: Context, ds, env) -> list[int]:
     return [i for i, r in enumerate(ds.residuals) if not ex.evaluate(r, env).is_zero()]
 
 
-def _certainly_positive_definite(a: list[list[iv.Interval]]) -> bool:
+def certainly_positive_definite(a: list[list[iv.Interval]]) -> bool:
     """Interval Cholesky: every pivot certainly > 0 => every symmetric matrix in ``a`` is PD."""
     n = len(a)
     low = [[iv.Interval.point(Fraction(0))] * n for _ in range(n)]
@@ -111,7 +110,6 @@ def _far2_to_box(point: list[Fraction], b: Box) -> Fraction:
                Fraction(0))
 
 
-@register("start", required=("dataset", "box"))
 def check_start(ctx: Context, ob: dict) -> str:
     """theta(0) = theta0 lies in the box: exact comparisons."""
     ds = ctx.dataset(ob["dataset"], "dataset")
@@ -123,7 +121,6 @@ def check_start(ctx: Context, ob: dict) -> str:
     return "theta0 lies in the start box (T = 0)"
 
 
-@register("pl-endgame", required=("dataset", "start", "domain", "lambda", "cover"))
 def check_pl_endgame(ctx: Context, ob: dict) -> str:
     """On D: |grad L|^2 >= 2 mu L with mu = lambda/n, so the limit is within
     rad(B_T) + sqrt(2 sup_{B_T} L / mu) of B_T's centre, provided that ball lies in D."""
@@ -149,7 +146,7 @@ def check_pl_endgame(ctx: Context, ob: dict) -> str:
                  for rb in jac] for ra in jac]
         for i in range(len(gram)):
             gram[i][i] = gram[i][i] - lam_iv
-        if not _certainly_positive_definite(gram):
+        if not certainly_positive_definite(gram):
             raise Rejected(f"cover leaf {n_leaf}: J J^T - lambda I not certainly positive "
                            "definite")
     mu = lam / ds.n
@@ -170,7 +167,6 @@ def check_pl_endgame(ctx: Context, ob: dict) -> str:
             f"{float(radius):.6g} of the start-box centre")
 
 
-@register("conserved", required=("endgame", "quantity"))
 def check_conserved(ctx: Context, ob: dict) -> str:
     """grad Q . grad L_S is the zero polynomial on D (pattern fixed on D): Q(limit) = Q(theta_T)."""
     eg: Endgame = ctx.ref(ob["endgame"], ctx.endgame, "endgame")
@@ -190,7 +186,6 @@ def check_conserved(ctx: Context, ob: dict) -> str:
     return f"Q conserved on D; Q(limit) in [{float(value.lo):.6g}, {float(value.hi):.6g}]"
 
 
-@register("localize", required=("limit", "endgame", "conserved", "cover"))
 def check_localize(ctx: Context, ob: dict) -> str:
     """Every leaf of a cover of the end-game ball is excluded or inside the claimed ball."""
     lim = ctx.limit(ob["limit"], "limit")
@@ -258,7 +253,6 @@ def contain_endgame_ball(ctx: Context, ob: dict, endgames: dict, proved: set) ->
     return lim.name
 
 
-@register("contain", required=("limit", "endgame"))
 def check_contain(ctx: Context, ob: dict) -> str:
     """The claimed ball contains the PL end-game ball (the limit lies in M_S)."""
     name = contain_endgame_ball(ctx, ob, ctx.endgame, ctx.proved)
@@ -309,7 +303,6 @@ def _zero_set_scale_invariant(node: tuple, inputs: set[str]) -> bool:
     return _homogeneous_linear(node, inputs)
 
 
-@register("zero-set", required=("limit", "dataset", "relation"), optional=("index", "gamma"))
 def check_zero_set(ctx: Context, ob: dict) -> str:
     """theta*_limit lies in M_target, by an exact argument named in ``relation``."""
     lim = ctx.limit(ob["limit"], "limit")
@@ -368,7 +361,6 @@ def check_zero_set(ctx: Context, ob: dict) -> str:
     return f"{lim.name} in M_{target.name}: {why}"
 
 
-@register("disjoint", required=("limits",))
 def check_disjoint(ctx: Context, ob: dict) -> str:
     """|c1 - c2|^2 > (r1 + r2)^2, exactly."""
     pair = ob["limits"]
@@ -384,7 +376,6 @@ def check_disjoint(ctx: Context, ob: dict) -> str:
     return f"balls of {a.name} and {b.name} are disjoint"
 
 
-@register("ordering", required=("class", "below", "above"))
 def check_ordering(ctx: Context, ob: dict) -> str:
     """sup_{ball(below)} N <= inf_{ball(above)} N, exactly on the balls' rational data.
 
@@ -422,7 +413,6 @@ def _g(ctx: Context) -> tuple:
     return ctx.parse(claim["G"], "statement.claim.G")
 
 
-@register("witness", required=("limit", "theta"))
 def check_witness(ctx: Context, ob: dict) -> str:
     """theta' in M_S exactly and G(theta') < inf_{limit ball} G (interval arithmetic)."""
     g = _g(ctx)
@@ -455,7 +445,6 @@ def _determinant(m: list[list[iv.Interval]]) -> iv.Interval:
     return total
 
 
-@register("kkt", required=("limit", "columns"))
 def check_kkt(ctx: Context, ob: dict) -> str:
     """On the box of half-width 2r around c (a neighbourhood of the limit ball): the live
     residual gradients and grad G, restricted to ``columns``, form a square matrix with

@@ -53,13 +53,20 @@ from __future__ import annotations
 import json
 import math
 from fractions import Fraction
+from typing import Any
 
-from igproof.checker import dyadic as dy
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
+from igproof.checker.context import (
+    MAX_PARAMETERS,
+    MAX_POINTS,
+    Context,
+    box,
+    integer,
+    number,
+    obj,
+)
 from igproof.checker.errors import Rejected
-from igproof.checker.kernel import Context, box, integer, number
-from igproof.checker.registry import register
 
 # Replays accepted in this process, by everything a replay depends on (the parameter names, the
 # residuals of the dataset, the start box and the segments, canonically): a certificate that
@@ -93,36 +100,19 @@ MAX_TAYLOR_ORDER = 60
 PICARD_REFINEMENTS = 4
 # Matrix exponentials kept between calls (each costs ~30 interval matrix products).
 EXPM_CACHE_SIZE = 256
+# Longest claimed sign sequence of a gf-switches statement: a trajectory obligation has at most
+# 16 segments, so no honest claim is longer; the bound keeps the canonical text short.
+MAX_SEQUENCE = 16
+SIGN_WORDS = {1: "active", -1: "inactive"}
 
-Vector = list[dy.Dyadic]
-Matrix = list[list[dy.Dyadic]]
-_Z = dy.ZERO
-_I1 = dy.ONE
-_TWO = dy.point(2)
+Vector = list[iv.Interval]
+Matrix = list[list[iv.Interval]]
+_Z = iv.ZERO
+_I1 = iv.ONE
+_TWO = iv.Interval.point(2)
 
 
 # --- patterns and fields ----------------------------------------------------------------------
-
-def relu_atoms(residuals: list[tuple]) -> list[tuple]:
-    """Arguments of the relu calls, residual by residual, preorder, each residual's repeats once."""
-    atoms: list[tuple] = []
-    for r in residuals:
-        seen: list[tuple] = []
-        stack = [r]
-        while stack:
-            node = stack.pop()
-            if node[0] == "call":
-                if node[1] == "relu" and node[2] not in seen:
-                    seen.append(node[2])
-                stack.append(node[2])
-            elif node[0] in ("neg", "pow"):
-                stack.append(node[1])
-            elif node[0] in ("add", "sub", "mul", "div"):
-                stack.append(node[2])
-                stack.append(node[1])
-        atoms.extend(seen)
-    return atoms
-
 
 def _substitute(node: tuple, mapping: dict[tuple, tuple]) -> tuple:
     """relu(z) -> mapping[z] (after substituting inside z)."""
@@ -174,39 +164,130 @@ def _signs(value: object, count: int, where: str) -> list[int]:
     return out
 
 
-# --- rational interval linear algebra ------------------------------------------------------------
+# --- interval linear algebra: the fused dot product --------------------------------------------
+
+def _product(x: iv.Interval, y: iv.Interval) -> tuple[int, int, int]:
+    """The exact product interval [lo, hi] * 2^e of x and y (mantissas not cut)."""
+    lo, hi = iv.corners(x.lo_m, x.hi_m, y.lo_m, y.hi_m)
+    return lo, hi, x.e + y.e
+
+
+# Largest spread (bits) between the exponents of the exact products that dot() sums exactly;
+# beyond it the products far below the largest are first rounded outward (bounds integer sizes
+# on hostile exponents; the sum is cut to PREC bits anyway).
+DOT_SPREAD = 2 * iv.PREC + iv.ALIGN_GUARD
+
+
+def dot(xs: list[iv.Interval], ys: list[iv.Interval]) -> iv.Interval:
+    """sum_k xs[k] * ys[k], rounded outward once at the end.
+
+    One pass: each exact product (:func:`_corners`, one to four integer products) is added to
+    exact running sums of the lower and upper ends kept at the smallest exponent seen so far
+    (earlier sums are shifted left, exactly, when a smaller exponent appears). The only
+    rounding is the final outward cut to PREC bits. When the exponents spread over more than
+    DOT_SPREAD bits the sum is redone by :func:`_dot_spread`, which first rounds the products
+    far below the largest outward. Guarantee: enclosure.
+    """
+    lo_sum = hi_sum = 0
+    exp = top = None
+    for x, y in zip(xs, ys, strict=True):
+        a, b, c, d = x.lo_m, x.hi_m, y.lo_m, y.hi_m
+        # inline copy of _corners (the hot loop of the Taylor replay)
+        if a >= 0:
+            if c >= 0:
+                lo, hi = a * c, b * d
+            elif d <= 0:
+                lo, hi = b * c, a * d
+            else:
+                lo, hi = b * c, b * d
+        elif b <= 0:
+            if c >= 0:
+                lo, hi = a * d, b * c
+            elif d <= 0:
+                lo, hi = b * d, a * c
+            else:
+                lo, hi = a * d, a * c
+        elif c >= 0:
+            lo, hi = a * d, b * d
+        elif d <= 0:
+            lo, hi = b * c, a * c
+        else:
+            lo, hi = a * d, b * c
+            if hi < lo:
+                lo = hi
+            hi, p = a * c, b * d
+            if p > hi:
+                hi = p
+        if not (lo or hi):  # a zero operand: its exponent must not steer the alignment
+            continue
+        e = x.e + y.e
+        if e == exp:
+            lo_sum += lo
+            hi_sum += hi
+        elif exp is None:
+            lo_sum, hi_sum, exp, top = lo, hi, e, e
+        elif e > exp:
+            if e > top:
+                top = e
+                if top - exp > DOT_SPREAD:
+                    return _dot_spread(xs, ys)
+            lo_sum += lo << (e - exp)
+            hi_sum += hi << (e - exp)
+        else:
+            if top - e > DOT_SPREAD:
+                return _dot_spread(xs, ys)
+            lo_sum = (lo_sum << (exp - e)) + lo
+            hi_sum = (hi_sum << (exp - e)) + hi
+            exp = e
+    if exp is None:
+        return iv.ZERO
+    return iv.cut(lo_sum, hi_sum, exp)
+
+
+def _dot_spread(xs: list[iv.Interval], ys: list[iv.Interval]) -> iv.Interval:
+    """dot() for products whose exponents spread over more than DOT_SPREAD bits.
+
+    The sum is kept at the exponent 2 PREC + ALIGN_GUARD bits below the top of the largest
+    product; products below it are rounded outward (floor of the lower end, ceiling of the
+    upper end) before summing. Guarantee: enclosure.
+    """
+    terms = [_product(x, y) for x, y in zip(xs, ys, strict=True)
+             if (x.lo_m or x.hi_m) and (y.lo_m or y.hi_m)]
+    if not terms:
+        return iv.ZERO
+    exp = min(t[2] for t in terms)
+    top = max(max(-lo, hi).bit_length() + e for lo, hi, e in terms)
+    exp = max(exp, top - DOT_SPREAD)
+    lo_sum = hi_sum = 0
+    for lo, hi, e in terms:
+        if e >= exp:
+            lo_sum += lo << (e - exp)
+            hi_sum += hi << (e - exp)
+        else:
+            lo_sum += lo >> (exp - e)
+            hi_sum -= (-hi) >> (exp - e)
+    return iv.cut(lo_sum, hi_sum, exp)
+
+
+# --- interval linear algebra --------------------------------------------------------------------
 
 def _matmul(a: Matrix, b: Matrix) -> Matrix:
     n, m, p = len(a), len(b), len(b[0])
     out = []
     for i in range(n):
-        out.append([dy.dot(a[i], [b[k][j] for k in range(m)]) for j in range(p)])
+        out.append([dot(a[i], [b[k][j] for k in range(m)]) for j in range(p)])
     return out
 
 
 def _matvec(a: Matrix, v: Vector) -> Vector:
-    return [dy.dot(row, v) for row in a]
-
-
-def _hull(x: dy.Dyadic, y: dy.Dyadic) -> dy.Dyadic:
-    return x.hull(y)
-
-
-def _mag(x: dy.Dyadic) -> Fraction:
-    return x.magnitude()
+    return [dot(row, v) for row in a]
 
 
 _EXPM_CACHE: dict[tuple, Matrix] = {}
 
 
-def _as_dyadic(x: dy.Dyadic | iv.Interval) -> dy.Dyadic:
-    """Accept a rational :class:`intervals.Interval` too (converted outward)."""
-    return x if isinstance(x, dy.Dyadic) else dy.Dyadic.from_interval(x)
-
-
-def expm(M: list[list[Fraction]], t: dy.Dyadic | iv.Interval) -> Matrix:
+def expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     """Cached :func:`_expm` (the same time steps recur along a trajectory)."""
-    t = _as_dyadic(t)
     key = (tuple(tuple(row) for row in M), t.lo_m, t.hi_m, t.e)
     if key not in _EXPM_CACHE:
         if len(_EXPM_CACHE) > EXPM_CACHE_SIZE:
@@ -215,15 +296,15 @@ def expm(M: list[list[Fraction]], t: dy.Dyadic | iv.Interval) -> Matrix:
     return _EXPM_CACHE[key]
 
 
-def _expm(M: list[list[Fraction]], t: dy.Dyadic) -> Matrix:
+def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     """An interval matrix containing exp(s M) for every s in t.
 
     A = t M scaled by 2^-j to ||A||_inf <= 2^-EXP_SCALE_BITS; sum_{k<K} A^k/k! plus the tail
     bound ||A||^K / K! / (1 - ||A||/(K+1)) on every entry; then j squarings.
     """
     n = len(M)
-    A = [[dy.point(q) * t for q in row] for row in M]
-    norm = max(sum((_mag(x) for x in row), Fraction(0)) for row in A)
+    A = [[iv.Interval.point(q) * t for q in row] for row in M]
+    norm = max(sum((x.magnitude() for x in row), Fraction(0)) for row in A)
     if norm > MAX_EXP_NORM:
         raise Rejected(f"exp(tM): ||tM|| = {float(norm):.3g} is too large")
     j = 0
@@ -231,14 +312,14 @@ def _expm(M: list[list[Fraction]], t: dy.Dyadic) -> Matrix:
     while norm > target:
         norm /= 2
         j += 1
-    scale = dy.point(Fraction(1, 2 ** j))
+    scale = iv.Interval.point(Fraction(1, 2 ** j))
     B = [[x * scale for x in row] for row in A]
     ident = [[_I1 if i == k else _Z for k in range(n)] for i in range(n)]
     total = [row[:] for row in ident]
     term = ident
     for k in range(1, EXP_TERMS):
         term = _matmul(term, B)
-        inv_k = dy.point(Fraction(1, k))
+        inv_k = iv.Interval.point(Fraction(1, k))
         term = [[x * inv_k for x in row] for row in term]
         total = [[x + y for x, y in zip(r1, r2, strict=True)]
                  for r1, r2 in zip(total, term, strict=True)]
@@ -246,7 +327,7 @@ def _expm(M: list[list[Fraction]], t: dy.Dyadic) -> Matrix:
     for k in range(2, EXP_TERMS + 1):
         fact *= k
     tail = norm ** EXP_TERMS / fact / (1 - norm / (EXP_TERMS + 1))
-    slack = dy.symmetric(tail)
+    slack = iv.Interval(-tail, tail)
     total = [[x + slack for x in row] for row in total]
     for _ in range(j):
         total = _matmul(total, total)
@@ -262,11 +343,11 @@ def _point_matrix(M: list[list[Fraction]]) -> Matrix:
     if key not in _POINT_MATRICES:
         if len(_POINT_MATRICES) > EXPM_CACHE_SIZE:
             _POINT_MATRICES.clear()
-        _POINT_MATRICES[key] = [[dy.point(q) for q in row] for row in M]
+        _POINT_MATRICES[key] = [[iv.Interval.point(q) for q in row] for row in M]
     return _POINT_MATRICES[key]
 
 
-def flow_range(M: list[list[Fraction]], v: list[dy.Dyadic] | list[iv.Interval], dt: Fraction
+def flow_range(M: list[list[Fraction]], v: Vector, dt: Fraction
                ) -> Vector:
     """An interval vector containing exp(s M) v for every s in [0, dt].
 
@@ -277,7 +358,6 @@ def flow_range(M: list[list[Fraction]], v: list[dy.Dyadic] | list[iv.Interval], 
     (1 - a / (K+1)) |v|_w, a = dt ||M||_w, and |x_i| <= w_i |x|_w on each coordinate.
     Intervals with a > RANGE_MAX_NORM are split into equal pieces (deterministically).
     """
-    v = [_as_dyadic(x) for x in v]
     n = len(M)
     w = [Fraction(1)] * (n - 1) + [RANGE_WEIGHT]
     norm_m = max(sum((abs(q) * w[j] for j, q in enumerate(row)), Fraction(0)) / w[i]
@@ -289,36 +369,36 @@ def flow_range(M: list[list[Fraction]], v: list[dy.Dyadic] | list[iv.Interval], 
             raise Rejected(f"time interval of length {float(dt):.3g} too long for ||M|| = "
                            f"{float(norm_m):.3g}")
         piece = dt / pieces
-        step = expm(M, dy.point(piece))
+        step = expm(M, iv.Interval.point(piece))
         out: Vector | None = None
         current = list(v)
         for _ in range(pieces):
             part = flow_range(M, current, piece)
-            out = part if out is None else [_hull(x, y) for x, y in zip(out, part, strict=True)]
+            out = part if out is None else [x.hull(y) for x, y in zip(out, part, strict=True)]
             current = _matvec(step, current)
         assert out is not None
         return out
-    vnorm = max(_mag(x) / wi for x, wi in zip(v, w, strict=True))
+    vnorm = max(x.magnitude() / wi for x, wi in zip(v, w, strict=True))
     Mi = _point_matrix(M)
-    dt_d, a_d = dy.point(dt), dy.point(a)
-    threshold = dy.point(RANGE_TAIL * max(vnorm, Fraction(1)))
+    dt_d, a_d = iv.Interval.point(dt), iv.Interval.point(a)
+    threshold = iv.Interval.point(RANGE_TAIL * max(vnorm, Fraction(1)))
     out = list(v)
     term = list(v)
-    coef = dy.ONE  # encloses dt^k / k!
-    bound = dy.point(vnorm)  # encloses a^k / k! |v|_w
+    coef = iv.ONE  # encloses dt^k / k!
+    bound = iv.Interval.point(vnorm)  # encloses a^k / k! |v|_w
     k = 0
     while k < RANGE_MAX_TERMS:
         k += 1
         term = _matvec(Mi, term)
         inv_k = _ratios(k)[1]
         coef = coef * dt_d * inv_k
-        scale = dy.Dyadic(0, coef.hi_m, coef.e)  # s^k/k! over s in [0, dt], coef.hi_m > 0
+        scale = iv.raw(0, coef.hi_m, coef.e)  # s^k/k! over s in [0, dt], coef.hi_m > 0
         out = [o + x * scale for o, x in zip(out, term, strict=True)]
         bound = bound * a_d * inv_k
         if bound.certainly_less(threshold):
             break
     tail = bound.hi * a / (k + 1) / (1 - a / (k + 2))
-    return [o + dy.symmetric(tail * wi) for o, wi in zip(out, w, strict=True)]
+    return [o + iv.Interval(-(tail * wi), tail * wi) for o, wi in zip(out, w, strict=True)]
 
 
 # --- the obligation ---------------------------------------------------------------------------
@@ -353,7 +433,7 @@ def _affine_matrix(ctx: Context, pat: Pattern, where: str) -> list[list[Fraction
 
 def _env(ctx: Context, theta: Vector) -> dict[str, iv.Interval]:
     """The box theta as rational intervals (exact conversion) for :func:`expr.evaluate`."""
-    return {name: x.to_interval() for name, x in zip(ctx.parameters, theta, strict=True)}
+    return {name: x for name, x in zip(ctx.parameters, theta, strict=True)}
 
 
 def _atom_value(ctx: Context, pat: Pattern, k: int, theta: Vector) -> iv.Interval:
@@ -370,7 +450,7 @@ def _atom_rate(ctx: Context, pat: Pattern, k: int, theta: Vector) -> iv.Interval
     return s
 
 
-def _has_sign(x: iv.Interval | dy.Dyadic, s: int) -> bool:
+def _has_sign(x: iv.Interval, s: int) -> bool:
     return x.certainly_positive() if s > 0 else x.certainly_negative()
 
 
@@ -390,7 +470,7 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
 
     def step(dt: Fraction) -> Matrix:
         if dt not in cache:
-            cache[dt] = expm(M, dy.point(dt))
+            cache[dt] = expm(M, iv.Interval.point(dt))
         return cache[dt]
 
     for m, pair in enumerate(intervals):
@@ -437,7 +517,7 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
                        "bracket (no certified transversal crossing)")
 
     def at(time: Fraction) -> Vector:
-        return _matvec(_matmul(phi, expm(M, dy.point(time - ta))), u0)
+        return _matvec(_matmul(phi, expm(M, iv.Interval.point(time - ta))), u0)
 
     u1 = at(t1)
     if not _has_sign(_atom_value(ctx, pat, k, u1[:p]), s):
@@ -463,7 +543,7 @@ class _Program:
             self._add(("var", name), ("var", k))
         self.outputs = [self._compile(e) for e in exprs]
         # constants enclosed once (outward) instead of at every evaluation
-        self.consts = [dy.point(op[1]) if op[0] == "num" else None for op in self.nodes]
+        self.consts = [iv.Interval.point(op[1]) if op[0] == "num" else None for op in self.nodes]
 
     def _add(self, key: tuple, op: tuple) -> int:
         if key not in self.index:
@@ -532,29 +612,29 @@ class _Program:
                     c[idx].append(c[op[1]][m] - c[op[2]][m])
                 elif kind == "mul":
                     u, v = c[op[1]], c[op[2]]
-                    c[idx].append(dy.dot(u[: m + 1], v[m::-1]))
+                    c[idx].append(dot(u[: m + 1], v[m::-1]))
                 elif kind == "cmul":
                     c[idx].append(consts[op[1]] * c[op[2]][m])
                 elif kind == "exp":  # w' = u' w: m w_m = sum_{j=1..m} j u_j w_{m-j}
                     u, w = c[op[1]], c[idx]
                     if m == 0:
-                        w.append(dy.apply("exp", u[0]))
+                        w.append(iv.exp(u[0]))
                     else:
                         du = _scaled(scaled, op[1], u, m)
-                        w.append(dy.dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
+                        w.append(dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
                 else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
                     # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
                     # m u_m - m u_m w_0^2 would double the width of every order's leading term)
                     u, w = c[op[1]], c[idx]
                     s = aux.setdefault(idx, [])
                     if m == 0:
-                        w.append(dy.apply("tanh", u[0]))
+                        w.append(iv.tanh(u[0]))
                         s.append(_I1 - w[0].sqr())
                     else:
                         du = _scaled(scaled, op[1], u, m)
-                        w.append(dy.dot(du[1:m + 1], s[m - 1::-1]) * ratios[1])
+                        w.append(dot(du[1:m + 1], s[m - 1::-1]) * ratios[1])
                         s.append(-_square_coefficient(w, m))
-            inv = dy.point(Fraction(1, m + 1))
+            inv = iv.Interval.point(Fraction(1, m + 1))
             for k, o in enumerate(self.outputs):
                 c[k].append(c[o][m] * inv)
         return [c[k][: order + 1] for k in range(n)]
@@ -577,15 +657,15 @@ class _Program:
             elif kind in ("mul", "cmul"):
                 values.append(values[op[1]] * values[op[2]])
             else:
-                values.append(dy.apply(kind, values[op[1]]))
+                values.append(iv.FUNCTIONS[kind](values[op[1]]))
         return [values[o] for o in self.outputs]
 
 
-def _square_coefficient(w: Vector, m: int) -> dy.Dyadic:
+def _square_coefficient(w: Vector, m: int) -> iv.Interval:
     """(w^2)_m = sum_{j=0..m} w_j w_{m-j}, as 2 sum_{j<m/2} w_j w_{m-j} (+ w_{m/2}^2): the
     same set as the full sum term by term, and the middle square is enclosed as a square."""
     half = (m + 1) // 2
-    total = dy.dot(w[:half], w[m:m - half:-1]) * _TWO if half else _Z
+    total = dot(w[:half], w[m:m - half:-1]) * _TWO if half else _Z
     if m % 2 == 0:
         total = total + w[m // 2].sqr()
     return total
@@ -596,7 +676,7 @@ def _scaled(cache: dict[int, Vector], idx: int, u: Vector, m: int) -> Vector:
     du = cache.setdefault(idx, [])
     while len(du) <= m:
         j = len(du)
-        du.append(dy.Dyadic(j, j, 0) * u[j])
+        du.append(iv.raw(j, j, 0) * u[j])
     return du
 
 
@@ -606,19 +686,15 @@ _RATIOS: dict[int, Vector] = {}
 def _ratios(m: int) -> Vector:
     """Enclosures of j/m for j = 0..m (m >= 1), kept between calls."""
     if m not in _RATIOS:
-        _RATIOS[m] = [dy.point(Fraction(j, m)) for j in range(m + 1)] if m else []
+        _RATIOS[m] = [iv.Interval.point(Fraction(j, m)) for j in range(m + 1)] if m else []
     return _RATIOS[m]
 
 
-def _horner(coeffs: Vector, h: dy.Dyadic) -> dy.Dyadic:
+def _horner(coeffs: Vector, h: iv.Interval) -> iv.Interval:
     total = coeffs[-1]
     for cf in reversed(coeffs[:-1]):
         total = total * h + cf
     return total
-
-
-def _inside(inner: dy.Dyadic, outer: dy.Dyadic) -> bool:
-    return inner.inside(outer)
 
 
 def _inverse_enclosure(A: list[list[Fraction]], where: str) -> Matrix:
@@ -632,12 +708,8 @@ def _inverse_enclosure(A: list[list[Fraction]], where: str) -> Matrix:
     if not dn < Fraction(1, 2):
         raise Rejected(f"{where}: the coordinate matrix is not close to orthogonal")
     rn = max(sum(abs(x) for x in row) for row in R)
-    err = _round_up(dn * rn / (1 - dn))
-    return [[dy.Dyadic.enclose(x - err, x + err) for x in row] for row in R]
-
-
-def _round_up(q: Fraction) -> Fraction:
-    return iv.Interval(q).hi
+    err = iv.Interval(dn * rn / (1 - dn)).hi
+    return [[iv.Interval(x - err, x + err) for x in row] for row in R]
 
 
 def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
@@ -682,75 +754,80 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
     atoms = [_Program(names, [z]) for z in pat.atoms]
     ident = [_I1 if i == j else _Z for i in range(p) for j in range(p)]
     # the set {c + A r}
-    c = [dy.point(x.midpoint()) for x in start]
+    c = [iv.Interval.point(x.midpoint()) for x in start]
     A = [[Fraction(1 if i == j else 0) for j in range(p)] for i in range(p)]
     r = [x - cc for x, cc in zip(start, c, strict=True)]
     for m, st in enumerate(steps):
-        w = f"{where}.steps[{m}]"
-        if not isinstance(st, dict) or set(st) != {"h", "picard", "A"}:
-            raise Rejected(f"{w}: expected fields h, picard, A")
-        h = number(st["h"], f"{w}.h")
-        if h <= 0:
-            raise Rejected(f"{w}.h: must be positive")
-        trial = [dy.Dyadic.enclose(lo, hi)
-                 for lo, hi in box(st["picard"], p + p * p, f"{w}.picard")]
-        A_new = [[number(x, f"{w}.A") for x in row] if isinstance(row, list) and len(row) == p
-                 else _bad(f"{w}.A") for row in (st["A"] if isinstance(st["A"], list)
-                                                  and len(st["A"]) == p else _bad(f"{w}.A"))]
-        Ai = [[dy.point(q) for q in row] for row in A]
-        X = [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
-        T = dy.Dyadic.enclose(Fraction(0), h)
-        Y0 = X + ident
-        G = prog_xv.evaluate(trial)
-        image = [y + T * g for y, g in zip(Y0, G, strict=True)]
-        if not all(_inside(im, tr) for im, tr in zip(image, trial, strict=True)):
-            raise Rejected(f"{w}.picard: Y0 + [0,h] G(box) is not inside the box")
-        box_ = image
-        for _ in range(PICARD_REFINEMENTS):
-            G = prog_xv.evaluate(box_)
-            box_ = [y + T * g for y, g in zip(Y0, G, strict=True)]
-        E, Wv = box_[:p], box_[p:]
-        cross = crossing if m == len(steps) - 1 else None
-        for k, (prog_z, s) in enumerate(zip(atoms, pat.signs, strict=True)):
-            if k == cross or _has_sign(prog_z.evaluate(E)[0], s):
-                continue
-            if k == leaving and _has_sign(_atom_rate(ctx, pat, k, E), s):
-                continue  # leaving z_k = 0 towards sign s, cannot come back in the step
-            raise Rejected(f"{w}: relu atom {k} does not keep sign {s} on the a priori box")
-        if cross is not None:
-            s = pat.signs[cross]
-            if not _has_sign(atoms[cross].evaluate(X)[0], s):
-                raise Rejected(f"{w}: crossing atom {cross} is not certainly of sign {s} on the "
-                               "start set of the crossing step")
-            if not _has_sign(_atom_rate(ctx, pat, cross, E), -s):
-                raise Rejected(f"{w}: dz/dt of crossing atom {cross} is not certainly of sign "
-                               f"{-s} on the a priori box (no certified transversal crossing)")
-        hi_ = dy.point(h)
-        cx = prog_x.taylor(c, order - 1)
-        rx = prog_x.taylor(E, order)
-        hN = hi_.power(order)
-        y = [_horner(cx[i], hi_) + hN * rx[i][order] for i in range(p)]
-        cv = prog_xv.taylor(X + ident, sens - 1)
-        rv = prog_xv.taylor(E + Wv, sens)
-        hM = hi_.power(sens)
-        V = [[_horner(cv[p + i * p + j], hi_) + hM * rv[p + i * p + j][sens] for j in range(p)]
-             for i in range(p)]
-        B = _matmul(V, Ai)
-        Ainv = _inverse_enclosure(A_new, f"{w}.A")
-        c_new = [dy.point(v.midpoint()) for v in y]
-        z = [v - cn for v, cn in zip(y, c_new, strict=True)]
-        C = _matmul(Ainv, B)
-        zc = _matvec(Ainv, z)
-        r = [zc[i] + _dot_iv(C[i], r) for i in range(p)]
-        c, A = c_new, A_new
-    Ai = [[dy.point(q) for q in row] for row in A]
-    final = [c[i] + _dot_iv(Ai[i], r) for i in range(p)]
+        try:
+            w = f"{where}.steps[{m}]"
+            if not isinstance(st, dict) or set(st) != {"h", "picard", "A"}:
+                raise Rejected(f"{w}: expected fields h, picard, A")
+            h = number(st["h"], f"{w}.h")
+            if h <= 0:
+                raise Rejected(f"{w}.h: must be positive")
+            trial = [iv.Interval(lo, hi)
+                     for lo, hi in box(st["picard"], p + p * p, f"{w}.picard")]
+            A_new = [[number(x, f"{w}.A") for x in row] if isinstance(row, list) and len(row) == p
+                     else _bad(f"{w}.A") for row in (st["A"] if isinstance(st["A"], list)
+                                                      and len(st["A"]) == p else _bad(f"{w}.A"))]
+            Ai = [[iv.Interval.point(q) for q in row] for row in A]
+            X = [c[i] + dot(Ai[i], r) for i in range(p)]
+            T = iv.Interval(Fraction(0), h)
+            Y0 = X + ident
+            G = prog_xv.evaluate(trial)
+            image = [y + T * g for y, g in zip(Y0, G, strict=True)]
+            if not all(im.inside(tr) for im, tr in zip(image, trial, strict=True)):
+                raise Rejected(f"{w}.picard: Y0 + [0,h] G(box) is not inside the box")
+            box_ = image
+            for _ in range(PICARD_REFINEMENTS):
+                G = prog_xv.evaluate(box_)
+                box_ = [y + T * g for y, g in zip(Y0, G, strict=True)]
+            E, Wv = box_[:p], box_[p:]
+            cross = crossing if m == len(steps) - 1 else None
+            for k, (prog_z, s) in enumerate(zip(atoms, pat.signs, strict=True)):
+                if k == cross or _has_sign(prog_z.evaluate(E)[0], s):
+                    continue
+                if k == leaving and _has_sign(_atom_rate(ctx, pat, k, E), s):
+                    continue  # leaving z_k = 0 towards sign s, cannot come back in the step
+                raise Rejected(f"{w}: relu atom {k} does not keep sign {s} on the a priori box")
+            if cross is not None:
+                s = pat.signs[cross]
+                if not _has_sign(atoms[cross].evaluate(X)[0], s):
+                    raise Rejected(f"{w}: crossing atom {cross} is not certainly of sign {s} "
+                                   "on the start set of the crossing step")
+                if not _has_sign(_atom_rate(ctx, pat, cross, E), -s):
+                    raise Rejected(f"{w}: dz/dt of crossing atom {cross} is not certainly of sign "
+                                   f"{-s} on the a priori box (no certified transversal crossing)")
+            hi_ = iv.Interval.point(h)
+            cx = prog_x.taylor(c, order - 1)
+            rx = prog_x.taylor(E, order)
+            hN = hi_.power(order)
+            y = [_horner(cx[i], hi_) + hN * rx[i][order] for i in range(p)]
+            cv = prog_xv.taylor(X + ident, sens - 1)
+            rv = prog_xv.taylor(E + Wv, sens)
+            hM = hi_.power(sens)
+            V = [[_horner(cv[p + i * p + j], hi_) + hM * rv[p + i * p + j][sens] for j in range(p)]
+                 for i in range(p)]
+            B = _matmul(V, Ai)
+            Ainv = _inverse_enclosure(A_new, f"{w}.A")
+            c_new = [iv.Interval.point(v.midpoint()) for v in y]
+            z = [v - cn for v, cn in zip(y, c_new, strict=True)]
+            C = _matmul(Ainv, B)
+            zc = _matvec(Ainv, z)
+            r = [zc[i] + dot(C[i], r) for i in range(p)]
+            c, A = c_new, A_new
+        except Rejected as exc:
+            exc.step = m if exc.step is None else exc.step
+            raise
+    Ai = [[iv.Interval.point(q) for q in row] for row in A]
+    final = [c[i] + dot(Ai[i], r) for i in range(p)]
     if crossing is None:
         return final, None, None
     s = pat.signs[crossing]
     if not _has_sign(atoms[crossing].evaluate(final)[0], -s):
         raise Rejected(f"{where}.steps[{len(steps) - 1}]: crossing atom {crossing} is not "
-                       f"certainly of sign {-s} at the end of the crossing step")
+                       f"certainly of sign {-s} at the end of the crossing step",
+                       step=len(steps) - 1)
     new = list(pat.signs)
     new[crossing] = -s
     return E, crossing, new
@@ -758,10 +835,6 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
 
 def _bad(where: str) -> list:
     raise Rejected(f"{where}: expected a square matrix of rationals")
-
-
-def _dot_iv(row: Vector, v: Vector) -> dy.Dyadic:
-    return dy.dot(row, v)
 
 
 def _replay_key(ctx: Context, residuals: list[tuple], start_box: list, segments: list) -> str:
@@ -773,44 +846,47 @@ def _replay_key(ctx: Context, residuals: list[tuple], start_box: list, segments:
 
 def _replay(ctx: Context, residuals: list[tuple], start_box: list, segments: list) -> Vector:
     """The enclosure of theta at the end of the listed segments (raises Rejected on failure)."""
-    atoms = relu_atoms(residuals)
-    current = [dy.Dyadic.enclose(lo, hi) for lo, hi in start_box]
+    atoms = ex.relu_atoms(residuals)
+    current = [iv.Interval(lo, hi) for lo, hi in start_box]
     expected: list[int] | None = None
     switched: int | None = None
     for m, seg in enumerate(segments):
-        where = f"segments[{m}]"
-        if not isinstance(seg, dict):
-            raise Rejected(f"{where}: expected an object")
-        for key in seg:
-            if key not in ("method", "pattern", "intervals", "end", "just_switched", "order",
-                           "sensitivity_order", "steps"):
-                raise Rejected(f"{where}: unknown field {str(key)[:40]!r}")
-        signs = _signs(seg.get("pattern"), len(atoms), f"{where}.pattern")
-        if expected is not None and signs != expected:
-            raise Rejected(f"{where}.pattern: must be the previous pattern with the switched "
-                           "atom flipped")
-        declared = seg.get("just_switched")
-        if declared != switched and not (declared is None and switched is None):
-            raise Rejected(f"{where}.just_switched: must name the atom switched by the "
-                           "previous segment")
-        pat = Pattern(ctx, residuals, atoms, signs)
-        method = seg.get("method")
-        if method == "affine":
-            current, switched, expected = _replay_affine(ctx, seg, where, current, pat,
-                                                         switched)
-        elif method == "taylor":
-            current, switched, expected = _replay_taylor(ctx, seg, where, current, pat,
-                                                         switched)
-        else:
-            raise Rejected(f"{where}.method: expected 'affine' or 'taylor'")
-        if switched is None and m != len(segments) - 1:
-            raise Rejected(f"{where}: a segment that stops must be the last one")
+        try:
+            where = f"segments[{m}]"
+            if not isinstance(seg, dict):
+                raise Rejected(f"{where}: expected an object")
+            for key in seg:
+                if key not in ("method", "pattern", "intervals", "end", "just_switched", "order",
+                               "sensitivity_order", "steps"):
+                    raise Rejected(f"{where}: unknown field {str(key)[:40]!r}")
+            signs = _signs(seg.get("pattern"), len(atoms), f"{where}.pattern")
+            if expected is not None and signs != expected:
+                raise Rejected(f"{where}.pattern: must be the previous pattern with the switched "
+                               "atom flipped")
+            declared = seg.get("just_switched")
+            if declared != switched and not (declared is None and switched is None):
+                raise Rejected(f"{where}.just_switched: must name the atom switched by the "
+                               "previous segment")
+            pat = Pattern(ctx, residuals, atoms, signs)
+            method = seg.get("method")
+            if method == "affine":
+                current, switched, expected = _replay_affine(ctx, seg, where, current, pat,
+                                                             switched)
+            elif method == "taylor":
+                current, switched, expected = _replay_taylor(ctx, seg, where, current, pat,
+                                                             switched)
+            else:
+                raise Rejected(f"{where}.method: expected 'affine' or 'taylor'")
+            if switched is None and m != len(segments) - 1:
+                raise Rejected(f"{where}: a segment that stops must be the last one")
+        except Rejected as exc:
+            exc.segment = m if exc.segment is None else exc.segment
+            raise
     if switched is not None:
         raise Rejected("segments: the last segment ends in a switch, not at a stop time")
     return current
 
 
-@register("trajectory", required=("dataset", "start", "segments", "box"))
 def check_trajectory(ctx: Context, ob: dict) -> str:
     """Replay the enclosure of theta on [0, T] from a start box; theta(T) lies in ``box``."""
     ds = ctx.dataset(ob["dataset"], "dataset")
@@ -839,3 +915,128 @@ def check_trajectory(ctx: Context, ob: dict) -> str:
     widths = max(hi - lo for lo, hi in claimed)
     return (f"trajectory replayed over {len(segments)} segment(s); theta(T) in the claimed box "
             f"(width <= {float(widths):.3g})")
+
+
+# --- the gf-switches kind ----------------------------------------------------------------------
+
+def switches_text(statement: dict) -> str:
+    """The canonical words of a ``gf-switches`` statement."""
+    claim = statement.get("claim", {})
+    theta0 = statement.get("theta0")
+    start = (", ".join(v if isinstance(v, str) else "?" for v in theta0)
+             if isinstance(theta0, list) else "?")
+    atom, point, seq = claim.get("atom", "?"), claim.get("point", "?"), claim.get("sequence")
+    seq = seq if isinstance(seq, list) else []
+    words = ", then ".join(SIGN_WORDS.get(v, "?") if not isinstance(v, bool) else "?"
+                           for v in seq)
+    signs = ", ".join(str(v) for v in seq)
+    return (f"Along the gradient flow of the square loss from theta0 = ({start}) on dataset "
+            f"{statement.get('dataset', '?')}, the relu atom {atom} (checker order, from 0; "
+            f"a relu argument at data point {point} of the dataset, from 1) is {words}: its "
+            f"signs over consecutive certified time intervals, with certified transversal "
+            f"switches in between, run through {signs} (1 active, -1 inactive).")
+
+
+def switches_claim(claim: Any) -> tuple[int, int, list[int]]:
+    """(atom, point, sequence) of a ``gf-switches`` claim, validated.
+
+    ``atom`` indexes the relu atoms in the checker's order (from 0), ``point`` names the data
+    point whose residual contains it (from 1), ``sequence`` is 2 to MAX_SEQUENCE signs (1 or -1),
+    consecutive ones different (each run of equal signs is written once).
+    """
+    obj(claim, "statement.claim", ("atom", "point", "sequence"))
+    atom = integer(claim["atom"], "statement.claim.atom", 0, MAX_PARAMETERS * MAX_POINTS)
+    point = integer(claim["point"], "statement.claim.point", 1, MAX_POINTS)
+    seq = claim["sequence"]
+    if not isinstance(seq, list) or not 2 <= len(seq) <= MAX_SEQUENCE:
+        raise Rejected(f"statement.claim.sequence: expected 2 to {MAX_SEQUENCE} signs")
+    for k, v in enumerate(seq):
+        if isinstance(v, bool) or v not in (1, -1):
+            raise Rejected(f"statement.claim.sequence[{k}]: expected 1 or -1")
+        if k and v == seq[k - 1]:
+            raise Rejected(f"statement.claim.sequence[{k}]: equal to the sign before it (write "
+                           "each run of equal signs once)")
+    return atom, point, list(seq)
+
+
+def _duration_positive(seg: dict) -> bool:
+    """False for an affine segment that stops at local time 0 (no certified time interval):
+    its pattern is asserted at no positive time, so it does not count as a run."""
+    end = seg.get("end")
+    return not (seg.get("method") == "affine" and isinstance(end, dict)
+                and end.get("kind") == "stop" and not seg.get("intervals"))
+
+
+def _switch_times(segments: list, atom: int) -> list[tuple[Fraction, Fraction]]:
+    """Global time brackets of the certified switches of ``atom`` in a replayed trajectory.
+
+    Each segment starts (local time 0) at the previous one's crossing. An affine segment ends at
+    a switching time in ``end.time`` = [t1, t2] or stops at its last interval's end; a Taylor
+    segment lasts the sum of its steps h and, ending in a crossing, crosses during its last
+    step. The brackets are sums of these (replay has validated every field).
+    """
+    lo = hi = Fraction(0)
+    out = []
+    for seg in segments:
+        end = seg.get("end", {"kind": "stop"})
+        if seg.get("method") == "taylor":
+            hs = [number(st["h"], "steps.h") for st in seg["steps"]]
+            a, b = sum(hs[:-1], Fraction(0)), sum(hs, Fraction(0))
+            a = a if end.get("kind") == "switch" else b
+        elif end.get("kind") == "switch":
+            a, b = (number(v, "end.time") for v in end["time"])
+        else:
+            intervals = seg.get("intervals") or [["0", "0"]]
+            a = b = number(intervals[-1][1], "intervals")
+        if end.get("kind") == "switch" and end.get("atom") == atom:
+            out.append((lo + a, hi + b))
+        lo, hi = lo + a, hi + b
+    return out
+
+
+def _contains_run(runs: list[int], seq: list[int]) -> bool:
+    return any(runs[k:k + len(seq)] == seq for k in range(len(runs) - len(seq) + 1))
+
+
+def switches_conclusion(ctx: Context) -> str:
+    """gf-switches: some accepted trajectory from theta0 on the statement's dataset has a
+    segment-sign sequence whose signs of the claimed atom, consecutive repeats merged, contain the
+    claimed sequence as a contiguous run."""
+    atom, point, seq = switches_claim(ctx.statement["claim"])
+    ds = ctx.datasets[ctx.statement["dataset"]]
+    if point > ds.n:
+        raise Rejected(f"statement.claim.point: dataset {ds.name} has {ds.n} points")
+    first = sum(len(ex.relu_atoms([r])) for r in ds.residuals[:point - 1])
+    count = len(ex.relu_atoms([ds.residuals[point - 1]]))
+    if not first <= atom < first + count:
+        raise Rejected(f"statement.claim.atom: atom {atom} is not a relu argument at data point "
+                       f"{point} (its atoms are {list(range(first, first + count))})")
+    for ident, patterns in ctx.patterns.items():
+        ob = ctx.accepted.get(ident)
+        if ob is None or ob.get("type") != "trajectory" \
+                or ctx.reach.get(ident, ("",))[0] != ds.name:
+            continue
+        segments = ob["segments"]
+        if len(segments) != len(patterns):
+            continue
+        runs: list[int] = []
+        for seg, pattern in zip(segments, patterns, strict=True):
+            if _duration_positive(seg) and (not runs or runs[-1] != pattern[atom]):
+                runs.append(pattern[atom])
+        if _contains_run(runs, seq):
+            times = ", ".join(f"[{float(a):.6g}, {float(b):.6g}]"
+                              for a, b in _switch_times(segments, atom))
+            words = ", then ".join(SIGN_WORDS[v] for v in seq)
+            return (f"relu atom {atom} (data point {point} of {ds.name}) is {words} along the "
+                    f"gradient flow from theta0 (obligation {ident}: its switches at t in "
+                    f"{times})")
+    raise Rejected(f"conclusion: no accepted trajectory obligation from theta0 on dataset "
+                   f"{ds.name} establishes the signs {seq} of relu atom {atom} over consecutive "
+                   "certified pieces")
+
+
+def switches_context(cert: dict) -> Context:
+    """The context of a ``gf-switches`` certificate, its claim validated."""
+    ctx = Context(cert)
+    switches_claim(ctx.statement["claim"])
+    return ctx

@@ -20,6 +20,8 @@ together). A crossing and re-crossing between two sample points of one step woul
 the step size (about 0.15 times the radius of convergence) makes this unlikely.
 
 The global mpmath precision is never changed: the work runs inside ``mpmath.mp.workprec``.
+One Taylor step is the step of :class:`MpTaylorIntegrator`, a method of the integrator contract
+:mod:`igproof.numeric.stepper`, which owns the loop, the switches and the stop reasons.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ import mpmath
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.pieces import PiecewiseField, euclidean_norm, exact_theta0
-from igproof.numeric.result import STOP_REASONS, Switch, Trajectory
+from igproof.numeric.result import Switch, Trajectory
 from igproof.numeric.series import MpfBackend
+from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
 
-__all__ = ["integrate_mp", "order_for", "working_prec"]
+__all__ = ["MpTaylorIntegrator", "integrate_mp", "order_for", "working_prec"]
 
 # Extra bits carried beyond the requested digits: absorb rounding in ~1e4 steps (14 bits) plus
 # the Taylor sums.
@@ -154,25 +157,19 @@ def integrate_mp(flow: Any, theta0: Sequence[Any], *, dps: int = 30, t_max: Any,
         States are ``mpmath.mpf`` carrying the working precision; every step point is
         recorded. ``settings`` holds dps, prec (bits), order and eps.
 
+    Notes
+    -----
+    The loop is :func:`igproof.numeric.stepper.run` over a :class:`MpTaylorIntegrator`, inside
+    ``mpmath.mp.workprec``.
+
     Guarantee: approximate: each step's truncation error is estimated (tail of the series)
     to about eps relative to max(1, |theta|); there is no rigorous bound.
     """
-    dps = _check_int("dps", dps, 5)
-    order = order_for(dps) if order is None else _check_int("order", order, 4)
-    max_steps = _check_int("max_steps", max_steps, 1)
-    max_switches = _check_int("max_switches", max_switches, 0)
-    try:
-        t_end_q = exact_theta0(_OneParameter, [t_max])[0]
-    except InvalidArgument:
-        raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}") from None
-    if t_end_q <= 0:
-        raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}")
-    exact0 = exact_theta0(flow, theta0)
-    prec = working_prec(dps)
-    pieces = PiecewiseField(flow)
-    with mpmath.mp.workprec(prec):
-        return _integrate(pieces, exact0, t_end_q, dps, prec, order, grad_tol, max_steps,
-                          max_switches)
+    integrator = MpTaylorIntegrator(flow, theta0, dps=dps, t_max=t_max, order=order,
+                                    grad_tol=grad_tol, max_steps=max_steps,
+                                    max_switches=max_switches)
+    with mpmath.mp.workprec(integrator.prec):
+        return run(integrator)
 
 
 class _OneParameter:
@@ -181,61 +178,85 @@ class _OneParameter:
     parameters = ("t_max",)
 
 
-def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction, dps: int,
-               prec: int, order: int, grad_tol: Any, max_steps: int,
-               max_switches: int) -> Trajectory:
-    mp = mpmath.mp
-    backend = MpfBackend(mp)
+class MpTaylorIntegrator(PiecewiseIntegrator):
+    """One step = one Taylor step theta(t + h) = sum_k theta_[k] h^k in mpmath.
 
-    def to_mpf(q: Fraction) -> Any:
-        return mp.mpf(q.numerator) / q.denominator
+    The step is cut at the first kink root of the Taylor polynomial of z_g (module docstring).
+    Options as :func:`integrate_mp`; ``step()`` and :func:`run` must be called inside
+    ``mpmath.mp.workprec(self.prec)`` (as :func:`integrate_mp` does).
 
-    theta = [to_mpf(v) for v in exact0]
-    t_end = to_mpf(t_end_q)
-    tol_bits = prec - GUARD_BITS
-    eps = mp.ldexp(1, -tol_bits)
-    noise = mp.ldexp(1, -(prec - 8))
-    if grad_tol is not None:
-        grad_tol = mp.mpf(grad_tol)
-        if not grad_tol > 0:
-            raise InvalidArgument(f"grad_tol: expected a positive number, got {grad_tol}")
-    start_noise = noise * max(1, max(abs(v) for v in theta))
-    pattern = start_pattern = pieces.initial_pattern(exact0, to_mpf, start_noise)
-    t = mp.zero
-    ts: list[Any] = [t]
-    thetas: list[tuple[Any, ...]] = [tuple(theta)]
-    switches: list[Switch] = []
-    status = "t_max"
-    message = ""
-    n = len(theta)
-    steps = 0
-    last_h = None
-    while True:
-        if not t < t_end:
-            status = "t_max"
-            break
-        if steps >= max_steps:
-            status = "max_steps"
-            break
-        if not all(mp.isfinite(v) for v in theta):
-            status = "non_finite"
-            break
-        program = pieces.program(pattern)
-        coeffs = program.ode_taylor(theta, order, backend=backend)
-        if grad_tol is not None and euclidean_norm(coeffs[1]) <= grad_tol:
-            status = "grad_tol"
-            break
-        scale = max(mp.one, max(abs(v) for v in theta))
+    Guarantee: approximate (tail estimate of each step, no bound).
+    """
+
+    name = "mp-taylor"
+    OPTIONS = ("dps", "t_max", "order", "grad_tol", "max_steps", "max_switches")
+
+    def __init__(self, flow: Any, theta0: Sequence[Any], **options: Any) -> None:
+        check_options("integrate_mp", options, self.OPTIONS)
+        if "t_max" not in options:
+            raise InvalidArgument("t_max: required (the final time, > 0)")
+        t_max = options["t_max"]
+        dps = self.dps = _check_int("dps", options.get("dps", 30), 5)
+        order = options.get("order")
+        self.order = order_for(dps) if order is None else _check_int("order", order, 4)
+        max_steps = _check_int("max_steps", options.get("max_steps", DEFAULT_MAX_STEPS), 1)
+        max_switches = _check_int("max_switches",
+                                  options.get("max_switches", DEFAULT_MAX_SWITCHES), 0)
+        try:
+            t_end_q = exact_theta0(_OneParameter, [t_max])[0]
+        except InvalidArgument:
+            raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}") from None
+        if t_end_q <= 0:
+            raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}")
+        exact0 = exact_theta0(flow, theta0)
+        prec = self.prec = working_prec(dps)
+        self.pieces = pieces = PiecewiseField(flow)
+        grad_tol = options.get("grad_tol")
+        with mpmath.mp.workprec(prec):
+            mp = mpmath.mp
+            self.backend = MpfBackend(mp)
+
+            def to_mpf(q: Fraction) -> Any:
+                return mp.mpf(q.numerator) / q.denominator
+
+            theta = [to_mpf(v) for v in exact0]
+            t_end = to_mpf(t_end_q)
+            self.tol_bits = prec - GUARD_BITS
+            self.eps = mp.ldexp(1, -self.tol_bits)
+            self.noise = mp.ldexp(1, -(prec - 8))
+            if grad_tol is not None:
+                grad_tol = mp.mpf(grad_tol)
+                if not grad_tol > 0:
+                    raise InvalidArgument(f"grad_tol: expected a positive number, "
+                                          f"got {grad_tol}")
+            start_noise = self.noise * max(1, max(abs(v) for v in theta))
+            self.start_pattern = pieces.initial_pattern(exact0, to_mpf, start_noise)
+            super().__init__(mp.zero, tuple(theta), self.start_pattern, t_end=t_end,
+                             max_steps=max_steps, max_switches=max_switches)
+        self.grad_tol = grad_tol
+        self.last_h: Any = None
+        self.scale: Any = None
+
+    def _finite(self, state: Any) -> bool:
+        return all(mpmath.mp.isfinite(v) for v in state)
+
+    def _step_impl(self) -> StepOutcome:
+        mp, backend, pieces, order = mpmath.mp, self.backend, self.pieces, self.order
+        theta, t, t_end = self.state, self.t, self.t_end
+        coeffs = pieces.program(self.pattern).ode_taylor(list(theta), order, backend=backend)
+        if self.grad_tol is not None and euclidean_norm(coeffs[1]) <= self.grad_tol:
+            return StepOutcome(stop="grad_tol", steps=0)
+        scale = self.scale = max(mp.one, max(abs(v) for v in theta))
         # The step only has to be about right, so it is computed from base-2 logarithms in
         # floats (exact exponent + log2 of the mantissa: no underflow at any size).
         log2_h = None
         for j in (order - 1, order):
             size = max(abs(v) for v in coeffs[j])
             if size > 0:
-                cand = (_log2(eps) + _log2(scale) - _log2(size)) / j
+                cand = (_log2(self.eps) + _log2(scale) - _log2(size)) / j
                 log2_h = cand if log2_h is None else min(log2_h, cand)
         if log2_h is None:  # the series terminates: a polynomial solution; grow the step gently
-            h = 2 * last_h if last_h is not None else mp.one
+            h = 2 * self.last_h if self.last_h is not None else mp.one
         else:
             h = mp.ldexp(mp.mpf(2.0 ** (log2_h - math.floor(log2_h))), math.floor(log2_h))
         h = STEP_SAFETY * h
@@ -245,41 +266,40 @@ def _integrate(pieces: PiecewiseField, exact0: list[Fraction], t_end_q: Fraction
         switch_group = None
         if pieces.kink_program is not None:
             kseries = pieces.kink_program.compose(coeffs, backend=backend)
-            h, switch_group = _first_switch(pieces, pattern, kseries, h, noise * scale)
+            h, switch_group = _first_switch(pieces, self.pattern, kseries, h,
+                                            self.noise * scale)
         # theta(t + h) = sum_k theta_[k] h^k: one power table, then a once-rounded dot per
         # coordinate (cheaper and more accurate than Horner's 2N roundings)
         powers = [mp.one, h]
         for _ in range(order - 1):
             powers.append(powers[-1] * h)
-        new_theta = [backend.dot([coeffs[k][i] for k in range(order + 1)], powers)
-                     for i in range(n)]
-        t = t_end if last_step and switch_group is None else t + h
-        theta = new_theta
-        steps += 1
-        last_h = h
-        ts.append(t)
-        thetas.append(tuple(theta))
-        if switch_group is not None:
-            if len(switches) >= max_switches:
-                status = "max_switches"
-                break
-            new_pattern, flips, message = pieces.switch(theta, pattern, switch_group,
-                                                        noise * scale, backend=backend)
-            if new_pattern is None:
-                status = "sliding"
-                message = f"{message} (t={mpmath.nstr(t, 8)})"
-                break
-            switches.extend(pieces.switch_records(t, theta, flips))
-            pattern = new_pattern
-    grad = euclidean_norm(pieces.program(pattern).evaluate(theta, backend=backend))
-    return Trajectory(
-        method="mp", parameters=pieces.names, t=t, theta=tuple(theta), pattern=pattern,
-        grad_norm=grad, start_pattern=start_pattern, ts=ts, thetas=thetas,
-        switches=switches, status=status,
-        message=message or STOP_REASONS[status],
-        settings={"dps": dps, "prec": prec, "order": order, "eps": f"2^-{tol_bits}",
-                  "grad_tol": None if grad_tol is None else mpmath.nstr(grad_tol, 5)},
-    )
+        new_theta = tuple(backend.dot([coeffs[k][i] for k in range(order + 1)], powers)
+                          for i in range(len(theta)))
+        self.last_h = h
+        t_new = t_end if last_step and switch_group is None else t + h
+        return StepOutcome(points=[(t_new, new_theta)], event=switch_group)
+
+    def _switch(self, group: int) -> tuple[tuple[int, ...] | None, list[Switch], str]:
+        new_pattern, flips, message = self.pieces.switch(
+            self.state, self.pattern, group, self.noise * self.scale, backend=self.backend)
+        if new_pattern is None:
+            return None, [], f"{message} (t={mpmath.nstr(self.t, 8)})"
+        return new_pattern, self.pieces.switch_records(self.t, self.state, flips), ""
+
+    def result(self) -> Trajectory:
+        theta = self.state
+        grad = euclidean_norm(self.pieces.program(self.pattern).evaluate(list(theta),
+                                                                         backend=self.backend))
+        return Trajectory(
+            method="mp", parameters=self.pieces.names, t=self.t, theta=tuple(theta),
+            pattern=self.pattern, grad_norm=grad, start_pattern=self.start_pattern,
+            ts=self.ts, thetas=self.states, switches=self.switches, status=self.status,
+            message=self.message,
+            settings={"dps": self.dps, "prec": self.prec, "order": self.order,
+                      "eps": f"2^-{self.tol_bits}",
+                      "grad_tol": None if self.grad_tol is None
+                      else mpmath.nstr(self.grad_tol, 5)},
+        )
 
 
 def _first_switch(pieces: PiecewiseField, pattern: tuple[int, ...],

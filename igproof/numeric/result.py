@@ -1,7 +1,8 @@
 """Approximate trajectories of a gradient flow: what an integrator returns.
 
-Both integrators (:func:`igproof.numeric.float_flow.integrate_float`,
-:func:`igproof.numeric.mp_flow.integrate_mp`) return a :class:`Trajectory`. Its numbers are
+Both approximate integrators (:func:`igproof.numeric.float_flow.integrate_float`,
+:func:`igproof.numeric.mp_flow.integrate_mp`, methods of :mod:`igproof.numeric.stepper`) return a
+:class:`Trajectory`; :data:`STOP_REASONS` is the stop-reason table of that contract. Its numbers are
 approximations without a rigorous bound (floats, or mpmath ``mpf`` at the working precision);
 validated enclosures are a different class in :mod:`igproof.numeric.ball`.
 """

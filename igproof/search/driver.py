@@ -30,12 +30,14 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from hypothesis.errors import Unsatisfiable
 
 from igproof.errors import InvalidArgument
-from igproof.search.exact import ExactDataset
-from igproof.search.families import SurrogateModel
+from igproof.search.families import SurrogateModel, as_surrogate, model_family
 from igproof.search.regularizers import Regularizer, get_regularizer
 from igproof.search.strategies import MAX_POINTS, flow_examples
 from igproof.search.surrogate import FloatLimit, float_limit
 from igproof.search.violation import Violation, violation_at_limit
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.models import Model
+from igproof.verdict import Verdict
 
 # A float hit needs a normalized KKT violation above 1e-3: five orders of magnitude above the
 # surrogate's accuracy (~1e-8), so the rigorous step has a wide margin to certify.
@@ -57,7 +59,7 @@ FILTERED_TARGET_FACTOR = 0.1
 class SearchHit:
     """A shrunk float counterexample: S, theta0 (exact), the float limit and its violation."""
 
-    dataset: ExactDataset
+    dataset: Dataset
     theta0: tuple[Fraction, ...]
     limit: FloatLimit
     violation: Violation
@@ -79,7 +81,7 @@ class SearchResult:
     """
 
     found: bool
-    model: SurrogateModel
+    model: Model
     regularizer: str
     regularizer_spec: dict[str, str]
     seed: int
@@ -93,15 +95,21 @@ class SearchResult:
     hits_filtered: int = 0
 
     @property
+    def verdict(self) -> Verdict:
+        """SUPPORTED for a float hit (a lead until promoted to a certificate), else
+        INCONCLUSIVE."""
+        return Verdict.SUPPORTED if self.found else Verdict.INCONCLUSIVE
+
+    @property
     def message(self) -> str:
-        head = (f"{self.model.kind} ({self.model.activation}, d={self.model.dim}), "
+        head = (f"{self.model.kind} ({self.model.activation.name}, d={self.model.dim}), "
                 f"G = {self.regularizer}, seed {self.seed}")
         if not self.found:
             return (f"no counterexample found: {head}; {self.examples_tried} examples tried "
                     f"({self.examples_discarded} discarded), largest KKT violation "
                     f"{self.best_violation:.3g} ({self.stop_reason})")
         assert self.hit is not None
-        return (f"float counterexample (SUPPORTED, not yet certified): {head}; "
+        return (f"float counterexample ({self.verdict}, not yet certified): {head}; "
                 f"{self.hit.dataset.n} point(s), KKT violation "
                 f"{self.hit.violation.value:.3g}, after {self.examples_tried} examples")
 
@@ -109,14 +117,14 @@ class SearchResult:
         """JSON-ready summary (exact data as "p/q" strings, float limit as decimals)."""
         out: dict[str, Any] = {
             "found": self.found, "model": self.model.kind,
-            "activation": self.model.activation, "dim": self.model.dim,
+            "activation": self.model.activation.name, "dim": self.model.dim,
             "regularizer": self.regularizer, "regularizer_spec": dict(self.regularizer_spec),
             "seed": self.seed, "max_examples": self.max_examples,
             "examples_tried": self.examples_tried,
             "examples_discarded": self.examples_discarded,
             "hits_filtered": self.hits_filtered,
             "best_violation": repr(self.best_violation), "stop_reason": self.stop_reason,
-            "verdict": "SUPPORTED" if self.found else "INCONCLUSIVE",
+            "verdict": str(self.verdict),
         }
         if self.hit is not None:
             hit = self.hit
@@ -151,13 +159,15 @@ def _database(database: Any) -> ExampleDatabase | None:
                           f"ExampleDatabase, got {database!r}")
 
 
-def evaluate_example(model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
+def evaluate_example(model: Model | SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                      theta0: tuple[Fraction, ...], **surrogate_options: Any
                      ) -> tuple[FloatLimit, Violation | None]:
-    """The float limit of one example and, if it converged, the KKT violation of G there.
+    """The float limit theta* of theta' = -grad L_S(theta) from theta0 and, if the flow reached
+    M_S, the KKT violation of min G on M_S at theta*.
 
     Guarantee: approximate, no bound.
     """
+    model = as_surrogate(model)
     x, y = dataset.arrays()
     limit = float_limit(model, x, y, [float(q) for q in theta0], **surrogate_options)
     if not limit.converged:
@@ -166,9 +176,10 @@ def evaluate_example(model: SurrogateModel, regularizer: Regularizer, dataset: E
     return limit, violation_at_limit(model, x, y, limit.theta, th0, regularizer)
 
 
-def initial_loss(model: SurrogateModel, dataset: ExactDataset,
+def initial_loss(model: Model | SurrogateModel, dataset: Dataset,
                  theta0: tuple[Fraction, ...]) -> float:
     """L_S(theta0) in floats (exactly 0 when every residual is exactly 0, e.g. dead ReLUs)."""
+    model = as_surrogate(model)
     x, y = dataset.arrays()
     th0 = np.array([[float(q) for q in theta0]])
     return float(model.loss_and_gradient(th0, x[None], y[None])[0][0])
@@ -224,7 +235,8 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
 
     Guarantee: approximate (a float lead for the certificate step; SUPPORTED at most).
     """
-    model = SurrogateModel(model_kind, activation, dim)
+    symbolic_model = model_family(model_kind, activation, dim)
+    model = as_surrogate(symbolic_model)
     g = get_regularizer(regularizer, parameter_names=model.parameter_names)
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise InvalidArgument(f"max_examples: expected a positive integer, got {max_examples!r}")
@@ -237,12 +249,12 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
     options = dict(dataset_options or {})
     options.setdefault("min_size", min_points)
     options.setdefault("max_size", max_points)
-    strategy = flow_examples(model, **options)
+    strategy = flow_examples(symbolic_model, **options)
     surrogate = dict(surrogate_options or {})
     surrogate.setdefault("max_steps", SEARCH_MAX_STEPS)
     state = {"tried": 0, "discarded": 0, "best": 0.0, "filtered": 0}
 
-    def probe(example: tuple[ExactDataset, tuple[Fraction, ...]]) -> None:
+    def probe(example: tuple[Dataset, tuple[Fraction, ...]]) -> None:
         dataset, theta0 = example
         state["tried"] += 1
         if require_training and initial_loss(model, dataset, theta0) == 0:
@@ -283,8 +295,8 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
                     suppress_health_check=list(HealthCheck),
                     phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target,
                             Phase.shrink))(test)
-    common = {"model": model, "regularizer": g.name, "regularizer_spec": g.spec, "seed": seed,
-              "max_examples": max_examples, "options": options}
+    common = {"model": symbolic_model, "regularizer": g.name, "regularizer_spec": g.spec,
+              "seed": seed, "max_examples": max_examples, "options": options}
 
     def counts() -> dict[str, Any]:
         return {"examples_tried": state["tried"], "examples_discarded": state["discarded"],

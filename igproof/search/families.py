@@ -12,15 +12,23 @@ here works on a *batch* of examples of the same shape, arrays with a leading bat
 
 Guarantee: none (IEEE double arithmetic). This module serves the fast search surrogate only;
 the rigorous layers derive their fields symbolically.
+
+:class:`SurrogateModel` is not a second model type for users: it is the search's internal float
+view of the one model type :class:`igproof.symbolic.models.Model`, made with
+:meth:`SurrogateModel.from_model` (or :func:`as_surrogate`) and turned back with
+:meth:`SurrogateModel.to_model`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from igproof.errors import InvalidArgument
+from igproof.symbolic.models import Model, build_model
 
 MODEL_KINDS = ("relu-neuron", "neuron")
 ACTIVATIONS = ("relu", "tanh")
@@ -51,6 +59,28 @@ class SurrogateModel:
                                   f"a * {self.activation}(w . x)")
         if isinstance(self.dim, bool) or not isinstance(self.dim, int) or self.dim < 1:
             raise InvalidArgument(f"dim: expected a positive integer, got {self.dim!r}")
+
+    @classmethod
+    def from_model(cls, model: Model) -> SurrogateModel:
+        """The float view of a built ``relu-neuron`` or ``neuron`` model (relu or tanh, no bias).
+
+        >>> SurrogateModel.from_model(build_model("neuron", dim=2, activation="tanh"))
+        SurrogateModel(kind='neuron', activation='tanh', dim=2)
+        """
+        if not isinstance(model, Model):
+            raise InvalidArgument(f"model: expected an igproof Model (build_model), got "
+                                  f"{model!r}")
+        act = model.activation.name if model.activation is not None else None
+        if model.kind not in MODEL_KINDS or act not in ACTIVATIONS or model.bias \
+                or model.width != 1:
+            raise InvalidArgument(f"model: the search integrates build_model('relu-neuron') "
+                                  f"and build_model('neuron', activation='relu' or 'tanh') "
+                                  f"without bias, got {model!r}")
+        return _surrogate(model.kind, act, model.dim)
+
+    def to_model(self) -> Model:
+        """The symbolic model this view evaluates (built once per family and cached)."""
+        return _model(self.kind, self.activation, self.dim)
 
     @property
     def n_params(self) -> int:
@@ -141,3 +171,27 @@ class SurrogateModel:
         a, _ = self._split(theta)
         size = np.abs(y) * np.linalg.norm(x, axis=2) / x.shape[1]
         return size if a is None else np.abs(a)[:, None] * size
+
+
+@lru_cache(maxsize=64)
+def _surrogate(kind: str, activation: str, dim: int) -> SurrogateModel:
+    return SurrogateModel(kind, activation, dim)
+
+
+@lru_cache(maxsize=64)
+def _model(kind: str, activation: str, dim: int) -> Model:
+    return build_model(kind, dim=dim, activation=activation)
+
+
+def model_family(kind: str, activation: str, dim: int) -> Model:
+    """``build_model(kind, dim=dim, activation=activation)`` for a family the search explores,
+    validated as such and cached (Hypothesis draws the same few families over and over)."""
+    return _surrogate(kind, activation, dim).to_model()
+
+
+def as_surrogate(model: Any) -> SurrogateModel:
+    """The search's float view of ``model``: a :class:`Model` is converted with
+    :meth:`SurrogateModel.from_model`; a view is returned as it is."""
+    if isinstance(model, SurrogateModel):
+        return model
+    return SurrogateModel.from_model(model)

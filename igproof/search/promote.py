@@ -22,10 +22,11 @@ import sympy
 
 from igproof.certificate.witness import Hit, Promotion, best_minor, checker_model, refute
 from igproof.errors import CertificateError, UnsafeExpression
-from igproof.search.exact import ExactDataset
-from igproof.search.families import SurrogateModel
+from igproof.search.families import SurrogateModel, as_surrogate
 from igproof.search.regularizers import Regularizer, expression_names
+from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.expression import parse_expression, to_expression_text
+from igproof.symbolic.models import Model
 
 __all__ = ["KINK_MARGIN", "SMOOTH_RHO_LIMIT", "Promotion", "float_certifiable",
            "g_expression_text", "model_text", "promote_hit"]
@@ -95,7 +96,7 @@ def g_expression_text(regularizer: Regularizer, parameters: Sequence[str],
 # Float pre-filter: which hits are worth promoting
 
 
-def float_certifiable(model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
+def float_certifiable(model: Model | SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                       theta0: Sequence[Fraction], theta_limit: Sequence[float]) -> bool:
     """A float guess whether a hit can be certified (used as the search's hit filter).
 
@@ -105,6 +106,7 @@ def float_certifiable(model: SurrogateModel, regularizer: Regularizer, dataset: 
 
     Guarantee: none (a heuristic; the checker decides).
     """
+    model = as_surrogate(model)
     x, y = dataset.arrays()
     theta = np.asarray(theta_limit, dtype=float)
     if model.piecewise:
@@ -152,7 +154,7 @@ def _parallel_pair(points: Sequence[Sequence[Fraction]]) -> bool:
     return False
 
 
-def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactDataset,
+def promote_hit(model: Model | SurrogateModel, regularizer: Regularizer, dataset: Dataset,
                 theta0: Sequence[Fraction]) -> Promotion:
     """Certify that the GF limit from theta0 on S is not a minimizer of G on M_S
     (:func:`igproof.certificate.witness.refute` on the hit in exact terms).
@@ -162,6 +164,7 @@ def promote_hit(model: SurrogateModel, regularizer: Regularizer, dataset: ExactD
 
     Guarantee: exact (the checker's replay), or no claim (``certified`` False, with reason).
     """
+    model = as_surrogate(model)
     theta = tuple(Fraction(t) for t in theta0)
     try:
         params, _, _ = model_text(model)

@@ -4,7 +4,10 @@ For a single example with a few points and parameters, numpy's per-call overhead
 arithmetic, so this path runs the same method as :func:`igproof.search.surrogate.integrate_batch`
 (Dormand–Prince 5(4), the same step-size controller, the same kink rule and the same stopping
 rules, with the constants of that module) on Python floats. The two paths agree to rounding
-error (a test compares them).
+error (a test compares them). One attempt of the method is the step of
+:class:`SingleFlowIntegrator`, a method of the integrator contract :mod:`igproof.numeric.stepper`
+(which owns the loop, the counters and the stop record); the batched path keeps its own
+vectorized loop (see :mod:`igproof.search.surrogate`).
 
 Guarantee: none (IEEE double arithmetic); a float lead for the rigorous step.
 """
@@ -12,14 +15,20 @@ Guarantee: none (IEEE double arithmetic); a float lead for the rigorous step.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
+from igproof.errors import InvalidArgument
+from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
 from igproof.search import surrogate as _s
 from igproof.search.families import SurrogateModel
 
 _A = [[float(c) for c in row] for row in _s.A_TABLEAU]
 _B5 = [float(c) for c in _s.B5]
 _E = [float(c) for c in _s.E54]
+# A rejected attempt carries nothing: one shared outcome (a step costs ~10 field evaluations,
+# but the single path is the Hypothesis hot loop).
+_REJECTED = StepOutcome(accepted=False)
 
 
 def _loss_grad(neuron: bool, relu: bool, xs: Sequence[Sequence[float]], ys: Sequence[float],
@@ -57,51 +66,97 @@ def single_flow(model: SurrogateModel, xs: Sequence[Sequence[float]], ys: Sequen
     """One flow: returns (theta, t, loss, |grad L|, status index, steps, rejected).
 
     Arguments are validated by the caller (:func:`igproof.search.surrogate.float_limit`).
+    The loop is :func:`igproof.numeric.stepper.run` over a :class:`SingleFlowIntegrator`.
     """
-    neuron = model.kind == "neuron"
-    relu = model.piecewise
-    off = 1 if neuron else 0
-    n, p = len(ys), len(theta0)
-    xs = [list(map(float, row)) for row in xs]
-    ys = [float(v) for v in ys]
-    th = [float(v) for v in theta0]
-    init_scale = max(abs(v) for v in th)
-    atol = atol_scale * (init_scale if init_scale > 0 else 1.0)
-    label_scale = math.sqrt(sum(v * v for v in ys) / n)
-    data_scale = math.sqrt(sum(c * c for row in xs for c in row) / n)
-    norms = [math.sqrt(sum(c * c for c in row)) for row in xs]
-    loss, grad = _loss_grad(neuron, relu, xs, ys, th)
-    if label_scale == 0:
-        label_scale = math.sqrt(2.0 * loss)
-    res_goal = residual_tol * label_scale
-    k1 = [-g for g in grad]
-    gnorm = math.sqrt(sum(g * g for g in grad))
-    t, steps, rejected, no_progress, best = 0.0, 0, 0, 0, loss
+    return run(SingleFlowIntegrator(model, xs, ys, theta0, rtol=rtol, atol_scale=atol_scale,
+                                    residual_tol=residual_tol, t_max=t_max,
+                                    max_steps=max_steps))
 
-    def classify() -> int:
-        rms = math.sqrt(2.0 * loss)
-        st = _s._RUN
-        if no_progress >= _s.STALL_STEPS:
-            st = _s._CONV if rms <= _s.NOISE_RESIDUAL_TOL * label_scale else _s._STALL
-        if gnorm <= _s.STATIONARY_TOL * rms * data_scale:
-            st = _s._STAT
-        if rms <= res_goal:
-            st = _s._CONV
-        if st == _s._RUN and t >= t_max:
-            st = _s._TMAX
-        if st == _s._RUN and steps + rejected >= max_steps:
-            st = _s._MAXS
+
+class SingleFlowIntegrator(PiecewiseIntegrator):
+    """One step = one Dormand–Prince 5(4) attempt (accepted or rejected) on Python floats.
+
+    There are no pattern switches: a step across a kink whose jump matters is rejected and cut
+    at the secant estimate of the crossing (the surrogate's kink rule), so ``_switch`` is never
+    called. The check before each step is the surrogate's classification (converged,
+    stationary, stalled, t-max, max-steps on accepted plus rejected attempts, then
+    step-underflow once a step has been tried). No step points are recorded (the surrogate
+    wants the end state only).
+
+    Guarantee: none (IEEE double arithmetic).
+    """
+
+    name = "dopri-single"
+    STOP_REASONS: ClassVar[Mapping[str, str]] = {
+        "converged": "the rms residual is small against the labels (the limit is near M_S)",
+        "stationary": "|grad L| vanishes away from M_S",
+        "t-max": "reached t_max",
+        "max-steps": "too many steps (accepted plus rejected)",
+        "step-underflow": "the step fell below the float noise of t",
+        "stalled": "the loss stopped decreasing above the noise floor",
+    }
+    OPTIONS = ("rtol", "atol_scale", "residual_tol", "t_max", "max_steps")
+
+    def __init__(self, model: SurrogateModel, xs: Sequence[Sequence[float]],
+                 ys: Sequence[float], theta0: Sequence[float], **options: Any) -> None:
+        check_options("single_flow", options, self.OPTIONS)
+        missing = [k for k in self.OPTIONS if k not in options]
+        if missing:
+            raise InvalidArgument(f"single_flow: missing keyword argument {missing[0]!r}")
+        rtol, self.t_max = options["rtol"], options["t_max"]
+        self.max_steps_total = options["max_steps"]
+        self.neuron = model.kind == "neuron"
+        self.relu = model.piecewise
+        self.xs = xs = [list(map(float, row)) for row in xs]
+        self.ys = ys = [float(v) for v in ys]
+        th = [float(v) for v in theta0]
+        n, p = len(ys), len(th)
+        init_scale = max(abs(v) for v in th)
+        atol = options["atol_scale"] * (init_scale if init_scale > 0 else 1.0)
+        self.rtol, self.atol = rtol, atol
+        label_scale = math.sqrt(sum(v * v for v in ys) / n)
+        self.data_scale = math.sqrt(sum(c * c for row in xs for c in row) / n)
+        self.norms = [math.sqrt(sum(c * c for c in row)) for row in xs]
+        loss, grad = _loss_grad(self.neuron, self.relu, xs, ys, th)
+        if label_scale == 0:
+            label_scale = math.sqrt(2.0 * loss)
+        self.label_scale = label_scale
+        self.res_goal = options["residual_tol"] * label_scale
+        self.k1 = [-g for g in grad]
+        self.loss, self.best, self.no_progress = loss, loss, 0
+        self.gnorm = math.sqrt(sum(g * g for g in grad))
+        super().__init__(0.0, th, ())
+        sc0 = [atol + rtol * abs(v) for v in th]
+        d0 = math.sqrt(sum((v / s) ** 2 for v, s in zip(th, sc0, strict=True)) / p)
+        d1 = math.sqrt(sum((v / s) ** 2 for v, s in zip(self.k1, sc0, strict=True)) / p)
+        self.h = 0.01 * d0 / max(d1, 1e-300) if (d0 > 1e-5 and d1 > 1e-5) else 1e-6
+        self._accepted = StepOutcome()
+
+    def _stop_reason(self) -> str | None:
+        rms = math.sqrt(2.0 * self.loss)
+        st = None
+        if self.no_progress >= _s.STALL_STEPS:
+            st = ("converged" if rms <= _s.NOISE_RESIDUAL_TOL * self.label_scale
+                  else "stalled")
+        if self.gnorm <= _s.STATIONARY_TOL * rms * self.data_scale:
+            st = "stationary"
+        if rms <= self.res_goal:
+            st = "converged"
+        if st is None and self.t >= self.t_max:
+            st = "t-max"
+        attempts = self.n_steps + self.n_rejected
+        if st is None and attempts >= self.max_steps_total:
+            st = "max-steps"
+        if st is None and attempts and self.h < _s.H_MIN_REL * max(1.0, self.t):
+            st = "step-underflow"
         return st
 
-    status = classify()
-    sc0 = [atol + rtol * abs(v) for v in th]
-    d0 = math.sqrt(sum((v / s) ** 2 for v, s in zip(th, sc0, strict=True)) / p)
-    d1 = math.sqrt(sum((v / s) ** 2 for v, s in zip(k1, sc0, strict=True)) / p)
-    h = 0.01 * d0 / max(d1, 1e-300) if (d0 > 1e-5 and d1 > 1e-5) else 1e-6
-
-    prange = range(p)
-    while status == _s._RUN:
-        ks = [k1]
+    def _step_impl(self) -> StepOutcome:
+        neuron, relu, xs, ys = self.neuron, self.relu, self.xs, self.ys
+        rtol, atol, h, th = self.rtol, self.atol, self.h, self.state
+        p = len(th)
+        prange = range(p)
+        ks = [self.k1]
         for row in _A[1:]:
             stage = th[:]
             for c, k in zip(row, ks, strict=False):
@@ -131,7 +186,9 @@ def single_flow(model: SurrogateModel, xs: Sequence[Sequence[float]], ys: Sequen
         factor = min(max(_s.SAFETY * max(err, 1e-12) ** -0.2, _s.FACTOR_MIN), _s.FACTOR_MAX)
         h_next = h * (factor if accept else min(factor, 1.0))
         if relu and accept:
-            first, jump = 1.0, 0.0
+            n = len(ys)
+            off = 1 if neuron else 0
+            first, jump, norms = 1.0, 0.0, self.norms
             a_abs = abs(th[0]) if neuron else 1.0
             for i in range(n):
                 size = abs(ys[i]) * norms[i] / n * a_abs
@@ -145,19 +202,19 @@ def single_flow(model: SurrogateModel, xs: Sequence[Sequence[float]], ys: Sequen
             if jump > 0.0 and (1.0 - first) * h * jump > atol:
                 accept = False
                 h_next = min(h_next, first * h + 0.5 * atol / jump)
-        if accept:
-            th, t, k1 = new, t + h, ks[6]
-            loss = new_loss
-            gnorm = math.sqrt(sum(g * g for g in new_grad))
-            steps += 1
-            if loss < best:
-                best, no_progress = loss, 0
-            else:
-                no_progress += 1
+        self.h = h_next
+        if not accept:
+            return _REJECTED
+        self.k1, self.loss = ks[6], new_loss
+        self.gnorm = math.sqrt(sum(g * g for g in new_grad))
+        if new_loss < self.best:
+            self.best, self.no_progress = new_loss, 0
         else:
-            rejected += 1
-        h = h_next
-        status = classify()
-        if status == _s._RUN and h < _s.H_MIN_REL * max(1.0, t):
-            status = _s._UNDER
-    return th, t, loss, gnorm, status, steps, rejected
+            self.no_progress += 1
+        accepted = self._accepted  # reused: one allocation per flow, not per step
+        accepted.at = (self.t + h, new)
+        return accepted
+
+    def result(self) -> tuple[list[float], float, float, float, int, int, int]:
+        return (self.state, self.t, self.loss, self.gnorm, _s.STATUSES.index(self.status),
+                self.n_steps, self.n_rejected)

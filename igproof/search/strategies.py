@@ -1,5 +1,10 @@
 """Hypothesis strategies for exact datasets, initializations, activations, models and G.
 
+They draw igproof's own types, the ones the flow API takes: :func:`datasets` draws
+:class:`igproof.symbolic.dataset.Dataset` and :func:`models` draws
+:class:`igproof.symbolic.models.Model` (made by ``build_model``), so a drawn pair goes straight
+into :func:`igproof.symbolic.flow.gradient_flow`.
+
 Everything a strategy draws that enters the mathematics is an exact ``Fraction`` with a bounded
 denominator, so that a shrunk counterexample reads as small fractions (1, 1/2, -3/4) and can be
 re-checked in exact arithmetic. Shrinking goes towards fewer points, denominator 1, small
@@ -11,11 +16,19 @@ Public (re-exported as :mod:`igproof.strategies`):
 - :func:`datasets` exact datasets (shape, coordinate and label ranges, label-0 points,
   general position);
 - :func:`initializations` theta0 = scale * direction, scale a power of ten from tiny to large;
-- :func:`activations`, :func:`models` the model families of the search surrogate;
+- :func:`activations`, :func:`models` the model families the search explores (``Model``);
 - :func:`regularizer_names` candidate G by name (``l2``, ``l2-init``, ``l1``, ``linf``,
   ``lp:P``); :func:`regularizer_expressions` candidate G as text in the safe expression
   language;
 - :func:`flow_examples` (dataset, theta0) pairs for one model.
+
+Example (a drawn model and dataset go straight into the flow API):
+
+>>> from hypothesis import given
+>>> from igproof.symbolic.flow import gradient_flow
+>>> @given(models(kinds=["relu-neuron"], dims=[2]), datasets(dim=2, max_size=2))
+... def test_flow_has_one_field_entry_per_parameter(model, dataset):
+...     assert len(gradient_flow(model, dataset).field) == len(model.parameters)
 """
 
 from __future__ import annotations
@@ -29,8 +42,10 @@ from hypothesis import strategies as st
 
 from igproof.errors import InvalidArgument
 from igproof.rationals import parse_rational
-from igproof.search.exact import ExactDataset, in_general_position
-from igproof.search.families import ACTIVATIONS, MODEL_KINDS, SurrogateModel
+from igproof.search.exact import in_general_position
+from igproof.search.families import ACTIVATIONS, MODEL_KINDS, as_surrogate, model_family
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.models import Model
 
 # Denominators up to 4 give readable shrunk examples (1/2, 3/4) and still a dense enough grid
 # for the mechanisms the search looks for.
@@ -91,8 +106,10 @@ def datasets(*, dim: int, min_size: int = 1, max_size: int = MAX_POINTS,
              label_range: tuple[Rational, Rational] = ("1/4", 2),
              min_zero_labels: int = 0, max_zero_labels: int | None = None,
              general_position: bool = False,
-             max_denominator: int = MAX_DENOMINATOR) -> st.SearchStrategy[ExactDataset]:
-    """Exact datasets of n points x_i in Q^d (x_i != 0) with labels y_i.
+             max_denominator: int = MAX_DENOMINATOR) -> st.SearchStrategy[Dataset]:
+    """Exact datasets S = {(x_i, y_i)}: n points x_i in Q^d (x_i != 0) with labels y_i.
+
+    Draws :class:`igproof.symbolic.dataset.Dataset` (entries ``Fraction``).
 
     Parameters
     ----------
@@ -137,7 +154,7 @@ def datasets(*, dim: int, min_size: int = 1, max_size: int = MAX_POINTS,
     point = _nonzero_vectors(dim, c_low, c_high, max_den)
 
     @st.composite
-    def draw_dataset(draw: Any) -> ExactDataset:
+    def draw_dataset(draw: Any) -> Dataset:
         n = draw(st.integers(max(min_size, min_zero), max_size))
         if general_position:
             xs = draw(st.lists(point, min_size=n, max_size=n).filter(in_general_position))
@@ -149,8 +166,7 @@ def datasets(*, dim: int, min_size: int = 1, max_size: int = MAX_POINTS,
         labels = [Fraction(0)] * zeros + [draw(nonzero_label) for _ in range(n - zeros)]
         # Zero labels go last by default; a permutation lets them sit anywhere.
         order = draw(st.permutations(range(n)))
-        return ExactDataset(tuple(xs[i] for i in range(n)),
-                            tuple(labels[order[i]] for i in range(n)))
+        return Dataset([xs[i] for i in range(n)], [labels[order[i]] for i in range(n)])
 
     return draw_dataset()
 
@@ -194,8 +210,13 @@ def activations(names: Sequence[str] = ACTIVATIONS) -> st.SearchStrategy[str]:
 
 
 def models(*, kinds: Sequence[str] = MODEL_KINDS, dims: Sequence[int] = (1, 2, 3),
-           activation_names: Sequence[str] = ACTIVATIONS) -> st.SearchStrategy[SurrogateModel]:
-    """Model families: ``relu-neuron`` relu(w . x), ``neuron`` a sigma(w . x)."""
+           activation_names: Sequence[str] = ACTIVATIONS) -> st.SearchStrategy[Model]:
+    """Models f = relu(w . x) (``relu-neuron``) and f = a sigma(w . x) (``neuron``).
+
+    Draws :class:`igproof.symbolic.models.Model` as ``build_model(kind, dim=d,
+    activation=sigma)`` with sigma in ``activation_names`` (relu for ``relu-neuron``); shrinks
+    towards the first kind, the first dimension and the first activation.
+    """
     bad = [k for k in kinds if k not in MODEL_KINDS]
     if bad or not kinds:
         raise InvalidArgument(f"kinds: unknown model kinds {bad!r}; use a non-empty subset of "
@@ -205,11 +226,11 @@ def models(*, kinds: Sequence[str] = MODEL_KINDS, dims: Sequence[int] = (1, 2, 3
     acts = activations(activation_names)
 
     @st.composite
-    def draw_model(draw: Any) -> SurrogateModel:
+    def draw_model(draw: Any) -> Model:
         kind = draw(st.sampled_from(tuple(kinds)))
         dim = draw(st.sampled_from(tuple(dims)))
         act = "relu" if kind == "relu-neuron" else draw(acts)
-        return SurrogateModel(kind, act, dim)
+        return model_family(kind, act, dim)
 
     return draw_model()
 
@@ -259,15 +280,16 @@ def regularizer_expressions(parameter_names: Sequence[str], *, max_terms: int = 
     return st.lists(draw_term(), min_size=1, max_size=max_terms).map(" + ".join)
 
 
-def flow_examples(model: SurrogateModel, **dataset_options: Any
-                  ) -> st.SearchStrategy[tuple[ExactDataset, tuple[Fraction, ...]]]:
-    """(dataset, theta0) pairs for ``model``; ``dataset_options`` go to :func:`datasets`.
+def flow_examples(model: Model, **dataset_options: Any
+                  ) -> st.SearchStrategy[tuple[Dataset, tuple[Fraction, ...]]]:
+    """(S, theta0) pairs for ``model``: S a :class:`Dataset` in its input dimension, theta0 one
+    exact entry per parameter; ``dataset_options`` go to :func:`datasets`.
 
+    ``model`` is a :class:`Model` of a family the search explores (see :func:`models`).
     ``min_exponent``/``max_exponent`` among the options go to :func:`initializations`.
     """
-    if not isinstance(model, SurrogateModel):
-        raise InvalidArgument(f"model: expected a SurrogateModel, got {model!r}")
+    view = as_surrogate(model)
     init_options = {k: dataset_options.pop(k) for k in ("min_exponent", "max_exponent")
                     if k in dataset_options}
-    return st.tuples(datasets(dim=model.dim, **dataset_options),
-                     initializations(model.n_params, **init_options))
+    return st.tuples(datasets(dim=view.dim, **dataset_options),
+                     initializations(view.n_params, **init_options))

@@ -5,6 +5,12 @@ examples of the same shape. Each example has its own time, step size and stoppin
 one example stuck in a slow phase does not hold back the others; the batch is compacted as
 examples finish.
 
+This loop is not a user of the integrator contract (igproof.numeric.stepper), unlike the
+one-example path (igproof.search.single_flow.SingleFlowIntegrator) that runs the same method:
+one numpy step here advances every running example of the batch, while the contract's
+``step()`` advances one state, so sharing it would cost B Python round trips per step
+(benchmarks/bench_surrogate.py prints the batch vs single factor, measured in the same run).
+
 - Tolerances: ``rtol`` relative, and an absolute tolerance ``atol_scale * |theta0|_inf`` scaled
   with the initialization, so a tiny initialization is resolved instead of being swallowed by
   a fixed atol (DESIGN.md, rigour rules).

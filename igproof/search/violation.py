@@ -49,8 +49,9 @@ from typing import Any
 import numpy as np
 from scipy.optimize import nnls
 
-from igproof.search.families import SurrogateModel
+from igproof.search.families import SurrogateModel, as_surrogate
 from igproof.search.regularizers import Regularizer
+from igproof.symbolic.models import Model
 
 # A label-0 point is "on its kink" when |w . x| <= Z_TOL |x| |w|: 1e-6 is 100x the accuracy of
 # the surrogate's limits (rtol 1e-9, residual 1e-8), so a point at the kink is never dropped.
@@ -119,7 +120,7 @@ def _rows(model: SurrogateModel, x: np.ndarray, y: np.ndarray, theta: np.ndarray
     return eq_rows, cone_rows, eq, one, off, degenerate
 
 
-def kkt_violation(model: SurrogateModel, x: Any, y: Any, theta: Any, grad_g: Any, *,
+def kkt_violation(model: Model | SurrogateModel, x: Any, y: Any, theta: Any, grad_g: Any, *,
                   reference: float | None = None, scale: float = 0.0, z_tol: float = Z_TOL,
                   rank_rtol: float = RANK_RTOL) -> Violation:
     """dist(-grad G(theta*), K) / reference for one example (x (n, d), y (n,), theta (p,)).
@@ -129,6 +130,7 @@ def kkt_violation(model: SurrogateModel, x: Any, y: Any, theta: Any, grad_g: Any
     max(|w|, scale), because the float limit is only accurate relative to that scale (a flow
     that tends to w = 0 ends at a tiny w of either sign). Guarantee: approximate, no bound.
     """
+    model = as_surrogate(model)
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     theta = np.asarray(theta, float)
@@ -191,7 +193,7 @@ def gradient_reference(regularizer: Regularizer, theta: Any, theta0: Any, *,
                REFERENCE_FRACTION * float(np.mean(sizes)))
 
 
-def violation_at_limit(model: SurrogateModel, x: Any, y: Any, theta: Any, theta0: Any,
+def violation_at_limit(model: Model | SurrogateModel, x: Any, y: Any, theta: Any, theta0: Any,
                        regularizer: Regularizer, **options: Any) -> Violation:
     """The normalized KKT violation of ``regularizer`` at the float limit ``theta``.
 

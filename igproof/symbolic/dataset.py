@@ -3,6 +3,11 @@
 A dataset is a MULTISET: a point may be repeated, and repetition re-weights it in the loss
 L_S = (1/2n) sum_i (f(x_i) - y_i)^2 (so it changes the gradient flow) while the zero-loss set
 M_S = {theta : f(x_i; theta) = y_i for all i} only sees the support.
+
+This is igproof's one dataset type: the flow API (:func:`igproof.symbolic.flow.gradient_flow`),
+the Hypothesis strategies (:func:`igproof.strategies.datasets`), the search driver and the
+certificate producers all take it. :meth:`Dataset.arrays` gives the float view the search
+surrogate integrates.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
+
+import numpy as np
 
 from igproof.errors import DataError
 from igproof.rationals import fraction_to_text, parse_rational
@@ -52,6 +59,11 @@ class Dataset:
     Notes
     -----
     Repeated points are allowed: S is a multiset (see the module docstring).
+
+    Examples
+    --------
+    >>> Dataset([[1, "1/2"]], [1]).to_json()
+    {'x': [['1', '1/2']], 'y': ['1']}
     """
 
     def __init__(self, x: Sequence[Sequence[Any]], y: Sequence[Any]) -> None:
@@ -109,7 +121,19 @@ class Dataset:
         return hash((self.x, self.y))
 
     def __repr__(self) -> str:
-        return f"Dataset(n={self.n}, dim={self.dim})"
+        """``Dataset(x=[['1', '1/2']], y=['1'])``: exact and re-readable, so that a falsifying
+        example printed by Hypothesis can be pasted back."""
+        data = self.to_json()
+        return f"Dataset(x={data['x']!r}, y={data['y']!r})"
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) rounded to the nearest doubles, shapes (n, d) and (n,).
+
+        Guarantee: none (each entry is the double nearest the exact rational); the float view
+        the search surrogate integrates.
+        """
+        return (np.array([[float(v) for v in row] for row in self.x]),
+                np.array([float(v) for v in self.y]))
 
     def support(self) -> frozenset[tuple[tuple[Fraction, ...], Fraction]]:
         """The set of distinct pairs (x_i, y_i): what the zero-loss set depends on."""

@@ -7,12 +7,10 @@ from fractions import Fraction
 
 import pytest
 
-import igproof.checker.trajectory  # noqa: F401 - registers the "trajectory" obligation
 from igproof.certificate.gf_limit import limit_certificate
 from igproof.certificate.writer import dumps_certificate
-from igproof.checker import check_certificate
-from igproof.checker.kernel import Context
-from igproof.checker.registry import OBLIGATIONS
+from igproof.checker import OBLIGATIONS, check_certificate
+from igproof.checker.context import Context
 from igproof.cli.main import main
 from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset

@@ -13,8 +13,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from igproof.checker import Rejected
 from igproof.checker import expr as ex
-from igproof.checker.errors import Rejected
 from igproof.errors import UnsafeExpression
 from igproof.symbolic.expression import parse_expression
 

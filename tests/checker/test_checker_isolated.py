@@ -18,11 +18,14 @@ from _oracles import TANH_XS, TANH_YS, mpf, tanh_grad_by_hand, tanh_loss_by_hand
 
 from igproof.certificate.gf_limit import limit_certificate
 from igproof.certificate.writer import dumps_certificate
-from igproof.checker import check_certificate, statement_text
+from igproof.checker import (
+    Rejected,
+    check_certificate,
+    krawczyk_ball,
+    load_text,
+    statement_text,
+)
 from igproof.checker import expr as ex
-from igproof.checker.errors import Rejected
-from igproof.checker.isolated import krawczyk_ball
-from igproof.checker.kernel import load_text
 from igproof.cli.main import main
 from igproof.numeric.ball.arith import arb_radius_fraction
 from igproof.proof.limits.isolated import IsolatedEndgame

@@ -3,7 +3,8 @@
 from fractions import Fraction
 
 from igproof.checker import intervals as iv
-from igproof.checker.trajectory import expm, flow_range, relu_atoms
+from igproof.checker.expr import relu_atoms
+from igproof.checker.trajectory import expm, flow_range
 
 # e^-1 to 20 digits (a known constant: 0.36787944117144232159...)
 E_INV_LO = Fraction("0.36787944117144232159")
@@ -88,13 +89,12 @@ def test_tanh_taylor_coefficients_over_a_box_are_as_tight_as_arb():
     import mpmath
     from flint import arb
 
-    from igproof.checker import dyadic as dy
     from igproof.numeric.ball.arith import precision
     from igproof.numeric.ball.taylor import FieldProgram
     from igproof.numeric.series import TaylorProgram
 
     centre, rad = (Fraction(3, 5), Fraction(1, 2)), Fraction(1, 200)
-    box = [dy.Dyadic.enclose(c - rad, c + rad) for c in centre]
+    box = [iv.Interval(c - rad, c + rad) for c in centre]
     coeffs = _tanh_field_program().taylor(box, TANH_ORDER)
     syms, field = _tanh_field_sympy()
     with precision(128):

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from igproof.certificate.minnorm import minnorm_obligation
-from igproof.checker.errors import Rejected
+from igproof.checker import OBLIGATIONS, Rejected
 from igproof.checker.minnorm import check_minnorm_dual
-from igproof.checker.registry import OBLIGATIONS
 from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
 SOURCE = Path(__file__).resolve().parents[2] / "igproof" / "checker" / "minnorm.py"

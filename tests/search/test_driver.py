@@ -19,6 +19,9 @@ from igproof.errors import InvalidArgument
 from igproof.search.driver import HIT_THRESHOLD, search_counterexample
 from igproof.search.pytest_plugin import IGPROOF_CI_EXAMPLES
 from igproof.search.regularizers import Regularizer
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.models import Model
+from igproof.verdict import Verdict
 
 LONG = os.environ.get("IGPROOF_LONG") == "1"
 
@@ -58,6 +61,9 @@ def test_relu_neuron_3d_counterexample_found_and_shrunk(name):
     assert result.found, result.message
     assert result.hit.dataset.n <= 3
     assert result.hit.violation.value > HIT_THRESHOLD
+    # one model type, one dataset type; a float hit is a SUPPORTED lead, never more
+    assert isinstance(result.model, Model) and isinstance(result.hit.dataset, Dataset)
+    assert result.verdict is Verdict.SUPPORTED and result.to_json()["verdict"] == "SUPPORTED"
     x, y, theta0 = _hit_arrays(result)
     ref = reference_limit("relu-neuron", "relu", x, y, theta0, t_end=4 * result.hit.limit.t + 50)
     np.testing.assert_allclose(result.hit.limit.theta, ref, atol=1e-6)
@@ -139,6 +145,7 @@ def test_positive_control_short():
     assert result.examples_tried >= 60
     assert "no counterexample found" in result.message
     assert str(result.examples_tried) in result.message
+    assert result.verdict is Verdict.INCONCLUSIVE
 
 
 @pytest.mark.skipif(not LONG, reason="long profile: set IGPROOF_LONG=1")

@@ -71,3 +71,25 @@ def test_bad_model_arguments_are_named():
         SurrogateModel("relu-neuron", "tanh", 2)
     with pytest.raises(InvalidArgument, match="dim"):
         SurrogateModel("neuron", "relu", 0)
+
+
+def test_the_surrogate_is_a_view_of_the_one_model_type():
+    """from_model / to_model round-trip the families the search explores, the view's parameter
+    names are the symbolic model's, and models outside the families are refused by name."""
+    from igproof.search.families import as_surrogate
+    from igproof.symbolic.models import build_model
+
+    for kind, act, dim in CASES:
+        model = build_model(kind, dim=dim, activation=act)
+        view = SurrogateModel.from_model(model)
+        assert (view.kind, view.activation, view.dim) == (kind, act, dim)
+        assert view.parameter_names == tuple(str(p) for p in model.parameters)
+        assert as_surrogate(model) == view and as_surrogate(view) is view
+        back = view.to_model()
+        assert back.kind == kind and back.activation.name == act and back.dim == dim
+    for bad in (build_model("two-layer", dim=1, width=2), build_model("neuron", dim=1, bias=True),
+                build_model("neuron", dim=1, activation="sigmoid")):
+        with pytest.raises(InvalidArgument, match="model"):
+            SurrogateModel.from_model(bad)
+    with pytest.raises(InvalidArgument, match="model"):
+        SurrogateModel.from_model("relu-neuron")

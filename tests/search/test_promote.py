@@ -18,7 +18,6 @@ from scipy.integrate import solve_ivp
 from igproof.certificate.writer import dumps_certificate
 from igproof.checker import check_certificate
 from igproof.checker import expr as cex
-from igproof.search.exact import ExactDataset
 from igproof.search.families import SurrogateModel
 from igproof.search.promote import (
     float_certifiable,
@@ -27,6 +26,7 @@ from igproof.search.promote import (
     promote_hit,
 )
 from igproof.search.regularizers import get_regularizer
+from igproof.symbolic.dataset import Dataset
 
 Q = Fraction
 RELU3 = SurrogateModel("relu-neuron", "relu", 3)
@@ -42,7 +42,7 @@ def relu_l2():
     """S = {((-2, 0, 1), 1)}, theta0 = (-1, 0, 0): the point stays active (w . x goes from 2 to
     1), the flow moves along x, so the limit is theta0 + t x with (theta0 + t x) . x = 1:
     t = -1/5, theta* = (-3/5, 0, -1/5), |theta*|^2 = 2/5 > 1/5 = min |w|^2 on w . x = 1."""
-    data = ExactDataset.of([[-2, 0, 1]], [1])
+    data = Dataset([[-2, 0, 1]], [1])
     return promote_hit(RELU3, get_regularizer("l2"), data, (Q(-1), Q(0), Q(0)))
 
 
@@ -83,7 +83,7 @@ def _tanh_reference(theta0, x, y, t_end=200.0):
 def test_tanh_l2_certificate_accepted_and_contains_scipy_limit():
     """a tanh(w x), S = {(1, 1)}, theta0 = (0, 10): the certified ball contains the DOP853
     limit, and there grad G = 2 theta is not parallel to grad r = (tanh w, a sech^2 w)."""
-    data = ExactDataset.of([[1]], [1])
+    data = Dataset([[1]], [1])
     result = promote_hit(TANH1, get_regularizer("l2"), data, (Q(0), Q(10)))
     assert result.certified, result.attempts
     assert result.route == "endgame+kkt"
@@ -102,7 +102,7 @@ def test_tanh_l2_certificate_accepted_and_contains_scipy_limit():
 def test_kink_limit_is_not_certified():
     """x = (0, 0, 1), y = 0, theta0 = (0, 1, 1): the flow only approaches the kink w3 = 0, so
     no end-game with a decided pattern exists; the promotion says so and returns no file."""
-    data = ExactDataset.of([[0, 0, 1]], [0])
+    data = Dataset([[0, 0, 1]], [0])
     result = promote_hit(RELU3, get_regularizer("l2"), data, (Q(0), Q(1), Q(1)))
     assert not result.certified
     assert result.certificate is None
@@ -111,7 +111,7 @@ def test_kink_limit_is_not_certified():
 
 def test_linf_cannot_be_written():
     """max |theta_k| is not in the checker's language: no certificate, a reason instead."""
-    data = ExactDataset.of([[-2, 0, 1]], [1])
+    data = Dataset([[-2, 0, 1]], [1])
     result = promote_hit(RELU3, get_regularizer("linf"), data, (Q(-1), Q(0), Q(0)))
     assert not result.certified and "linf" in result.reason
 
@@ -147,13 +147,13 @@ def test_float_filter_rejects_kinks_and_parallel_points():
     """Hits whose limit lies on a kink, whose theta0 lies on a kink, or whose two points share
     a kink hyperplane are not sent to promotion; a decided pattern is."""
     g = get_regularizer("l2")
-    on_kink = ExactDataset.of([[0, 0, 1]], [0])
+    on_kink = Dataset([[0, 0, 1]], [0])
     assert not float_certifiable(RELU3, g, on_kink, (Q(0), Q(1), Q(1)), (0.0, 1.0, 1e-9))
-    decided = ExactDataset.of([[-2, 0, 1]], [1])
+    decided = Dataset([[-2, 0, 1]], [1])
     assert float_certifiable(RELU3, g, decided, (Q(-1), Q(0), Q(0)), (-0.6, 0.0, -0.2))
-    start_on_kink = ExactDataset.of([[1, 0, 0]], [1])
+    start_on_kink = Dataset([[1, 0, 0]], [1])
     assert not float_certifiable(RELU3, g, start_on_kink, (Q(0), Q(1), Q(0)), (1.0, 1.0, 0.0))
-    parallel = ExactDataset.of([[1, 0, 0], [2, 0, 0]], [1, 2])
+    parallel = Dataset([[1, 0, 0], [2, 0, 0]], [1, 2])
     assert not float_certifiable(RELU3, g, parallel, (Q(2), Q(1), Q(1)), (1.0, 1.0, 1.0))
 
 
@@ -161,7 +161,7 @@ def test_relu_l1_witness_with_a_zero_coordinate():
     """G = l1, S = {((1/2, 0, 1), 1)}, theta0 = (1, 0, 0): the limit is theta0 + (2/5) x =
     (6/5, 0, 2/5) with |.|_1 = 8/5 (w2 = 0 exactly, where abs has a kink), but (0, 0, 1) fits
     S with |.|_1 = 1: a certified witness with l1 below 8/5 and w . x = 1 exactly."""
-    data = ExactDataset.of([["1/2", 0, 1]], [1])
+    data = Dataset([["1/2", 0, 1]], [1])
     result = promote_hit(RELU3, get_regularizer("l1"), data, (Q(1), Q(0), Q(0)))
     assert result.certified, result.attempts
     cert = _plain(result.certificate)

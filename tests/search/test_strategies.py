@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 import igproof.search.strategies as impl
 import igproof.strategies as public
 from igproof.errors import InvalidArgument
-from igproof.search.exact import ExactDataset, exact_rank, in_general_position
+from igproof.search.exact import exact_rank, in_general_position
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.models import Model
 
 FAST = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
@@ -26,7 +28,7 @@ def test_rationals_are_exact_in_range_with_bounded_denominator(q):
 @FAST
 @given(public.datasets(dim=3, min_size=2, max_size=4, min_zero_labels=1, max_zero_labels=2))
 def test_datasets_have_the_requested_shape_and_label_zero_count(ds):
-    assert isinstance(ds, ExactDataset)
+    assert isinstance(ds, Dataset)
     assert 2 <= ds.n <= 4 and ds.dim == 3
     zeros = sum(1 for v in ds.y if v == 0)
     assert 1 <= zeros <= 2
@@ -63,8 +65,9 @@ def test_initializations_are_a_power_of_ten_times_a_nonzero_direction(theta0):
 @FAST
 @given(public.models(), public.regularizer_names(), public.activations())
 def test_models_and_names_are_consistent(model, name, act):
+    assert isinstance(model, Model)
     assert model.kind in ("relu-neuron", "neuron")
-    assert model.kind != "relu-neuron" or model.activation == "relu"
+    assert model.kind != "relu-neuron" or model.activation.name == "relu"
     assert act in ("relu", "tanh")
     assert name.split(":")[0] in ("l2", "l2-init", "l1", "linf", "lp")
 

@@ -133,3 +133,23 @@ def test_single_flow_path_agrees_with_the_batch_path(kind, act, dim):
             # rounding differences may move a borderline flow across a stopping rule only
             assert {out.status_name(b), single.status} <= {"converged", "stalled", "t-max",
                                                             "max-steps"}
+
+
+def test_single_flow_is_a_method_of_the_integrator_contract():
+    """The one-example loop runs on igproof.numeric.stepper: counters, stop record, options."""
+    from igproof.numeric.stepper import PiecewiseIntegrator, run
+    from igproof.search.single_flow import SingleFlowIntegrator
+
+    model = SurrogateModel("relu-neuron", "relu", 1)
+    options = dict(rtol=1e-9, atol_scale=1e-9, residual_tol=1e-8, t_max=1e7, max_steps=4000)
+    integ = SingleFlowIntegrator(model, [[1.0]], [2.0], [0.5], **options)
+    assert isinstance(integ, PiecewiseIntegrator)
+    theta, t, _loss, _g, _status, steps, rejected = run(integ)
+    # w' = -(w - 2) from 1/2: w -> 2 (independent route: the closed form 2 - 1.5 e^-t)
+    assert integ.status == "converged" and abs(theta[0] - 2.0) < 1e-7
+    assert abs(theta[0] - (2.0 - 1.5 * math.exp(-t))) < 1e-7
+    assert (integ.n_steps, integ.n_rejected) == (steps, rejected) and steps > 0
+    with pytest.raises(InvalidArgument, match="stopped"):
+        integ.step()
+    with pytest.raises(InvalidArgument, match="rtoll"):
+        SingleFlowIntegrator(model, [[1.0]], [2.0], [0.5], rtoll=1e-3, **options)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 from fractions import Fraction
 from typing import Any
 
@@ -29,7 +28,6 @@ import sympy
 from flint import arb
 
 from igproof.errors import EnclosureFailure, InvalidArgument
-from igproof.numeric.ball.affine import AffinePiece, is_affine, propagate_piece
 from igproof.numeric.ball.arith import (
     arb_radius_fraction,
     arb_to_fraction,
@@ -37,15 +35,11 @@ from igproof.numeric.ball.arith import (
     precision,
     to_arb,
 )
-from igproof.numeric.ball.lohner import (
-    DEFAULT_ORDER,
-    SENSITIVITY_ORDER,
-    LohnerSet,
-    SmoothFlow,
-    StepRecord,
-    integrate_smooth,
-)
+from igproof.numeric.ball.lohner import DEFAULT_ORDER, SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
+from igproof.numeric.ball.validated import Segment, ValidatedIntegrator
+from igproof.numeric.ball.validated import smooth_piece as _piece
+from igproof.numeric.stepper import run
 from igproof.proof.limits.endgame import EndgameFailure, PLEndgame, pl_endgame
 from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
 from igproof.rationals import parse_rational
@@ -83,25 +77,6 @@ class Inconclusive:
     reason: str
     t: float | None = None
     verdict: Verdict = Verdict.INCONCLUSIVE
-
-
-@dataclass
-class Segment:
-    """One piece of the trajectory enclosure (for the certificate and the report)."""
-
-    kind: str                     # "taylor" or "affine"
-    pattern: tuple[int, ...] | None  # sign (+1 / -1) of every kink of the flow, None if smooth
-    start: list[arb]
-    end: list[arb]
-    t_start: arb
-    t_end: arb
-    steps: list[StepRecord] = dc_field(default_factory=list)
-    intervals: list[tuple[Fraction, Fraction]] = dc_field(default_factory=list)
-    switch: Any = None               # affine: the Switch; taylor: the lohner.Crossing
-    switch_kink: int | None = None   # index into flow.kinks of the switching kink
-    matrix: tuple[tuple[Fraction, ...], ...] | None = None
-    order: int | None = None          # Taylor order of the validated steps ("taylor")
-    sensitivity_order: int | None = None  # Taylor order of their sensitivity matrices
 
 
 @dataclass
@@ -168,25 +143,6 @@ def _theta0(flow: Any, theta0: Sequence[Any]) -> tuple[Fraction, ...]:
         raise InvalidArgument(f"theta0: expected {len(flow.parameters)} numbers (parameters "
                               f"{', '.join(map(str, flow.parameters))}), got {len(theta0)}")
     return tuple(parse_rational(v, what=f"theta0 entry {k + 1}") for k, v in enumerate(theta0))
-
-
-def _full(pattern: tuple[int, ...] | None) -> tuple[int, ...] | None:
-    """+1 for an active kink, -1 for an inactive one (sign 0 is inactive: relu'(0) = 0)."""
-    return None if pattern is None else tuple(1 if s > 0 else -1 for s in pattern)
-
-
-def _piece(flow: Any, pattern: tuple[int, ...] | None) -> tuple[list, list, list, list]:
-    """(field, residuals, varying kinks, their signs) of the smooth piece for the pattern."""
-    if pattern is None:
-        return list(flow.field), list(flow.residuals), [], []
-    sub = flow.restricted(pattern)
-    kinks, signs = [], []
-    for z, s in zip(flow.kinks, pattern, strict=True):
-        if sympy.sympify(z).is_number:
-            continue  # a constant kink: its sign is exact and never changes
-        kinks.append(z)
-        signs.append(1 if s > 0 else -1)
-    return list(sub.field), list(sub.residuals), kinks, signs
 
 
 def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PREC,
@@ -277,31 +233,19 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                                 "saddle or a spurious critical point)", t=0.0)
         return Inconclusive("theta0 already has zero loss: the flow stays there; nothing to "
                             "enclose", t=0.0)
-    box = [to_arb(q) for q in theta]
-    t_now = arb(0)
-    segments: list[Segment] = []
-    just_switched: int | None = None
-    tol = 2.0 ** (-TOL_EXPONENT * prec)
     loss_floor = arb(2) ** (-int(LOSS_FLOOR_EXPONENT * prec))
     grad_target = arb(2) ** (-int(GRAD_EXPONENT * prec))
-    steps_left = max_steps
-    while True:
-        field, res, kinks, signs = _piece(flow, pattern)
-        if all(sympy.expand(f) == 0 for f in field):
-            return Inconclusive("the field is identically zero on the activation pattern at "
-                                "theta0: theta(t) = theta0 for all t, a critical point with "
-                                "nonzero loss" if any(sympy.expand(r) != 0 for r in res)
-                                else "the field vanishes identically", t=float(t_now.mid()))
+
+    def stop_rule(field: list, res: list) -> Any:
         loss_prog = FieldProgram(params, res)
         grad_prog = FieldProgram(params, field)
 
-        def loss_small(x: Sequence[arb], prog: FieldProgram = loss_prog,
-                       gprog: FieldProgram = grad_prog) -> bool:
+        def loss_small(x: Sequence[arb]) -> bool:
             # stop at the loss target, or once sup L is below the squared width of the
             # enclosure: the end-game radius sqrt(2 L / mu) is then no bigger than the width
             # itself and further integration cannot shrink the limit ball
             s = arb(0)
-            for v in prog.evaluate(list(x)):
+            for v in loss_prog.evaluate(list(x)):
                 s = s + v * v
             width = max_radius(x)
             if bool(s / (2 * n) < target) or bool(s / (2 * n) < width * width):
@@ -310,92 +254,25 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             if not s / (2 * n) > loss_floor:
                 return False
             g2 = arb(0)
-            for v in gprog.evaluate(list(x)):
+            for v in grad_prog.evaluate(list(x)):
                 g2 = g2 + v * v
             return bool(g2 < grad_target ** 2) or bool(g2 < width * width)
 
-        if (not kinks or is_affine(params, kinks)) and is_affine(params, field):
-            piece = AffinePiece.from_field(params, field, kinks, signs)
-            norm = max(sum(abs(q) for q in row) for row in piece.M) or Fraction(1)
-            dt0 = Fraction(1, 2 ** max(0, (4 * norm).numerator.bit_length()
-                                       - (4 * norm).denominator.bit_length() + 1))
-            t_left = t_max - arb_to_fraction(arb(t_now.upper()))
+        return loss_small
 
-            def stop(state: list[arb], t: Fraction, t_left: Fraction = t_left) -> bool:
-                if t > t_left:
-                    raise EnclosureFailure(f"loss not below target (nor |grad L| small at positive "
-                                           f"loss) by t_max={float(t_max)}",
-                                           t=float(t), step=None, enclosure=state)
-                return loss_small(state)
-
-            run = propagate_piece(piece, box, stop=stop, dt0=dt0, just_switched=just_switched)
-            seg = Segment("affine", _full(pattern), box, run.state,
-                          t_now, t_now, intervals=run.intervals, matrix=piece.M)
-            segments.append(seg)
-            if run.switch is None:
-                seg.t_end = t_now + to_arb(run.t_end)
-                t_now, box = seg.t_end, run.state
-                break
-            seg.switch = run.switch
-            seg.t_end = t_now + run.switch.t
-            t_now, box = seg.t_end, run.switch.state
-            kink_ids = [k for k, z in enumerate(flow.kinks)
-                        if not sympy.sympify(z).is_number]
-            assert pattern is not None
-            new = list(pattern)
-            k_flow = kink_ids[run.switch.kink]
-            seg.switch_kink = k_flow
-            new[k_flow] = 1 if run.switch.new_pattern[run.switch.kink] > 0 else -1
-            pattern = tuple(new)
-            just_switched = run.switch.kink
-            continue
-        sflow = SmoothFlow(params, tuple(field), tuple(kinks),
-                           tuple(signs) if kinks else None, order=order,
-                           sensitivity_order=sensitivity_order)
-        start = LohnerSet.from_box(box)
-        t_limit = to_arb(t_max)
-
-        def stop_s(S: LohnerSet, t: arb, t_limit: arb = t_limit) -> bool:
-            if t > t_limit:
-                raise EnclosureFailure(f"loss not below target (nor |grad L| small at positive "
-                                           f"loss) by t_max={float(t_max)}",
-                                       t=t, step=None, enclosure=S.hull())
-            return loss_small(S.hull())
-
-        srun = integrate_smooth(sflow, start, t0=t_now, stop=stop_s, tol=tol, h_max=H_MAX,
-                                max_steps=steps_left, leaving=just_switched,
-                                crossing=bool(kinks))
-        steps_left -= len(srun.steps)
-        seg = Segment("taylor", _full(pattern), box, srun.final.hull(), t_now, srun.t,
-                      steps=srun.steps, order=order, sensitivity_order=sensitivity_order)
-        segments.append(seg)
-        if srun.switch is None:
-            t_now, box = srun.t, srun.final.hull()
-            break
-        cross = srun.switch
-        seg.switch, seg.end, seg.t_end = cross, cross.box, cross.t_interval
-        kink_ids = [k for k, z in enumerate(flow.kinks) if not sympy.sympify(z).is_number]
-        assert pattern is not None
-        new = list(pattern)
-        k_flow = kink_ids[cross.kink]
-        seg.switch_kink = k_flow
-        new[k_flow] = cross.new_sign
-        pattern = tuple(new)
-        t_now, box, just_switched = seg.t_end, cross.box, cross.kink
-        # no sliding: under the new field the kink must move certainly to its new side
-        field_n, _, kinks_n, _ = _piece(flow, pattern)
-        rate = FieldProgram(params, [sum((sympy.diff(kinks_n[cross.kink], q) * f
-                                          for q, f in zip(params, field_n, strict=True)),
-                                         sympy.Integer(0))]).evaluate(box)[0]
-        if not (rate > 0 if cross.new_sign > 0 else rate < 0):
-            return Inconclusive(f"kink {k_flow + 1} ({flow.kinks[k_flow]} = 0) is reached at t ~ "
-                                f"{float(t_now.mid()):.6g}, but on the other side dz/dt is not "
-                                f"certainly of sign {cross.new_sign} (the flow slides along the "
-                                "kink or turns back): no certified crossing", t=float(t_now.mid()))
-        if len(segments) >= MAX_SEGMENTS:
-            return Inconclusive(f"more than {MAX_SEGMENTS - 1} kink crossings by t ~ "
-                                f"{float(t_now.mid()):.6g}", t=float(t_now.mid()))
-    field, res, kinks, signs = _piece(flow, pattern)
+    integrator = ValidatedIntegrator(
+        flow, [to_arb(q) for q in theta], pattern, stop_rule=stop_rule, t_max=t_max,
+        tol=2.0 ** (-TOL_EXPONENT * prec), h_max=H_MAX, order=order,
+        sensitivity_order=sensitivity_order, max_steps=max_steps,
+        max_switches=MAX_SEGMENTS - 1)
+    enclosure = run(integrator)
+    t_now, box, pattern = enclosure.t, enclosure.box, enclosure.pattern
+    if enclosure.status == "max_switches":
+        return Inconclusive(f"more than {MAX_SEGMENTS - 1} kink crossings by t ~ "
+                            f"{float(t_now.mid()):.6g}", t=float(t_now.mid()))
+    if enclosure.status != "target":  # zero_field, sliding
+        return Inconclusive(enclosure.message, t=float(t_now.mid()))
+    _, res, kinks, signs = _piece(flow, pattern)
     eg: PLEndgame | IsolatedEndgame | EndgameFailure
     eg = pl_endgame(params, res, n, box, kinks=kinks, pattern=signs)
     if isinstance(eg, EndgameFailure):
@@ -408,5 +285,5 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                                 f"{eg_iso.reason}", t=float(t_now.mid()))
         eg = eg_iso
     return ProvedLimit(parameters=params, theta0=theta, centre=eg.centre, radius=eg.radius,
-                       endgame=eg, T=t_now, box_T=box, segments=segments, prec=prec,
+                       endgame=eg, T=t_now, box_T=box, segments=enclosure.segments, prec=prec,
                        seconds=0.0)
