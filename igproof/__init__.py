@@ -43,7 +43,7 @@ from igproof.errors import (
 from igproof.verdict import Outcome, Verdict
 
 if TYPE_CHECKING:
-    from igproof.checker.kernel import Report
+    from igproof.checker import Report
 
 __version__ = "0.1.0"
 
@@ -61,7 +61,7 @@ _LAZY: dict[str, str] = {
     "pl_limit": "igproof.certificate.overlap",
     "two_point_certificate": "igproof.certificate.overlap",
     "one_point_certificate": "igproof.certificate.overlap",
-    "certify": "igproof.certificate.overlap",
+    "certify": "igproof.certificate.common",
     "switches_certificate": "igproof.certificate.switches",
     "search_counterexample": "igproof.search.driver",
     "promote_hit": "igproof.search.promote",
@@ -86,7 +86,7 @@ def check(certificate: dict[str, Any] | str | bytes) -> Report:
     """
     # The checker (standard library only, but ~0.2 s to load) is imported on first use so that
     # ``import igproof`` stays light.
-    from igproof.checker.kernel import check_bytes, check_certificate
+    from igproof.checker import check_bytes, check_certificate
 
     if isinstance(certificate, str):
         return check_bytes(certificate.encode("utf-8"))

@@ -208,7 +208,8 @@ def test_switches_certificate_is_json_ready():
 
 
 def test_minnorm_obligation_is_json_ready():
-    from igproof.proof.minnorm.interpolator import minimal_norm_interpolator, minnorm_obligation
+    from igproof.certificate.minnorm import minnorm_obligation
+    from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
     obligation, cert = minnorm_obligation(minimal_norm_interpolator([-3, -1, 1, 3], [3, 1, 1, 3]))
     _assert_json_ready(obligation)

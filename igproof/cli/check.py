@@ -9,8 +9,10 @@ standard-library checker (no sympy, flint, mpmath or numpy).
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from igproof.cli.output import emit_csv, emit_json
+from igproof.errors import InvalidArgument
 
 EXIT_ACCEPTED = 0
 EXIT_REJECTED = 1
@@ -23,7 +25,11 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
         description="Re-check igproof certificates: every obligation is replayed by a small "
                     "standard-library checker with exact and interval arithmetic.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="certificate JSON files")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help="print one JSON object "
+                        "(docs/cli.md)")
+    parser.add_argument("--csv", action="store_true",
+                        help="print one CSV row per obligation (file, accepted, kind, "
+                        "obligation, type, status, reason)")
     return parser
 
 
@@ -44,6 +50,8 @@ def _table(path: str, report: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     from igproof.checker import check_file
 
+    if args.json and args.csv:
+        raise InvalidArgument("--json and --csv: choose one output format")
     results = {}
     code = EXIT_ACCEPTED
     for path in args.files:
@@ -53,8 +61,14 @@ def run(args: argparse.Namespace) -> int:
             code = EXIT_NOT_A_CERTIFICATE
         elif not report.accepted and code == EXIT_ACCEPTED:
             code = EXIT_REJECTED
-        if not args.json:
+        if not (args.json or args.csv):
             print(_table(path, report))
     if args.json:
-        print(json.dumps({"files": results, "exit_code": code}, indent=2))
+        emit_json("check", {"files": results}, exit_code=code)
+    elif args.csv:
+        emit_csv(["file", "accepted", "kind", "obligation", "type", "status", "reason"],
+                 ([path, r["accepted"], r.get("kind"), ob["id"], ob["type"], ob["status"],
+                   ob["reason"]] for path, r in results.items()
+                  for ob in (r.get("obligations") or [{"id": "", "type": "", "status": "",
+                                                       "reason": r.get("error") or ""}])))
     return code

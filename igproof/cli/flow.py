@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from igproof.cli.output import emit_json
 from igproof.errors import DataError, InvalidArgument
+from igproof.verdict import Verdict
 
 MODELS = ("relu-neuron", "neuron", "two-layer")
 # --prove works at no fewer bits than the issue's 128-bit cases, and a guard above --dps.
 PROVE_MIN_BITS = 128
 PROVE_GUARD_BITS = 8
+# Activation side of a data point before/after a switch (pattern entries).
+_SIDES = {1: "active", 0: "inactive", -1: "inactive"}
+# Points drawn per integrator step (cubic Hermite): smooth at print size without large files.
+DENSE_SAMPLES = 12
 
 
 def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
@@ -42,7 +48,12 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="certify the limit with validated enclosures (ball arithmetic)")
     parser.add_argument("--certificate", metavar="FILE",
                         help="with --prove: write the gf-limit certificate to FILE")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="draw the trajectory per parameter, the loss (log scale), the phase "
+                        "portrait of 2-parameter flows, the switch times and, with --prove, the "
+                        "proved ball; the format follows the extension (.png, .pdf, .svg)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object "
+                        "(docs/cli.md)")
     return parser
 
 
@@ -57,6 +68,10 @@ def _check_options(args: argparse.Namespace) -> None:
         raise InvalidArgument(f"--t-max {args.t_max}: use a positive finite time")
     if args.certificate and not args.prove:
         raise InvalidArgument("--certificate needs --prove (only a proved limit is certified)")
+    if args.plot:
+        from igproof.plots import figure_format
+
+        figure_format(args.plot)  # a bad extension fails before minutes of integration
 
 
 def build_problem(args: argparse.Namespace) -> tuple[Any, list[Any]]:
@@ -93,10 +108,11 @@ def _print_table(payload: dict[str, Any]) -> None:
         if key in payload:
             print(f"{key:<10} {payload[key]}")
     for switch in payload.get("switches", []):
-        sides = {1: "active", 0: "inactive", -1: "inactive"}
-        print(f"switch     kink {switch['kink']}: {sides.get(switch['before'], '?')} -> "
-              f"{sides.get(switch['after'], '?')} at t = {switch['t']}")
+        print(f"switch     kink {switch['kink']}: {_SIDES.get(switch['before'], '?')} -> "
+              f"{_SIDES.get(switch['after'], '?')} at t = {switch['t']}")
     print(f"verdict    {payload['verdict']}: {payload.get('evidence', '')}")
+    if "plot" in payload:
+        print(f"plot       {payload['plot']}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,13 +125,101 @@ def run(args: argparse.Namespace) -> int:
     payload = result.to_json()
     if args.prove:
         payload.update(_prove(flow, theta0, args))
+    if args.plot:
+        _plot(flow, result, payload, args)
+        payload["plot"] = args.plot
+    # A requested certificate that could not be written is a failure of the request.
+    code = 1 if payload.get("certificate_written") is False else 0
     if args.json:
-        print(json.dumps(payload, indent=1, default=str))
+        emit_json("flow", payload, exit_code=code, verdict=payload["verdict"])
     else:
         _print_table(payload)
     sys.stdout.flush()
-    # A requested certificate that could not be written is a failure of the request.
-    return 1 if payload.get("certificate_written") is False else 0
+    return code
+
+
+def _plot(flow: Any, result: Any, payload: dict[str, Any], args: argparse.Namespace) -> None:
+    """Draw the estimated trajectory with the verdict of ``payload`` in the title."""
+    from igproof.plots import flow_figure, save_figure
+
+    traj = result.trajectory
+    ts, thetas, losses = _dense_trajectory(flow, traj)
+    kinks = getattr(flow, "kinks", ())
+    switches = [(float(s.t), f"{kinks[s.kink] if s.kink < len(kinks) else s.kink} = 0, "
+                 f"{_SIDES.get(s.before, '?')} -> {_SIDES.get(s.after, '?')}")
+                for s in traj.switches]
+    ball = None
+    if payload["verdict"] == str(Verdict.PROVED) and "centre" in payload:
+        from igproof.rationals import parse_rational
+
+        ball = ([float(parse_rational(c)) for c in payload["centre"]], float(payload["radius"]))
+    estimate = ", ".join(f"{name} = {float(v):.6g}"
+                         for name, v in zip(traj.parameters, traj.theta, strict=True))
+    note = (f"{payload['method']} integrator, stopped at t = {float(traj.t):.4g} "
+            f"(|grad L| = {float(traj.grad_norm):.2g}); estimate {estimate}")
+    fig = flow_figure(parameters=list(traj.parameters), ts=ts, thetas=thetas, losses=losses,
+                      switches=switches, verdict=payload["verdict"],
+                      subject=f"gradient flow of {payload['model']} on {Path(args.data).name}",
+                      note=note, ball=ball)
+    save_figure(fig, args.plot)
+
+
+def _dense_trajectory(flow: Any, traj: Any) -> tuple[list[float], list[list[float]], list[float]]:
+    """theta(t) between the integrator's steps by cubic Hermite interpolation, and L on it.
+
+    The steps of a Taylor or DOP853 integrator are long; straight chords between them would draw
+    corners that the flow does not have. On each step [t_j, t_j+1] both endpoint values and
+    slopes F(theta_j) (the field in the pattern in force on that step) are known, so the cubic
+    Hermite interpolant is accurate to fourth order in the step. The loss is evaluated in the
+    trajectory's own arithmetic (mpmath for ``mp`` runs: L falls far below double rounding).
+    """
+    import mpmath
+    import sympy
+
+    from igproof.symbolic.activations import MPMATH_FUNCTIONS
+
+    piecewise = bool(getattr(flow, "kinks", ()))
+    pattern = list(traj.start_pattern)
+    switch_at = {float(s.t): s for s in traj.switches}
+    loss = sympy.lambdify(flow.parameters, flow.loss, modules=[MPMATH_FUNCTIONS, "mpmath"])
+    ts = [float(t) for t in traj.ts]
+    thetas = [[float(v) for v in theta] for theta in traj.thetas]
+    out_t: list[float] = []
+    out_theta: list[list[float]] = []
+    with mpmath.workprec(traj.settings.get("prec", 53)):
+        out_loss_exact = [loss(*theta) for theta in traj.thetas]
+    for j in range(len(ts) - 1):
+        t0, t1 = ts[j], ts[j + 1]
+        if t0 in switch_at:  # the pattern changes at a switch point (a step boundary)
+            switch = switch_at[t0]
+            for k in switch.kinks:
+                pattern[k] = switch.after
+        h = t1 - t0
+        if h <= 0:
+            continue
+        field = flow.field_in_pattern(tuple(pattern)) if piecewise else flow.lambdify("numpy")
+        d0 = [float(v) for v in field(thetas[j])]
+        d1 = [float(v) for v in field(thetas[j + 1])]
+        for s in (k / DENSE_SAMPLES for k in range(DENSE_SAMPLES)):
+            h00, h10 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s
+            h01, h11 = -2 * s**3 + 3 * s**2, s**3 - s**2
+            out_t.append(t0 + s * h)
+            out_theta.append([h00 * a + h10 * h * da + h01 * b + h11 * h * db for a, da, b, db
+                              in zip(thetas[j], d0, thetas[j + 1], d1, strict=True)])
+    out_t.append(ts[-1])
+    out_theta.append(thetas[-1])
+    # The loss: computed at the steps in the trajectory's arithmetic, log-linearly interpolated
+    # between them (near a limit L decays exponentially, so log L is close to linear in t).
+    import numpy as np
+
+    step_log = np.array([float(mpmath.log10(v)) if v > 0 else np.nan for v in out_loss_exact])
+    ok = np.isfinite(step_log)
+    if ok.sum() >= 2:
+        dense_log = np.interp(out_t, np.asarray(ts)[ok], step_log[ok])
+        losses = [10.0 ** v for v in dense_log]
+    else:
+        losses = [float(v) for v in out_loss_exact[:1]] * len(out_t)
+    return out_t, out_theta, losses
 
 
 def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -131,11 +235,12 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
     prec = max(PROVE_MIN_BITS, math.ceil(args.dps * math.log2(10)) + PROVE_GUARD_BITS)
     result = prove_flow_limit(flow, theta0, prec=prec)
     if not isinstance(result, ProvedLimit):
-        return {"verdict": "INCONCLUSIVE", "evidence": f"validation failed: {result.reason}"}
+        return {"verdict": str(Verdict.INCONCLUSIVE),
+                "evidence": f"validation failed: {result.reason}"}
     from igproof.rationals import fraction_to_text
 
     fields: dict[str, Any] = {
-        "verdict": "PROVED",
+        "verdict": str(Verdict.PROVED),
         "evidence": result.summary().removeprefix("PROVED: "),
         "centre": [fraction_to_text(c) for c in result.centre],
         "radius": f"{float(result.radius_upper):.3e}",

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "check": "check",
     "search": "search",
     "minnorm": "minnorm",
+    "sweep": "sweep",
     "ridgelet": "ridgelet",
 }
 
@@ -76,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        # A file the user asked for cannot be written (or read): say which and why, in one line.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"igproof: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -6,7 +6,12 @@ import argparse
 import json
 from typing import Any
 
-from igproof.errors import DataError
+from igproof.cli.output import emit_csv, emit_json
+from igproof.errors import DataError, InvalidArgument
+
+# The plot extends this fraction of the data's span beyond the outermost points on each side,
+# where the interpolant is affine (its free skip connection).
+PLOT_MARGIN = 0.1
 
 
 def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
@@ -24,8 +29,13 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="do not penalise the biases (weight 1 instead of sqrt(1+x^2))")
     parser.add_argument("--gap-tol", default="1e-10", metavar="TOL",
                         help="certified gap below which the bracket is PROVED (default 1e-10)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--plot", metavar="FILE", help="write a PNG of data, interpolant, kinks")
+    parser.add_argument("--json", action="store_true", help="print one JSON object "
+                        "(docs/cli.md)")
+    parser.add_argument("--csv", action="store_true",
+                        help="print the kinks as CSV (at, slope jump; decimal and exact)")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="draw data, interpolant and kinks; the format follows the "
+                        "extension (.png, .pdf, .svg)")
     parser.add_argument("--certificate", metavar="FILE",
                         help="write a minnorm-interpolation certificate (re-check it with "
                         "`igproof check FILE`)")
@@ -42,44 +52,25 @@ def _read_data(path: str) -> tuple[list[Any], list[Any]]:
 
 
 def _plot(result: Any, path: str) -> None:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from igproof.atomic import write_bytes_atomic
+    """Data, the interpolant (evaluated exactly at the grid points) and its kinks."""
+    from igproof.plots import interpolant_figure, save_figure
 
     xs = [float(v) for v in result.x]
-    ys = [float(v) for v in result.y]
     span = xs[-1] - xs[0]
-    knots = sorted({xs[0] - 0.1 * span, xs[-1] + 0.1 * span, *xs,
-                    *(float(k.at) for k in result.kinks)})
-    import numpy as np
-
-    at = np.array([float(k.at) for k in result.kinks])
-    jump = np.array([float(k.jump) for k in result.kinks])
-    s_left = float(result.left_slope())
-
-    def f(t: float) -> float:
-        return float(ys[0] + s_left * (t - xs[0]) + np.sum(
-            jump * (np.maximum(t - at, 0.0) - np.maximum(xs[0] - at, 0.0))))
-
-    values = [f(t) for t in knots]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(knots, values, "-", color="C0", label="minimal-norm interpolant")
-    ax.plot(xs, ys, "o", color="k", label="data")
-    kx = [float(k.at) for k in result.kinks]
-    ax.plot(kx, [f(t) for t in kx], "x", color="C3",
-            markersize=9, label=f"kinks ({result.n_kinks})")
-    kind = "penalised" if result.penalised_bias else "free"
-    ax.set_title(f"{kind} biases: cost {float(result.upper_bound):.10g}")
-    ax.legend()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
-    write_bytes_atomic(path, buffer.getvalue())
+    lo, hi = xs[0] - PLOT_MARGIN * span, xs[-1] + PLOT_MARGIN * span
+    # f is piecewise linear: its values at the kinks, the data and the two ends draw it exactly.
+    grid = sorted({lo, hi, *xs, *(float(k.at) for k in result.kinks)})
+    kind = "penalised biases" if result.penalised_bias else "free biases"
+    cost = (r"$\int \sqrt{1+x^2}\,d|f''|$" if result.penalised_bias
+            else r"$\int d|f''|$")
+    fig = interpolant_figure(
+        x=xs, y=[float(v) for v in result.y], grid=grid,
+        values=[float(result.evaluate(t)) for t in grid],
+        kinks=[(float(k.at), float(result.evaluate(k.at))) for k in result.kinks],
+        verdict=str(result.verdict), subject=f"minimal-norm interpolation, {kind}",
+        note=f"cost {cost} in [{float(result.lower_bound):.10g}, "
+             f"{float(result.upper_bound):.10g}] (gap {float(result.gap):.2g})")
+    save_figure(fig, path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,6 +78,12 @@ def run(args: argparse.Namespace) -> int:
     from igproof.certificate.minnorm import minnorm_obligation
     from igproof.proof.minnorm.interpolator import minimal_norm_interpolator
 
+    if args.plot:
+        from igproof.plots import figure_format
+
+        figure_format(args.plot)
+    if args.json and args.csv:
+        raise InvalidArgument("--json and --csv: choose one output format")
     x, y = _read_data(args.data)
     result = minimal_norm_interpolator(x, y, penalised_bias=not args.free_bias,
                                        gap_tol=args.gap_tol)
@@ -96,7 +93,19 @@ def run(args: argparse.Namespace) -> int:
         _, certificate = minnorm_obligation(result)
         write_text_atomic(args.certificate, json.dumps(certificate, indent=1) + "\n")
     if args.json:
-        print(json.dumps(result.to_json(), indent=1))
+        payload = result.to_json()
+        if args.plot:
+            payload["plot"] = args.plot
+        if args.certificate:
+            payload["certificate"] = args.certificate
+        emit_json("minnorm", payload, exit_code=0, verdict=result.verdict)
+        return 0
+    if args.csv:
+        from igproof.rationals import fraction_to_text
+
+        emit_csv(["at", "slope_jump", "at_exact", "slope_jump_exact"],
+                 ([_short(k.at), _short(k.jump), fraction_to_text(k.at), fraction_to_text(k.jump)]
+                  for k in result.kinks))
         return 0
     kind = "penalised (weight sqrt(1+x^2))" if result.penalised_bias else "free (weight 1)"
     print(f"minimal-norm interpolation of {len(result.x)} points, biases {kind}")

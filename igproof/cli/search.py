@@ -20,7 +20,9 @@ import json
 import sys
 from typing import Any
 
+from igproof.cli.output import emit_json
 from igproof.errors import InvalidArgument
+from igproof.verdict import Verdict
 
 EXIT_OK = 0
 EXIT_UNCERTIFIED = 1
@@ -63,7 +65,8 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument("--database", metavar="DIR",
                         help="Hypothesis example database directory: makes the search resumable")
     parser.add_argument("--out", metavar="FILE", help="write the certificate to FILE (atomic)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help="print one JSON object "
+                        "(docs/cli.md)")
     return parser
 
 
@@ -162,9 +165,9 @@ def run(args: argparse.Namespace) -> int:
         message = (f"no counterexample found in {result.examples_tried} examples ({valid} "
                    f"valid, {result.examples_discarded} discarded; largest KKT "
                    f"violation {result.best_violation:.3g}; {result.stop_reason})")
-        out.update(verdict="INCONCLUSIVE", outcome="none-found", message=message)
-        lines += [f"verdict     INCONCLUSIVE: {message}"]
-        _emit(args, out, lines)
+        out.update(verdict=str(Verdict.INCONCLUSIVE), outcome="none-found", message=message)
+        lines += [f"verdict     {Verdict.INCONCLUSIVE}: {message}"]
+        _emit(args, out, lines, EXIT_OK)
         return EXIT_OK
     hit = result.hit
     assert hit is not None and promotion is not None
@@ -176,18 +179,18 @@ def run(args: argparse.Namespace) -> int:
     out.update(route=promotion.route, g_certificate=promotion.g_text,
                attempts=list(promotion.attempts))
     if not promotion.certified:
-        out.update(verdict="SUPPORTED", outcome="uncertified-hit",
+        out.update(verdict=str(Verdict.SUPPORTED), outcome="uncertified-hit",
                    message=f"float counterexample, not certified: {promotion.reason}")
-        lines += [f"verdict     SUPPORTED (float counterexample only); not certified: "
+        lines += [f"verdict     {Verdict.SUPPORTED} (float counterexample only); not certified: "
                   f"{promotion.reason}"]
-        _emit(args, out, lines)
+        _emit(args, out, lines, EXIT_UNCERTIFIED)
         return EXIT_UNCERTIFIED
     assert promotion.certificate is not None
     text = dumps_certificate(promotion.certificate)
     if args.out:
         write_certificate(args.out, promotion.certificate)
         out["certificate_file"] = args.out
-    out.update(verdict="REFUTED", outcome="certified",
+    out.update(verdict=str(Verdict.REFUTED), outcome="certified",
                message=f"G = {regularizer.name} does not characterize the implicit "
                        f"regularization: certificate accepted by the independent checker",
                certificate=json.loads(text))
@@ -196,17 +199,17 @@ def run(args: argparse.Namespace) -> int:
               f"radius <= {float(limit['radius']):.3g}",
               f"G (exact)   {promotion.g_text}",
               f"route       {promotion.route}",
-              f"verdict     REFUTED: {promotion.reason} (checker accepted)"]
+              f"verdict     {Verdict.REFUTED}: {promotion.reason} (checker accepted)"]
     if args.out:
         lines.append(f"certificate {args.out}")
     else:
         lines.append("certificate (use --out FILE to save it)")
-    _emit(args, out, lines)
+    _emit(args, out, lines, EXIT_OK)
     return EXIT_OK
 
 
-def _emit(args: argparse.Namespace, out: dict[str, Any], lines: list[str]) -> None:
+def _emit(args: argparse.Namespace, out: dict[str, Any], lines: list[str], code: int) -> None:
     if args.json:
-        print(json.dumps(out, indent=2))
+        emit_json("search", out, exit_code=code, verdict=out["verdict"])
     else:
         print("\n".join(lines))

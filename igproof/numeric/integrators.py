@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from igproof.numeric.ball.validated import PIECE_METHODS, ValidatedIntegrator
 from igproof.numeric.float_flow import FloatIntegrator
 from igproof.numeric.mp_flow import MpTaylorIntegrator
 from igproof.numeric.stepper import PiecewiseIntegrator
+from igproof.numeric.validated import PIECE_METHODS, ValidatedIntegrator
 
 __all__ = ["METHODS", "PIECE_METHODS"]
 

@@ -17,9 +17,9 @@ name                  one step                                             guara
                       the next kink event (DOP853, dense-output roots)
 ``mp-taylor``         igproof.numeric.mp_flow: one Taylor step in mpmath   approximate
                       (kink roots of the Taylor polynomial, Newton)
-``arb-taylor``        igproof.numeric.ball.validated: one validated        enclosure
+``arb-taylor``        igproof.numeric.validated: one validated        enclosure
                       Lohner piece, ending in a certified crossing
-``affine``            igproof.numeric.ball.validated: one closed-form      enclosure
+``affine``            igproof.numeric.validated: one closed-form      enclosure
                       exp(tM) piece, certified switching time
 ``dopri-single``      igproof.search.single_flow: one Dormand-Prince 5(4)  approximate
                       attempt on Python floats (kinks cut the step)

@@ -48,10 +48,13 @@ register_profiles()
 
 @pytest.fixture
 def igproof_strategies() -> ModuleType:
-    """The public strategies module :mod:`igproof.strategies`."""
-    import igproof.strategies
+    """The strategies module (:mod:`igproof.search.strategies`, whose public names
+    :mod:`igproof.strategies` re-exports). Imported here, not at plugin load: every pytest run
+    in an environment with igproof installed loads this plugin, and the strategies pull in
+    sympy."""
+    from igproof.search import strategies
 
-    return igproof.strategies
+    return strategies
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
-from igproof.search import surrogate as _s
+from igproof.search import dopri as _s
 from igproof.search.families import SurrogateModel
 
 _A = [[float(c) for c in row] for row in _s.A_TABLEAU]

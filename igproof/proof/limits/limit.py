@@ -37,9 +37,9 @@ from igproof.numeric.ball.arith import (
 )
 from igproof.numeric.ball.lohner import DEFAULT_ORDER, SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.numeric.ball.validated import Segment, ValidatedIntegrator
-from igproof.numeric.ball.validated import smooth_piece as _piece
 from igproof.numeric.stepper import run
+from igproof.numeric.validated import Segment, ValidatedIntegrator
+from igproof.numeric.validated import smooth_piece as _piece
 from igproof.proof.limits.endgame import EndgameFailure, PLEndgame, pl_endgame
 from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
 from igproof.rationals import parse_rational
