@@ -132,6 +132,15 @@ def admissibility_constant(activation: str | Activation, ridgelet: str | Ridgele
             result.notes.append(f"second route not run: {exc}")
     elif second and result.admissible is False and "K = 0" in result.reason:
         result.second_value, result.second_error = second_route(act, rho, dim=dim)
+    if (result.admissible is None and result.second_value is not None
+            and rho.fourier is not None and "no Gaussian tail bound" in result.reason):
+        fourier_value = _fourier_float(act, rho, dim)
+        tol = max(result.second_error or 0.0, SECOND_ROUTE_RTOL * max(1.0, abs(fourier_value)))
+        if abs(fourier_value - result.second_value) <= 10 * tol:
+            result.value, result.verdict = fourier_value, Verdict.SUPPORTED
+            result.reason = (f"floating point only (no tail bound for a user rho^): Fourier "
+                             f"integral {fourier_value!r} by scipy quad, second route "
+                             f"{result.second_value!r}; admissibility conditions at w = 0 hold")
     if result.admissible is None and result.second_value is not None and rho.fourier is None:
         result.value = result.second_value
         result.verdict = Verdict.SUPPORTED
@@ -168,16 +177,24 @@ def _decide(act: Activation, rho: Ridgelet, dim: int) -> KResult:
                        reason="K = 0: the K integrand is odd in w (exact), so the pair is "
                               "not admissible", exact="0", value=0.0, lower=0.0, upper=0.0,
                        enclosure=("0", "0"), method="exact parity")
-    if rho.tail is None:
-        return KResult(**base, verdict=Verdict.INCONCLUSIVE, admissible=None,
-                       reason="no Gaussian tail bound for rho^: no rigorous enclosure")
     G = sympy.expand(F.subs(W, wp) + F.subs(W, -wp))  # K = int_0^oo G(w) dw
     exact = None
     if not G.has(sympy.csch, sympy.sinh, sympy.cosh, sympy.tanh):
         value = sympy.simplify(sympy.integrate(G, (wp, 0, sympy.oo)))
         if not value.has(sympy.Integral) and value.is_finite:
             exact = value
-    mid, rad, method = _enclose(act, rho, dim, G, wp, exact)
+    if exact is None and rho.tail is None:
+        return KResult(**base, verdict=Verdict.INCONCLUSIVE, admissible=None,
+                       reason="no closed form and no Gaussian tail bound for rho^: no "
+                              "rigorous enclosure")
+    branch = [p for p in G.atoms(sympy.Pow) if p.base.has(wp) and not p.exp.is_integer]
+    if exact is None and (branch or G.has(sympy.log)):
+        return KResult(**base, verdict=Verdict.INCONCLUSIVE, admissible=None,
+                       reason="the K integrand has a branch point in w: no enclosure")
+    try:
+        mid, rad, method = _enclose(act, rho, dim, G, wp, exact)
+    except InvalidArgument as exc:
+        return KResult(**base, verdict=Verdict.INCONCLUSIVE, admissible=None, reason=str(exc))
     # float bounds widened by 2 ulps: the decimal mid and the subtraction each round once
     low, high = float(mid) - float(rad), float(mid) + float(rad)
     low, high = low - 2 * math.ulp(low), high + 2 * math.ulp(high)
@@ -189,6 +206,18 @@ def _decide(act: Activation, rho: Ridgelet, dim: int) -> KResult:
                    reason="absolutely convergent and K != 0",
                    exact=None if exact is None else str(exact), value=float(mid),
                    enclosure=(mid, rad), lower=low, upper=high, method=method)
+
+
+def _fourier_float(act: Activation, rho: Ridgelet, dim: int) -> float:
+    """int_0^oo (F(w) + F(-w)) dw by scipy quad (approximate)."""
+    from scipy.integrate import quad
+
+    F = integrand(act, rho, dim)
+    wp = sympy.Symbol("w", positive=True)
+    g = sympy.lambdify(wp, sympy.re(sympy.expand(F.subs(W, wp) + F.subs(W, -wp))), "numpy")
+    with np.errstate(over="ignore"):  # csch(w) as 1/sinh overflows to 0 for large w: fine
+        return float(quad(lambda w: float(g(w)), 0.0, math.inf, epsabs=QUAD_EPSABS,
+                          limit=QUAD_LIMIT)[0])
 
 
 def _enclose(act: Activation, rho: Ridgelet, dim: int, G: sympy.Expr, wp: sympy.Symbol,
@@ -229,6 +258,8 @@ def _enclose(act: Activation, rho: Ridgelet, dim: int, G: sympy.Expr, wp: sympy.
         tail = (2 * two_pi**(dim - 1) * sigma_T * abs(c_arb) * T**(-dim)
                 * 2 * T**(j - 1) * (-(T * T) / 2).exp())
         total = body + acb(0, 0)
+        if not total.imag.contains(0):
+            raise InvalidArgument("enclosure: K has a nonzero imaginary part")
         real = total.real + arb(0, near_bound.upper() + abs(tail).upper())
         return real.mid().str(20, radius=False), real.rad().str(5, radius=False), \
             f"acb.integral on [2^-60, {TAIL_START}] + bounds on [0, 2^-60] and tail"

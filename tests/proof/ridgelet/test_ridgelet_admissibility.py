@@ -116,3 +116,20 @@ def test_softplus_and_sigmoid_enclosures_obey_the_derivative_identity(k, dim):
     sig = admissibility_constant("sigmoid", f"gaussian-d{k}", dim=dim, second=False)
     soft = admissibility_constant("softplus", f"gaussian-d{k + 1}", dim=dim, second=False)
     assert soft.lower <= -sig.lower + 1e-15 and -sig.upper - 1e-15 <= soft.upper
+
+
+def test_a_user_ridgelet_equal_to_gaussian_d4_gets_the_same_exact_constant():
+    """(z^4 - 6 z^2 + 3) e^{-z^2/2} = d^4/dz^4 e^{-z^2/2}: sympy's transform, then exact K."""
+    res = admissibility_constant("relu", "(z^4 - 6*z^2 + 3)*exp(-z^2/2)")
+    assert res.verdict is Verdict.PROVED and res.admissible
+    assert float(sympy.sympify(res.exact)) == pytest.approx(-2 * SQRT_2PI, rel=1e-14)
+    assert res.second_consistent is True
+
+
+def test_a_user_ridgelet_without_closed_form_is_not_proved():
+    """tanh with a user rho: no tail bound is known, so no PROVED enclosure is claimed."""
+    res = admissibility_constant("tanh", "z^3*exp(-z^2/2) - 3*z*exp(-z^2/2)", second=False)
+    assert res.verdict is not Verdict.PROVED or res.admissible is False
+    full = admissibility_constant("tanh", "z^3*exp(-z^2/2) - 3*z*exp(-z^2/2)")
+    assert full.verdict is Verdict.SUPPORTED
+    assert full.value == pytest.approx(-_mp_fourier_k("tanh", 3), rel=1e-8)  # = -(gaussian-d3)
