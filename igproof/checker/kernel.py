@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from igproof.checker import isolated, minnorm, obligations, trajectory
+from igproof.checker import isolated, minnorm, nuclear, obligations, trajectory
 from igproof.checker.context import (
     FORMAT,
     INTERPOLATION_KIND,
@@ -235,6 +235,14 @@ KINDS: dict[str, Kind] = {
 }
 
 
+# Kinds checked whole by their own module (no obligation list): kind -> check(cert,
+# check_certificate) -> (obligation entries, conclusion), raising Rejected.
+WHOLE_KINDS: dict[str, Callable[[dict, Callable[[Any], Any]], tuple[list[dict], str]]] = {
+    # tier nuclear (igproof/checker/nuclear.py): a gf-limit certificate embedded, re-checked
+    nuclear.KIND: nuclear.check_nuclear_gap,
+}
+
+
 def statement_text(kind: str, statement: dict) -> str:
     """The canonical words of a structured statement; a certificate must carry exactly these."""
     if kind not in KINDS:
@@ -289,13 +297,17 @@ def check_certificate(cert: Any) -> Report:
 def _check(cert: Any) -> Report:
     if not isinstance(cert, dict) or cert.get("format") != FORMAT:
         raise NotACertificate(f"not an igproof certificate (field 'format' must be {FORMAT!r})")
+    if isinstance(cert.get("kind"), str) and cert["kind"] in WHOLE_KINDS:
+        entries, conclusion = WHOLE_KINDS[cert["kind"]](cert, check_certificate)
+        return Report(True, cert["kind"], entries, conclusion)
     kind = KINDS.get(cert.get("kind")) if isinstance(cert.get("kind"), str) else None
     obj(cert, "certificate", kind.fields if kind else MODEL_FIELDS, ("producer",))
     if cert["version"] not in VERSIONS or isinstance(cert["version"], bool):
         raise Rejected(f"version: unsupported version {str(cert['version'])[:20]!r} "
                        f"(this checker reads {list(VERSIONS)})")
     if kind is None:
-        raise Rejected(f"kind: unknown kind {str(cert['kind'])[:40]!r} (known: {list(KINDS)})")
+        raise Rejected(f"kind: unknown kind {str(cert['kind'])[:40]!r} "
+                       f"(known: {[*KINDS, *WHOLE_KINDS]})")
     if "producer" in cert:
         string(cert["producer"], "producer")
     ctx = kind.context(cert)

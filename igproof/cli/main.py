@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "check": "check",
     "search": "search",
     "minnorm": "minnorm",
+    "spectral": "spectral",
     "sweep": "sweep",
     "ridgelet": "ridgelet",
 }
