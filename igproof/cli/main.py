@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "minnorm": "minnorm",
     "spectral": "spectral",
     "sweep": "sweep",
+    "ridgelet": "ridgelet",
 }
 
 # Exit code for misuse and unreadable input (argparse uses the same).
