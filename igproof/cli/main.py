@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "minnorm": "minnorm",
     "spectral": "spectral",
     "sweep": "sweep",
+    "overlap": "overlap",
 }
 
 # Exit code for misuse and unreadable input (argparse uses the same).

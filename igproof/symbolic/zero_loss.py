@@ -37,7 +37,7 @@ from igproof.verdict import Outcome, Verdict
 
 __all__ = ["ParameterBall", "ParameterBox", "ZeroLossRelation", "contained_zero_loss_set",
            "in_zero_loss_set", "label_zero_scaling_argument", "limit_in_zero_loss_set",
-           "positively_homogeneous", "same_zero_loss_set"]
+           "positively_homogeneous", "same_zero_loss_set", "structurally_scale_invariant"]
 
 RELATIONS = ("equal", "contained", "different", "undecided")
 
@@ -516,6 +516,39 @@ def positively_homogeneous(model: Model) -> bool:
     return sympy.expand(scaled - gamma * f) == 0
 
 
+def _homogeneous_linear(e: sympy.Expr, inputs: set[sympy.Symbol]) -> bool:
+    """e(gamma x) = gamma e(x) because e is linear in x with input-free coefficients."""
+    e = sympy.expand(e)
+    if not e.free_symbols & inputs:
+        return e == 0
+    try:
+        poly = sympy.Poly(e, *sorted(inputs, key=str))
+    except sympy.PolynomialError:
+        return False
+    return all(sum(m) == 1 for m in poly.monoms())
+
+
+def structurally_scale_invariant(model: Model) -> bool:
+    """The model's zero set is scale-invariant by STRUCTURE, as the checker's ``zero-set``
+    obligation recognizes it: f is a product of factors, each input-free, never zero (exp),
+    a homogeneous linear form in x, or relu/tanh/abs of one. (A sum of units, or leaky relu
+    s z + (1 - s) relu(z), is not recognized even when scaling holds.)"""
+    inputs = set(model.inputs)
+
+    def factor_ok(e: sympy.Expr) -> bool:
+        if not e.free_symbols & inputs:
+            return True
+        if e.is_Pow and e.args[1].is_Integer and e.args[1] > 0:
+            return factor_ok(e.args[0])
+        if isinstance(e, sympy.exp):
+            return True
+        if isinstance(e, (relu, sympy.tanh, sympy.Abs)) and len(e.args) == 1:
+            return _homogeneous_linear(e.args[0], inputs)
+        return _homogeneous_linear(e, inputs)
+
+    return all(factor_ok(f) for f in sympy.Mul.make_args(model.expression))
+
+
 def _ball_box(ball: tuple[Sequence[Any], Any], model: Model) -> ParameterBox:
     """The box [c - r, c + r]^p around a ball (the region on which the checker evaluates)."""
     region = ParameterBall.from_center(model, ball[0], ball[1])
@@ -609,8 +642,9 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
     2. every point of S2 is a point of S1: ``subset``;
     3. S2 is S1 with one label-0 point scaled by gamma > 0 and the model's zero set is a cone
        (:func:`label_zero_scaling_argument`): ``scaled-label-zero`` with index and gamma. The
-       checker recognizes scale invariance by structure for one unit c sigma(z) only, so for
-       several units (two-layer) this recipe is tried after 4;
+       checker recognizes scale invariance by structure only
+       (:func:`structurally_scale_invariant`), so for other models (two-layer sums, leaky relu)
+       this recipe is tried after 4 and, if it decides, cannot be certified;
     4. with a ball B: every new point of S2 has label 0 and is strictly inactive on the box
        around B (exact range of the affine relu pre-activations): ``zero-on-ball``;
     5. the general route (:func:`_general_route`: scaled labelled points of a positively
@@ -641,7 +675,7 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
     reasons: list[str] = []
     scaled = _scaled_index(s1, s2)
     scaling = label_zero_scaling_argument(model) if scaled is not None else None
-    one_unit = model.units is not None and len(model.units) == 1
+    certifiable = structurally_scale_invariant(model)
     scaled_relation = None
     if scaled is not None and scaling is not None:
         i, gamma = scaled
@@ -649,9 +683,9 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
             "contained", ("label-0-scaling",),
             f"S2 is S1 with the label-0 point {i} scaled by gamma = "
             f"{fraction_to_text(gamma)} > 0; {scaling}",
-            {"certificate_relation": {"relation": "scaled-label-zero", "index": i,
-                                      "gamma": gamma}})
-        if one_unit:
+            {"certificate_relation": ({"relation": "scaled-label-zero", "index": i,
+                                       "gamma": gamma} if certifiable else None)})
+        if certifiable:
             return scaled_relation
     elif scaled is not None:
         reasons.append("label-0 scaling not shown for this model")
@@ -670,11 +704,19 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
                 break
             lines.append(f"{_point_text((x, y))}: {why}")
         else:
+            half = float(box.bounds[0][1] - box.bounds[0][0]) / 2
             return ZeroLossRelation(
                 "contained", ("strictly-inactive",),
-                f"on the box {box.describe()} around the limit's ball: " + "; ".join(lines),
+                f"on the box of half-width {half:.2g} around the limit's ball: " +
+                "; ".join(lines),
                 {"certificate_relation": {"relation": "zero-on-ball"}, "region": box.describe()})
     if scaled_relation is not None:
+        if not certifiable:
+            return ZeroLossRelation(
+                "contained", scaled_relation.recipes, scaled_relation.argument +
+                " (decided exactly; the checker recognizes scale invariance by structure only "
+                "for a product of relu/tanh/abs of linear forms, not for this model)",
+                scaled_relation.details)
         return scaled_relation
     decided, why = _general_route(model, s1, s2)
     if decided:
