@@ -241,11 +241,12 @@ class ScaledPair:
     gammas: tuple[Fraction, Fraction]
     data: Callable[[Fraction], tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]]
     options: ProverOptions = field(default_factory=ProverOptions)
+    width: int = 1
 
 
 def _pair_model(pair: ScaledPair) -> Model:
     kind, dim, activation = pair.model
-    return build_model(kind, dim=dim, activation=activation)
+    return build_model(kind, dim=dim, activation=activation, width=pair.width)
 
 
 @functools.cache
@@ -337,6 +338,32 @@ def two_point_relu() -> Outcome:
     return _two_point_scaled(RELU_PAIR, note="; one certified kink crossing each")
 
 
+# Two-point, one hidden layer of width 2, f = v1 relu(w1.x) + v2 relu(w2.x) in R^2 (Vardi-Shamir's
+# impossibility for one-hidden-layer ReLU networks): the data of two_point_relu, S_g =
+# {((1,0), 1), ((-g,g), 0)}, g = 1 and 2, theta0 = (v; w1; w2) = (1/2, 1/2; 1/10, 3/10; 1/5, -1/5).
+# Unit 1 is the two_point_relu unit (active on (-g,g) at theta0, switched off by a certified kink
+# crossing at t ~ 0.92 for g = 1, ~ 0.70 for g = 2); unit 2 is never active on (-g,g) and helps fit
+# (1,0). Both limits leave (-g,g) strictly inactive on their balls, so each lies in the other
+# dataset's zero-loss set by the "zero-on-ball" relation (the checker's structural scale test does
+# not cover sums of units). The limits differ by ~0.02 in w1_2.
+TWO_LAYER_THETA0 = (Q(1, 2), Q(1, 2), Q(1, 10), Q(3, 10), Q(1, 5), Q(-1, 5))
+# 53 bits, Taylor orders 16 / 6 and sup L < 1e-8 before the end-game: limit balls of radius
+# ~3e-4 (separation ~0.02), a ~0.6 MB certificate replayed in ~3-6 s; 64 bits with the default
+# loss target gave balls of 1.7e-14 at 1.3 MB and ~18 s of replay (measured, docs/overlap.md).
+TWO_LAYER_OPTIONS = ProverOptions(prec=53, order=16, sensitivity_order=6,
+                                  loss_target=Q(1, 10**8))
+TWO_LAYER_PAIR = ScaledPair(("two-layer", 2, "relu"), TWO_LAYER_THETA0, RELU_GAMMAS, _relu_data,
+                            TWO_LAYER_OPTIONS, width=2)
+
+
+@functools.cache
+def two_point_two_layer() -> Outcome:
+    """Two-point, v1 relu(w1.x) + v2 relu(w2.x) in R^2 (Vardi-Shamir, one hidden layer): the
+    label-0 point (-g, g), g = 1 and 2, is switched off during both flows and strictly inactive
+    on both limit balls, so both limits lie in M_S1 ∩ M_S2."""
+    return _two_point_scaled(TWO_LAYER_PAIR, note="; (-g, g) strictly inactive on both balls")
+
+
 # File name under certificates/ -> builder.
 SHIPPED = {
     "zhang2023-two-point-relu-neuron.json": two_point_relu_neuron,
@@ -348,5 +375,6 @@ SHIPPED = {
     "zhang2023-one-point-distance-tanh.json": one_point_distance_tanh,
     "zhang2023-one-point-l1-norm-relu.json": one_point_l1_relu,
     "zhang2023-one-point-l1-norm-tanh.json": one_point_l1_tanh,
+    "vardi2021-two-point-two-layer.json": two_point_two_layer,
 }
 
