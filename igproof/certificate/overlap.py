@@ -6,8 +6,11 @@ gradient flow from theta0 on S_k.
 - Two-point: theta1 != theta2 and both lie in M_S1 ∩ M_S2. Then no G characterizes the implicit
   regularization in the strong form (S1 forces G(theta1) < G(theta2), S2 the reverse).
 - One-point: theta_s (limit of S_s) lies in M_S_o and differs from theta_o (limit of S_o); if
-  N(theta_s) <= N(theta_o) for N = |theta|_2 or |theta - theta0|_2, then no nondecreasing
-  function of N characterizes it in the strong form (S_o forces G(theta_o) < G(theta_s)).
+  N(theta_s) <= N(theta_o) for N = |theta|_2, |theta|_1 or |theta - theta0|_2, then no
+  nondecreasing function of N characterizes it in the strong form (S_o forces
+  G(theta_o) < G(theta_s)). For a user's expression G (class ``expression``) the certificate
+  holds G(theta_s) < G(theta_o), strictly: G and every nondecreasing function of it are
+  excluded in the strong form.
 
 :func:`overlap_pair` is the one path from two datasets and theta0 to a verdict: the CLI
 (``igproof overlap``) and the catalogue's instances
@@ -27,12 +30,15 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import sympy
+
 from igproof.certificate.common import certify, header, statement
 from igproof.certificate.gf_limit import IsolatedLimitNotCertifiable, limit_certificate
 from igproof.certificate.pl_start import DatasetSpec, ModelSpec, gf_limit_part
 from igproof.errors import CertificateError, DataError, InvalidArgument
 from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.expression import parse_expression, to_expression_text
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import Model
 from igproof.symbolic.zero_loss import ZeroLossRelation, limit_in_zero_loss_set
@@ -43,6 +49,9 @@ RELATIONS = ("same-support", "subset", "zero-on-ball", "scaled-label-zero")
 # The classes of G a One-point certificate can exclude (the checker's ``ordering`` classes).
 CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2",
            "l1-norm": "|theta|_1"}
+# The class of a user's regularizer G (an expression in the parameters, in the certificate's
+# claim and ordering obligation as its canonical text).
+EXPRESSION_CLASS = "expression"
 # Other spellings of the classes accepted from users (``--regularizer distance``).
 CLASS_ALIASES = {"distance": "distance-to-theta0", "l2-norm": "norm", "l1": "l1-norm"}
 MECHANISMS = ("two-point", "one-point")
@@ -209,20 +218,28 @@ def two_point_certificate(model: dict[str, Any], theta0: Sequence[Fraction],
 
 def one_point_certificate(model: dict[str, Any], theta0: Sequence[Fraction],
                           shared: LimitPart, other: LimitPart, *, relation: dict[str, Any],
-                          cls: str) -> dict[str, Any]:
+                          cls: str, g_text: str | None = None) -> dict[str, Any]:
     """The ``one-point-overlap`` certificate: theta_s (``shared``) lies in M of ``other``'s
     dataset, theta_s != theta_o, and sup N over ball(theta_s) <= inf N over ball(theta_o)
-    for N of class ``cls`` ("norm", "distance-to-theta0" or "l1-norm")."""
-    if cls not in CLASSES:
-        raise InvalidArgument(f"cls: expected one of {sorted(CLASSES)}, got {cls!r}")
+    for N of class ``cls`` ("norm", "distance-to-theta0" or "l1-norm"), or, for class
+    "expression" with ``g_text`` (G in the safe expression language), sup G over the box of
+    ball(theta_s) < inf G over the box of ball(theta_o)."""
+    if cls not in CLASSES and cls != EXPRESSION_CLASS:
+        raise InvalidArgument(f"cls: expected one of {sorted(CLASSES)} or "
+                              f"{EXPRESSION_CLASS!r}, got {cls!r}")
+    if (cls == EXPRESSION_CLASS) != (g_text is not None):
+        raise InvalidArgument("g_text: give G exactly for the class 'expression'")
+    order: dict[str, Any] = {"id": "order", "type": "ordering", "class": cls,
+                             "below": shared.name, "above": other.name}
+    claim: dict[str, Any] = {"shared": shared.name, "other": other.name, "class": cls}
+    if g_text is not None:
+        order["G"] = claim["G"] = g_text
     extra = [
         _zero_set_obligation("overlap", shared, other.dataset, relation),
         {"id": "distinct", "type": "disjoint", "limits": [shared.name, other.name]},
-        {"id": "order", "type": "ordering", "class": cls, "below": shared.name,
-         "above": other.name},
+        order,
     ]
-    return _assemble("one-point-overlap", model, theta0, (shared, other),
-                     {"shared": shared.name, "other": other.name, "class": cls}, extra)
+    return _assemble("one-point-overlap", model, theta0, (shared, other), claim, extra)
 
 
 def ball_text(part: LimitPart, digits: int = 6) -> str:
@@ -262,6 +279,63 @@ def regularizer_class(kind: str) -> str:
         known = sorted(CLASSES) + sorted(CLASS_ALIASES)
         raise InvalidArgument(f"regularizer: expected one of {', '.join(known)}, got {kind!r}")
     return name
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    """A One-point regularizer: a norm class (``g`` None) or the class "expression" with G
+    (``g`` the sympy expression, ``text`` its canonical text in the safe expression language,
+    as the certificate's claim and ordering obligation hold it)."""
+
+    cls: str
+    text: str | None = None
+    g: Any = None
+
+    @property
+    def words(self) -> str:
+        """'|theta|_2', ..., or 'G = <text>' for reports."""
+        return CLASSES[self.cls] if self.g is None else f"G = {self.text}"
+
+    def value(self, point: Sequence[Fraction], theta0: Sequence[Fraction],
+              parameters: Sequence[Any]) -> float:
+        """N(point) (the squared Euclidean norms for norm/distance: same order), in floats:
+        only to choose which limit to certify as the smaller one; the checker decides."""
+        if self.g is not None:
+            values = {p: sympy.Rational(v.numerator, v.denominator)
+                      for p, v in zip(parameters, point, strict=True)}
+            return float(sympy.N(self.g.xreplace(values), 30))
+        if self.cls == "l1-norm":
+            return float(sum((abs(v) for v in point), Fraction(0)))
+        origin = theta0 if self.cls == "distance-to-theta0" else [Fraction(0)] * len(point)
+        return float(sum(((v - o) ** 2 for v, o in zip(point, origin, strict=True)),
+                         Fraction(0)))
+
+
+def resolve_regularizer(kind: str, model: Model) -> Regularizer:
+    """A norm class by name (:func:`regularizer_class`), else G = ``kind`` parsed as an
+    expression in the model's parameter names by the safe parser
+    (:func:`igproof.symbolic.expression.parse_expression`, never eval/sympify).
+
+    Raises InvalidArgument with one line for an unknown name or malformed text.
+    """
+    if not isinstance(kind, str) or not kind.strip():
+        raise InvalidArgument("regularizer: expected a class name or an expression in the "
+                              "parameters")
+    name = CLASS_ALIASES.get(kind.strip(), kind.strip())
+    if name in CLASSES:
+        return Regularizer(name)
+    names = {str(p): p for p in model.parameters}
+    try:
+        g = parse_expression(kind, names)
+        text = to_expression_text(g)
+    except CertificateError as exc:
+        known = sorted(CLASSES) + sorted(CLASS_ALIASES)
+        raise InvalidArgument(f"regularizer {kind[:60]!r}: not one of {', '.join(known)} and "
+                              f"not an expression in the parameters {', '.join(names)} "
+                              f"({exc})") from None
+    if not g.free_symbols:
+        raise InvalidArgument(f"regularizer {kind[:60]!r}: a constant G orders nothing")
+    return Regularizer(EXPRESSION_CLASS, text, g)
 
 
 def _dataset_of(part: LimitPart) -> Dataset:
@@ -353,7 +427,8 @@ def overlap_pair(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
 
     Guarantee: enclosure (the checker decides).
     """
-    cls = regularizer_class(regularizer) if mechanism == "one-point" else None
+    reg = (resolve_regularizer(regularizer, model)
+           if mechanism == "one-point" and regularizer is not None else None)
     if mechanism == "two-point" and regularizer is not None:
         raise InvalidArgument("regularizer: only One-point Overlapping takes a regularizer")
     if mechanism == "one-point" and regularizer is None:
@@ -398,7 +473,7 @@ def overlap_pair(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
                             f"{ball_text(second)} on {second.dataset} both in "
                             f"M_{first.dataset} ∩ M_{second.dataset}")
         return certify(cert, evidence=text, details=details)
-    assert cls is not None
+    assert reg is not None
     tried = []
     for shared, other, src, tgt in ((first, second, s1, s2), (second, first, s2, s1)):
         rel = limit_in_zero_loss_set(model, src, tgt, ball=_ball(shared))
@@ -406,26 +481,18 @@ def overlap_pair(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
         if problem:
             tried.append(problem)
             continue
-        if not _ordered(cls, shared, other, theta0_q):
-            tried.append(f"{CLASSES[cls]} at the limit of {shared.dataset} is not below its "
+        if not (reg.value(shared.center, theta0_q, model.parameters)
+                < reg.value(other.center, theta0_q, model.parameters)):
+            tried.append(f"{reg.words} at the limit of {shared.dataset} is not below its "
                          f"value at the limit of {other.dataset}")
             continue
         cert = one_point_certificate(model_json, theta0_q, shared, other,
-                                     relation=rel.details["certificate_relation"], cls=cls)
+                                     relation=rel.details["certificate_relation"],
+                                     cls=reg.cls, g_text=reg.text)
         details.update({"zero_loss_relation": rel.argument, "recipes": list(rel.recipes),
                         "shared": shared.dataset})
         text = evidence or (f"theta_s {ball_text(shared)} in M_{other.dataset}, theta_o "
-                            f"{ball_text(other)}, {CLASSES[cls]} smaller at theta_s")
+                            f"{ball_text(other)}, {reg.words} smaller at theta_s")
         return certify(cert, evidence=text, details=details)
     return Outcome(Verdict.INCONCLUSIVE, "; ".join(tried), {**details, "reason": tried[0]})
 
-
-def _ordered(cls: str, shared: LimitPart, other: LimitPart, theta0: Sequence[Fraction]) -> bool:
-    """N(centre of shared) < N(centre of other): which direction to certify (the checker then
-    decides the exact inequality on the balls)."""
-    def value(c: Sequence[Fraction]) -> float:
-        if cls == "l1-norm":
-            return float(sum((abs(v) for v in c), Fraction(0)))
-        origin = theta0 if cls == "distance-to-theta0" else [Fraction(0)] * len(c)
-        return float(sum(((v - o) ** 2 for v, o in zip(c, origin, strict=True)), Fraction(0)))
-    return value(shared.center) < value(other.center)

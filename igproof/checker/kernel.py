@@ -62,7 +62,7 @@ OBLIGATIONS: dict[str, Obligation] = {
     "zero-set": Obligation(obligations.check_zero_set, ("limit", "dataset", "relation"),
                            ("index", "gamma")),
     "disjoint": Obligation(obligations.check_disjoint, ("limits",)),
-    "ordering": Obligation(obligations.check_ordering, ("class", "below", "above")),
+    "ordering": Obligation(obligations.check_ordering, ("class", "below", "above"), ("G",)),
     "witness": Obligation(obligations.check_witness, ("limit", "theta")),
     "kkt": Obligation(obligations.check_kkt, ("limit", "columns")),
     # tier trajectory (igproof/checker/trajectory.py)
@@ -137,6 +137,13 @@ def limits_text(kind: str, statement: dict) -> str:
     if kind == "one-point-overlap":
         shared, other = claim.get("shared", "?"), claim.get("other", "?")
         norm = NORM_CLASSES.get(claim.get("class"), "?")
+        if claim.get("class") == "expression":
+            g = claim.get("G", "?")
+            return (f"G = {g}, and every nondecreasing function of it, does not characterize in "
+                    f"the strong form the implicit regularization of gradient flow from theta0 "
+                    f"on the datasets {ds(other)}, {ds(shared)}: the limit {shared} of "
+                    f"{ds(shared)} lies in M_{ds(other)}, differs from the limit {other} of "
+                    f"{ds(other)}, and G({shared}) < G({other}) (one-point overlap).")
         return (f"No nondecreasing function of {norm} characterizes in the strong form the "
                 f"implicit regularization of gradient flow from theta0 on the datasets "
                 f"{ds(other)}, {ds(shared)}: the limit {shared} of {ds(shared)} lies in "
@@ -188,10 +195,14 @@ def limits_conclusion(ctx: Context) -> str:
         need(frozenset((a, b)) in ctx.disjoint, f"{a} != {b} (disjoint balls)")
         return "no G characterizes the implicit regularization in the strong form"
     if kind == "one-point-overlap":
-        obj(claim, "statement.claim", ("shared", "other", "class"))
+        obj(claim, "statement.claim", ("shared", "other", "class"),
+            ("G",) if claim.get("class") == "expression" else ())
         shared, other, cls = claim["shared"], claim["other"], claim["class"]
-        if cls not in NORM_CLASSES:
-            raise Rejected(f"statement.claim.class: expected one of {sorted(NORM_CLASSES)}")
+        if cls == "expression":
+            ctx.parse(claim.get("G"), "statement.claim.G")
+        elif cls not in NORM_CLASSES:
+            raise Rejected(f"statement.claim.class: expected one of {sorted(NORM_CLASSES)} or "
+                           "'expression' with G")
         if {shared, other} != set(limits) or shared == other:
             raise Rejected("statement.claim: shared and other must be the two limits")
         s_other = limits[other].dataset
@@ -200,9 +211,10 @@ def limits_conclusion(ctx: Context) -> str:
         proved(other)
         need((shared, s_other) in ctx.in_zero_set, f"{shared} in M_{s_other}")
         need(frozenset((shared, other)) in ctx.disjoint, f"{shared} != {other}")
-        need((cls, shared, other) in ctx.ordering,
-             f"{NORM_CLASSES[cls]} on {shared} <= on {other}")
-        return f"no nondecreasing function of {NORM_CLASSES[cls]} characterizes (strong form)"
+        what = f"G = {claim.get('G')}" if cls == "expression" else NORM_CLASSES[cls]
+        need((obligations.ordering_key(cls, claim.get("G")), shared, other) in ctx.ordering,
+             f"{what} on {shared} <= on {other}")
+        return f"no nondecreasing function of {what} characterizes (strong form)"
     if kind == "not-characterized-by":
         obj(claim, "statement.claim", ("limit", "G"))
         lim = claim["limit"]

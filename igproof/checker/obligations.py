@@ -10,7 +10,8 @@ localize     a bisection cover of the end-game ball: every leaf is excluded (out
 contain      the claimed limit ball contains the end-game ball.
 zero-set     an exact argument that a limit of one dataset lies in the zero-loss set of another.
 disjoint     two limit balls are disjoint (so the limits differ).
-ordering     sup of a norm over one limit ball <= its inf over another.
+ordering     sup of a norm over one limit ball <= its inf over another (or, for a user's G,
+             sup G < inf G).
 witness      an exact theta' in M_S with G(theta') < inf of G over the limit ball.
 kkt          M_S is a manifold near the limit and grad G is certainly not in the span of the
              residual gradients there (Lagrange condition violated).
@@ -259,48 +260,73 @@ def check_contain(ctx: Context, ob: dict) -> str:
     return f"claimed ball of {name} contains the end-game ball"
 
 
-def _homogeneous_linear(node: tuple, inputs: set[str]) -> bool:
-    """node(gamma x) = gamma node(x) by structure: a sum of (input-free) * input terms."""
+def input_degree(node: tuple, inputs: set[str]) -> int | None:
+    """k with node(gamma x) = gamma^k node(x) for every gamma > 0, every theta and every x
+    where node is defined, by STRUCTURE (None: not recognized).
+
+    Rules: input-free -> 0; an input -> 1; a sum/difference of two nodes of the SAME degree k
+    -> k; a product -> the sum of the degrees; -a -> deg a; a / b with b input-free -> deg a;
+    a^n with n >= 0 -> n deg a; relu(a), abs(a) -> deg a (both positively homogeneous of
+    degree 1 and gamma^k > 0). Everything else with an input in it (tanh, exp, sigmoid,
+    softplus, log, sqrt of x; a division by x; a negative power of x) is not recognized.
+    Where an accepted node is defined does not depend on x (only input-free subterms can be
+    undefined), so the identity holds wherever either side is defined.
+    """
+    if not ex.free_names(node) & inputs:
+        return 0
     tag = node[0]
     if tag == "var":
-        return node[1] in inputs
+        return 1
     if tag in ("add", "sub"):
-        return _homogeneous_linear(node[1], inputs) and _homogeneous_linear(node[2], inputs)
-    if tag == "neg":
-        return _homogeneous_linear(node[1], inputs)
+        a, b = input_degree(node[1], inputs), input_degree(node[2], inputs)
+        return a if a is not None and a == b else None
     if tag == "mul":
-        a, b = node[1], node[2]
-        return ((_homogeneous_linear(a, inputs) and not ex.free_names(b) & inputs)
-                or (not ex.free_names(a) & inputs and _homogeneous_linear(b, inputs)))
+        a, b = input_degree(node[1], inputs), input_degree(node[2], inputs)
+        return None if a is None or b is None else a + b
+    if tag == "neg":
+        return input_degree(node[1], inputs)
     if tag == "div":
-        return _homogeneous_linear(node[1], inputs) and not ex.free_names(node[2]) & inputs
-    return False
-
-
-def _zero_set_scale_invariant(node: tuple, inputs: set[str]) -> bool:
-    """{theta : f(gamma x; theta) = 0} is the same for every gamma > 0, by structure: f is a
-    product of factors, each input-free, never zero (exp, sigmoid, softplus), homogeneous
-    linear z, or relu/tanh/abs of a homogeneous linear z."""
-    tag = node[0]
-    if not ex.free_names(node) & inputs:
-        return True
-    if tag == "mul":
-        return (_zero_set_scale_invariant(node[1], inputs)
-                and _zero_set_scale_invariant(node[2], inputs))
-    if tag == "neg":
-        return _zero_set_scale_invariant(node[1], inputs)
+        return input_degree(node[1], inputs) if not ex.free_names(node[2]) & inputs else None
     if tag == "pow":
-        return node[2] > 0 and _zero_set_scale_invariant(node[1], inputs)
+        a = input_degree(node[1], inputs)
+        return None if a is None or node[2] < 0 else a * node[2]
+    if tag == "call" and node[1] in ("relu", "abs"):
+        return input_degree(node[2], inputs)
+    return None
+
+
+def zero_set_scale_invariant(node: tuple, inputs: set[str]) -> bool:
+    """{theta : node(gamma x; theta) = 0} = {theta : node(x; theta) = 0} for every gamma > 0
+    and every x, by STRUCTURE: node is
+
+    - input-free, or positively homogeneous in x of some degree k (:func:`input_degree`:
+      node(gamma x) = gamma^k node(x), gamma^k > 0), e.g. a sum of relu(l(x)) and l(x) terms
+      such as the leaky relu s l + (1 - s) relu(l);
+    - a product a b, a^n (n > 0), -a or a / c (c input-free) of such nodes (the zero set of a
+      product is the union of its factors' zero sets);
+    - tanh(a) or abs(a) with a such a node (tanh u = 0 and |u| = 0 exactly when u = 0);
+    - exp(a), sigmoid(a), softplus(a) with a such a node (never zero; a is defined for gamma x
+      exactly when it is for x).
+
+    Nothing else is recognized (a sum of terms of different degrees such as relu(z) + tanh(z),
+    a bias inside an activation, log or sqrt of an input): the caller rejects.
+    """
+    if input_degree(node, inputs) is not None:
+        return True
+    tag = node[0]
+    if tag == "mul":
+        return (zero_set_scale_invariant(node[1], inputs)
+                and zero_set_scale_invariant(node[2], inputs))
+    if tag == "neg":
+        return zero_set_scale_invariant(node[1], inputs)
+    if tag == "pow":
+        return node[2] > 0 and zero_set_scale_invariant(node[1], inputs)
     if tag == "div":
-        return (_zero_set_scale_invariant(node[1], inputs)
+        return (zero_set_scale_invariant(node[1], inputs)
                 and not ex.free_names(node[2]) & inputs)
-    if tag == "call":
-        if node[1] in ("exp", "sigmoid", "softplus"):
-            return True
-        if node[1] in ("relu", "tanh", "abs"):
-            return _homogeneous_linear(node[2], inputs)
-        return False
-    return _homogeneous_linear(node, inputs)
+    if tag == "call" and node[1] in ("tanh", "abs", "exp", "sigmoid", "softplus"):
+        return zero_set_scale_invariant(node[2], inputs)
+    return False
 
 
 def check_zero_set(ctx: Context, ob: dict) -> str:
@@ -352,7 +378,7 @@ def check_zero_set(ctx: Context, ob: dict) -> str:
         if target.x[i] != [gamma * v for v in source.x[i]]:
             raise Rejected(f"relation: x[{i}] of {target.name} is not gamma times that of "
                            f"{source.name}")
-        if not _zero_set_scale_invariant(ctx.output, set(ctx.inputs)):
+        if not zero_set_scale_invariant(ctx.output, set(ctx.inputs)):
             raise Rejected("relation: the model's zero set is not certified scale-invariant")
         why = "a label-0 point scaled by gamma > 0: M equal"
     else:
@@ -376,18 +402,46 @@ def check_disjoint(ctx: Context, ob: dict) -> str:
     return f"balls of {a.name} and {b.name} are disjoint"
 
 
+# The classes of the ``ordering`` obligation: the three norms, and "expression" (a user's G,
+# written in the obligation's field "G" and in the statement's claim).
+ORDERING_CLASSES = ("norm", "distance-to-theta0", "l1-norm", "expression")
+
+
+def ordering_key(cls: str, g_text: object) -> str:
+    """The fact key of an ordering: the class, or for ``expression`` the class and G's text
+    (so a statement about one G cannot use an ordering certified for another)."""
+    return f"expression {g_text}" if cls == "expression" else cls
+
+
 def check_ordering(ctx: Context, ob: dict) -> str:
-    """sup_{ball(below)} N <= inf_{ball(above)} N, exactly on the balls' rational data.
+    """sup_{ball(below)} N <= inf_{ball(above)} N, exactly on the balls' rational data; for a
+    user's G (class ``expression``) sup G < inf G, strictly, by interval arithmetic.
 
     N = |theta - o|_2, o = 0 or theta0: sqrt_up(|c_b - o|^2) + r_b <= sqrt_low(|c_a - o|^2) - r_a.
     N = |theta|_1: on B(c, r) in R^p, | |theta|_1 - |c|_1 | <= sqrt(p) r, so it suffices that
     |c_b|_1 + sqrt_up(p) (r_b + r_a) <= |c_a|_1.
+    G (field ``G``, an expression in the parameters, parsed by the checker's own parser): the
+    enclosure of G over the bounding box of ball(below) lies strictly below its enclosure over
+    the bounding box of ball(above) (each box contains its ball, so G(theta_b) < G(theta_a)).
     """
     cls = ob["class"]
-    if cls not in ("norm", "distance-to-theta0", "l1-norm"):
+    if cls not in ORDERING_CLASSES:
         raise Rejected(f"class: unknown class {str(cls)[:40]!r}")
+    if (cls == "expression") != ("G" in ob):
+        raise Rejected("G: required with class 'expression' and only with it")
     below = ctx.limit(ob["below"], "below")
     above = ctx.limit(ob["above"], "above")
+    if cls == "expression":
+        g = ctx.parse(ob["G"], "G")
+        g_below = ex.evaluate(g, ctx.env(below.bounding_box()))
+        g_above = ex.evaluate(g, ctx.env(above.bounding_box()))
+        if not g_below.hi < g_above.lo:
+            raise Rejected(f"G: sup over ball {below.name} <= {float(g_below.hi):.6g} is not "
+                           f"certainly below inf over ball {above.name} >= "
+                           f"{float(g_above.lo):.6g}")
+        ctx.ordering.add((ordering_key(cls, ob["G"]), below.name, above.name))
+        return (f"G = {ob['G']}: sup over {below.name} <= {float(g_below.hi):.6g} < "
+                f"{float(g_above.lo):.6g} <= inf over {above.name}")
     if cls == "l1-norm":
         lb = sum((abs(c) for c in below.center), Fraction(0))
         la = sum((abs(c) for c in above.center), Fraction(0))

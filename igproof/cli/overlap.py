@@ -32,7 +32,8 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
         description="Prove that the gradient-flow limits from THETA0 on S1 and S2 differ and "
         "overlap: two-point (both limits in M_S1 ∩ M_S2: no function G characterizes the "
         "implicit regularization) or one-point (one limit in the other's zero-loss set and "
-        "smaller in the --regularizer: no nondecreasing function of it characterizes it). The "
+        "smaller in the --regularizer, a norm or your expression G: no nondecreasing function "
+        "of it characterizes it). The "
         "zero-loss relation is decided by exact algebra, both limits by validated enclosures, "
         "and the certificate is re-checked by the independent checker before PROVED. Exit "
         "codes: 0 PROVED (certificate written if asked), 1 INCONCLUSIVE, 2 bad input.")
@@ -48,7 +49,9 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="comma-separated exact initial parameters, or a JSON file "
                         '{"init": [...]} (strings or numbers, exact by their text)')
     parser.add_argument("--regularizer", metavar="KIND",
-                        help=f"one-point: {', '.join(REGULARIZERS)}")
+                        help=f"one-point: {', '.join(REGULARIZERS)}, or an expression G in "
+                        "the parameter names (safe expression language, e.g. 'a^2 + w1^2'): "
+                        "certifies G(theta_s) < G(theta_o) on the limit balls")
     parser.add_argument("--certificate", metavar="FILE",
                         help="write the certificate here (atomically, only when PROVED)")
     parser.add_argument("--prec", type=int, default=64, metavar="BITS",
@@ -77,7 +80,8 @@ def _options(args: argparse.Namespace) -> Any:
         raise InvalidArgument(f"--data: give exactly two datasets (S1 and S2), got "
                               f"{len(args.data)}")
     if args.mechanism == "one-point" and args.regularizer is None:
-        raise InvalidArgument(f"one-point needs --regularizer ({', '.join(REGULARIZERS)})")
+        raise InvalidArgument(f"one-point needs --regularizer ({', '.join(REGULARIZERS)} or "
+                              "an expression in the parameters)")
     if args.mechanism == "two-point" and args.regularizer is not None:
         raise InvalidArgument("--regularizer is for one-point only")
     if not MIN_PREC <= args.prec <= MAX_PREC:

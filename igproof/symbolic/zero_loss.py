@@ -37,7 +37,8 @@ from igproof.verdict import Outcome, Verdict
 
 __all__ = ["ParameterBall", "ParameterBox", "ZeroLossRelation", "contained_zero_loss_set",
            "in_zero_loss_set", "label_zero_scaling_argument", "limit_in_zero_loss_set",
-           "positively_homogeneous", "same_zero_loss_set", "structurally_scale_invariant"]
+           "positively_homogeneous", "same_zero_loss_set", "structural_input_degree",
+           "structurally_scale_invariant"]
 
 RELATIONS = ("equal", "contained", "different", "undecided")
 
@@ -516,6 +517,66 @@ def positively_homogeneous(model: Model) -> bool:
     return sympy.expand(scaled - gamma * f) == 0
 
 
+def structural_input_degree(e: sympy.Expr, inputs: set[sympy.Symbol]) -> int | None:
+    """k with e(gamma x) = gamma^k e(x) for gamma > 0 by STRUCTURE, as the checker's
+    ``input_degree`` decides it on the certificate's text (None: not recognized).
+
+    Input-free -> 0; an input -> 1; a sum whose terms all have the same degree k -> k; a
+    product -> the sum of the degrees; e^n with n >= 0 an integer -> n deg e; relu(e), |e| ->
+    deg e. Anything else containing an input (tanh, exp of x, negative powers of x) -> None.
+    """
+    if not e.free_symbols & inputs:
+        return 0
+    if e in inputs:
+        return 1
+    if e.is_Add:
+        degrees = {structural_input_degree(a, inputs) for a in e.args}
+        return degrees.pop() if len(degrees) == 1 else None
+    if e.is_Mul:
+        total = 0
+        for a in e.args:
+            k = structural_input_degree(a, inputs)
+            if k is None:
+                return None
+            total += k
+        return total
+    if e.is_Pow and e.args[1].is_Integer:
+        k = structural_input_degree(e.args[0], inputs)
+        return None if k is None or e.args[1] < 0 else k * int(e.args[1])
+    if isinstance(e, (relu, sympy.Abs)) and len(e.args) == 1:
+        return structural_input_degree(e.args[0], inputs)
+    return None
+
+
+def _structural_zero_set(e: sympy.Expr, inputs: set[sympy.Symbol]) -> bool:
+    """The checker's ``zero_set_scale_invariant`` on a sympy expression (same rules)."""
+    if structural_input_degree(e, inputs) is not None:
+        return True
+    if e.is_Mul:
+        return all(_structural_zero_set(a, inputs) for a in e.args)
+    if e.is_Pow and e.args[1].is_Integer:
+        return e.args[1] > 0 and _structural_zero_set(e.args[0], inputs)
+    if isinstance(e, (sympy.tanh, sympy.Abs, sympy.exp)) and len(e.args) == 1:
+        return _structural_zero_set(e.args[0], inputs)
+    return False
+
+
+def structurally_scale_invariant(model: Model) -> bool:
+    """The model's zero set is invariant under x -> gamma x (gamma > 0) by STRUCTURE, as the
+    checker's ``zero-set`` obligation (relation ``scaled-label-zero``) recognizes it on the
+    certificate's text: f is positively homogeneous in x of some degree k by structure (a sum of
+    terms of equal degree: relu(l(x)), |l(x)|, l(x), products adding degrees; e.g. the leaky
+    relu s l + (1 - s) relu(l), a sum of relu units), or a product of such factors and of
+    tanh/abs/exp of them. A sum of terms of different degrees (relu(z) + tanh(z)) or a bias
+    inside an activation is not recognized, even where scaling holds.
+
+    The mirror of ``igproof.checker.obligations.zero_set_scale_invariant`` (same rules on the
+    sympy tree that :func:`igproof.certificate.common.model_text` writes node for node); the
+    checker decides.
+    """
+    return _structural_zero_set(model.expression, set(model.inputs))
+
+
 def _homogeneous_linear(e: sympy.Expr, inputs: set[sympy.Symbol]) -> bool:
     """e(gamma x) = gamma e(x) because e is linear in x with input-free coefficients."""
     e = sympy.expand(e)
@@ -528,11 +589,12 @@ def _homogeneous_linear(e: sympy.Expr, inputs: set[sympy.Symbol]) -> bool:
     return all(sum(m) == 1 for m in poly.monoms())
 
 
-def structurally_scale_invariant(model: Model) -> bool:
-    """The model's zero set is scale-invariant by STRUCTURE, as the checker's ``zero-set``
-    obligation recognizes it: f is a product of factors, each input-free, never zero (exp),
-    a homogeneous linear form in x, or relu/tanh/abs of one. (A sum of units, or leaky relu
-    s z + (1 - s) relu(z), is not recognized even when scaling holds.)"""
+def _one_unit_product(model: Model) -> bool:
+    """f is a product of factors each input-free, exp, a linear form in x, or relu/tanh/abs of
+    one (one unit; no sum of activations). For these models the ``scaled-label-zero`` relation
+    is preferred to ``zero-on-ball``; for the other structurally scale-invariant models (sums
+    of units, leaky relu) a ball relation is tried first, which keeps the certificates written
+    before sums were recognized (vardi2021) byte for byte."""
     inputs = set(model.inputs)
 
     def factor_ok(e: sympy.Expr) -> bool:
@@ -643,8 +705,9 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
     3. S2 is S1 with one label-0 point scaled by gamma > 0 and the model's zero set is a cone
        (:func:`label_zero_scaling_argument`): ``scaled-label-zero`` with index and gamma. The
        checker recognizes scale invariance by structure only
-       (:func:`structurally_scale_invariant`), so for other models (two-layer sums, leaky relu)
-       this recipe is tried after 4 and, if it decides, cannot be certified;
+       (:func:`structurally_scale_invariant`: products of positively homogeneous factors and
+       tanh/abs of them), so for other models this recipe is tried after 4 and, if it decides,
+       cannot be certified;
     4. with a ball B: every new point of S2 has label 0 and is strictly inactive on the box
        around B (exact range of the affine relu pre-activations): ``zero-on-ball``;
     5. the general route (:func:`_general_route`: scaled labelled points of a positively
@@ -685,7 +748,7 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
             f"{fraction_to_text(gamma)} > 0; {scaling}",
             {"certificate_relation": ({"relation": "scaled-label-zero", "index": i,
                                        "gamma": gamma} if certifiable else None)})
-        if certifiable:
+        if certifiable and _one_unit_product(model):
             return scaled_relation
     elif scaled is not None:
         reasons.append("label-0 scaling not shown for this model")
@@ -715,7 +778,8 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
             return ZeroLossRelation(
                 "contained", scaled_relation.recipes, scaled_relation.argument +
                 " (decided exactly; the checker recognizes scale invariance by structure only "
-                "for a product of relu/tanh/abs of linear forms, not for this model)",
+                "(products of positively homogeneous factors and tanh/abs of them), not for "
+                "this model)",
                 scaled_relation.details)
         return scaled_relation
     decided, why = _general_route(model, s1, s2)

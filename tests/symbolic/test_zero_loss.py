@@ -19,6 +19,7 @@ from igproof.symbolic.zero_loss import (
     in_zero_loss_set,
     label_zero_scaling_argument,
     same_zero_loss_set,
+    structurally_scale_invariant,
 )
 from igproof.verdict import Verdict
 
@@ -240,9 +241,10 @@ def test_limit_relation_scaled_label_zero_index_and_gamma():
 
 
 def test_limit_relation_two_layer_prefers_strictly_inactive_on_ball():
-    """Two units: the checker's structural scale test does not cover sums, so with a ball on
-    which the label-0 point is strictly inactive the relation is zero-on-ball; without a ball
-    the label-0 scaling (positive homogeneity) still decides it, but not certifiably."""
+    """Two units: a sum of relu units is positively homogeneous of degree 1, which the checker
+    now recognizes (scaled-label-zero); with a ball on which the label-0 point is strictly
+    inactive, zero-on-ball is still preferred for sums of units (the certificates written
+    before, vardi2021, stay byte for byte)."""
     model = build_model("two-layer", dim=2, width=2)
     s1 = Dataset([[1, 0], [-1, 1]], [1, 0])
     s2 = Dataset([[1, 0], [-2, 2]], [1, 0])
@@ -254,11 +256,12 @@ def test_limit_relation_two_layer_prefers_strictly_inactive_on_ball():
     assert -2 * centre[2] + 2 * centre[3] < 0 and -2 * centre[4] + 2 * centre[5] < 0
     without = limit_in_zero_loss_set(model, s1, s2)
     assert without.decided and without.recipes == ("label-0-scaling",)
-    assert _relation(without) is None  # a sum of units: not the checker's structural test
-    # A ball on which unit 1 is active at (-2, 2): not strictly inactive, falls back to scaling.
+    assert _relation(without) == {"relation": "scaled-label-zero", "index": 1, "gamma": F(2)}
+    # A ball on which unit 1 is active at (-2, 2): not strictly inactive, scaling certifies.
     active = [F(3, 4), F(5, 6), F(1, 10), F(3, 10), F(69, 100), F(-1, 5)]
     rel = limit_in_zero_loss_set(model, s1, s2, ball=(active, F(1, 1000)))
-    assert rel.recipes == ("label-0-scaling",) and _relation(rel) is None
+    assert rel.recipes == ("label-0-scaling",)
+    assert _relation(rel) == {"relation": "scaled-label-zero", "index": 1, "gamma": F(2)}
 
 
 def test_general_route_homogeneous_scaled_labelled_point():
@@ -307,14 +310,18 @@ def test_general_route_inconclusive_with_reason():
     assert not rel.decided and "not polynomials" in rel.argument
 
 
-def test_leaky_relu_scaling_decided_but_not_certifiable():
-    """leaky relu vanishes only at 0: scaling decides M_S1 = M_S2, but the checker's structural
-    scale test does not cover s z + (1 - s) relu(z), so no certificate relation is named."""
+def test_leaky_relu_scaling_decided_and_certifiable():
+    """leaky relu s z + (1 - s) relu(z) is a sum of two terms of degree 1 in x: the checker's
+    structural rule recognizes it, so the scaled label-0 point is certified (scaled-label-zero);
+    for a sum of tanh units (not homogeneous) the relation is not certifiable."""
     model = build_model("neuron", dim=2, activation="leaky-relu")
     s1 = Dataset([[1, 0], [-1, 1]], [1, 0])
     s2 = Dataset([[1, 0], [-2, 2]], [1, 0])
     rel = limit_in_zero_loss_set(model, s1, s2)
     assert rel.decided and rel.recipes == ("label-0-scaling",)
-    assert _relation(rel) is None and "by structure" in rel.argument
+    assert _relation(rel) == {"relation": "scaled-label-zero", "index": 1, "gamma": F(2)}
+    assert structurally_scale_invariant(model)
     for theta in [(1, 1, 1), (1, 1, 0), (0, 2, 3), (2, F(1, 2), F(1, 2))]:
         assert in_zero_loss_set(model, s1, theta) == in_zero_loss_set(model, s2, theta)
+    wide_tanh = build_model("two-layer", dim=2, width=2, activation="tanh")
+    assert not structurally_scale_invariant(wide_tanh)
