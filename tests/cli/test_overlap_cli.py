@@ -187,3 +187,130 @@ def test_one_point_needs_a_regularizer(tmp_path, capsys):
                                   "--data", str(CROSSING / "S1.json"),
                                   "--data", str(CROSSING / "S3.json"), "--init", "1/10,3/10"], 2)
     assert "--regularizer" in err and err.count("\n") == 0
+
+
+# -- One-point with a user's regularizer G (class "expression") -----------------------------------
+ZHANG_RELU = EXAMPLES / "zhang2023-relu"
+USER_G = "a^4 + w1^2 + w2^2"
+
+
+def _user_g_args(cert: str, g: str = USER_G) -> list[str]:
+    return ["overlap", "one-point", "--model", "neuron",
+            "--data", str(ZHANG_RELU / "S1.json"), "--data", str(ZHANG_RELU / "S2.json"),
+            "--init", str(ZHANG_RELU / "init.json"), "--order", "16",
+            "--sensitivity-order", "6", "--regularizer", g, "--certificate", cert]
+
+
+@pytest.fixture(scope="module")
+def user_g(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("user_g")
+    cert = str(folder / "cert.json")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([*_user_g_args(cert), "--json"])
+    return code, json.loads(out.getvalue()), cert
+
+
+def test_user_g_one_point_proved_and_checked(user_g, capsys):
+    """G = a^4 + w1^2 + w2^2 on a relu(w.x), S_g = {((1,0),1), ((-g,g),0)}, g = 1, 2: the limit
+    of S2 lies in M_S1 and has the smaller G; certified, and `igproof check` accepts the file."""
+    code, payload, cert = user_g
+    assert code == 0 and payload["verdict"] == "PROVED" and payload["shared"] == "S2"
+    doc = json.loads(Path(cert).read_text())
+    claim = doc["statement"]["claim"]
+    assert claim["class"] == "expression" and claim["G"] == "(a^4 + w1^2 + w2^2)"
+    assert "G = (a^4 + w1^2 + w2^2)" in doc["statement"]["text"]
+    order = next(o for o in doc["obligations"] if o["type"] == "ordering")
+    assert order["G"] == claim["G"] and order["below"] == "L2" and order["above"] == "L1"
+    assert main(["check", cert]) == 0
+    capsys.readouterr()
+    # Independent route: G at scipy's float limits orders the same way, by a clear margin.
+    model = build_model("neuron", dim=2)
+    g_values = []
+    for g in (1, 2):
+        theta = flow_limit(gradient_flow(model, Dataset([[1, 0], [-g, g]], [1, 0])),
+                           [Fraction(1, 2), Fraction(1, 10), Fraction(3, 10)],
+                           method="float").trajectory.theta
+        a, w1, w2 = (float(v) for v in theta)
+        g_values.append(a**4 + w1**2 + w2**2)
+    assert g_values[1] < g_values[0] - 1e-3
+
+
+def _check_doc(doc: dict) -> bool:
+    from igproof.checker import check_certificate
+
+    return check_certificate(doc).accepted
+
+
+def test_user_g_tampered_is_rejected(user_g):
+    """Another G in the claim (text no longer canonical, or claim/obligation mismatch), a G
+    with the order reversed, or a class without G: rejected."""
+    _, _, cert = user_g
+    doc = json.loads(Path(cert).read_text())
+    from igproof.checker import statement_text
+
+    def restated(d: dict) -> dict:
+        d["statement"]["text"] = statement_text(d["kind"], d["statement"])
+        return d
+
+    # 1. The claim names another G than the ordering obligation certified.
+    bad = json.loads(json.dumps(doc))
+    bad["statement"]["claim"]["G"] = "(a^2 + w1^2 + w2^2)"
+    assert not _check_doc(restated(bad))
+    # 2. Both name a G whose order is the other way round (-G): the ordering is rejected.
+    bad = json.loads(json.dumps(doc))
+    bad["statement"]["claim"]["G"] = "(-(a^4 + w1^2 + w2^2))"
+    next(o for o in bad["obligations"] if o["type"] == "ordering")["G"] = \
+        bad["statement"]["claim"]["G"]
+    assert not _check_doc(restated(bad))
+    # 3. G changed in the text only (not canonical).
+    bad = json.loads(json.dumps(doc))
+    bad["statement"]["text"] = bad["statement"]["text"].replace("a^4", "a^2")
+    assert not _check_doc(bad)
+    # 4. class expression without G, and a norm class with a G.
+    bad = json.loads(json.dumps(doc))
+    del next(o for o in bad["obligations"] if o["type"] == "ordering")["G"]
+    assert not _check_doc(bad)
+    bad = json.loads(json.dumps(doc))
+    bad["statement"]["claim"]["class"] = "norm"
+    assert not _check_doc(restated(bad))
+    # 5. A G with a name that is not a parameter.
+    bad = json.loads(json.dumps(doc))
+    bad["statement"]["claim"]["G"] = "(x1^2)"
+    next(o for o in bad["obligations"] if o["type"] == "ordering")["G"] = "(x1^2)"
+    assert not _check_doc(restated(bad))
+    assert _check_doc(doc)
+
+
+@pytest.mark.parametrize("g", ["a^2 + b^2", "__import__('os')", "a^2 +", "7"])
+def test_user_g_bad_expression_is_one_line_exit_2(g, tmp_path, capsys):
+    """Unknown names, unsafe or malformed text, a constant: one line on stderr, exit 2, no file."""
+    cert = tmp_path / "cert.json"
+    assert main(_user_g_args(str(cert), g)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("igproof: error: regularizer") and "\n" not in err
+    assert not cert.exists()
+
+
+LEAKY = EXAMPLES / "leaky-relu"
+
+
+@pytest.mark.skipif(not LONG, reason="~100 s (two validated Taylor flows); IGPROOF_LONG=1")
+def test_leaky_relu_two_layer_two_point_certified(tmp_path, capsys):
+    """v1 leaky(w1.x) + v2 leaky(w2.x) (slope 1/100), S_g = {((0,1),1), ((-g,g),0)}, g = 1, 1/2:
+    scaled-label-zero both ways (a sum of degree-1 terms), certificate accepted."""
+    cert = tmp_path / "cert.json"
+    args = ["overlap", "two-point", "--model", "two-layer", "--width", "2", "--activation",
+            "leaky-relu", "--data", str(LEAKY / "S1.json"), "--data", str(LEAKY / "S2.json"),
+            "--init", str(LEAKY / "init.json"), "--prec", "53", "--order", "16",
+            "--sensitivity-order", "6", "--loss-target", "1/10000000000000",
+            "--certificate", str(cert)]
+    assert main(args) == 0
+    doc = json.loads(cert.read_text())
+    relations = [o for o in doc["obligations"] if o["type"] == "zero-set"]
+    assert {o["relation"] for o in relations} == {"scaled-label-zero"}
+    capsys.readouterr()
+    assert main(["check", str(cert)]) == 0
