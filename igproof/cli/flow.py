@@ -115,13 +115,45 @@ def _print_table(payload: dict[str, Any]) -> None:
         print(f"plot       {payload['plot']}")
 
 
+def _problem(args: argparse.Namespace) -> tuple[Any, list[Any], dict[str, Any] | None]:
+    """(flow, theta0, cache key): the compiled field from the field cache when it holds it.
+
+    A hit runs without sympy (igproof.numeric.cache); a miss derives the flow and the caller
+    stores the compiled field after the run. --prove, --plot and --method float need the
+    symbolic flow itself and bypass the cache.
+    """
+    if args.prove or args.plot or args.method != "mp":
+        flow, theta0 = build_problem(args)
+        return flow, theta0, None
+    from igproof.numeric import cache
+    from igproof.numeric.pieces import piecewise_field
+    from igproof.rationals import load_json_exact, parse_rational_list
+
+    key = cache.field_key(args.model, activation=args.activation, width=args.width,
+                          bias=args.bias,
+                          data=load_json_exact(args.data, what=f"data file {args.data}"))
+    field = None if key is None else cache.load_field(key, lambda: build_problem(args)[0])
+    if field is None:
+        flow, theta0 = build_problem(args)
+        return piecewise_field(flow), theta0, key
+    theta0 = parse_rational_list(args.init, what="--init")
+    if len(theta0) != len(field.names):
+        raise DataError(f"--init has {len(theta0)} values but {args.model} has "
+                        f"{len(field.names)} parameters ({', '.join(field.names)})")
+    return field, theta0, key
+
+
 def run(args: argparse.Namespace) -> int:
     _check_options(args)
-    flow, theta0 = build_problem(args)
+    flow, theta0, cache_key = _problem(args)
 
     from igproof.numeric.converge import flow_limit
 
     result = flow_limit(flow, theta0, method=args.method, dps=args.dps, t_max=args.t_max)
+    if cache_key is not None and (flow.derived or flow.flow is not None):
+        from igproof.numeric.cache import store_field
+
+        store_field(cache_key, flow)  # new or grown entry (never fails the command)
     payload = result.to_json()
     if args.prove:
         payload.update(_prove(flow, theta0, args))
