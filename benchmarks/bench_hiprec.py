@@ -12,7 +12,9 @@ flow is the polynomial field a' = -(aw - 1) w, w' = -(aw - 1) a).
     itself at 60 digits (about half a minute). igproof is timed twice: "cold" (derive the
     field with sympy and compile it, then integrate: a fresh GradientFlow each repeat) and
     "warm" (the compiled programs of the flow reused, as in a session that integrates one
-    model many times, or a run with a warm field cache). Ratio = odefun time / igproof time.
+    model many times, or a run with a warm field cache). Ratio = odefun time / igproof time,
+    at equal dps, and "equal-accuracy": igproof (warm) at the fewest digits whose error is at
+    most odefun's at dps.
 (b) Whole processes at 15 digits: ``igproof flow neuron ... --dps 15 --t-max 5`` (the same
     integration to t = 5) vs a Python process that imports mpmath and runs odefun to t = 5.
     igproof runs cold (an empty field cache: it imports sympy and derives the field) and
@@ -50,6 +52,8 @@ DIGITS = (15, 30, 50)
 REFERENCE_DPS = 60
 REPEATS = 3  # best of 3 for the fast runs; the baselines run once (seconds each)
 PROCESS_REPEATS = 3
+# Equal accuracy: try igproof at dps - EQUAL_ACCURACY_SEARCH .. dps digits.
+EQUAL_ACCURACY_SEARCH = 6
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -119,7 +123,8 @@ def _best(fn, repeats=REPEATS):
 def in_process():
     print(f"(a) in one process: t = 0..{T_END}, CPU seconds; error = max |theta - reference|")
     print(f"{'flow':5} {'dps':>4} {'odefun':>9} {'igproof cold':>13} {'igproof warm':>13} "
-          f"{'ratio cold':>10} {'ratio warm':>10} {'err odefun':>10} {'err igproof':>11}")
+          f"{'ratio cold':>10} {'ratio warm':>10} {'err odefun':>10} {'err igproof':>11} "
+          f"{'equal-accuracy':>16}")
     ratios = {}
     for activation in ("relu", "tanh"):
         start = time.process_time()
@@ -139,9 +144,17 @@ def in_process():
             with mpmath.workdps(REFERENCE_DPS):
                 err_ig, err_ode = _error(traj.theta, reference), _error(value, reference)
             ratios[activation, dps] = (base / cold, base / warm)
+            # equal final accuracy: igproof (warm) at the fewest digits that are at least as
+            # accurate as odefun at dps
+            for fewer in range(max(5, dps - EQUAL_ACCURACY_SEARCH), dps + 1):
+                t_fewer, traj_fewer = _best(lambda f=flow, d=fewer: integrate_mp(
+                    f, THETA0, dps=d, t_max=T_END))
+                with mpmath.workdps(REFERENCE_DPS):
+                    if _error(traj_fewer.theta, reference) <= err_ode:
+                        break
             print(f"{activation:5} {dps:>4} {base:9.4f} {cold:13.4f} {warm:13.4f} "
                   f"{base / cold:10.1f} {base / warm:10.1f} {mpmath.nstr(err_ode, 2):>10} "
-                  f"{mpmath.nstr(err_ig, 2):>11}")
+                  f"{mpmath.nstr(err_ig, 2):>11} {base / t_fewer:8.1f} (dps {fewer})")
     return ratios
 
 

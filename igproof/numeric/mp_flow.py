@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from operator import mul
 from typing import Any
 
 import mpmath
@@ -112,6 +113,14 @@ def order_for(dps: int) -> int:
     return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps))
 
 
+def _fixed_powers(r: int, order: int, frac: int) -> list[int]:
+    """[rho^0, ..., rho^order] in fixed point (unit 2^-frac), rho = r 2^-frac."""
+    powers = [1 << frac]
+    for _ in range(order):
+        powers.append((powers[-1] * r) >> frac)
+    return powers
+
+
 def _log2(x: Any) -> float:
     """log2(x) for a positive finite mpf, as a float (x.exp + log2 of the integer mantissa)."""
     return x.exp + math.log2(x.man)
@@ -171,8 +180,8 @@ def integrate_mp(flow: Any, theta0: Sequence[Any], *, dps: int = 30, t_max: Any,
 
     Parameters
     ----------
-    flow : igproof.symbolic.flow.GradientFlow
-        The flow (smooth, or piecewise with kinks).
+    flow : igproof.symbolic.flow.GradientFlow or igproof.numeric.pieces.PiecewiseField
+        The flow (smooth, or piecewise with kinks), or its compiled field.
     theta0 : sequence of numbers
         Exact initial parameters (ints, Fractions, decimal text, floats by their repr, mpf).
     dps : int
@@ -287,8 +296,8 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         """One Taylor step with the series in fixed point (module docstring).
 
         theta(t + H s) = sum_k Y_k s^k with Y_k = theta_[k] H^k as integers in one unit
-        2^-frac_bits (frac_bits = prec + FIXED_GUARD_BITS - log2 max(1, |theta|)), H a power
-        of two; the step is h = rho H with rho <= 1 chosen from the tail as in the float step.
+        2^-frac_bits (frac_bits = prec + FIXED_GUARD_BITS - log2 max(1, |theta|)), H the trial
+        step; the step is h = rho H with rho <= 1 chosen from the tail as in the float step.
         """
         mp, pieces, order = mpmath.mp, self.pieces, self.order
         theta, t, t_end = self.state, self.t, self.t_end
@@ -327,20 +336,15 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         last_step = big_h * rho >= t_end - t
         if last_step:
             rho = (t_end - t) / big_h
+        powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
         switch_group = None
         if pieces.kink_program is not None:
-            rho, switch_group = self._fixed_switch(zs, frac, rho)
-        # theta(t + h) = sum_k Y_k rho^k: Horner in fixed point (exact sum when rho = 1)
-        if rho == 1:
-            sums = [sum(y) for y in ys]
-        else:
-            r = to_fixed(rho._mpf_, frac)
-            sums = []
-            for y in ys:
-                v = y[order]
-                for k in range(order - 1, -1, -1):
-                    v = ((v * r) >> frac) + y[k]
-                sums.append(v)
+            cut, switch_group = self._fixed_switch(zs, frac, rho, powers)
+            if switch_group is not None:
+                rho = cut
+                powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
+        # theta(t + h) = sum_k Y_k rho^k: one integer dot product per coordinate
+        sums = [sum(map(mul, y, powers)) >> frac for y in ys]
         prec = self.prec
         new_theta = tuple(mp.make_mpf(from_man_exp(v, -frac, prec, round_nearest))
                           for v in sums)
@@ -349,22 +353,22 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         t_new = t_end if last_step and switch_group is None else t + h
         return StepOutcome(points=[(t_new, new_theta)], event=switch_group)
 
-    def _fixed_switch(self, zs: list[list[int]], frac: int, rho: Any) -> tuple[Any, int | None]:
-        """Cut rho at the first kink crossing in (0, rho]; ``zs[g]`` is the series of z_g."""
+    def _fixed_switch(self, zs: list[list[int]], frac: int, rho: Any,
+                      powers: list[int]) -> tuple[Any, int | None]:
+        """Cut rho at the first kink crossing in (0, rho]; ``zs[g]`` is the series of z_g,
+        ``powers[k]`` = rho^k in fixed point."""
         pieces = self.pieces
         noise = self.noise * self.scale
         noise_units = to_fixed(noise._mpf_, frac) + 1
-        r = to_fixed(rho._mpf_, frac)
         # No root on [0, rho] when |z_0| > sum_j |z_j| rho^j + noise with z_0 on its side
         # (almost every step): decided in integers, the polynomial only converted otherwise.
         doubtful = []
         for g in range(len(pieces.groups)):
             side = 1 if pieces.group_sign(self.pattern, g) == 1 else -1
             z = zs[g]
-            bound = 0
-            for k in range(len(z) - 1, 0, -1):
-                bound = ((bound + abs(z[k])) * r) >> frac
-            if not (side * z[0] > 0 and abs(z[0]) > bound + noise_units):
+            z0 = abs(z[0])
+            bound = (sum(map(mul, map(abs, z), powers)) >> frac) - z0 + 1
+            if not (side * z[0] > 0 and z0 > bound + noise_units):
                 doubtful.append(g)
         if not doubtful:
             return rho, None

@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import islice
 from operator import mul
 from typing import TYPE_CHECKING, Any
 
@@ -690,11 +691,10 @@ def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, len
         push = out.append
         if idx in fused:  # -(a b) with a b used nowhere else: one kernel for both nodes
             a, b = c[program.nodes[node[1]][1]], c[program.nodes[node[1]][2]]
-            c.append(c[node[1]])  # (the product's list, which stays at order 0)
-            out = c[-1] = [-v for v in c[node[1]]]
-            push = out.append
-            kernels.append(lambda k, a=a, b=b, push=push:
-                           push(-(sum(map(mul, a[: k + 1], b[k::-1])) >> p)))
+            out = [-c[node[1]][0]]
+            c.append(out)
+            kernels.append(lambda k, a=a, b=b, push=out.append:
+                           push(-(sum(map(mul, a, reversed(b))) >> p)))
             continue
         if op == _VAR:
             v = x0[node[1]]
@@ -729,14 +729,14 @@ def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, len
                 c.append(out)
                 continue
             kernels.append(lambda k, a=a, b=b, push=push:
-                           push(sum(map(mul, a[: k + 1], b[k::-1])) >> p))
+                           push(sum(map(mul, a, reversed(b))) >> p))
         elif op == _RECIP:
             # r a = 1  =>  r_k = -(sum_{j=1..k} a_j r_{k-j}) r_0
             a = c[node[1]]
             _check_divisor(a[0], p)
             v = (one << p) // a[0]
             kernels.append(lambda k, a=a, r=out, push=push:
-                           push(-(((sum(map(mul, a[1 : k + 1], r[k - 1 :: -1])) >> p)
+                           push(-(((sum(map(mul, islice(a, 1, None), reversed(r))) >> p)
                                    * r[0]) >> p)))
         elif op == _SQRT:
             # s^2 = a  =>  s_k = (a_k - sum_{j=1..k-1} s_j s_{k-j}) / (2 s_0)
@@ -768,8 +768,8 @@ def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, len
 
             def kernel(k: int, a: list[int] = a, e: list[int] = out, push: Any = push,
                        ws: list[int] = []) -> None:  # noqa: B006 (a fresh list per node)
-                ws.append(k * a[k])
-                push((sum(map(mul, ws, e[k - 1 :: -1])) >> p) // k)
+                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
+                push((sum(map(mul, ws, reversed(e))) >> p) // k)
             kernels.append(kernel)
         elif op == _LOG:
             # a l' = a'  =>  l_k = (a_k - (1/k) sum_{j=1..k-1} j l_j a_{k-j}) / a_0
@@ -792,9 +792,9 @@ def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, len
             def kernel(k: int, a: list[int] = a, th: list[int] = out, push: Any = push,
                        s: list[int] = [one - ((v * v) >> p)],  # noqa: B006 (per node)
                        ws: list[int] = []) -> None:  # noqa: B006 (per node)
-                ws.append(k * a[k])
-                push((sum(map(mul, ws, s[k - 1 :: -1])) >> p) // k)
-                s.append(-(sum(map(mul, th[: k + 1], th[k::-1])) >> p))
+                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
+                push((sum(map(mul, ws, reversed(s))) >> p) // k)
+                s.append(-(sum(map(mul, th, reversed(th))) >> p))
             kernels.append(kernel)
         if op != _CONST:
             push(v)
