@@ -148,3 +148,16 @@ def test_a_hit_does_not_import_sympy(cache_dir, tmp_path):
     assert runs[0].stderr.split()[-3:] == ["0", "True", "True"]  # miss: derived with sympy
     assert runs[1].stderr.split()[-3:] == ["0", "False", "False"]  # hit: no sympy, no numpy
     assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)
+
+
+def test_a_hit_still_checks_the_initialization(cache_dir, tmp_path, capsys):
+    data = tmp_path / "one.json"
+    data.write_text(json.dumps(DATA))
+    base = ["flow", "neuron", "--data", str(data), "--dps", "15"]
+    assert main([*base, "--init", "1/2,3/10"]) == 0
+    capsys.readouterr()
+    assert load_field(_key(), _never) is not None
+    assert main([*base, "--init", "1/2,3/10,1"]) != 0  # the hit path: one line, no traceback
+    err = capsys.readouterr().err
+    assert "--init has 3 values but neuron has 2 parameters (a, w1)" in err
+    assert "Traceback" not in err
