@@ -36,6 +36,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from igproof import version
 from igproof.atomic import write_text_atomic
 from igproof.errors import IgproofError
 from igproof.numeric.pieces import PiecewiseField
@@ -68,12 +69,6 @@ def cache_dir() -> Path | None:
     return base / "igproof"
 
 
-def _version() -> str:
-    from igproof import __version__
-
-    return __version__
-
-
 def field_key(kind: str, *, activation: str, width: int, bias: bool,
               data: Any) -> dict[str, Any] | None:
     """The cache key of a model on exactly loaded dataset JSON (None: not a plain dataset).
@@ -94,7 +89,7 @@ def field_key(kind: str, *, activation: str, width: int, bias: bool,
         return None
     if any(not row or len(row) != len(x[0]) for row in x):
         return None
-    return {"format": CACHE_FORMAT, "igproof": _version(), "kind": kind,
+    return {"format": CACHE_FORMAT, "igproof": version.__version__, "kind": kind,
             "activation": activation, "width": width, "bias": bias, "x": x, "y": y}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import igproof
+import igproof.version
 from igproof.cli.main import main
 from igproof.numeric import cache
 from igproof.numeric.cache import field_key, load_field, program_from_json, store_field
@@ -79,7 +80,7 @@ def test_other_data_misses(cache_dir):
 
 def test_version_change_misses(cache_dir, monkeypatch):
     _stored(_flow(), ["1/2", "3/10"], _key())
-    monkeypatch.setattr(igproof, "__version__", igproof.__version__ + ".post1")
+    monkeypatch.setattr(igproof.version, "__version__", igproof.__version__ + ".post1")
     assert load_field(_key(), _never) is None
 
 
