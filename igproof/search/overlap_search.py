@@ -374,21 +374,26 @@ def find_overlap(family: Family, *, mechanism: str = "two-point", cls: str | Non
         raise InvalidArgument(f"--regularizer: one-point needs one of "
                               f"{', '.join(ONE_POINT_CLASSES)}, got {cls!r}")
     state = {"tried": 0, "discarded": 0, "late": False}
+    # Screens already run, by candidate: Hypothesis replays examples while it shrinks, and a
+    # replayed hit must fail again even after the deadline (else it reports a flaky test).
+    screens: dict[str, Screen | None] = {}
 
     def probe(candidate: Candidate) -> None:
-        if deadline is not None and time.perf_counter() >= deadline:
-            state["late"] = True
-            return
-        state["tried"] += 1
-        screen = None
-        if exclude is None or not exclude(candidate):
-            screen = float_screen(candidate, mechanism, cls)
-        if screen is None:
-            state["discarded"] += 1
-        if progress is not None:
-            progress(state["tried"], state["discarded"])
-        if screen is not None:
-            raise _Hit(candidate, screen)
+        key = candidate.key()
+        if key not in screens:
+            if deadline is not None and time.perf_counter() >= deadline:
+                state["late"] = True
+                return
+            state["tried"] += 1
+            screen = None
+            if exclude is None or not exclude(candidate):
+                screen = float_screen(candidate, mechanism, cls)
+            screens[key] = screen
+            state["discarded"] += screen is None
+            if progress is not None:
+                progress(state["tried"], state["discarded"])
+        if screens[key] is not None:  # one raise site: Hypothesis tells failures by origin
+            raise _Hit(candidate, screens[key])
 
     strategy = overlap_candidates(family, recipes, max_points=max_points)
     probe._hypothesis_internal_add_digest = repr(  # type: ignore[attr-defined]
