@@ -666,7 +666,7 @@ def discover(families: Sequence[Family], *, mechanism: str = "two-point",
                 instances.append(inst)
             else:
                 tally.not_certified += 1
-                tally.reasons.append(outcome.evidence)
+                tally.reasons.append(f"{outcome.evidence} [{cand.describe()}]")
             tally.seconds += time.perf_counter() - t0
             emit("instance", {"family": fam.label, "instance": inst})
         if out_of_time():
