@@ -17,9 +17,8 @@ from igproof.papers.claims import Claim
 from igproof.verdict import Outcome, Verdict
 
 PAPER = "chu2024"
-REFERENCE = ("J. Chu, D. Ghosh, S. Lam, S. Mukherjee, Implicit regularization of spectral neural "
-             "networks for matrix sensing (matrix sensing with spectral neural networks), "
-             "arXiv:2402.17595 (2024)")
+REFERENCE = ("H. T. M. Chu, S. Ghosh, C. T. Lam, S. S. Mukherjee, Implicit regularization via "
+             "spectral neural networks and non-linear matrix sensing, arXiv:2402.17595 (2024)")
 # Finite-difference check of the SNN gradient: central differences with step FD_STEP, accepted
 # when the relative error is below FD_TOL (float evidence: SUPPORTED).
 FD_STEP = 1e-6
