@@ -15,12 +15,12 @@ The overlap must be exact, so the pairs are drawn from the recipes that make it 
 Pipeline per example: Hypothesis draws (S1, S2, theta0) (:func:`overlap_candidates`), the float
 surrogate integrates both flows (:func:`float_screen`: both converge, the limits are distinct by a
 margin, ReLU kinks decided at theta0 and at both limits), Hypothesis shrinks a hit to the
-smallest rational instance (:func:`find_overlap`), and :func:`certify_candidate` decides the
-zero-loss relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), proves both limits
-(validated trajectories, :func:`igproof.certificate.overlap.trajectory_limit`), assembles the
-``two-point-overlap`` / ``one-point-overlap`` certificate and has the independent checker accept
-it. :func:`discover` repeats this over model families within a time budget and counts the
-certified new instances per family.
+smallest rational instance (:func:`find_overlap`), and :func:`certify_candidate` hands it to
+:func:`igproof.certificate.overlap.overlap_pair` (the path of ``igproof overlap``): the
+zero-loss relations decided by exact algebra (:mod:`igproof.symbolic.zero_loss`), both limits
+proved by validated trajectories, the ``two-point-overlap`` / ``one-point-overlap`` certificate
+assembled and accepted by the independent checker. :func:`discover` repeats this over model
+families within a time budget and counts the certified new instances per family.
 
 Guarantee: the float steps are leads (none); an instance counts only when the checker accepted
 its certificate (enclosure + exact algebra).
@@ -42,14 +42,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from igproof.errors import CertificateError, InvalidArgument
+from igproof.errors import InvalidArgument
 from igproof.search.families import SurrogateModel
 from igproof.search.strategies import initializations, rationals
 from igproof.search.surrogate import float_limit
 from igproof.symbolic.dataset import Dataset
-from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import build_model
-from igproof.symbolic.zero_loss import contained_zero_loss_set, same_zero_loss_set
 from igproof.verdict import Outcome, Verdict
 
 MECHANISMS = ("two-point", "one-point")
@@ -416,93 +414,39 @@ def find_overlap(family: Family, *, mechanism: str = "two-point", cls: str | Non
 
 # -- the rigorous step -----------------------------------------------------------------------------
 # Options of the validated trajectories per family (certificate/overlap_instances.py measured
-# them for the checker's replay cost): relu-neuron 64 bits (affine pieces); a relu(w.x) Taylor
-# order 16 / sensitivity 6; a tanh(w.x) 53 bits, order 16, sensitivity 6, loss target 2e-7
-# (end-game balls ~3e-3, below SEPARATION / 2).
+# them for the checker's replay cost): relu-neuron 64 bits (affine pieces); a relu(w.x) 64 bits,
+# Taylor order 16 / sensitivity 6; a tanh(w.x) 53 bits, order 16, sensitivity 6, loss target
+# 2e-7 (end-game balls ~3e-3, below SEPARATION / 2).
 PROOF_OPTIONS: dict[str, dict[str, Any]] = {
     "relu-neuron": {"prec": 64},
-    "neuron/relu": {"order": 16, "sensitivity_order": 6},
+    "neuron/relu": {"prec": 64, "order": 16, "sensitivity_order": 6},
     "neuron/tanh": {"prec": 53, "order": 16, "sensitivity_order": 6,
                     "loss_target": Fraction(1, 5 * 10**6)},
 }
 
 
-def _relations(candidate: Candidate, first: Any, second: Any) -> tuple[dict, dict, str]:
-    """The exact zero-set relations (theta1 in M_S2, theta2 in M_S1) and the algebra's argument,
-    decided by igproof.symbolic.zero_loss before anything is certified."""
-    model = candidate.family.model()
-    if candidate.recipe in ("scaled", "repeated"):
-        rel = same_zero_loss_set(model, candidate.s1, candidate.s2)
-        if rel.relation != "equal":
-            raise CertificateError(f"zero-loss sets not shown equal: {rel.argument}")
-        if candidate.recipe == "scaled":
-            g = candidate.gamma
-            return ({"relation": "scaled-label-zero", "index": candidate.index, "gamma": g},
-                    {"relation": "scaled-label-zero", "index": candidate.index,
-                     "gamma": 1 / g}, rel.argument)
-        same = {"relation": "same-support"}
-        return same, same, rel.argument
-    on_ball = contained_zero_loss_set(model, candidate.s1, candidate.s2,
-                                      ball=(first.center, first.radius))
-    if on_ball.relation != "contained":
-        raise CertificateError(f"theta1's ball not shown inside M_S2: {on_ball.argument}")
-    subset = contained_zero_loss_set(model, candidate.s2, candidate.s1,
-                                     ball=(second.center, second.radius))
-    if subset.relation != "contained":
-        raise CertificateError(f"M_S2 not shown inside M_S1: {subset.argument}")
-    return ({"relation": "zero-on-ball"}, {"relation": "subset"},
-            f"{on_ball.argument}; {subset.argument}")
-
-
 def certify_candidate(candidate: Candidate, *, mechanism: str = "two-point",
-                      cls: str | None = None, shared: int = 1) -> Outcome:
-    """PROVED with the certificate when both limits are proved, the zero-set relation decided
-    exactly and the independent checker accepts the Two-point (or One-point, class ``cls``,
-    limit ``shared`` in the other's M) certificate; INCONCLUSIVE with the reason otherwise.
+                      cls: str | None = None) -> Outcome:
+    """PROVED with the certificate when both limits are proved, the zero-set relations decided
+    by exact algebra (igproof.symbolic.zero_loss) and the independent checker accepts the
+    Two-point (or One-point, class ``cls``) certificate; INCONCLUSIVE with the reason otherwise.
 
-    The one adapter to the certificate producers (igproof.certificate.overlap): the lead can
-    switch it to the general ``overlap_pair`` entry point at merge.
+    The one adapter to the certificate producers: the general entry point
+    :func:`igproof.certificate.overlap.overlap_pair` (the path of ``igproof overlap`` and of the
+    catalogue's zhang2023 instances), with the prover options of the family.
 
     Guarantee: enclosure (the checker decides).
     """
-    from igproof.certificate.common import certify
-    from igproof.certificate.overlap import (
-        ball_text,
-        one_point_certificate,
-        trajectory_limit,
-        two_point_certificate,
-    )
+    from igproof.certificate.overlap import ProverOptions, overlap_pair
 
     fam = candidate.family
-    model = fam.model()
-    options = PROOF_OPTIONS[fam.label]
     started = time.perf_counter()
-    try:
-        if candidate.recipe != "inactive":
-            _relations(candidate, None, None)  # exact algebra first: no proof wasted
-        parts = []
-        for ds, name, lim in ((candidate.s1, "S1", "L1"), (candidate.s2, "S2", "L2")):
-            parts.append(trajectory_limit(gradient_flow(model, ds), candidate.theta0,
-                                          dataset=name, limit=lim, **options))
-        (first, model_json), (second, _) = parts
-        rel12, rel21, argument = _relations(candidate, first, second)
-    except CertificateError as exc:
-        return Outcome(Verdict.INCONCLUSIVE, str(exc), {"reason": str(exc)})
-    details = {"zero_loss_relation": argument,
-               "prove_seconds": f"{time.perf_counter() - started:.2f}"}
-    if mechanism == "two-point":
-        cert = two_point_certificate(model_json, candidate.theta0, first, second,
-                                     first_in_second=rel12, second_in_first=rel21)
-        evidence = (f"limits {ball_text(first)} (S1) and {ball_text(second)} (S2) both in "
-                    f"M_S1 ∩ M_S2 ({candidate.recipe})")
-    else:
-        assert cls is not None
-        s_part, o_part, rel = (first, second, rel12) if shared == 1 else (second, first, rel21)
-        cert = one_point_certificate(model_json, candidate.theta0, s_part, o_part,
-                                     relation=rel, cls=cls)
-        evidence = (f"theta_s {ball_text(s_part)} in M of the other dataset, theta_o "
-                    f"{ball_text(o_part)}, {cls} smaller at theta_s ({candidate.recipe})")
-    return certify(cert, evidence=evidence, details=details)
+    outcome = overlap_pair(fam.model(), candidate.s1, candidate.s2, candidate.theta0,
+                           mechanism, regularizer=cls,
+                           options=ProverOptions(**PROOF_OPTIONS[fam.label]),
+                           evidence="")
+    outcome.details["prove_seconds"] = f"{time.perf_counter() - started:.2f}"
+    return outcome
 
 
 # -- one search, a discovery run -------------------------------------------------------------------
@@ -657,8 +601,7 @@ def discover(families: Sequence[Family], *, mechanism: str = "two-point",
             cand = found.candidate
             seen.add(cand.key())
             emit("hit", {"family": fam.label, "candidate": cand})
-            outcome = certify_candidate(cand, mechanism=mechanism, cls=cls,
-                                        shared=found.screen.shared)
+            outcome = certify_candidate(cand, mechanism=mechanism, cls=cls)
             inst = Instance(cand, outcome, time.perf_counter() - t0)
             if inst.certified:
                 _write(out_dir, inst, mechanism, cls)

@@ -153,8 +153,7 @@ def test_pinned_relu_neuron_one_point_norm():
     """One-point, class norm, on the same pair: the limit with the smaller |theta| is shared."""
     screen = float_screen(PINNED_RELU, "one-point", "norm")
     assert screen is not None
-    out = certify_candidate(PINNED_RELU, mechanism="one-point", cls="norm",
-                            shared=screen.shared)
+    out = certify_candidate(PINNED_RELU, mechanism="one-point", cls="norm")
     assert out.verdict is Verdict.PROVED, out.evidence
     assert recheck(out.certificate).accepted
     limits = out.certificate["statement"]["limits"]
