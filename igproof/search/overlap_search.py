@@ -42,6 +42,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
+from igproof.certificate.overlap import ProverOptions, overlap_pair
+from igproof.certificate.writer import write_certificate
 from igproof.errors import InvalidArgument
 from igproof.search.families import SurrogateModel
 from igproof.search.strategies import initializations, rationals
@@ -437,8 +439,6 @@ def certify_candidate(candidate: Candidate, *, mechanism: str = "two-point",
 
     Guarantee: enclosure (the checker decides).
     """
-    from igproof.certificate.overlap import ProverOptions, overlap_pair
-
     fam = candidate.family
     started = time.perf_counter()
     outcome = overlap_pair(fam.model(), candidate.s1, candidate.s2, candidate.theta0,
@@ -473,8 +473,6 @@ def certificate_name(candidate: Candidate, mechanism: str, cls: str | None) -> s
 def _write(out_dir: str | None, instance: Instance, mechanism: str, cls: str | None) -> None:
     if out_dir is None or instance.outcome.certificate is None:
         return
-    from igproof.certificate.writer import write_certificate
-
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     path = Path(out_dir) / certificate_name(instance.candidate, mechanism, cls)
     write_certificate(str(path), instance.outcome.certificate)
