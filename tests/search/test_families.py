@@ -181,3 +181,31 @@ def test_float_limit_of_a_two_layer_flow_reaches_zero_loss():
     assert out.converged and out.loss < 1e-12
     f = view.outputs(out.theta[None], np.array([[[-1.0], [1.0]]]))[0]
     np.testing.assert_allclose(f, [1.0, 2.0], atol=1e-5)
+
+
+def test_models_strategy_draws_two_layer_families():
+    """models(kinds=["two-layer"], ...) draws build_model two-layer networks with the allowed
+    widths and flags; flow_examples gives one initial value per parameter."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from igproof.search.strategies import flow_examples, models
+
+    seen = set()
+
+    @settings(max_examples=30, deadline=None, derandomize=True)
+    @given(st.data())
+    def check(data):
+        model = data.draw(models(kinds=["two-layer"], dims=[1, 2], widths=[2, 3],
+                                 bias=[False, True], skip=[False, True]))
+        assert model.kind == "two-layer" and model.width in (2, 3)
+        seen.add((model.bias, model.skip))
+        dataset, theta0 = data.draw(flow_examples(model, max_size=2))
+        assert len(theta0) == len(model.parameters) and dataset.dim == model.dim
+
+    check()
+    assert (True, True) in seen and (False, False) in seen
+    with pytest.raises(InvalidArgument, match="kinds"):
+        models(kinds=["cnn"])
+    with pytest.raises(InvalidArgument, match="bias"):
+        models(kinds=["two-layer"], bias=True)
