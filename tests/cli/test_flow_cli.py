@@ -165,3 +165,23 @@ def test_bias_and_skip_misuse_is_one_line_and_exit_2(argv, flag, tmp_path, capsy
     assert main([*argv, "--data", data]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("igproof: error:") and flag in err[0], err
+
+
+def test_two_layer_bias_skip_prove_writes_a_certificate_the_checker_accepts(tmp_path, capsys):
+    """--prove on v relu(w x + b) + u x + c, x = 1, 3, y = 2, 1: PROVED, the certified centre
+    interpolates the data and keeps w^2 + b^2 - v^2 = 4 (its value at theta0: the conservation
+    law predicts it exactly), and `igproof check` accepts the written certificate."""
+    data = _data(tmp_path, '{"x": [[1], [3]], "y": [2, 1]}')
+    cert = tmp_path / "boursier.json"
+    assert main(["flow", "two-layer", "--bias", "--skip", "--data", data, "--init",
+                 "1,-1,2,1/4,1/2", "--prove", "--certificate", str(cert), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "PROVED" and payload["certificate"] == str(cert)
+    v, w, b, u, c = (Fraction(t) for t in payload["centre"])
+    radius = Fraction(payload["radius_exact"])
+    assert radius < Fraction(1, 10**20)
+    tol = 100 * radius
+    assert abs(v * max(w + b, 0) + u + c - 2) < tol
+    assert abs(v * max(3 * w + b, 0) + 3 * u + c - 1) < tol
+    assert abs(w * w + b * b - v * v - 4) < tol
+    assert main(["check", str(cert)]) == 0
