@@ -78,6 +78,10 @@ class MinNormResult:
     its cost from above, ``lower_bound`` is a rigorous dual bound, so the minimal cost lies in
     [lower_bound, upper_bound]. ``verdict`` is PROVED when upper_bound - lower_bound < gap_tol.
     ``unique`` is set only when uniqueness was decided exactly (free biases), else None.
+
+    Methods: :meth:`evaluate` (f(t), exact), :meth:`left_slope`, :attr:`n_kinks`, :attr:`cost`,
+    :attr:`gap`, :meth:`outcome` (the bracket as an Outcome) and :meth:`to_json`; the notebook
+    notebooks/penalised_vs_free_biases.ipynb draws the interpolant with :meth:`evaluate`.
     """
 
     x: tuple[Fraction, ...]
@@ -113,6 +117,7 @@ class MinNormResult:
 
     @property
     def n_kinks(self) -> int:
+        """The number of kinks of the returned interpolant (one per data interval at most)."""
         return len(self.kinks)
 
     @property
@@ -122,6 +127,7 @@ class MinNormResult:
 
     @property
     def gap(self) -> Fraction:
+        """upper_bound - lower_bound: the width of the certified bracket of the minimal cost."""
         return self.upper_bound - self.lower_bound
 
     def outcome(self) -> Outcome:
