@@ -140,9 +140,12 @@ def _problem(args: argparse.Namespace) -> tuple[Any, list[Any], dict[str, Any] |
     from igproof.numeric.pieces import piecewise_field
     from igproof.rationals import load_json_exact, parse_rational_list
 
-    key = cache.field_key(args.model, activation=args.activation, width=args.width,
-                          bias=args.bias,
-                          data=load_json_exact(args.data, what=f"data file {args.data}"))
+    # every option that reaches build_model (a missing one would let a hit return the field
+    # of another model)
+    options = {"activation": args.activation, "width": args.width, "bias": args.bias,
+               "skip": args.skip}
+    key = cache.field_key(args.model, options,
+                          load_json_exact(args.data, what=f"data file {args.data}"))
     field = None if key is None else cache.load_field(key, lambda: build_problem(args)[0])
     if field is None:
         flow, theta0 = build_problem(args)

@@ -5,12 +5,12 @@ Deriving F = -grad L_S with sympy and compiling it to a straight-line
 small model (importing sympy alone takes about 0.3 s). A researcher who runs ``igproof flow``
 again and again on the same model and data reuses the compiled field from here instead.
 
-Key. Everything the compiled programs depend on: the model kind, activation, width and bias,
-and the dataset's exact values (x rows and y labels as exact ``"p/q"`` text: the programs embed
-the data, so a hit can never return the field of other data; the input dimension is the rows'
-length), together with the igproof version and :data:`CACHE_FORMAT`. The file name is the
-SHA-256 of the canonical JSON of the key; the key is also stored in the file and compared on
-load.
+Key. Everything the compiled programs depend on: the model kind and every option that builds
+it (activation, width, bias, skip, ...: the caller passes them all), the dataset's exact values
+(x rows and y labels as exact ``"p/q"`` text: the programs embed the data, so a hit can never
+return the field of other data; the input dimension is the rows' length), the igproof version
+and :data:`CACHE_FORMAT`. The file name is the SHA-256 of the canonical JSON of the key; the key
+is also stored in the file and compared on load.
 
 Format. One JSON file per key (never pickle): the parameter names, the model label, the kink
 groups, the signs of constant kinks, the kink program and, per activation pattern met so far,
@@ -69,14 +69,19 @@ def cache_dir() -> Path | None:
     return base / "igproof"
 
 
-def field_key(kind: str, *, activation: str, width: int, bias: bool,
-              data: Any) -> dict[str, Any] | None:
+def field_key(kind: str, options: Mapping[str, Any], data: Any) -> dict[str, Any] | None:
     """The cache key of a model on exactly loaded dataset JSON (None: not a plain dataset).
 
-    ``data`` is ``{"x": [[...], ...], "y": [...]}`` as read by
-    :func:`igproof.rationals.load_json_exact`; anything of another shape gets no key (the
-    caller then derives without the cache, and reports the data error).
+    ``options`` are ALL the arguments that build the model besides its kind and the data's
+    dimension (activation, width, bias, skip, ...: JSON numbers, strings, booleans); a model
+    option missing here would let a hit return the field of another model. ``data`` is
+    ``{"x": [[...], ...], "y": [...]}`` as read by :func:`igproof.rationals.load_json_exact`;
+    anything of another shape gets no key (the caller then derives without the cache, and
+    reports the data error).
     """
+    if not all(isinstance(k, str) and (v is None or isinstance(v, str | int | float | bool))
+               for k, v in options.items()):
+        return None
     if not isinstance(data, Mapping) or set(data) != {"x", "y"}:
         return None
     xs, ys = data["x"], data["y"]
@@ -90,7 +95,7 @@ def field_key(kind: str, *, activation: str, width: int, bias: bool,
     if any(not row or len(row) != len(x[0]) for row in x):
         return None
     return {"format": CACHE_FORMAT, "igproof": version.__version__, "kind": kind,
-            "activation": activation, "width": width, "bias": bias, "x": x, "y": y}
+            "options": dict(sorted(options.items())), "x": x, "y": y}
 
 
 def _path(key: Mapping[str, Any]) -> Path | None:

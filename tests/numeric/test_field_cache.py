@@ -39,8 +39,9 @@ def _flow(y=1, activation="relu"):
                          Dataset([[1]], [y]))
 
 
-def _key(data=DATA, activation="relu"):
-    return field_key("neuron", activation=activation, width=1, bias=False, data=data)
+def _key(data=DATA, activation="relu", **options):
+    return field_key("neuron", {"activation": activation, "width": 1, "bias": False,
+                                "skip": False, **options}, data)
 
 
 def _never():
@@ -76,6 +77,21 @@ def test_other_data_misses(cache_dir):
     assert load_field(_key(other), _never) is None
     assert load_field(_key({"x": [["1.0"]], "y": ["1"]}), _never) is not None  # same values
     assert load_field(_key(activation="tanh"), _never) is None
+    assert load_field(_key(bias=True), _never) is None
+    assert load_field(_key(skip=True), _never) is None
+
+
+def test_every_model_option_of_the_cli_is_in_the_key(cache_dir, tmp_path, capsys):
+    """two-layer with and without --skip on the same data: different fields, no false hit."""
+    data = tmp_path / "two.json"
+    data.write_text(json.dumps({"x": [[1], [2]], "y": [1, 3]}))
+    base = ["flow", "two-layer", "--data", str(data), "--dps", "15", "--t-max", "2", "--json"]
+    assert main([*base, "--init", "1/2,1/3"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([*base, "--skip", "--init", "1/2,1/3,1/5,1/7"]) == 0
+    skipped = json.loads(capsys.readouterr().out)
+    assert len(skipped["parameters"]) == 4 and len(plain["parameters"]) == 2
+    assert len(list((cache_dir / "fields").iterdir())) == 2
 
 
 def test_version_change_misses(cache_dir, monkeypatch):
