@@ -45,7 +45,7 @@ from igproof.verdict import Outcome, Verdict
 if TYPE_CHECKING:
     from igproof.checker import Report
 
-__version__ = "0.1.0"
+from igproof.version import __version__  # a leaf module: any layer may read the version
 
 # Public name -> the module that defines it, imported on first access (these modules pull in
 # sympy, numpy, mpmath or flint, which ``import igproof`` must not).

@@ -8,6 +8,7 @@ profiles some test modules offer.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -15,3 +16,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("igproof-tests")
+
+
+@pytest.fixture(autouse=True)
+def _private_field_cache(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`igproof flow` caches compiled fields (igproof.numeric.cache): tests never touch the
+    user's cache folder; they share one folder per session (hits return identical results)."""
+    monkeypatch.setenv("IGPROOF_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "field-cache"))
+    monkeypatch.delenv("IGPROOF_NO_CACHE", raising=False)

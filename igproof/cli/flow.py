@@ -37,7 +37,13 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="activation for neuron/two-layer (default relu)")
     parser.add_argument("--width", type=int, default=1, metavar="M",
                         help="hidden width of two-layer (default 1)")
-    parser.add_argument("--bias", action="store_true", help="neuron: a bias inside sigma")
+    parser.add_argument("--bias", action="store_true",
+                        help="neuron: a bias b inside sigma; two-layer: a bias b_j inside each "
+                        "unit (parameters b1..bm after the rows w_j)")
+    parser.add_argument("--skip", action="store_true",
+                        help="two-layer: add a free linear skip part u.x + c (parameters "
+                        "u1..ud, c last); with --bias the architecture of Boursier & "
+                        "Flammarion 2023")
     parser.add_argument("--dps", type=int, default=30, metavar="N",
                         help="decimal digits of the high-precision integrator (default 30)")
     parser.add_argument("--t-max", type=float, default=1e4, metavar="T",
@@ -64,6 +70,11 @@ def _check_options(args: argparse.Namespace) -> None:
         raise InvalidArgument(f"--dps {args.dps}: use between 5 and 10000 digits")
     if args.width < 1:
         raise InvalidArgument(f"--width {args.width}: the width must be at least 1")
+    if args.bias and args.model == "relu-neuron":
+        raise InvalidArgument("--bias: relu-neuron is relu(w.x) without bias; use the neuron "
+                              "or two-layer model")
+    if args.skip and args.model != "two-layer":
+        raise InvalidArgument("--skip: only the two-layer model has a skip part u.x + c")
     if not args.t_max > 0 or args.t_max == float("inf"):
         raise InvalidArgument(f"--t-max {args.t_max}: use a positive finite time")
     if args.certificate and not args.prove:
@@ -88,7 +99,7 @@ def build_problem(args: argparse.Namespace) -> tuple[Any, list[Any]]:
         raise InvalidArgument(f"--activation {args.activation}: relu-neuron is relu(w.x); "
                               "use the neuron model for other activations")
     model = build_model(args.model, dim=dataset.dim, activation=args.activation,
-                        width=args.width, bias=args.bias)
+                        width=args.width, bias=args.bias, skip=args.skip)
     theta0 = parse_rational_list(args.init, what="--init")
     names = [str(p) for p in model.parameters]
     if len(theta0) != len(names):
@@ -115,13 +126,48 @@ def _print_table(payload: dict[str, Any]) -> None:
         print(f"plot       {payload['plot']}")
 
 
+def _problem(args: argparse.Namespace) -> tuple[Any, list[Any], dict[str, Any] | None]:
+    """(flow, theta0, cache key): the compiled field from the field cache when it holds it.
+
+    A hit runs without sympy (igproof.numeric.cache); a miss derives the flow and the caller
+    stores the compiled field after the run. --prove, --plot and --method float need the
+    symbolic flow itself and bypass the cache.
+    """
+    if args.prove or args.plot or args.method != "mp":
+        flow, theta0 = build_problem(args)
+        return flow, theta0, None
+    from igproof.numeric import cache
+    from igproof.numeric.pieces import piecewise_field
+    from igproof.rationals import load_json_exact, parse_rational_list
+
+    # every option that reaches build_model (a missing one would let a hit return the field
+    # of another model)
+    options = {"activation": args.activation, "width": args.width, "bias": args.bias,
+               "skip": args.skip}
+    key = cache.field_key(args.model, options,
+                          load_json_exact(args.data, what=f"data file {args.data}"))
+    field = None if key is None else cache.load_field(key, lambda: build_problem(args)[0])
+    if field is None:
+        flow, theta0 = build_problem(args)
+        return piecewise_field(flow), theta0, key
+    theta0 = parse_rational_list(args.init, what="--init")
+    if len(theta0) != len(field.names):
+        raise DataError(f"--init has {len(theta0)} values but {args.model} has "
+                        f"{len(field.names)} parameters ({', '.join(field.names)})")
+    return field, theta0, key
+
+
 def run(args: argparse.Namespace) -> int:
     _check_options(args)
-    flow, theta0 = build_problem(args)
+    flow, theta0, cache_key = _problem(args)
 
     from igproof.numeric.converge import flow_limit
 
     result = flow_limit(flow, theta0, method=args.method, dps=args.dps, t_max=args.t_max)
+    if cache_key is not None and (flow.derived or flow.flow is not None):
+        from igproof.numeric.cache import store_field
+
+        store_field(cache_key, flow)  # new or grown entry (never fails the command)
     payload = result.to_json()
     if args.prove:
         payload.update(_prove(flow, theta0, args))

@@ -18,6 +18,7 @@ import mpmath
 from igproof.errors import InvalidArgument
 from igproof.numeric.float_flow import integrate_float
 from igproof.numeric.mp_flow import integrate_mp
+from igproof.numeric.pieces import PiecewiseField, piecewise_field
 from igproof.numeric.result import Trajectory
 from igproof.verdict import Outcome, Verdict
 
@@ -136,6 +137,8 @@ class FlowLimit:
 
 
 def _model_label(flow: Any) -> str:
+    if isinstance(flow, PiecewiseField):  # a compiled field (e.g. from the field cache)
+        return flow.label
     model = getattr(flow, "model", None)
     kind = getattr(model, "kind", None) or "flow"
     activation = getattr(model, "activation", None)
@@ -235,10 +238,7 @@ def flow_limit(flow: Any, theta0: Any, *, method: str = "mp", dps: int = 30,
 
 def _loss_at(flow: Any, traj: Trajectory, method: str) -> Any:
     """L_S at the final state, in the pattern in force (sigma'(0) = 0 convention)."""
-    from igproof.numeric.series import TaylorProgram
-
-    source = flow.restricted(traj.pattern) if getattr(flow, "kinks", ()) else flow
-    program = TaylorProgram.from_exprs(flow.parameters, [source.loss])
+    program = piecewise_field(flow).loss_program(traj.pattern)
     if method == "float":
         return program.evaluate(list(traj.theta))[0]
     with mpmath.mp.workprec(traj.settings["prec"]):

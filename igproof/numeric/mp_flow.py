@@ -4,6 +4,17 @@ Each step computes the normalized Taylor coefficients theta_[0..N] of the soluti
 current point by automatic differentiation of the symbolic field
 (:class:`~igproof.numeric.series.TaylorProgram`) and sums the series at the step size h.
 
+Arithmetic. The series is computed in fixed point
+(:func:`~igproof.numeric.series.ode_taylor_fixed`): for a trial step H the scaled coefficients
+Y_k = theta_[k] H^k are Python integers in one unit 2^-(p + FIXED_GUARD_BITS) (relative to
+max(1, |theta|)), so every product of the recurrences is an exact integer product and every
+dot product one integer sum shifted once. With H near the step, all Y_k lie between the size of
+theta and the truncation target, which is what makes one shared exponent enough; mpf numbers
+(an exponent, normalization and rounding per operation) cost several times more. The state,
+t and h stay mpf. When a divisor of the series (1/a, sqrt, log, a^q at their constant term)
+is below 2^-FIXED_DIVISOR_BITS the step is redone in mpf (the float step). H is STEP_GROWTH
+times the last allowed step, and the step h = rho H (rho <= 1) follows from the tail as below.
+
 Order and step (Jorba-Zou-type control). With working precision p bits and target
 eps = 2^-(p - GUARD_BITS) (so about ``dps`` correct digits per step), the order is
 N = max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps)) (about -ln(eps)/2) and the step is the largest
@@ -29,14 +40,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from operator import mul
 from typing import Any
 
 import mpmath
+from mpmath.libmp import from_man_exp, round_nearest, to_fixed
 
 from igproof.errors import InvalidArgument
-from igproof.numeric.pieces import PiecewiseField, euclidean_norm, exact_theta0
+from igproof.numeric.pieces import (
+    PiecewiseField,
+    euclidean_norm,
+    exact_theta0,
+    piecewise_field,
+)
 from igproof.numeric.result import Switch, Trajectory
-from igproof.numeric.series import MpfBackend
+from igproof.numeric.series import (
+    FixedPointLoss,
+    MpfBackend,
+    ode_taylor_fixed,
+)
 from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
 
 __all__ = ["MpTaylorIntegrator", "integrate_mp", "order_for", "working_prec"]
@@ -45,8 +67,10 @@ __all__ = ["MpTaylorIntegrator", "integrate_mp", "order_for", "working_prec"]
 # the Taylor sums.
 GUARD_BITS = 20
 
-# Order per decimal digit: the Jorba-Zou optimum is N ~ -ln(eps)/2 = 1.15 * dps.
-ORDER_PER_DIGIT = 1.2
+# Order per decimal digit. The Jorba-Zou optimum counts products only, N ~ -ln(eps)/2 =
+# 1.15 * dps; the per-coefficient Python overhead (linear in N) moves the measured optimum of the
+# fixed-point series up (benchmarks/bench_hiprec.py: 1.4 is 5-10% faster than 1.2 at 15-30 digits).
+ORDER_PER_DIGIT = 1.4
 
 # Below this order the per-step overhead dominates; 12 is cheap and accurate at dps <= 10.
 MIN_ORDER = 12
@@ -62,6 +86,19 @@ SWITCH_SAMPLES = 8
 # bisection brought the bracket to ~1e-3 of the step).
 MAX_NEWTON = 60
 
+# Fixed-point series (module docstring): bits carried below the working precision's unit, so
+# the floor roundings of ~order * nodes operations per step stay below the eps target.
+FIXED_GUARD_BITS = 12
+
+# The series is computed for a trial step H >= the step taken, H = STEP_GROWTH times the last
+# step the tail allowed: a larger H costs integer bits (Y_k grows like (H/h)^k), a smaller one
+# caps the step at H. The first step tries H = 1.
+STEP_GROWTH = 1.25
+
+# The fixed-point |F| check for grad_tol needs grad_tol to be this many units of the fixed
+# point at least (else |F| is evaluated in floating point).
+GRAD_CHECK_MIN_UNITS = 1 << 16
+
 DEFAULT_MAX_STEPS = 100_000
 DEFAULT_MAX_SWITCHES = 1000
 
@@ -74,6 +111,14 @@ def working_prec(dps: int) -> int:
 def order_for(dps: int) -> int:
     """Taylor order used at ``dps`` digits: max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps))."""
     return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps))
+
+
+def _fixed_powers(r: int, order: int, frac: int) -> list[int]:
+    """[rho^0, ..., rho^order] in fixed point (unit 2^-frac), rho = r 2^-frac."""
+    powers = [1 << frac]
+    for _ in range(order):
+        powers.append((powers[-1] * r) >> frac)
+    return powers
 
 
 def _log2(x: Any) -> float:
@@ -135,8 +180,8 @@ def integrate_mp(flow: Any, theta0: Sequence[Any], *, dps: int = 30, t_max: Any,
 
     Parameters
     ----------
-    flow : igproof.symbolic.flow.GradientFlow
-        The flow (smooth, or piecewise with kinks).
+    flow : igproof.symbolic.flow.GradientFlow or igproof.numeric.pieces.PiecewiseField
+        The flow (smooth, or piecewise with kinks), or its compiled field.
     theta0 : sequence of numbers
         Exact initial parameters (ints, Fractions, decimal text, floats by their repr, mpf).
     dps : int
@@ -210,7 +255,7 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
             raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}")
         exact0 = exact_theta0(flow, theta0)
         prec = self.prec = working_prec(dps)
-        self.pieces = pieces = PiecewiseField(flow)
+        self.pieces = pieces = piecewise_field(flow)
         grad_tol = options.get("grad_tol")
         with mpmath.mp.workprec(prec):
             mp = mpmath.mp
@@ -236,11 +281,104 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         self.grad_tol = grad_tol
         self.last_h: Any = None
         self.scale: Any = None
+        self.big_h: Any = mpmath.mp.one
 
     def _finite(self, state: Any) -> bool:
         return all(mpmath.mp.isfinite(v) for v in state)
 
     def _step_impl(self) -> StepOutcome:
+        try:
+            return self._fixed_step()
+        except FixedPointLoss:
+            return self._float_step()
+
+    def _fixed_step(self) -> StepOutcome:
+        """One Taylor step with the series in fixed point (module docstring).
+
+        theta(t + H s) = sum_k Y_k s^k with Y_k = theta_[k] H^k as integers in one unit
+        2^-frac_bits (frac_bits = prec + FIXED_GUARD_BITS - log2 max(1, |theta|)), H the trial
+        step; the step is h = rho H with rho <= 1 chosen from the tail as in the float step.
+        """
+        mp, pieces, order = mpmath.mp, self.pieces, self.order
+        theta, t, t_end = self.state, self.t, self.t_end
+        scale = self.scale = max(mp.one, max(abs(v) for v in theta))
+        scale_bits = max(0, scale.exp + scale.man.bit_length())
+        frac = self.prec + FIXED_GUARD_BITS - scale_bits
+        x0 = [to_fixed(v._mpf_, frac) for v in theta]
+        big_h = self.big_h
+        ys, zs = ode_taylor_fixed(pieces.stepping_program(self.pattern), x0, order, frac,
+                                  to_fixed(big_h._mpf_, frac))
+        if self.grad_tol is not None:
+            # |F(theta)| = |Y_1| / H
+            limit = to_fixed((self.grad_tol * big_h)._mpf_, frac)
+            if limit >= GRAD_CHECK_MIN_UNITS << max(0, big_h.exp + big_h.man.bit_length()):
+                if sum(y[1] * y[1] for y in ys) <= limit * limit:
+                    return StepOutcome(stop="grad_tol", steps=0)
+            elif euclidean_norm(pieces.program(self.pattern).evaluate(
+                    list(theta), backend=self.backend)) <= self.grad_tol:
+                return StepOutcome(stop="grad_tol", steps=0)
+        # rho from the tail: max_i |Y_j,i| rho^j <= eps * scale for j = N - 1, N, in log2
+        # (the step only has to be about right)
+        target = frac - self.tol_bits + math.log2(scale.man) + scale.exp
+        log2_rho = None
+        for j in (order - 1, order):
+            size = max(abs(y[j]) for y in ys)
+            if size > 0:
+                cand = (target - math.log2(size)) / j
+                log2_rho = cand if log2_rho is None else min(log2_rho, cand)
+        if log2_rho is None:  # the series terminates: a polynomial solution
+            log2_rho = 0.0
+        log2_rho += math.log2(STEP_SAFETY)
+        floor = math.floor(log2_rho)
+        h_opt = big_h * mp.ldexp(mp.mpf(2.0 ** (log2_rho - floor)), floor)
+        self.big_h = STEP_GROWTH * h_opt
+        rho = mp.one if log2_rho >= 0 else h_opt / big_h
+        last_step = big_h * rho >= t_end - t
+        if last_step:
+            rho = (t_end - t) / big_h
+        powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
+        switch_group = None
+        if pieces.kink_program is not None:
+            cut, switch_group = self._fixed_switch(zs, frac, rho, powers)
+            if switch_group is not None:
+                rho = cut
+                powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
+        # theta(t + h) = sum_k Y_k rho^k: one integer dot product per coordinate
+        sums = [sum(map(mul, y, powers)) >> frac for y in ys]
+        prec = self.prec
+        new_theta = tuple(mp.make_mpf(from_man_exp(v, -frac, prec, round_nearest))
+                          for v in sums)
+        h = big_h * rho
+        self.last_h = h
+        t_new = t_end if last_step and switch_group is None else t + h
+        return StepOutcome(points=[(t_new, new_theta)], event=switch_group)
+
+    def _fixed_switch(self, zs: list[list[int]], frac: int, rho: Any,
+                      powers: list[int]) -> tuple[Any, int | None]:
+        """Cut rho at the first kink crossing in (0, rho]; ``zs[g]`` is the series of z_g,
+        ``powers[k]`` = rho^k in fixed point."""
+        pieces = self.pieces
+        noise = self.noise * self.scale
+        noise_units = to_fixed(noise._mpf_, frac) + 1
+        # No root on [0, rho] when |z_0| > sum_j |z_j| rho^j + noise with z_0 on its side
+        # (almost every step): decided in integers, the polynomial only converted otherwise.
+        doubtful = []
+        for g in range(len(pieces.groups)):
+            side = 1 if pieces.group_sign(self.pattern, g) == 1 else -1
+            z = zs[g]
+            z0 = abs(z[0])
+            bound = (sum(map(mul, map(abs, z), powers)) >> frac) - z0 + 1
+            if not (side * z[0] > 0 and z0 > bound + noise_units):
+                doubtful.append(g)
+        if not doubtful:
+            return rho, None
+        mp = mpmath.mp
+        kseries = [[mp.make_mpf(from_man_exp(z[k], -frac, self.prec, round_nearest))
+                    for z in zs] for k in range(len(zs[0]))]
+        return _first_switch(pieces, self.pattern, kseries, rho, noise, groups=doubtful)
+
+    def _float_step(self) -> StepOutcome:
+        """One Taylor step in mpf arithmetic (a divisor too small for the fixed point)."""
         mp, backend, pieces, order = mpmath.mp, self.backend, self.pieces, self.order
         theta, t, t_end = self.state, self.t, self.t_end
         coeffs = pieces.program(self.pattern).ode_taylor(list(theta), order, backend=backend)
@@ -303,11 +441,14 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
 
 
 def _first_switch(pieces: PiecewiseField, pattern: tuple[int, ...],
-                  kseries: list[list[Any]], h: Any, noise: Any) -> tuple[Any, int | None]:
-    """Cut the step at the first kink crossing in (0, h]; return (step, group or None)."""
+                  kseries: list[list[Any]], h: Any, noise: Any,
+                  groups: Sequence[int] | None = None) -> tuple[Any, int | None]:
+    """Cut the step at the first kink crossing in (0, h]; return (step, group or None).
+
+    ``groups``: the kink groups to examine (default all).
+    """
     best_s, best_g = None, None
-    n_groups = len(pieces.groups)
-    for g in range(n_groups):
+    for g in range(len(pieces.groups)) if groups is None else groups:
         side = 1 if pieces.group_sign(pattern, g) == 1 else -1
         poly = [kseries[k][g] for k in range(len(kseries))]
         limit = h if best_s is None else best_s

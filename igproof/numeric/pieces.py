@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+import sys
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
-
-import sympy
 
 from igproof.errors import DataError, InvalidArgument
 from igproof.numeric.result import Switch
 from igproof.numeric.series import TaylorProgram
 from igproof.rationals import parse_rational
 
-__all__ = ["PiecewiseField", "exact_theta0"]
+__all__ = ["PiecewiseField", "exact_theta0", "piecewise_field"]
 
 
 def exact_theta0(flow: Any, theta0: Any) -> list[Fraction]:
@@ -46,10 +46,12 @@ def exact_theta0(flow: Any, theta0: Any) -> list[Fraction]:
     if len(values) != len(names):
         raise InvalidArgument(f"theta0: expected {len(names)} values ({', '.join(names)}), "
                               f"got {len(values)}")
+    # A sympy value exists only if sympy was imported: never import it here (fast start).
+    sympy = sys.modules.get("sympy")
     out = []
     for name, v in zip(names, values, strict=True):
         what = f"theta0[{name}]"
-        if isinstance(v, sympy.Rational):
+        if sympy is not None and isinstance(v, sympy.Rational):
             out.append(Fraction(int(v.p), int(v.q)))
         elif hasattr(v, "man") and hasattr(v, "exp") and hasattr(v, "context"):
             # An mpmath mpf is (-1)^sign * man * 2^exp exactly (its _mpf_ tuple; mpf's own
@@ -60,7 +62,7 @@ def exact_theta0(flow: Any, theta0: Any) -> list[Fraction]:
             out.append((-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp))
         elif isinstance(v, numbers.Integral) and not isinstance(v, bool | int):
             out.append(Fraction(int(v)))  # numpy integers
-        elif isinstance(v, sympy.Basic):
+        elif sympy is not None and isinstance(v, sympy.Basic):
             raise DataError(f"{what}: expected an exact rational, got the sympy object {v}")
         else:
             out.append(parse_rational(v, what=what))
@@ -70,11 +72,22 @@ def exact_theta0(flow: Any, theta0: Any) -> list[Fraction]:
 class PiecewiseField:
     """The compiled pieces of a gradient flow (smooth flows have one piece, pattern ``()``).
 
+    Built from a GradientFlow (``PiecewiseField(flow)``; :func:`piecewise_field` memoizes one per
+    flow), or from the plain data of :meth:`to_data` (:meth:`from_data`, the field cache of
+    :mod:`igproof.numeric.cache`): then ``flow`` is None until a pattern that the data lacks is
+    needed, when ``derive()`` builds the GradientFlow (and imports sympy) to compile it.
+
     Attributes
     ----------
     flow
-        The igproof.symbolic GradientFlow.
+        The igproof.symbolic GradientFlow (None for a field loaded from data, until derived).
+    parameters : tuple
+        The flow's parameters (sympy Symbols; their names for a field loaded from data).
+    names : tuple of str
+    label : str
+        "kind/activation" of the model (the ``model`` field of ``igproof flow``).
     kinks : tuple of sympy.Expr
+        (flow-backed fields only; ``n_kinks`` is their number in both cases).
     groups : tuple of tuple of int
         Indices of equal non-constant kinks (they switch together); constant kinks are omitted.
     kink_program : TaylorProgram or None
@@ -83,30 +96,115 @@ class PiecewiseField:
 
     def __init__(self, flow: Any) -> None:
         self.flow = flow
+        self._derive = None
         self.parameters = tuple(flow.parameters)
         self.names = tuple(str(p) for p in self.parameters)
+        self.label = _model_label(flow)
         self.kinks = tuple(getattr(flow, "kinks", ()) or ())
-        groups: dict[sympy.Expr, list[int]] = {}
+        self.n_kinks = len(self.kinks)
+        groups: dict[Any, list[int]] = {}
+        self.constant_signs: dict[int, int] = {}
         for k, z in enumerate(self.kinks):
             if z.free_symbols:
                 groups.setdefault(z, []).append(k)
+            else:
+                self.constant_signs[k] = 1 if z > 0 else (-1 if z < 0 else 0)
         self.groups = tuple(tuple(v) for v in groups.values())
-        self.kink_program = (TaylorProgram.from_exprs(self.parameters, list(groups))
+        self._group_kinks = list(groups)
+        self.kink_program = (TaylorProgram.from_exprs(self.parameters, self._group_kinks)
                              if groups else None)
         self._programs: dict[tuple[int, ...], TaylorProgram] = {}
+        self._stepping: dict[tuple[int, ...], TaylorProgram] = {}
+        self._losses: dict[tuple[int, ...], TaylorProgram] = {}
+        self.derived = False  # a program was compiled from sympy (new data for the cache)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], derive: Callable[[], Any]) -> PiecewiseField:
+        """The field of :meth:`to_data` (validated by the caller); ``derive()`` -> GradientFlow."""
+        self = cls.__new__(cls)
+        self.flow = None
+        self._derive = derive
+        self.names = tuple(data["names"])
+        self.parameters = self.names
+        self.label = data["label"]
+        self.kinks = ()
+        self.n_kinks = data["n_kinks"]
+        self.constant_signs = dict(data["constant_signs"])
+        self.groups = tuple(tuple(g) for g in data["groups"])
+        self._group_kinks = []
+        self.kink_program = data["kink_program"]
+        self._programs = {}
+        self._stepping = dict(data["stepping"])
+        self._losses = dict(data["losses"])
+        self.derived = False
+        return self
+
+    def to_data(self) -> dict[str, Any]:
+        """The plain data :meth:`from_data` reads (programs as TaylorProgram objects)."""
+        return {"names": list(self.names), "label": self.label, "n_kinks": self.n_kinks,
+                "constant_signs": dict(self.constant_signs),
+                "groups": [list(g) for g in self.groups], "kink_program": self.kink_program,
+                "stepping": dict(self._stepping), "losses": dict(self._losses)}
+
+    def _flow(self) -> Any:
+        """The GradientFlow (derived on first need for a field loaded from data)."""
+        if self.flow is None:
+            assert self._derive is not None
+            self.flow = self._derive()
+            self.parameters = tuple(self.flow.parameters)
+            self.kinks = tuple(getattr(self.flow, "kinks", ()) or ())
+            groups: dict[Any, list[int]] = {}
+            for k, z in enumerate(self.kinks):
+                if z.free_symbols:
+                    groups.setdefault(z, []).append(k)
+            self._group_kinks = list(groups)
+            if [tuple(v) for v in groups.values()] != list(self.groups):
+                raise InvalidArgument("cached field: the kink groups differ from the flow's")
+        return self.flow
 
     @property
     def piecewise(self) -> bool:
-        return bool(self.kinks)
+        return bool(self.n_kinks)
 
     def program(self, pattern: tuple[int, ...]) -> TaylorProgram:
-        """The compiled smooth field of one pattern (cached; signs 0 and -1 share a program)."""
+        """The compiled smooth field of one pattern (cached; signs 0 and -1 share a program).
+
+        The same nodes as :meth:`stepping_program`, with only the field's outputs.
+        """
         key = tuple(1 if s == 1 else -1 for s in pattern)
         prog = self._programs.get(key)
         if prog is None:
-            field = self.flow.restricted(pattern).field if self.kinks else self.flow.field
-            prog = TaylorProgram.from_exprs(self.parameters, list(field))
+            stepping = self.stepping_program(pattern)
+            prog = TaylorProgram(stepping.nodes, stepping.outputs[: stepping.n_vars],
+                                 stepping.n_vars)
             self._programs[key] = prog
+        return prog
+
+    def loss_program(self, pattern: tuple[int, ...]) -> TaylorProgram:
+        """L_S in one pattern (sigma'(0) = 0 convention): one output."""
+        key = tuple(1 if s == 1 else -1 for s in pattern)
+        prog = self._losses.get(key)
+        if prog is None:
+            flow = self._flow()
+            source = flow.restricted(pattern) if self.n_kinks else flow
+            prog = TaylorProgram.from_exprs(self.parameters, [source.loss])
+            self._losses[key] = prog
+            self.derived = True
+        return prog
+
+    def stepping_program(self, pattern: tuple[int, ...]) -> TaylorProgram:
+        """F of one pattern followed by the kink groups: outputs F_1..F_n, z_g1, z_g2, ...
+
+        One program (shared nodes) gives the series of theta and of the kinks in one pass.
+        """
+        key = tuple(1 if s == 1 else -1 for s in pattern)
+        prog = self._stepping.get(key)
+        if prog is None:
+            flow = self._flow()
+            field = flow.restricted(pattern).field if self.n_kinks else flow.field
+            prog = TaylorProgram.from_exprs(self.parameters, list(field) + self._group_kinks)
+            self._stepping[key] = prog
+            self.derived = True
         return prog
 
     def flip(self, pattern: tuple[int, ...], group: int) -> tuple[int, ...]:
@@ -169,6 +267,24 @@ class PiecewiseField:
                  for g in flipped]
         return new, flips, ""
 
+    def _exact_pattern(self, theta0: Sequence[Fraction]) -> list[int]:
+        """sign z_k(theta0) for every kink, exactly (theta0 rational)."""
+        if self.flow is not None:
+            return list(self.flow.pattern(list(theta0)))
+        signs = [0] * self.n_kinks
+        for k, s in self.constant_signs.items():
+            signs[k] = s
+        if self.kink_program is not None:
+            try:
+                values = self.kink_program.evaluate(list(theta0), backend=_FractionBackend())
+            except InvalidArgument:
+                return list(self._flow().pattern(list(theta0)))
+            for g, ks in enumerate(self.groups):
+                sign = 1 if values[g] > 0 else (-1 if values[g] < 0 else 0)
+                for k in ks:
+                    signs[k] = sign
+        return signs
+
     def switch_records(self, t: Any, theta: Sequence[Any], flips: list[tuple]) -> list[Switch]:
         """The :class:`Switch` records of the ``flips`` returned by :meth:`switch`."""
         return [Switch(t=t, kink=self.groups[g][0], kinks=self.groups[g], before=before,
@@ -182,9 +298,9 @@ class PiecewiseField:
         ``to_scalar`` converts a Fraction to the working scalar type; ``noise`` is the size
         below which a rate counts as 0.
         """
-        if not self.kinks:
+        if not self.n_kinks:
             return ()
-        signs = list(self.flow.pattern(list(theta0)))  # exact on rationals
+        signs = self._exact_pattern(theta0)
         zero_groups = [g for g, ks in enumerate(self.groups) if signs[ks[0]] == 0]
         if not zero_groups:
             return tuple(signs)
@@ -196,6 +312,46 @@ class PiecewiseField:
             for k in self.groups[g]:
                 signs[k] = new
         return tuple(signs)
+
+
+def _model_label(flow: Any) -> str:
+    model = getattr(flow, "model", None)
+    kind = getattr(model, "kind", None) or "flow"
+    name = getattr(getattr(model, "activation", None), "name", None)
+    return f"{kind}/{name}" if name else str(kind)
+
+
+class _FractionBackend:
+    """Exact rational arithmetic for rational programs (kinks); other functions refuse."""
+
+    name = "fraction"
+
+    @staticmethod
+    def const(q: Fraction) -> Fraction:
+        return q
+
+    def _refuse(self, *args: Any) -> Any:
+        raise InvalidArgument("the kinks are not rational functions of theta")
+
+    exp = log = tanh = sqrt = power = _refuse
+
+
+# One PiecewiseField per GradientFlow object (compiled programs reused across integrations).
+_FIELDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def piecewise_field(flow: Any) -> PiecewiseField:
+    """The PiecewiseField of ``flow`` (itself if it is one; memoized per flow object)."""
+    if isinstance(flow, PiecewiseField):
+        return flow
+    try:
+        field = _FIELDS.get(flow)
+    except TypeError:  # not weak-referenceable / hashable: compile afresh
+        return PiecewiseField(flow)
+    if field is None:
+        field = PiecewiseField(flow)
+        _FIELDS[flow] = field
+    return field
 
 
 def euclidean_norm(values: Sequence[Any]) -> Any:

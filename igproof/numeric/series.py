@@ -42,15 +42,29 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from itertools import islice
+from operator import mul
+from typing import TYPE_CHECKING, Any
 
-import sympy
-from mpmath.libmp import from_man_exp, round_nearest
+from mpmath.libmp import (
+    from_man_exp,
+    mpf_exp,
+    mpf_log,
+    mpf_pow,
+    mpf_sqrt,
+    mpf_tanh,
+    round_nearest,
+    to_fixed,
+)
 
 from igproof.errors import InvalidArgument
 
+if TYPE_CHECKING:  # sympy is imported only to compile (TaylorProgram.from_exprs): a program
+    import sympy  # loaded from the field cache runs without it (fast start of `igproof flow`)
+
 __all__ = [
     "ArbBackend",
+    "FixedPointLoss",
     "FloatBackend",
     "MpfBackend",
     "TaylorProgram",
@@ -66,6 +80,11 @@ MAX_INTEGER_POWER = 64
 # still cheap); only wider spreads fall back to mpmath's fdot, which is not correctly rounded in
 # mpmath 1.3.
 DOT_MAX_SPREAD_BITS = 1 << 16
+
+# Fixed point: a divisor (a_0 of 1/a, sqrt, log, a^q) smaller than 2^-FIXED_DIVISOR_BITS loses
+# more than that many bits of relative precision at a fixed absolute resolution; the caller then
+# falls back to floating point (FixedPointLoss). 16 bits are inside the integrator's guard bits.
+FIXED_DIVISOR_BITS = 16
 
 # Opcodes of the straight-line program.
 _VAR, _CONST, _ADD, _SCALE, _MUL, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH = range(11)
@@ -237,6 +256,8 @@ class _Compiler:
         return found
 
     def _compile(self, expr: sympy.Basic) -> int:
+        import sympy  # only compiling needs sympy (see the TYPE_CHECKING import)
+
         if expr.is_Symbol:
             if expr not in self.symbols:
                 raise InvalidArgument(f"exprs: symbol {expr} is not among the parameters "
@@ -333,6 +354,8 @@ class TaylorProgram:
         self.outputs = tuple(outputs)
         self.n_vars = n_vars
         self.n_outputs = len(self.outputs)
+        self._fixed_consts: dict[int, dict[int, int]] = {}
+        self._fused: frozenset[int] | None = None
 
     @classmethod
     def from_exprs(cls, parameters: Sequence[sympy.Symbol],
@@ -341,6 +364,8 @@ class TaylorProgram:
 
         Raises :class:`~igproof.errors.InvalidArgument` naming the first unsupported node.
         """
+        import sympy  # only compiling needs sympy (see the TYPE_CHECKING import)
+
         parameters = tuple(parameters)
         if not parameters or not all(isinstance(p, sympy.Symbol) for p in parameters):
             raise InvalidArgument(f"parameters: expected a non-empty sequence of sympy "
@@ -588,7 +613,238 @@ class TaylorProgram:
         return [[c[o][k] for o in self.outputs] for k in range(len(x_series))]
 
 
+class FixedPointLoss(ArithmeticError):
+    """A fixed-point series would divide by a value below 2^-FIXED_DIVISOR_BITS: use floats."""
+
+
+def fixed_of(q: Fraction, frac_bits: int) -> int:
+    """round(q 2^frac_bits) (ties away from zero): the fixed-point integer of a rational."""
+    num = q.numerator << (frac_bits + 1)
+    return (num // q.denominator + 1) >> 1
+
+
+def _fixed_fn(fn: Any, value: int, frac_bits: int) -> int:
+    """fn(value 2^-frac_bits) 2^frac_bits rounded, for an mpmath libmp function fn."""
+    wp = frac_bits + value.bit_length() + 20
+    return to_fixed(fn(from_man_exp(value, -frac_bits), wp, round_nearest), frac_bits)
+
+
+def _check_divisor(value: int, frac_bits: int) -> None:
+    if abs(value) >> (frac_bits - FIXED_DIVISOR_BITS) == 0:
+        raise FixedPointLoss(f"divisor {value} * 2^-{frac_bits} too small for fixed point")
+
+
+def _mpf_of(q: Fraction, prec: int) -> tuple:
+    """q as an mpf tuple rounded to prec bits."""
+    shift = prec + q.denominator.bit_length()
+    return from_man_exp((q.numerator << shift) // q.denominator, -shift, prec, round_nearest)
+
+
+def _fusable_products(program: TaylorProgram) -> frozenset[int]:
+    """Indices of nodes -(a b) whose product node a b is used by nothing else (not an output)."""
+    uses = [0] * len(program.nodes)
+    for node in program.nodes:
+        op = node[0]
+        if op == _ADD:
+            for a in node[1]:
+                uses[a] += 1
+        elif op == _MUL:
+            uses[node[1]] += 1
+            uses[node[2]] += 1
+        elif op in (_SCALE, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH):
+            uses[node[1]] += 1
+    for o in program.outputs:
+        uses[o] += 1
+    return frozenset(idx for idx, node in enumerate(program.nodes)
+                     if node[0] == _SCALE and node[2] == -1
+                     and program.nodes[node[1]][0] == _MUL and uses[node[1]] == 1)
+
+
+def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, length: int
+                  ) -> tuple[list[list[int]], list[Any]]:
+    """Order-0 fixed-point coefficients of every node, and one kernel per node for order k.
+
+    Returns ``(c, kernels)``: ``c[idx]`` is the coefficient list of node idx (constants are
+    padded with zeros to ``length``; variables are left for the caller to extend); calling
+    ``kernel(k)`` for every kernel in order appends the order-k coefficient (k >= 1) of its
+    node, once the variables' order-k coefficients are in place: the recurrences of
+    :meth:`TaylorProgram._advance` in integers. Each kernel is a closure over its node's lists,
+    so the per-coefficient work is one call and one exact integer dot product (``sum(map(mul,
+    ...))``), shifted once (floor) back to the unit 2^-frac_bits.
+    """
+    consts = program._fixed_consts.get(frac_bits)
+    if consts is None:
+        consts = {idx: fixed_of(node[1], frac_bits) for idx, node in enumerate(program.nodes)
+                  if node[0] == _CONST}
+        program._fixed_consts[frac_bits] = consts
+    fused = program._fused
+    if fused is None:
+        fused = program._fused = _fusable_products(program)
+    fused_inner = {program.nodes[idx][1] for idx in fused}
+    p = frac_bits
+    one = 1 << p
+    c: list[list[int]] = []
+    kernels: list[Any] = []
+    for idx, node in enumerate(program.nodes):
+        op = node[0]
+        out: list[int] = []
+        push = out.append
+        if idx in fused:  # -(a b) with a b used nowhere else: one kernel for both nodes
+            a, b = c[program.nodes[node[1]][1]], c[program.nodes[node[1]][2]]
+            out = [-c[node[1]][0]]
+            c.append(out)
+            kernels.append(lambda k, a=a, b=b, push=out.append:
+                           push(-(sum(map(mul, a, reversed(b))) >> p)))
+            continue
+        if op == _VAR:
+            v = x0[node[1]]
+        elif op == _CONST:
+            v = consts[idx]
+            out.extend([0] * length)
+        elif op == _ADD:
+            args = [c[i] for i in node[1]]
+            v = sum(arg[0] for arg in args)
+            if len(args) == 2:
+                a, b = args
+                kernels.append(lambda k, a=a, b=b, push=push: push(a[k] + b[k]))
+            else:
+                kernels.append(lambda k, args=args, push=push:
+                               push(sum([arg[k] for arg in args])))
+        elif op == _SCALE:
+            a = c[node[1]]
+            num, den = node[2].numerator, node[2].denominator
+            v = a[0] * num // den
+            if num == -1 and den == 1:
+                kernels.append(lambda k, a=a, push=push: push(-a[k]))
+            elif den == 1:
+                kernels.append(lambda k, a=a, num=num, push=push: push(a[k] * num))
+            else:
+                kernels.append(lambda k, a=a, num=num, den=den, push=push:
+                               push(a[k] * num // den))
+        elif op == _MUL:
+            a, b = c[node[1]], c[node[2]]
+            v = (a[0] * b[0]) >> p
+            if idx in fused_inner:
+                push(v)
+                c.append(out)
+                continue
+            kernels.append(lambda k, a=a, b=b, push=push:
+                           push(sum(map(mul, a, reversed(b))) >> p))
+        elif op == _RECIP:
+            # r a = 1  =>  r_k = -(sum_{j=1..k} a_j r_{k-j}) r_0
+            a = c[node[1]]
+            _check_divisor(a[0], p)
+            v = (one << p) // a[0]
+            kernels.append(lambda k, a=a, r=out, push=push:
+                           push(-(((sum(map(mul, islice(a, 1, None), reversed(r))) >> p)
+                                   * r[0]) >> p)))
+        elif op == _SQRT:
+            # s^2 = a  =>  s_k = (a_k - sum_{j=1..k-1} s_j s_{k-j}) / (2 s_0)
+            a = c[node[1]]
+            v = _fixed_fn(mpf_sqrt, a[0], p)
+            _check_divisor(v, p)
+
+            def kernel(k: int, a: list[int] = a, s: list[int] = out, push: Any = push) -> None:
+                v = a[k] - (sum(map(mul, s[1:k], s[k - 1 : 0 : -1])) >> p) if k > 1 else a[k]
+                push((v << p) // (2 * s[0]))
+            kernels.append(kernel)
+        elif op == _POWQ:
+            # p = a^q  =>  p_k = sum_{j=1..k} ((q+1) j - k) a_j p_{k-j} / (k a_0)
+            a = c[node[1]]
+            _check_divisor(a[0], p)
+            v = to_fixed(mpf_pow(from_man_exp(a[0], -p), _mpf_of(node[2], p + 20),
+                                 p + a[0].bit_length() + 20, round_nearest), p)
+
+            def kernel(k: int, a: list[int] = a, pw: list[int] = out, push: Any = push,
+                       num: int = node[2].numerator, den: int = node[2].denominator) -> None:
+                ws = [((num + den) * j - k * den) * a[j] for j in range(1, k + 1)]
+                v = (sum(map(mul, ws, pw[k - 1 :: -1])) >> p) // (k * den)
+                push((v << p) // a[0])
+            kernels.append(kernel)
+        elif op == _EXP:
+            # e' = a' e  =>  e_k = (1/k) sum_{j=1..k} j a_j e_{k-j}
+            a = c[node[1]]
+            v = _fixed_fn(mpf_exp, a[0], p)
+
+            def kernel(k: int, a: list[int] = a, e: list[int] = out, push: Any = push,
+                       ws: list[int] = []) -> None:  # noqa: B006 (a fresh list per node)
+                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
+                push((sum(map(mul, ws, reversed(e))) >> p) // k)
+            kernels.append(kernel)
+        elif op == _LOG:
+            # a l' = a'  =>  l_k = (a_k - (1/k) sum_{j=1..k-1} j l_j a_{k-j}) / a_0
+            a = c[node[1]]
+            _check_divisor(a[0], p)
+            v = _fixed_fn(mpf_log, a[0], p)
+
+            def kernel(k: int, a: list[int] = a, ell: list[int] = out, push: Any = push) -> None:
+                if k > 1:
+                    ws = [j * ell[j] for j in range(1, k)]
+                    v = a[k] - (sum(map(mul, ws, a[k - 1 : 0 : -1])) >> p) // k
+                else:
+                    v = a[1]
+                push((v << p) // a[0])
+            kernels.append(kernel)
+        else:  # _TANH: th' = (1 - th^2) a', with the series s = 1 - th^2 alongside
+            a = c[node[1]]
+            v = _fixed_fn(mpf_tanh, a[0], p)
+
+            def kernel(k: int, a: list[int] = a, th: list[int] = out, push: Any = push,
+                       s: list[int] = [one - ((v * v) >> p)],  # noqa: B006 (per node)
+                       ws: list[int] = []) -> None:  # noqa: B006 (per node)
+                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
+                push((sum(map(mul, ws, reversed(s))) >> p) // k)
+                s.append(-(sum(map(mul, th, reversed(th))) >> p))
+            kernels.append(kernel)
+        if op != _CONST:
+            push(v)
+        else:
+            out[0] = v
+        c.append(out)
+    return c, kernels
+
+
+def ode_taylor_fixed(program: TaylorProgram, x0: Sequence[int], order: int, frac_bits: int,
+                     h: int) -> tuple[list[list[int]], list[list[int]]]:
+    """Scaled Taylor coefficients Y_k = x_[k] h^k 2^frac_bits in integers (h = h 2^-frac_bits).
+
+    The series of y(s) = x(t0 + h s), y' = h F(y), y(0) = x0 2^-frac_bits, in fixed point:
+    every value is an integer times one unit 2^-frac_bits; products are exact integer dot
+    products rounded once (floor) back to that unit. With h near the step all coefficients
+    have the size of the state down to the truncation target, so one shared exponent suits
+    them all. Recurrence: Y_(k+1) = h F(y)_[k] / (k + 1), F = the first n_vars outputs.
+
+    Returns ``(ys, zs)``: ``ys[i][k]`` is Y_k of variable i and ``zs[g][k]`` the order-k
+    coefficient of output n_vars + g along y(s) (extra outputs, e.g. the kinks), k = 0..order.
+
+    Raises :class:`FixedPointLoss` when a divisor falls below 2^-FIXED_DIVISOR_BITS.
+
+    Guarantee: approximate (each operation within a unit of 2^-frac_bits; no bound).
+    """
+    n = program.n_vars
+    if program.n_outputs < n:
+        raise InvalidArgument(f"ode_taylor_fixed: the program has {program.n_outputs} "
+                              f"outputs, fewer than its {n} variables")
+    c, kernels = _fixed_series(program, x0, frac_bits, order + 1)
+    ys = c[:n]  # the variables' coefficient lists: node i is variable i
+    pairs = [(y.append, c[o]) for y, o in zip(ys, program.outputs[:n], strict=True)]
+    extra = [c[o] for o in program.outputs[n:]]
+    p = frac_bits
+    for k in range(order):
+        if k:
+            for kernel in kernels:
+                kernel(k)
+        for push, f in pairs:
+            push(((f[k] * h) >> p) // (k + 1))
+    if extra and order:
+        for kernel in kernels:
+            kernel(order)
+    return ys, [z[: order + 1] for z in extra]
+
+
 def _as_sympy(expr: Any, k: int) -> sympy.Basic:
+    import sympy  # only compiling needs sympy (see the TYPE_CHECKING import)
+
     if isinstance(expr, sympy.Basic):
         return expr
     if isinstance(expr, int | Fraction) and not isinstance(expr, bool):

@@ -30,7 +30,12 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from hypothesis.errors import Unsatisfiable
 
 from igproof.errors import InvalidArgument
-from igproof.search.families import SurrogateModel, as_surrogate, model_family
+from igproof.search.families import (
+    SurrogateModel,
+    as_surrogate,
+    implicit_bias_family,
+    model_family,
+)
 from igproof.search.regularizers import Regularizer, get_regularizer
 from igproof.search.strategies import MAX_POINTS, flow_examples
 from igproof.search.surrogate import FloatLimit, float_limit
@@ -236,7 +241,7 @@ def search_counterexample(model_kind: str, activation: str, regularizer: Any, *,
     Guarantee: approximate (a float lead for the certificate step; SUPPORTED at most).
     """
     symbolic_model = model_family(model_kind, activation, dim)
-    model = as_surrogate(symbolic_model)
+    model = implicit_bias_family(symbolic_model)
     g = get_regularizer(regularizer, parameter_names=model.parameter_names)
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise InvalidArgument(f"max_examples: expected a positive integer, got {max_examples!r}")

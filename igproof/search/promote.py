@@ -22,7 +22,7 @@ import sympy
 
 from igproof.certificate.witness import Hit, Promotion, best_minor, checker_model, refute
 from igproof.errors import CertificateError, UnsafeExpression
-from igproof.search.families import SurrogateModel, as_surrogate
+from igproof.search.families import SurrogateModel, implicit_bias_family
 from igproof.search.regularizers import Regularizer, expression_names
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.expression import parse_expression, to_expression_text
@@ -106,7 +106,7 @@ def float_certifiable(model: Model | SurrogateModel, regularizer: Regularizer, d
 
     Guarantee: none (a heuristic; the checker decides).
     """
-    model = as_surrogate(model)
+    model = implicit_bias_family(model)
     x, y = dataset.arrays()
     theta = np.asarray(theta_limit, dtype=float)
     if model.piecewise:
@@ -164,7 +164,7 @@ def promote_hit(model: Model | SurrogateModel, regularizer: Regularizer, dataset
 
     Guarantee: exact (the checker's replay), or no claim (``certified`` False, with reason).
     """
-    model = as_surrogate(model)
+    model = implicit_bias_family(model)
     theta = tuple(Fraction(t) for t in theta0)
     try:
         params, _, _ = model_text(model)

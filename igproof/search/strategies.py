@@ -16,7 +16,8 @@ Public (re-exported as :mod:`igproof.strategies`):
 - :func:`datasets` exact datasets (shape, coordinate and label ranges, label-0 points,
   general position);
 - :func:`initializations` theta0 = scale * direction, scale a power of ten from tiny to large;
-- :func:`activations`, :func:`models` the model families the search explores (``Model``);
+- :func:`activations`, :func:`models` the model families the search explores (``Model``):
+  neurons, and two-layer networks with optional biases and skip part;
 - :func:`regularizer_names` candidate G by name (``l2``, ``l2-init``, ``l1``, ``linf``,
   ``lp:P``); :func:`regularizer_expressions` candidate G as text in the safe expression
   language;
@@ -43,7 +44,13 @@ from hypothesis import strategies as st
 from igproof.errors import InvalidArgument
 from igproof.rationals import parse_rational
 from igproof.search.exact import in_general_position
-from igproof.search.families import ACTIVATIONS, MODEL_KINDS, as_surrogate, model_family
+from igproof.search.families import (
+    ACTIVATIONS,
+    FLOW_KINDS,
+    MODEL_KINDS,
+    as_surrogate,
+    model_family,
+)
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.models import Model
 
@@ -210,19 +217,40 @@ def activations(names: Sequence[str] = ACTIVATIONS) -> st.SearchStrategy[str]:
 
 
 def models(*, kinds: Sequence[str] = MODEL_KINDS, dims: Sequence[int] = (1, 2, 3),
-           activation_names: Sequence[str] = ACTIVATIONS) -> st.SearchStrategy[Model]:
-    """Models f = relu(w . x) (``relu-neuron``) and f = a sigma(w . x) (``neuron``).
+           activation_names: Sequence[str] = ACTIVATIONS, widths: Sequence[int] = (2, 3),
+           bias: Sequence[bool] = (False,),
+           skip: Sequence[bool] = (False,)) -> st.SearchStrategy[Model]:
+    """Models f = relu(w . x) (``relu-neuron``), f = a sigma(w . x) (``neuron``) and
+    f = sum_j v_j sigma(w_j . x [+ b_j]) [+ u . x + c] (``two-layer``).
 
     Draws :class:`igproof.symbolic.models.Model` as ``build_model(kind, dim=d,
-    activation=sigma)`` with sigma in ``activation_names`` (relu for ``relu-neuron``); shrinks
-    towards the first kind, the first dimension and the first activation.
+    activation=sigma)`` with sigma in ``activation_names`` (relu for ``relu-neuron``); a
+    two-layer model also draws its width from ``widths`` and its bias and skip flags from
+    ``bias`` and ``skip`` (the values allowed, e.g. ``bias=(False, True)``; ``bias=(True,),
+    skip=(True,)`` is the architecture of Boursier & Flammarion 2023). The default kinds are
+    the implicit-bias search's families (``MODEL_KINDS``); ``kinds`` may be any of
+    ``FLOW_KINDS``. Shrinks towards the first kind, dimension, activation, width and flag.
+
+    >>> from hypothesis import given
+    >>> @given(models(kinds=["two-layer"], dims=[1], widths=[2], bias=[True], skip=[True]))
+    ... def test_boursier_architecture(model):
+    ...     assert [str(p) for p in model.parameters][-3:] == ["b2", "u1", "c"]
     """
-    bad = [k for k in kinds if k not in MODEL_KINDS]
+    bad = [k for k in kinds if k not in FLOW_KINDS]
     if bad or not kinds:
         raise InvalidArgument(f"kinds: unknown model kinds {bad!r}; use a non-empty subset of "
-                              f"{MODEL_KINDS}")
+                              f"{FLOW_KINDS}")
     for d in dims:
         _check_positive_int("dims entry", d)
+    if not widths:
+        raise InvalidArgument("widths: expected at least one width, got ()")
+    for m in widths:
+        _check_positive_int("widths entry", m)
+    for name, flags in (("bias", bias), ("skip", skip)):
+        if isinstance(flags, (bool, str)) or not flags or any(
+                not isinstance(f, bool) for f in flags):
+            raise InvalidArgument(f"{name}: expected a non-empty sequence of True/False values, "
+                                  f"got {flags!r}")
     acts = activations(activation_names)
 
     @st.composite
@@ -230,7 +258,11 @@ def models(*, kinds: Sequence[str] = MODEL_KINDS, dims: Sequence[int] = (1, 2, 3
         kind = draw(st.sampled_from(tuple(kinds)))
         dim = draw(st.sampled_from(tuple(dims)))
         act = "relu" if kind == "relu-neuron" else draw(acts)
-        return model_family(kind, act, dim)
+        if kind != "two-layer":
+            return model_family(kind, act, dim)
+        return model_family(kind, act, dim, width=draw(st.sampled_from(tuple(widths))),
+                            bias=draw(st.sampled_from(tuple(bias))),
+                            skip=draw(st.sampled_from(tuple(skip))))
 
     return draw_model()
 

@@ -286,6 +286,13 @@ def float_limit(model: SurrogateModel, x: Sequence[Sequence[Any]], y: Sequence[A
         raise InvalidArgument(f"x: expected n rows of {model.dim} numbers")
     _as_batch(model, xs[None], ys[None], th[None])
     _check_options(rtol, atol_scale, residual_tol, max_steps)
+    if model.kind not in ("relu-neuron", "neuron"):  # the Python-float path is neuron-only
+        out = integrate_batch(model, xs[None], ys[None], th[None], rtol=rtol,
+                              atol_scale=atol_scale, residual_tol=residual_tol, t_max=t_max,
+                              max_steps=max_steps)
+        return FloatLimit(theta=out.theta[0], t=float(out.t[0]), loss=float(out.loss[0]),
+                          grad_norm=float(out.grad_norm[0]), status=out.status_name(0),
+                          steps=int(out.steps[0]), rejected=int(out.rejected[0]))
     theta, t, loss, gnorm, status, steps, rejected = single_flow(
         model, xs.tolist(), ys.tolist(), th.tolist(), rtol=rtol, atol_scale=atol_scale,
         residual_tol=residual_tol, t_max=t_max, max_steps=max_steps)

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import nnls
 
-from igproof.search.families import SurrogateModel, as_surrogate
+from igproof.search.families import SurrogateModel, implicit_bias_family
 from igproof.search.regularizers import Regularizer
 from igproof.symbolic.models import Model
 
@@ -130,7 +130,7 @@ def kkt_violation(model: Model | SurrogateModel, x: Any, y: Any, theta: Any, gra
     max(|w|, scale), because the float limit is only accurate relative to that scale (a flow
     that tends to w = 0 ends at a tiny w of either sign). Guarantee: approximate, no bound.
     """
-    model = as_surrogate(model)
+    model = implicit_bias_family(model)
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     theta = np.asarray(theta, float)

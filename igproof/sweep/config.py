@@ -38,7 +38,7 @@ else:  # pragma: no cover - Python 3.10
 __all__ = ["MODEL_KEYS", "Parameter", "SweepConfig", "load_config", "parse_config"]
 
 # Model keys that a parameter of the same name may vary (categorical or integer values).
-MODEL_KEYS = ("kind", "dim", "activation", "width", "bias")
+MODEL_KEYS = ("kind", "dim", "activation", "width", "bias", "skip")
 DESIGNS = ("grid", "random")
 METHODS = ("float", "mp")
 # Significant digits kept of a log- or linearly-spaced value: the point is then an exact short
@@ -327,7 +327,7 @@ def _parse(doc: dict[str, Any], text: str) -> SweepConfig:
         if key in model_doc and key in names:
             raise InvalidArgument(f"[model] {key}: also a parameter; set it in one place")
     model: dict[str, Any] = {"kind": "relu-neuron", "activation": "relu", "width": 1,
-                             "bias": False}
+                             "bias": False, "skip": False}
     model.update(model_doc)
     if "dim" not in model and "dim" not in names:
         raise InvalidArgument("[model] dim: missing (the input dimension d)")
@@ -421,7 +421,7 @@ def _check_model_value(key: str, value: Any, what: str) -> None:
                               f"{', '.join(KNOWN_ACTIVATIONS)}")
     if key in ("dim", "width"):
         _int(value, what, 1, 1000)
-    if key == "bias" and not isinstance(value, bool):
+    if key in ("bias", "skip") and not isinstance(value, bool):
         raise InvalidArgument(f"{what}: expected true or false, got {value!r}")
 
 

@@ -39,7 +39,7 @@ RESULTS = "results.parquet"
 CSV = "results.csv"
 
 _MODEL_TYPES = {"kind": pa.string(), "activation": pa.string(), "dim": pa.int64(),
-                "width": pa.int64(), "bias": pa.bool_()}
+                "width": pa.int64(), "bias": pa.bool_(), "skip": pa.bool_()}
 _OUTPUTS = [
     ("parameters", pa.list_(pa.string())), ("limit", pa.list_(pa.float64())),
     ("loss", pa.float64()), ("t", pa.float64()), ("grad_norm", pa.float64()),

@@ -45,7 +45,8 @@ def _model(model: tuple[tuple[str, Any], ...]) -> Model:
     kind = options.pop("kind", "relu-neuron")
     if kind != "two-layer":
         options.pop("width", None)
-    if kind != "neuron":
+        options.pop("skip", None)
+    if kind == "relu-neuron":
         options.pop("bias", None)
     if kind == "relu-neuron":
         options.pop("activation", None)
@@ -112,7 +113,8 @@ def _violation(config: SweepConfig, values: dict[str, Any], dataset: Dataset,
     model.update({k: v for k, v in values.items() if k in MODEL_KEYS})
     kind = model.get("kind", "relu-neuron")
     activation = "relu" if kind == "relu-neuron" else model.get("activation", "relu")
-    if kind not in MODEL_KINDS or activation not in ACTIVATIONS or model.get("bias"):
+    if (kind not in MODEL_KINDS or activation not in ACTIVATIONS or model.get("bias")
+            or model.get("skip")):
         return math.nan
     surrogate = SurrogateModel(kind, activation, dataset.dim)
     regularizer = get_regularizer(config.candidate, parameter_names=names)

@@ -2,7 +2,9 @@
 
 For sigma with sigma(z) = z sigma'(z) (relu with relu'(0) = 0, leaky relu, linear) the flow
 conserves a^2 - |w|^2 for one neuron and |w_j|^2 - v_j^2 for each unit of a two-layer network
-(SPEC.md section 1); :meth:`GradientFlow.conservation` decides whether it holds for a given flow.
+(SPEC.md section 1), |w_j|^2 + b_j^2 - v_j^2 with biases (b_j is the weight of a constant
+input 1); a free skip part u.x + c adds no law. :meth:`GradientFlow.conservation` decides
+whether it holds for a given flow.
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ def norm_difference(model: Model) -> sympy.Expr:
 
 
 def balancedness(model: Model) -> list[sympy.Expr]:
-    """Q_j = |w_j|^2 - v_j^2 for each unit j of a ``two-layer`` model. Guarantee: exact."""
+    """Q_j = |w_j|^2 [+ b_j^2] - v_j^2 for each unit j of a ``two-layer`` model (the bias term
+    with ``bias=True``; the skip parameters u, c do not enter). Guarantee: exact."""
     if not isinstance(model, Model) or model.kind != "two-layer":
         kind = getattr(model, "kind", type(model).__name__)
         raise InvalidArgument(f"model: balancedness is defined for the 'two-layer' model "
                               f"sum_j v_j sigma(w_j.x), got {kind!r}")
     m, d = model.width, model.dim
     v = model.parameters[:m]
-    w = model.parameters[m:]
-    return [sympy.Add(*[p**2 for p in w[j * d:(j + 1) * d]]) - v[j]**2 for j in range(m)]
+    w = model.parameters[m:m + m * d]
+    b = model.parameters[m + m * d:2 * m + m * d] if model.bias else (sympy.S.Zero,) * m
+    return [sympy.Add(*[p**2 for p in w[j * d:(j + 1) * d]]) + b[j]**2 - v[j]**2
+            for j in range(m)]

@@ -4,7 +4,13 @@ Kinds (parameter order in brackets):
 
 - ``relu-neuron``: f = relu(w.x)                      [w1, ..., wd]
 - ``neuron``:      f = a sigma(w.x [+ b])              [a, w1, ..., wd, (b)]
-- ``two-layer``:   f = sum_j v_j sigma(w_j.x)          [v1..vm, w1_1..w1_d, w2_1, ..., wm_d]
+- ``two-layer``:   f = sum_j v_j sigma(w_j.x [+ b_j]) [+ u.x + c]
+                                                    [v1..vm, w1_1..w1_d, w2_1, ..., wm_d,
+                                                     (b1..bm), (u1..ud, c)]
+
+The two-layer options add, after today's parameters, the biases b_j inside sigma (``bias``) and
+then a free linear skip part u.x + c outside the hidden layer (``skip``): with both it is the
+architecture of Boursier & Flammarion 2023 (SPEC.md section 3).
 
 A model built with :meth:`Model.from_expression` can be any sympy expression in its parameters and
 inputs (a Python API taking sympy objects: igproof never parses text into sympy here).
@@ -56,14 +62,16 @@ class Model:
         f(x; theta).
     activation : Activation or None
         None for a model given by an arbitrary expression.
-    width, bias, dim
-        Structure of the built-in kinds (width 1 for neurons).
+    width, bias, skip, dim
+        Structure of the built-in kinds (width 1 for neurons; ``skip`` only for two-layer).
     """
 
     def __init__(self, *, kind: str, parameters: Sequence[sympy.Symbol],
                  inputs: Sequence[sympy.Symbol], expression: sympy.Expr,
                  activation: Activation | None, width: int = 1, bias: bool = False,
-                 units: Sequence[tuple[sympy.Expr, sympy.Expr]] | None = None) -> None:
+                 skip: bool = False,
+                 units: Sequence[tuple[sympy.Expr, sympy.Expr]] | None = None,
+                 linear_part: sympy.Expr = sympy.S.Zero) -> None:
         self.kind = kind
         self.parameters = tuple(parameters)
         self.inputs = tuple(inputs)
@@ -71,10 +79,12 @@ class Model:
         self.activation = activation
         self.width = width
         self.bias = bias
+        self.skip = skip
         self.dim = len(self.inputs)
         # Each unit j as (outer coefficient c_j(theta), pre-activation z_j(x, theta)), so that
-        # f = sum_j c_j sigma(z_j). None for expression models.
+        # f = sum_j c_j sigma(z_j) + linear_part. None for expression models.
         self._units = tuple(units) if units is not None else None
+        self._linear_part = linear_part
 
     def __repr__(self) -> str:
         act = self.activation.describe() if self.activation is not None else "-"
@@ -83,8 +93,15 @@ class Model:
 
     @property
     def units(self) -> tuple[tuple[sympy.Expr, sympy.Expr], ...] | None:
-        """The units (c_j(theta), z_j(x, theta)) with f = sum_j c_j sigma(z_j); None if unknown."""
+        """The units (c_j(theta), z_j(x, theta)) with f = sum_j c_j sigma(z_j) + linear_part;
+        None if unknown."""
         return self._units
+
+    @property
+    def linear_part(self) -> sympy.Expr:
+        """The part of f outside the units: u.x + c for a two-layer model with a skip part,
+        else 0 (then f = sum_j c_j sigma(z_j))."""
+        return self._linear_part
 
     @classmethod
     def from_expression(cls, expr: sympy.Expr, parameters: Sequence[sympy.Symbol],
@@ -152,8 +169,9 @@ def _real(name: str) -> sympy.Symbol:
 
 
 def build_model(kind: str, *, dim: int, activation: str | Activation = "relu", width: int = 1,
-                bias: bool = False, **activation_options: Any) -> Model:
-    """f = relu(w.x) (relu-neuron), a sigma(w.x [+ b]) (neuron), sum_j v_j sigma(w_j.x) (two-layer).
+                bias: bool = False, skip: bool = False, **activation_options: Any) -> Model:
+    """f = relu(w.x) (relu-neuron), a sigma(w.x [+ b]) (neuron),
+    sum_j v_j sigma(w_j.x [+ b_j]) [+ u.x + c] (two-layer).
 
     Parameters
     ----------
@@ -166,7 +184,11 @@ def build_model(kind: str, *, dim: int, activation: str | Activation = "relu", w
     width : int
         Number of hidden units m (two-layer only; neurons have width 1).
     bias : bool
-        ``neuron`` only: a bias b inside sigma, the last parameter.
+        ``neuron``: a bias b inside sigma, the last parameter. ``two-layer``: a bias b_j inside
+        each unit, parameters b1..bm after the rows w_j.
+    skip : bool
+        ``two-layer`` only: a free linear skip part u.x + c added to the output, parameters
+        u1..ud, c last (Boursier & Flammarion 2023 with ``bias=True``).
     **activation_options
         Passed to :func:`get_activation` (e.g. ``slope`` for leaky-relu).
 
@@ -174,21 +196,28 @@ def build_model(kind: str, *, dim: int, activation: str | Activation = "relu", w
     --------
     >>> build_model("neuron", dim=2).parameters
     (a, w1, w2)
+    >>> build_model("two-layer", dim=1, width=2, bias=True, skip=True).parameters
+    (v1, v2, w1_1, w2_1, b1, b2, u1, c)
     """
     if kind not in KNOWN_KINDS:
         raise InvalidArgument(f"kind: unknown model kind {kind!r}; known: {', '.join(KNOWN_KINDS)}")
     dim = _check_int(dim, "dim", MAX_DIM)
     width = _check_int(width, "width", MAX_WIDTH)
-    if not isinstance(bias, bool):
-        raise InvalidArgument(f"bias: expected True or False, got {bias!r}")
+    for name, flag in (("bias", bias), ("skip", skip)):
+        if not isinstance(flag, bool):
+            raise InvalidArgument(f"{name}: expected True or False, got {flag!r}")
     act = get_activation(activation, **activation_options)
     if kind == "relu-neuron" and act.name != "relu":
         raise InvalidArgument(f"activation: the relu-neuron model is relu(w.x); got "
                               f"{act.describe()!r} (use kind 'neuron' for other activations)")
     if kind != "two-layer" and width != 1:
         raise InvalidArgument(f"width: the {kind} model has width 1, got {width}")
-    if kind != "neuron" and bias:
-        raise InvalidArgument(f"bias: only the 'neuron' model takes a bias, not {kind!r}")
+    if kind == "relu-neuron" and bias:
+        raise InvalidArgument("bias: the relu-neuron model relu(w.x) takes no bias (use kind "
+                              "'neuron' or 'two-layer')")
+    if kind != "two-layer" and skip:
+        raise InvalidArgument(f"skip: only the 'two-layer' model takes a skip part u.x + c, "
+                              f"not {kind!r}")
     xs = tuple(_real(f"x{k + 1}") for k in range(dim))
     if kind in ("relu-neuron", "neuron"):
         w = tuple(_real(f"w{k + 1}") for k in range(dim))
@@ -206,14 +235,23 @@ def build_model(kind: str, *, dim: int, activation: str | Activation = "relu", w
                      activation=act, bias=bias, units=[(a, z)])
     v = tuple(_real(f"v{j + 1}") for j in range(width))
     rows = tuple(tuple(_real(f"w{j + 1}_{k + 1}") for k in range(dim)) for j in range(width))
+    biases = tuple(_real(f"b{j + 1}") for j in range(width)) if bias else ()
     units = []
     for j in range(width):
         z = sympy.Add(*[wjk * xk for wjk, xk in zip(rows[j], xs, strict=True)])
+        if bias:
+            z = z + biases[j]
         units.append((v[j], z))
-    expr = sympy.Add(*[c * act.sigma(z) for c, z in units])
-    params = v + tuple(p for row in rows for p in row)
+    params = v + tuple(p for row in rows for p in row) + biases
+    linear_part = sympy.S.Zero
+    if skip:
+        u = tuple(_real(f"u{k + 1}") for k in range(dim))
+        c = _real("c")
+        linear_part = sympy.Add(*[uk * xk for uk, xk in zip(u, xs, strict=True)]) + c
+        params = params + u + (c,)
+    expr = sympy.Add(*[cj * act.sigma(z) for cj, z in units]) + linear_part
     return Model(kind=kind, parameters=params, inputs=xs, expression=expr, activation=act,
-                 width=width, units=units)
+                 width=width, bias=bias, skip=skip, units=units, linear_part=linear_part)
 
 
 def as_fraction(value: sympy.Rational) -> Fraction:

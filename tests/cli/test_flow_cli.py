@@ -136,3 +136,52 @@ def test_isolated_limit_is_proved_but_has_no_certificate_yet(tmp_path, capsys):
     assert written["statement"]["claim"] == {"in_zero_loss_set": "false"}
     assert "isolated-endgame" in [o["type"] for o in written["obligations"]]
     assert main(["check", str(cert)]) == 0
+
+
+# ---- two-layer with biases and a free skip part (issue 14 item 4, boursier2023) ----------------
+def test_two_layer_bias_skip_flow_fits_the_data_and_keeps_its_balance(tmp_path, capsys):
+    """f = v relu(w x + b) + u x + c on two points: the float limit interpolates them (checked
+    by evaluating f at the printed limit) and keeps w^2 + b^2 - v^2 at its initial value 1/4
+    (the conservation law, an independent prediction)."""
+    data = _data(tmp_path, '{"x": [[-1], [1]], "y": [1, 2]}')
+    assert main(["flow", "two-layer", "--bias", "--skip", "--data", data, "--init",
+                 "1,1,-1/2,1/4,0", "--method", "float", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["parameters"] == ["v1", "w1_1", "b1", "u1", "c"]
+    assert payload["verdict"] == "SUPPORTED" and payload["converged"] is True
+    v, w, b, u, c = (float(t) for t in payload["limit"])
+    for x, y in ((-1.0, 1.0), (1.0, 2.0)):
+        assert abs(v * max(w * x + b, 0.0) + u * x + c - y) < 1e-8
+    assert abs(w * w + b * b - v * v - 0.25) < 1e-8
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["flow", "neuron", "--skip", "--init", "1,1"], "--skip"),
+    (["flow", "relu-neuron", "--bias", "--init", "1"], "--bias"),
+    (["flow", "two-layer", "--bias", "--skip", "--init", "1,1,1"], "v1, w1_1, b1, u1, c"),
+])
+def test_bias_and_skip_misuse_is_one_line_and_exit_2(argv, flag, tmp_path, capsys):
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    assert main([*argv, "--data", data]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("igproof: error:") and flag in err[0], err
+
+
+def test_two_layer_bias_skip_prove_writes_a_certificate_the_checker_accepts(tmp_path, capsys):
+    """--prove on v relu(w x + b) + u x + c, x = 1, 3, y = 2, 1: PROVED, the certified centre
+    interpolates the data and keeps w^2 + b^2 - v^2 = 4 (its value at theta0: the conservation
+    law predicts it exactly), and `igproof check` accepts the written certificate."""
+    data = _data(tmp_path, '{"x": [[1], [3]], "y": [2, 1]}')
+    cert = tmp_path / "boursier.json"
+    assert main(["flow", "two-layer", "--bias", "--skip", "--data", data, "--init",
+                 "1,-1,2,1/4,1/2", "--prove", "--certificate", str(cert), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "PROVED" and payload["certificate"] == str(cert)
+    v, w, b, u, c = (Fraction(t) for t in payload["centre"])
+    radius = Fraction(payload["radius_exact"])
+    assert radius < Fraction(1, 10**20)
+    tol = 100 * radius
+    assert abs(v * max(w + b, 0) + u + c - 2) < tol
+    assert abs(v * max(3 * w + b, 0) + 3 * u + c - 1) < tol
+    assert abs(w * w + b * b - v * v - 4) < tol
+    assert main(["check", str(cert)]) == 0

@@ -231,3 +231,85 @@ def test_every_round_uncertified_exits_1(monkeypatch):
     assert report["verdict"] == "SUPPORTED"
     assert "forced failure 3" in report["message"]
     assert report["uncertified_other_hits"] == ["forced failure 1", "forced failure 2"]
+
+
+# -- --mechanism two-point / one-point (issue 14 item 2) ------------------------------------------
+def _overlap_checks(out_dir: Path, report: dict, kind: str, activation: str) -> None:
+    """Every counted instance: a file the checker accepts, S1 and S2 with M_S1 = M_S2 by exact
+    algebra (symbolic.zero_loss), each certified ball holding the scipy reference limit."""
+    from igproof.symbolic.dataset import Dataset
+    from igproof.symbolic.models import build_model
+    from igproof.symbolic.zero_loss import same_zero_loss_set
+
+    files = sorted(out_dir.iterdir())
+    assert len(files) == report["certified"] == len(report["instances"])
+    for entry in report["instances"]:
+        path = Path(entry["certificate_file"])
+        assert path in files and path.stat().st_size == entry["certificate_bytes"]
+        assert check_file(path).accepted
+        cert = _load(path)
+        assert cert["kind"] == "two-point-overlap"
+        data = cert["datasets"]
+        model = build_model(kind, dim=len(data["S1"]["x"][0]), activation=activation)
+        s1, s2 = Dataset.from_json(data["S1"]), Dataset.from_json(data["S2"])
+        if entry["recipe"] != "inactive":
+            assert same_zero_loss_set(model, s1, s2).relation == "equal"
+        theta0 = [float(Fraction(t)) for t in cert["theta0"]]
+        for lim in cert["statement"]["limits"].values():
+            d = data[lim["dataset"]]
+            x = [[float(Fraction(v)) for v in row] for row in d["x"]]
+            y = [float(Fraction(v)) for v in d["y"]]
+            ref = reference.reference_limit(kind, activation, x, y, theta0, t_end=2000.0)
+            centre = np.array([float(Fraction(c)) for c in lim["center"]])
+            assert np.linalg.norm(ref - centre) <= float(Fraction(lim["radius"])) + 1e-7
+
+
+@pytest.mark.parametrize(("model", "seed"), [
+    (("--model", "relu-neuron"), "0"),
+    (("--model", "neuron", "--activation", "tanh"), "5"),
+])
+def test_two_point_search_finds_and_certifies(tmp_path, model, seed):
+    """Must show: `igproof search --mechanism two-point --seed S` finds and certifies an
+    instance for relu-neuron (seed 0, ~20 s) and for the tanh neuron (seed 5, ~30 s)."""
+    code, out, err = run_cli("--mechanism", "two-point", *model, "--seed", seed,
+                             "--out", str(tmp_path), "--json", "--no-progress")
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert report["verdict"] == "PROVED" and report["certified"] == 1
+    kind = model[1]
+    activation = model[3] if len(model) > 2 else "relu"
+    _overlap_checks(tmp_path, report, kind, activation)
+
+
+def test_discovery_run_prints_counts_per_family(tmp_path):
+    """A short discovery run (--budget): the table of counts per family and the throughput;
+    every counted certificate is a file the checker accepts."""
+    code, out, err = run_cli("--mechanism", "two-point", "--model", "relu-neuron", "--seed",
+                             "1", "--budget", "15", "--out", str(tmp_path), "--no-progress")
+    assert code in (0, 1), out + err
+    assert "searches" in out and "certified" in out and "per minute" in out
+    row = next(line for line in out.splitlines() if line.startswith("relu-neuron"))
+    searches, _examples, hits, certified, failed = map(int, row.split()[1:6])
+    assert searches >= 1 and certified + failed == hits
+    assert certified == len(list(tmp_path.iterdir()))
+    for path in tmp_path.iterdir():
+        assert check_file(path).accepted
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--mechanism", "two-point", "--regularizer", "l2"], "--regularizer"),
+    (["--mechanism", "one-point", "--regularizer", "l2"], "--regularizer"),
+    (["--mechanism", "one-point"], "--regularizer"),
+    (["--mechanism", "two-point", "--model", "neuron", "--activation", "gelu"], "--model"),
+    (["--mechanism", "two-point", "--model", "relu-neuron", "--activation", "tanh"],
+     "--activation"),
+    (["--mechanism", "two-point", "--budget", "-3"], "--budget"),
+    (["--mechanism", "two-point", "--activation", "tanh"], "--activation"),
+    (["--mechanism", "three-point"], "--mechanism"),
+    (["--model", "relu-neuron", "--regularizer", "l2", "--budget", "5"], "--budget"),
+])
+def test_overlap_bad_input_exits_2_with_one_line(argv, needle):
+    code, _, err = run_cli(*argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and needle in err

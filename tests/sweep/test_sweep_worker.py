@@ -80,3 +80,25 @@ def test_prove_records_a_ball_as_text_and_float(small_text):
     assert abs(centre[0] - 5) <= Fraction(row["radius"]) * 2
     assert row["centre_gap"] < 1e-8
     assert pickle.loads(pickle.dumps(row)) == row
+
+
+def test_two_layer_with_bias_and_skip_runs_and_fits_the_data(tmp_path):
+    """[model] bias and skip reach build_model: the limit of sum_j v_j relu(w_j x + b_j) + u x + c
+    on x = (1, 3), y = (2, 1) interpolates the data (f evaluated by hand at the float limit)."""
+    text = "\n".join([
+        '[sweep]', 'name = "bias and skip"', 'design = "grid"',
+        '[parameters]', 'g = { values = [1] }',
+        '[model]', 'kind = "two-layer"', 'dim = 1', 'width = 1', 'bias = true', 'skip = true',
+        '[data]', 'x = [["1"], ["3"]]', 'y = ["2", "g"]',
+        '[init]', 'direction = ["1", "-1", "2", "1/4", "1/2"]', 'scale = "1"',
+        '[flow]', 'method = "float"', 't_max = 10000'])
+    config = parse_config(text)
+    (point,) = design_points(config)
+    row = evaluate_point(config, point)
+    assert row["parameters"] == ["v1", "w1_1", "b1", "u1", "c"]
+    v, w, b, u, c = row["limit"]
+
+    def f(x: float) -> float:
+        return v * max(w * x + b, 0.0) + u * x + c
+
+    assert abs(f(1) - 2) < 1e-8 and abs(f(3) - 1) < 1e-8

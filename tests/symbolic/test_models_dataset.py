@@ -13,12 +13,17 @@ from igproof.symbolic.models import Model, build_model
 
 
 def test_parameter_orders():
-    """The documented orders: (w), (a, w, b), (v_1..v_m, w_1 row by row)."""
+    """The documented orders: (w), (a, w, b), (v_1..v_m, w_1 row by row, [b_1..b_m],
+    [u_1..u_d, c])."""
     names = lambda m: [str(p) for p in m.parameters]  # noqa: E731
     assert names(build_model("relu-neuron", dim=2)) == ["w1", "w2"]
     assert names(build_model("neuron", dim=2, bias=True)) == ["a", "w1", "w2", "b"]
     assert names(build_model("two-layer", dim=2, width=2)) == [
         "v1", "v2", "w1_1", "w1_2", "w2_1", "w2_2"]
+    assert names(build_model("two-layer", dim=2, width=2, bias=True)) == [
+        "v1", "v2", "w1_1", "w1_2", "w2_1", "w2_2", "b1", "b2"]
+    assert names(build_model("two-layer", dim=2, width=2, bias=True, skip=True)) == [
+        "v1", "v2", "w1_1", "w1_2", "w2_1", "w2_2", "b1", "b2", "u1", "u2", "c"]
 
 
 def test_outputs_at_exact_inputs():
@@ -32,7 +37,8 @@ def test_outputs_at_exact_inputs():
 
 
 def test_model_misuse_errors():
-    """Wrong activation for relu-neuron, bad dim, unknown kind, bias where none exists."""
+    """Wrong activation for relu-neuron, bad dim, unknown kind, bias or skip where none exists
+    (two-layer takes both since issue 14)."""
     with pytest.raises(InvalidArgument, match="relu-neuron"):
         build_model("relu-neuron", dim=1, activation="tanh")
     with pytest.raises(InvalidArgument, match="dim"):
@@ -40,7 +46,9 @@ def test_model_misuse_errors():
     with pytest.raises(InvalidArgument, match="unknown model kind"):
         build_model("cnn", dim=1)
     with pytest.raises(InvalidArgument, match="bias"):
-        build_model("two-layer", dim=1, bias=True)
+        build_model("relu-neuron", dim=1, bias=True)
+    with pytest.raises(InvalidArgument, match="skip"):
+        build_model("neuron", dim=1, skip=True)
     with pytest.raises(DataError, match="coordinates"):
         build_model("neuron", dim=2).output([1])
 
