@@ -43,6 +43,10 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="activation of neuron/two-layer (default relu)")
     parser.add_argument("--width", type=int, default=1, metavar="M",
                         help="hidden width of two-layer (default 1)")
+    parser.add_argument("--bias", action="store_true",
+                        help="neuron: a bias b inside sigma; two-layer: a bias b_j in each unit")
+    parser.add_argument("--skip", action="store_true",
+                        help="two-layer: a free linear skip part u.x + c (docs/models.md)")
     parser.add_argument("--data", action="append", required=True, metavar="FILE",
                         help='give twice: S1 then S2, JSON {"x": [[...], ...], "y": [...]}')
     parser.add_argument("--init", required=True, metavar="THETA0",
@@ -154,7 +158,13 @@ def _build(args: argparse.Namespace) -> tuple[Any, Any, Any, list[Any]]:
     if args.model == "relu-neuron" and args.activation != "relu":
         raise InvalidArgument(f"--activation {args.activation}: relu-neuron is relu(w.x); use "
                               "--model neuron for other activations")
-    model = build_model(args.model, dim=s1.dim, activation=args.activation, width=args.width)
+    if args.bias and args.model == "relu-neuron":
+        raise InvalidArgument("--bias: relu-neuron is relu(w.x) without bias; use the neuron "
+                              "or two-layer model")
+    if args.skip and args.model != "two-layer":
+        raise InvalidArgument("--skip: only the two-layer model has a skip part u.x + c")
+    model = build_model(args.model, dim=s1.dim, activation=args.activation, width=args.width,
+                        bias=args.bias, skip=args.skip)
     theta0 = _theta0(args.init)
     names = [str(p) for p in model.parameters]
     if len(theta0) != len(names):

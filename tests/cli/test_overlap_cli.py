@@ -314,3 +314,19 @@ def test_leaky_relu_two_layer_two_point_certified(tmp_path, capsys):
     assert {o["relation"] for o in relations} == {"scaled-label-zero"}
     capsys.readouterr()
     assert main(["check", str(cert)]) == 0
+
+
+def test_bias_and_skip_reach_the_model(capsys):
+    """--bias/--skip build the boursier2023 two-layer model (its parameter names in the --init
+    error), and are refused in one line on models that have no such part."""
+    data = ["--data", str(CROSSING / "S1.json"), "--data", str(CROSSING / "S1.json")]
+    code = main(["overlap", "two-point", "--model", "two-layer", "--bias", "--skip", *data,
+                 "--init", "1,1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert all(name in err for name in ("b1", "u1", "c"))
+    for argv, needle in ((["--model", "relu-neuron", "--bias"], "--bias"),
+                         (["--model", "neuron", "--skip"], "--skip")):
+        assert main(["overlap", "two-point", *argv, *data, "--init", "1,1"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and needle in err
