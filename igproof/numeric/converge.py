@@ -148,8 +148,9 @@ def flow_limit(flow: Any, theta0: Any, *, method: str = "mp", dps: int = 30,
                rtol: float = FLOAT_RTOL) -> FlowLimit:
     """lim_{t->oo} theta(t) for d theta/dt = -grad L_S(theta), theta(0) = theta0, estimated.
 
-    Integrates (``method="mp"``: Taylor method at ``dps`` digits; ``"float"``: scipy DOP853 at
-    ``rtol`` with atol scaled to theta0) until |grad L| <= tol or t = t_max.
+    Integrates (``method="mp"``: Taylor method at ``dps`` digits; ``"float"``: scipy LSODA with
+    the compiled Jacobian, tolerances from ``rtol`` with atol scaled to theta0, see
+    :data:`igproof.numeric.float_flow.DEFAULT_METHOD`) until |grad L| <= tol or t = t_max.
 
     Parameters
     ----------
@@ -194,7 +195,7 @@ def flow_limit(flow: Any, theta0: Any, *, method: str = "mp", dps: int = 30,
             raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}") from None
         traj = integrate_float(flow, theta0, t_max=t_max_f, rtol=rtol, grad_tol=tol_value)
         digits = FLOAT_DIGITS
-        setting = (f"float DOP853 rtol={traj.settings['rtol']:.1e} "
+        setting = (f"float {traj.settings['solver']} rtol={traj.settings['rtol']:.1e} "
                    f"atol={traj.settings['atol']:.1e}")
     else:
         try:
