@@ -10,13 +10,14 @@ would move it along the manifold of minima, which is what implicit regularizatio
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
 
 from igproof.errors import InvalidArgument
-from igproof.numeric.float_flow import integrate_float
+from igproof.numeric.float_flow import float_code, integrate_float
 from igproof.numeric.mp_flow import integrate_mp
 from igproof.numeric.result import Trajectory
 from igproof.verdict import Outcome, Verdict
@@ -239,8 +240,14 @@ def _loss_at(flow: Any, traj: Trajectory, method: str) -> Any:
     from igproof.numeric.series import TaylorProgram
 
     source = flow.restricted(traj.pattern) if getattr(flow, "kinks", ()) else flow
-    program = TaylorProgram.from_exprs(flow.parameters, [source.loss])
     if method == "float":
-        return program.evaluate(list(traj.theta))[0]
+        # (1/2n) sum r_i^2 from the residuals as float code (no series program needed)
+        try:
+            residuals = float_code(source, "residuals").field
+        except InvalidArgument:
+            residuals = TaylorProgram.from_exprs(flow.parameters, list(source.residuals)).evaluate
+        values = residuals(list(traj.theta))
+        return math.fsum(r * r for r in values) / (2 * len(values))
+    program = TaylorProgram.from_exprs(flow.parameters, [source.loss])
     with mpmath.mp.workprec(traj.settings["prec"]):
         return program.evaluate(list(traj.theta))[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import math
 import types
+import weakref
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -24,7 +25,8 @@ from igproof.numeric.pieces import PiecewiseField, euclidean_norm, exact_theta0
 from igproof.numeric.result import Switch, Trajectory
 from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
 
-__all__ = ["DEFAULT_METHOD", "DEFAULT_RTOL", "FloatIntegrator", "integrate_float"]
+__all__ = ["DEFAULT_METHOD", "DEFAULT_RTOL", "FloatField", "FloatIntegrator",
+           "compile_float_field", "field_exprs", "float_code", "integrate_float"]
 
 # "auto": LSODA with the compiled exact Jacobian, at AUTO_TOL_SCALE times the requested
 # tolerances. LSODA runs Adams (orders 1-12, no Jacobian) while the flow is non-stiff and
@@ -187,9 +189,9 @@ class FloatIntegrator(PiecewiseIntegrator):
         piece = self._pieces.get(key)
         if piece is None:
             flow = self.pieces.flow
-            field = flow.restricted(pattern).field if self.pieces.kinks else flow.field
+            smooth = flow.restricted(pattern) if self.pieces.kinks else flow
             try:
-                compiled = compile_float_field(self.pieces.parameters, list(field))
+                compiled = float_code(smooth, "field")
                 piece = (compiled.field, compiled.jacobian)
             except InvalidArgument:  # a node the code generator lacks: the interpreter
                 piece = (self.pieces.program(pattern).evaluate, None)
@@ -198,9 +200,8 @@ class FloatIntegrator(PiecewiseIntegrator):
 
     def _kink_values(self) -> Any:
         if self._kinks is None:
-            exprs = [self.pieces.kinks[ks[0]] for ks in self.pieces.groups]
             try:
-                self._kinks = compile_float_field(self.pieces.parameters, exprs).field
+                self._kinks = float_code(self.pieces.flow, "kinks").field
             except InvalidArgument:
                 self._kinks = self.pieces.kink_program.evaluate
         return self._kinks
@@ -273,7 +274,7 @@ class FloatIntegrator(PiecewiseIntegrator):
     def result(self) -> Trajectory:
         pieces = self.pieces
         theta = list(self.state)
-        grad = euclidean_norm(pieces.program(self.pattern).evaluate(theta))
+        grad = euclidean_norm(self._piece(self.pattern)[0](theta))
         return Trajectory(
             method="float", parameters=pieces.names, t=self.t, theta=tuple(theta),
             pattern=self.pattern, grad_norm=grad, start_pattern=self.start_pattern,
@@ -499,6 +500,10 @@ def _function(name: str, n_vars: int, body: list[ast.stmt], result: ast.expr) ->
     return types.FunctionType(body_code, {"__builtins__": {}, **_FLOAT_FUNCTIONS}, name)
 
 
+# flow -> {"field" | "residuals" | "kinks": FloatField}; see float_code().
+_FLOAT_CODE: weakref.WeakKeyDictionary[Any, dict[str, FloatField]] = weakref.WeakKeyDictionary()
+
+
 class FloatField:
     """F(theta) and dF/dtheta of one smooth piece as straight-line float code.
 
@@ -528,6 +533,52 @@ class FloatField:
                     for e in self.exprs]
             self._jacobian = _function("jacobian", p, both.body, _list(rows))
         return self._jacobian(theta)
+
+
+def float_code(flow: Any, what: str) -> FloatField:
+    """Float code for a flow: ``"field"`` F with its Jacobian or ``"residuals"`` (smooth flows),
+    ``"kinks"`` (the distinct non-constant kinks z_k in order of first appearance: the kink
+    groups of :class:`igproof.numeric.pieces.PiecewiseField`).
+
+    Cached with the flow object (weakly: it goes when the flow goes), as the flow caches its
+    sympy objects and its numpy lambdify: the next integration of the same flow or pattern
+    (restricted flows are cached by their parent) skips code generation. Raises
+    InvalidArgument when a node has no float code (callers fall back to the interpreter).
+    """
+    codes = _FLOAT_CODE.get(flow)
+    if codes is None:
+        codes = _FLOAT_CODE[flow] = {}
+    code = codes.get(what)
+    if code is None:
+        if what == "field":
+            exprs = field_exprs(flow)
+        elif what == "residuals":
+            exprs = list(flow.residuals)
+        else:
+            exprs = list(dict.fromkeys(z for z in flow.kinks if z.free_symbols))
+        code = codes[what] = compile_float_field(flow.parameters, exprs)
+    return code
+
+
+def field_exprs(flow: Any) -> list[sympy.Basic]:
+    """F_k = -(1/n) sum_i J_ik r_i of a smooth flow as unevaluated sympy trees.
+
+    The same exact field as ``flow.field``, built from the residuals r_i and the residual
+    Jacobian J (shared subtrees) without sympy's Mul/Add evaluation (its assumption queries
+    cost milliseconds per flow): input for :func:`compile_float_field` only.
+    """
+    residuals, jac = flow.residuals, flow.residual_jacobian()
+    scale = sympy.Rational(-1, len(residuals))
+    out = []
+    for k in range(len(flow.parameters)):
+        terms = [sympy.Mul(jac[i, k], r, evaluate=False) for i, r in enumerate(residuals)
+                 if jac[i, k] != 0]
+        if not terms:
+            out.append(sympy.S.Zero)
+            continue
+        total = terms[0] if len(terms) == 1 else sympy.Add(*terms, evaluate=False)
+        out.append(sympy.Mul(scale, total, evaluate=False))
+    return out
 
 
 def compile_float_field(parameters: Sequence[sympy.Symbol],
