@@ -1,11 +1,13 @@
 """Float integration of d theta/dt = -grad L(theta) with scipy, piecewise for ReLU models.
 
-Within one activation pattern the restricted smooth field is integrated by
-``scipy.integrate.solve_ivp``; each non-constant kink z_k(theta) is a terminal event (direction:
-leaving the pattern's side), so a switch is located by the solver's root finder on its dense
-output, never by sampling past the kink; the integration restarts there in the new pattern.
-One such solve_ivp run is one step of :class:`FloatIntegrator`, a method of the integrator
-contract :mod:`igproof.numeric.stepper`.
+Within one activation pattern the restricted smooth field, compiled to straight-line float code
+with its exact Jacobian (:func:`compile_float_field`, cached with the flow by
+:func:`float_code`), is integrated by a ``scipy.integrate`` OdeSolver (``method="auto"``: LSODA,
+Adams while non-stiff and BDF with the Jacobian where stiff; see DEFAULT_METHOD); each
+non-constant kink z_k(theta) is a terminal event (direction: leaving the pattern's side), so a
+switch is located by Brent's method on the solver's dense output, never by sampling past the
+kink; the integration restarts there in the new pattern. One such solver run is one step of
+:class:`FloatIntegrator`, a method of the integrator contract :mod:`igproof.numeric.stepper`.
 """
 
 from __future__ import annotations
@@ -100,7 +102,9 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
         Absolute tolerance; default rtol times the smallest nonzero |theta0_i| (the
         initialization scale), so small initializations are resolved.
     method : str
-        A ``solve_ivp`` method; DOP853 by default (see DEFAULT_METHOD).
+        ``"auto"`` (default: LSODA with the compiled Jacobian at tolerances x AUTO_TOL_SCALE,
+        see DEFAULT_METHOD) or a ``solve_ivp`` method name (DOP853, RK45, RK23, LSODA, Radau,
+        BDF; the implicit ones get the compiled Jacobian) run at the tolerances as given.
     max_switches : int
         Stop (status ``"max_switches"``) after this many pattern changes.
     grad_tol : float, optional
@@ -126,7 +130,7 @@ def integrate_float(flow: Any, theta0: Sequence[Any], *, t_max: float,
 
 
 class FloatIntegrator(PiecewiseIntegrator):
-    """One step = one ``solve_ivp`` run in the current pattern, to the next kink event or t_max.
+    """One step = one scipy OdeSolver run in the current pattern, to the next kink event or t_max.
 
     Each non-constant kink group is a terminal event (direction: leaving the pattern's side);
     ``grad_tol`` adds a terminal event |F| = grad_tol. Options as :func:`integrate_float`.
@@ -213,8 +217,8 @@ class FloatIntegrator(PiecewiseIntegrator):
         pieces, grad_tol = self.pieces, self.grad_tol
         field, jacobian = self._piece(self.pattern)
         theta = list(self.state)
-        # solve_ivp evaluates the events at the state it has just evaluated the field at (the
-        # new step point): one remembered (state, value) pair saves a field call per step.
+        # The events are evaluated at the new step point, where explicit solvers (FSAL) have
+        # just evaluated the field: one remembered (state, value) pair saves that call.
         last: list[Any] = [None, None]
 
         def fun(_t: float, y: Any) -> list[float]:
