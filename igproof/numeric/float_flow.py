@@ -35,10 +35,11 @@ __all__ = ["DEFAULT_METHOD", "DEFAULT_RTOL", "FloatField", "FloatIntegrator",
 # switches to BDF (orders 1-5, Newton with dF/dtheta) where its step-size test finds stiffness:
 # near a limit on a manifold of minima the Hessian has tiny nonzero eigenvalues next to large
 # ones (saturated tanh), where DOP853 is stability-bound to thousands of steps.
-# benchmarks/bench_float_families.py: on the relu one-datum, relu-neuron 4-point and tanh
-# 2-point families this ran 1.3-5x faster than DOP853 and LSODA loops over solve_ivp, and
-# 1.5-3x faster than DOP853 with the same compiled field (scipy's DOP853 step costs ~12
-# numpy stage updates in Python; LSODA's step is Fortran).
+# benchmarks/bench_float_families.py (50 datasets per family, one run): on the relu one-datum,
+# relu-neuron 4-point and tanh 2-point families this ran 2.3-17.6x faster (warm; 2.6-8.9x cold)
+# than DOP853 and LSODA loops over solve_ivp, with as many or more flows converged, and
+# 1.2-3x faster than DOP853 on the same compiled field (scipy's DOP853 step is ~12 numpy
+# stage updates in Python; LSODA's step is Fortran).
 DEFAULT_METHOD = "auto"
 METHODS = ("auto", "DOP853", "RK45", "RK23", "LSODA", "Radau", "BDF")
 # Methods that use the Jacobian dF/dtheta (passed from the compiled field, not differenced).
