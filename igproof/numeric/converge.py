@@ -10,16 +10,18 @@ would move it along the manifold of minima, which is what implicit regularizatio
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
 
 from igproof.errors import InvalidArgument
-from igproof.numeric.float_flow import integrate_float
+from igproof.numeric.float_flow import float_code, integrate_float
 from igproof.numeric.mp_flow import integrate_mp
 from igproof.numeric.pieces import PiecewiseField, piecewise_field
 from igproof.numeric.result import Trajectory
+from igproof.numeric.series import TaylorProgram
 from igproof.verdict import Outcome, Verdict
 
 __all__ = ["FLOAT_GRAD_TOL", "FLOAT_RTOL", "FlowLimit", "default_tol", "flow_limit"]
@@ -151,8 +153,9 @@ def flow_limit(flow: Any, theta0: Any, *, method: str = "mp", dps: int = 30,
                rtol: float = FLOAT_RTOL) -> FlowLimit:
     """lim_{t->oo} theta(t) for d theta/dt = -grad L_S(theta), theta(0) = theta0, estimated.
 
-    Integrates (``method="mp"``: Taylor method at ``dps`` digits; ``"float"``: scipy DOP853 at
-    ``rtol`` with atol scaled to theta0) until |grad L| <= tol or t = t_max.
+    Integrates (``method="mp"``: Taylor method at ``dps`` digits; ``"float"``: scipy LSODA with
+    the compiled Jacobian, tolerances from ``rtol`` with atol scaled to theta0, see
+    :data:`igproof.numeric.float_flow.DEFAULT_METHOD`) until |grad L| <= tol or t = t_max.
 
     Parameters
     ----------
@@ -197,7 +200,7 @@ def flow_limit(flow: Any, theta0: Any, *, method: str = "mp", dps: int = 30,
             raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}") from None
         traj = integrate_float(flow, theta0, t_max=t_max_f, rtol=rtol, grad_tol=tol_value)
         digits = FLOAT_DIGITS
-        setting = (f"float DOP853 rtol={traj.settings['rtol']:.1e} "
+        setting = (f"float {traj.settings['solver']} rtol={traj.settings['rtol']:.1e} "
                    f"atol={traj.settings['atol']:.1e}")
     else:
         try:
@@ -238,8 +241,15 @@ def flow_limit(flow: Any, theta0: Any, *, method: str = "mp", dps: int = 30,
 
 def _loss_at(flow: Any, traj: Trajectory, method: str) -> Any:
     """L_S at the final state, in the pattern in force (sigma'(0) = 0 convention)."""
-    program = piecewise_field(flow).loss_program(traj.pattern)
     if method == "float":
-        return program.evaluate(list(traj.theta))[0]
+        # (1/2n) sum r_i^2 from the residuals as float code (no series program needed)
+        source = flow.restricted(traj.pattern) if getattr(flow, "kinks", ()) else flow
+        try:
+            residuals = float_code(source, "residuals").field
+        except InvalidArgument:
+            residuals = TaylorProgram.from_exprs(flow.parameters, list(source.residuals)).evaluate
+        values = residuals(list(traj.theta))
+        return math.fsum(r * r for r in values) / (2 * len(values))
+    program = piecewise_field(flow).loss_program(traj.pattern)
     with mpmath.mp.workprec(traj.settings["prec"]):
         return program.evaluate(list(traj.theta))[0]

@@ -13,8 +13,8 @@ The methods (each in the module of its arithmetic):
 ====================  ===================================================  ====================
 name                  one step                                             guarantee
 ====================  ===================================================  ====================
-``float``             igproof.numeric.float_flow: one solve_ivp run to     approximate
-                      the next kink event (DOP853, dense-output roots)
+``float``             igproof.numeric.float_flow: one scipy solver run to  approximate
+                      the next kink event (LSODA/DOP853, dense-output roots)
 ``mp-taylor``         igproof.numeric.mp_flow: one Taylor step in mpmath   approximate
                       (kink roots of the Taylor polynomial, Newton)
 ``arb-taylor``        igproof.numeric.validated: one validated        enclosure
