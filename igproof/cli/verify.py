@@ -104,25 +104,33 @@ def _plain(outcome: Outcome) -> Outcome:
     return Outcome(outcome.verdict, str(outcome.evidence), details, certificate)
 
 
-# The worker's catalogue sources (set by _init_worker; the catalogue itself is cached by
-# igproof.papers.claims.load_catalogue, so a forked worker finds the parent's already loaded).
+# The worker's catalogue sources (set by _init_worker) and its catalogue, loaded on first use
+# (a forked worker finds the modules already imported by the command).
 _WORKER_SOURCES: tuple[str, ...] = ()
+_WORKER_CATALOGUE: Any = None
 
 
 def _init_worker(sources: tuple[str, ...]) -> None:
-    global _WORKER_SOURCES
+    global _WORKER_SOURCES, _WORKER_CATALOGUE
     limit_blas_threads()
-    _WORKER_SOURCES = sources
+    _WORKER_SOURCES, _WORKER_CATALOGUE = sources, None
+
+
+def _worker_catalogue() -> Any:
+    global _WORKER_CATALOGUE
+    from igproof.papers.claims import load_catalogue
+
+    if _WORKER_CATALOGUE is None:
+        _WORKER_CATALOGUE = load_catalogue(_WORKER_SOURCES)
+    return _WORKER_CATALOGUE
 
 
 def _worker_run(claim_ids: tuple[str, ...], debug: bool) -> list[tuple[Outcome, float]]:
     """Run claims one after the other in a worker: (outcome as plain data, seconds) each."""
-    from igproof.papers.claims import load_catalogue
-
     results = []
     for claim_id in claim_ids:
         try:
-            claim = load_catalogue(_WORKER_SOURCES).by_id(claim_id)
+            claim = _worker_catalogue().by_id(claim_id)
         except Exception as exc:
             if debug:
                 raise

@@ -191,19 +191,13 @@ def installed_catalogues() -> list[tuple[list[Claim], str]]:
     return found
 
 
-_LOADED: dict[tuple[str, ...], Catalogue] = {}
-
-
 def load_catalogue(sources: Sequence[str] = ()) -> Catalogue:
     """The built-in claims, the installed catalogues and those of ``sources`` (``--claims``).
 
-    Cached per process by the sources (a worker of `igproof verify --jobs N` that was forked
-    from the command reuses the parent's). Duplicate claim ids are an error naming both origins.
+    Modules are imported once per process (a ``--claims`` file is kept in ``sys.modules``), so a
+    second call is cheap. Duplicate claim ids are an error naming both origins.
     """
     key = tuple(str(s) for s in sources)
-    cached = _LOADED.get(key)
-    if cached is not None:
-        return cached
     groups: list[tuple[list[Claim], str]] = [(catalogue(), BUILTIN_ORIGIN)]
     groups += installed_catalogues()
     groups += [load_claims_source(s) for s in key]
@@ -218,9 +212,7 @@ def load_catalogue(sources: Sequence[str] = ()) -> Catalogue:
                                       f"{origins[claim.id]} and by {origin}")
             origins[claim.id] = origin
             claims.append(claim)
-    result = Catalogue(tuple(claims), origins)
-    _LOADED[key] = result
-    return result
+    return Catalogue(tuple(claims), origins)
 
 
 def catalogue(papers: Iterable[str] | None = None) -> list[Claim]:
