@@ -166,6 +166,10 @@ def work_units(claims: Sequence[Any]) -> list[list[int]]:
     return units
 
 
+def _died(reason: str) -> Outcome:
+    return Outcome(Verdict.INCONCLUSIVE, reason)
+
+
 def _pool_context() -> Any:
     """fork where available (workers inherit the loaded catalogue), else spawn."""
     import multiprocessing
@@ -189,6 +193,7 @@ def run_claims(claims: Sequence[Any], *, jobs: int, debug: bool, sources: Sequen
             yield k, "end", outcome, seconds
         return
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     pending = work_units(claims)
     running: dict[Any, list[int]] = {}
@@ -199,13 +204,26 @@ def run_claims(claims: Sequence[Any], *, jobs: int, debug: bool, sources: Sequen
                 while pending and len(running) < jobs:
                     unit = pending.pop(0)
                     ids = tuple(claims[k].id for k in unit)
-                    running[pool.submit(_worker_run, ids, debug)] = unit
                     for k in unit:
                         yield k, "start", None, 0.0
+                    try:
+                        running[pool.submit(_worker_run, ids, debug)] = unit
+                    except BrokenProcessPool:  # an earlier worker died: nothing more runs
+                        for k in unit:
+                            yield k, "end", _died("not run: the worker pool broke"), 0.0
+                if not running:
+                    continue
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: running[f][0]):
                     unit = running.pop(future)
-                    for k, (outcome, seconds) in zip(unit, future.result(), strict=True):
+                    try:
+                        results = future.result()
+                    except Exception as exc:  # the worker process died (or its result broke)
+                        if debug:
+                            raise
+                        results = [(_died(f"check failed: its worker process died "
+                                          f"({exc.__class__.__name__})"), 0.0)] * len(unit)
+                    for k, (outcome, seconds) in zip(unit, results, strict=True):
                         yield k, "end", outcome, seconds
         except BaseException:
             for future in running:

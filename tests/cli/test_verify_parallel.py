@@ -96,6 +96,20 @@ def test_a_crash_in_a_worker_is_reported_not_raised(monkeypatch, capsys):
     assert "check failed: ZeroDivisionError" in capsys.readouterr().out
 
 
+def test_a_worker_that_dies_is_reported_not_raised(monkeypatch, capsys):
+    def die() -> Outcome:
+        os._exit(3)  # a crash below Python (as a segfault in a C library would be)
+
+    listed = [Claim(id="demo.die", paper="demo", reference="", statement="",
+                    expected=Verdict.PROVED, check=die), *_demo()[2:3]]
+    monkeypatch.setattr(claims_module, "PAPER_MODULES", {"demo": "demo"})
+    monkeypatch.setattr(claims_module, "_load_paper", lambda key: listed)
+    assert main(["verify", "--jobs", "2", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["claims"][0]["verdict"] == "INCONCLUSIVE"
+    assert "worker process died" in report["claims"][0]["evidence"]
+
+
 @pytest.mark.parametrize("jobs", ["0", "-1", "1000"])
 def test_bad_jobs_is_one_line_exit_2(demo, capsys, jobs):
     assert main(["verify", "--jobs", jobs]) == 2
