@@ -34,6 +34,7 @@ PAPER_MODULES: dict[str, str] = {
     "vardi2021": "vardi2021",
     "boursier2023": "boursier2023",
     "chu2024": "chu2024",
+    "sonoda2021": "sonoda2021",
 }
 
 # Entry-point group of installed catalogues: each entry point names a module with a module-level
