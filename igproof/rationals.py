@@ -2,7 +2,9 @@
 
 A number is read by its decimal text, never through a binary float: ``0.1`` means 1/10.
 Accepted forms: an integer (``"-3"``), a decimal (``"0.25"``, ``"1e-6"``) or a fraction
-(``"p/q"``). NaN and infinities are rejected with a message that names the offending text.
+(``"p/q"``). NaN and infinities are rejected with a message that names the offending text, and
+so are numbers too large, too small or too long to be data (:data:`MAX_DECIMAL_EXPONENT`,
+:data:`MAX_DIGITS`): they are refused while parsing, before any arithmetic on them.
 """
 
 from __future__ import annotations
@@ -17,8 +19,18 @@ from igproof.errors import DataError
 
 # Longest number text accepted: a million-digit numeral is an attack, not a dataset.
 MAX_NUMBER_CHARS = 4000
+# Largest decimal exponent of a nonzero number read from text: 1e-300 <= |q| <= 1e300. Every such
+# value has a finite, normal float64 (range ~2.2e-308 .. 1.8e308), which the float integrators,
+# solvers and plots use; beyond it a datum such as 1e999999 made `igproof flow` compute with
+# million-digit integers for minutes and `igproof minnorm` overflow a float.
+MAX_DECIMAL_EXPONENT = 300
+# Most digits in a numerator or denominator read from text: exact arithmetic (sympy, Fractions,
+# certificates) slows down with the size of the integers, and data this long are not measurements.
+MAX_DIGITS = 1000
+# log10(2): turns bit lengths into decimal exponents for the magnitude bound.
+_LOG10_2 = 0.30102999566398120
 
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,6})?")
+_DECIMAL = re.compile(r"[+-]?(?P<mantissa>\d+(\.\d*)?|\.\d+)([eE](?P<exponent>[+-]?\d+))?")
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
 
 
@@ -50,13 +62,52 @@ def parse_rational(value: Any, *, what: str = "number") -> Fraction:
                         f"(at most {MAX_NUMBER_CHARS})")
     if _FRACTION.fullmatch(text):
         num, den = text.split("/")
+        _check_digits(num, text, what)
+        _check_digits(den, text, what)
         if int(den) == 0:
             raise DataError(f"{what}: {text!r} has a zero denominator")
-        return Fraction(int(num), int(den))
-    if _DECIMAL.fullmatch(text):
-        return Fraction(text)
+        return _check_magnitude(Fraction(int(num), int(den)), text, what)
+    match = _DECIMAL.fullmatch(text)
+    if match:
+        mantissa = match.group("mantissa")
+        _check_digits(mantissa, text, what)
+        exponent = match.group("exponent")
+        # Refuse a huge exponent before Fraction() builds 10**exponent.
+        if exponent is not None and abs(int(exponent)) > MAX_DECIMAL_EXPONENT + len(mantissa):
+            raise _out_of_range(text, what)
+        return _check_magnitude(Fraction(text), text, what)
     raise DataError(f"{what}: cannot read {text!r} as a number "
                     "(use an integer, a decimal such as 0.25, or a fraction p/q)")
+
+
+def _check_digits(digits: str, text: str, what: str) -> None:
+    count = sum(c.isdigit() for c in digits)
+    if count > MAX_DIGITS:
+        raise DataError(f"{what}: {_clip(text)} has {count} digits in one integer (at most "
+                        f"{MAX_DIGITS})")
+
+
+def _out_of_range(text: str, what: str) -> DataError:
+    return DataError(f"{what}: {_clip(text)} is out of range (a nonzero number must lie between "
+                     f"1e-{MAX_DECIMAL_EXPONENT} and 1e{MAX_DECIMAL_EXPONENT} in absolute value)")
+
+
+def _check_magnitude(q: Fraction, text: str, what: str) -> Fraction:
+    """q itself when q = 0 or 10^-MAX_DECIMAL_EXPONENT <= |q| <= 10^MAX_DECIMAL_EXPONENT."""
+    if q == 0:
+        return q
+    if max(q.numerator.bit_length(), q.denominator.bit_length()) * _LOG10_2 > MAX_DIGITS:
+        raise DataError(f"{what}: {_clip(text)} has more than {MAX_DIGITS} digits in its "
+                        "numerator or denominator")
+    bound = Fraction(10) ** MAX_DECIMAL_EXPONENT
+    if not 1 / bound <= abs(q) <= bound:
+        raise _out_of_range(text, what)
+    return q
+
+
+def _clip(text: str) -> str:
+    """The offending text, shortened for a one-line message."""
+    return repr(text) if len(text) <= 40 else repr(text[:20] + "..." + text[-12:])
 
 
 def parse_rational_list(text: str, *, what: str = "list") -> list[Fraction]:
@@ -81,7 +132,8 @@ def loads_exact(text: str, *, what: str = "JSON") -> Any:
     def parse_int(token: str) -> int:
         if len(token) > MAX_NUMBER_CHARS:
             raise DataError(f"{what}: integer of {len(token)} digits is too long")
-        return int(token)
+        _check_digits(token, token, what)
+        return int(_check_magnitude(Fraction(int(token)), token, what))
 
     def parse_float(token: str) -> Fraction:
         return parse_rational(token, what=what)

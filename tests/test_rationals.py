@@ -56,3 +56,30 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     write_text_atomic(target, "new")
     assert target.read_text() == "new"
     assert [p.name for p in target.parent.iterdir()] == ["out.json"]
+
+
+@pytest.mark.parametrize("text", ["1e999999", "-1e999999", "1e-999999", "0e999999", "1e301",
+                                  "12e299", "0.5e-300", "9" * 301, "1/" + "9" * 301,
+                                  "1" * 1001 + "/" + "1" * 1001])
+def test_numbers_out_of_range_are_refused_at_parse_time(text):
+    """A datum like 1e999999 made `igproof flow` run for minutes: refused before any arithmetic
+    (the exponent is bounded before Fraction builds 10**exponent)."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(DataError, match=r"out of range|digits"):
+        parse_rational(text)
+    if "/" not in text:  # a JSON number token (fractions are strings in JSON)
+        with pytest.raises(DataError):
+            loads_exact('{"x": [' + text + "]}")
+    assert time.perf_counter() - start < 1
+
+
+def test_the_range_bounds_are_inclusive_and_exact():
+    from igproof.rationals import MAX_DECIMAL_EXPONENT
+
+    top = Fraction(10) ** MAX_DECIMAL_EXPONENT
+    assert parse_rational(f"1e{MAX_DECIMAL_EXPONENT}") == top
+    assert parse_rational(f"-1e-{MAX_DECIMAL_EXPONENT}") == -1 / top
+    assert parse_rational("0") == 0 and parse_rational("0.000") == 0
+    assert loads_exact("[" + "9" * 300 + "]") == [10 ** 300 - 1]

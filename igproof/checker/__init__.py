@@ -9,7 +9,8 @@ interval arithmetic (:class:`Interval`). It imports nothing from igproof outside
 The public API is ``__all__`` below; producers import only these names. ``expr`` (the
 expression language: parse, sub, evaluate, evaluate_exact, gradient, substitute, relu_atoms),
 ``Interval``, ``sqrt_upper``, ``certainly_positive_definite`` and ``krawczyk_ball`` are the
-checker's own arithmetic, for producers that must predict acceptance exactly.
+checker's own arithmetic, for producers that must predict acceptance exactly. ``clear_memo``
+empties the per-process replay memo and constant caches (benchmarks time cold checks with it).
 """
 
 from igproof.checker import expr
@@ -35,6 +36,7 @@ from igproof.checker.kernel import (
     statement_text,
 )
 from igproof.checker.obligations import certainly_positive_definite
+from igproof.checker.trajectory import clear_memo
 
 __all__ = [
     "FORMAT",
@@ -53,6 +55,7 @@ __all__ = [
     "check_bytes",
     "check_certificate",
     "check_file",
+    "clear_memo",
     "expr",
     "krawczyk_ball",
     "load_text",

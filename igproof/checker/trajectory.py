@@ -76,6 +76,18 @@ from igproof.checker.errors import Rejected
 MAX_REPLAYED = 64
 _REPLAYED: dict[str, Vector] = {}
 
+
+def clear_memo() -> None:
+    """Forget every replay and enclosed constant kept in this process (the next check is cold).
+
+    Results never depend on these caches; benchmarks clear them between repeats so that they
+    time the checker, not the memo.
+    """
+    _REPLAYED.clear()
+    _EXPM_CACHE.clear()
+    _POINT_MATRICES.clear()
+    _RATIOS.clear()
+
 # Most segments and time intervals one obligation may list (bounds the replay work).
 MAX_SEGMENTS = 16
 MAX_INTERVALS = 2000

@@ -174,8 +174,10 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _plot(flow, result, payload, args)
         payload["plot"] = args.plot
-    # A requested certificate that could not be written is a failure of the request.
-    code = 1 if payload.get("certificate_written") is False else 0
+    # A requested certificate that could not be written, or a --prove that did not prove, is a
+    # failure of the request (exit 1: scripts can trust exit 0 to mean PROVED and written).
+    code = 1 if (payload.get("certificate_written") is False
+                 or (args.prove and payload["verdict"] != "PROVED")) else 0
     if args.json:
         emit_json("flow", payload, exit_code=code, verdict=payload["verdict"])
     else:

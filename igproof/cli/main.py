@@ -33,6 +33,22 @@ COMMANDS: dict[str, str] = {
 # Exit code for misuse and unreadable input (argparse uses the same).
 EXIT_USAGE = 2
 
+# The exit-code contract of every command (shown by `igproof --help`; README and docs/cli.md).
+EXIT_CODES_EPILOG = """exit codes (every command):
+  0    success: every claim reached its expected verdict (verify); every certificate accepted
+       (check); listed (list); a result computed, and with --prove PROVED with any requested
+       certificate written (flow, spectral flow); the cost bracket PROVED (minnorm); a
+       certificate produced or nothing found (search); every sweep row ran (sweep)
+  1    the command ran but the outcome asked for was not reached: a claim missed its expected
+       verdict; a certificate was rejected; --prove ended INCONCLUSIVE or a requested
+       certificate was not written; the minnorm bracket is not PROVED; a search hit could not
+       be certified; a sweep row failed
+  2    bad input: unknown option, claim or paper; unreadable, malformed or out-of-range data
+       (numbers beyond 1e+-300); a non-regular file given to check; a --claims source that
+       cannot be loaded. One line on stderr, never a traceback
+  130  interrupted (Ctrl-C)      141  stdout closed by the reader (e.g. `| head`)
+"""
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors are one line (no usage dump) and exit with code 2."""
@@ -50,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     from igproof import __version__
 
     parser = _Parser(prog="igproof", description="Check theorems about the implicit "
-                     "regularization of neural networks, and re-check certificates.")
+                     "regularization of neural networks, and re-check certificates.",
+                     epilog=EXIT_CODES_EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"igproof {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=_Parser)

@@ -115,10 +115,11 @@ def test_prove_gives_a_ball_containing_the_closed_form(tmp_path, capsys):
 def test_prove_at_a_saddle_is_inconclusive_not_proved(tmp_path, capsys):
     """theta0 = (0, 0) is a critical point with L > 0: the flow never reaches M_S."""
     data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    # a decision was asked and not reached: exit 1 (issue #14, exit codes scripts can trust)
     assert main(["flow", "neuron", "--activation", "tanh", "--data", data, "--init", "0,0",
-                 "--prove", "--json"]) == 0
+                 "--prove", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
-    assert payload["verdict"] == "INCONCLUSIVE"
+    assert payload["verdict"] == "INCONCLUSIVE" and payload["exit_code"] == 1
 
 
 def test_isolated_limit_is_proved_but_has_no_certificate_yet(tmp_path, capsys):

@@ -66,3 +66,24 @@ def test_claim_ids_are_unique_and_prefixed():
     ids = [c.id for c in CLAIMS]
     assert len(ids) == len(set(ids))
     assert all(i.startswith("lee2022.") and i.count(".") == 2 for i in ids)
+
+
+@pytest.mark.parametrize(("teacher", "xs", "w0"), [
+    (("1", "1/2"), [("1", "0"), ("1", "1")], ("1/1000", "0")),
+    (("3/2", "-1/4"), [("2", "0"), ("1", "-1/4"), ("7/4", "1/2")], ("0", "-7/1000")),
+    (("1/2", "1/2"), [("1", "1/4"), ("1/4", "1")], ("-3/1000", "5/1000")),
+])
+def test_d2_float_method_agrees_with_dop853(teacher, xs, w0):
+    """The d2 claim's float flow (LSODA) and the former DOP853 run reach w* on the same members
+    of family D2, both far inside the tolerance (an independent integrator as the check)."""
+    from fractions import Fraction
+
+    from igproof.proof.single_neuron.convergence import CONVERGENCE_TOL, FLOAT_METHOD, run_example
+
+    t = tuple(Fraction(v) for v in teacher)
+    points = [tuple(Fraction(v) for v in x) for x in xs]
+    w = tuple(Fraction(v) for v in w0)
+    fast, horizon = run_example(t, points, w)
+    reference, same_horizon = run_example(t, points, w, method="DOP853")
+    assert FLOAT_METHOD == "LSODA" and horizon == same_horizon
+    assert fast <= CONVERGENCE_TOL / 100 and reference <= CONVERGENCE_TOL / 100

@@ -16,7 +16,11 @@ from igproof.certificate.switches import reactivation_outcome
 from igproof.errors import EnclosureFailure
 from igproof.numeric.float_flow import integrate_float
 from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
-from igproof.proof.single_neuron.convergence import CONVERGENCE_TOL, check_global_convergence_d2
+from igproof.proof.single_neuron.convergence import (
+    CONVERGENCE_TOL,
+    FLOAT_METHOD,
+    check_global_convergence_d2,
+)
 from igproof.proof.single_neuron.exact import (
     balancedness_chain_rule_identity,
     balancedness_conserved,
@@ -191,14 +195,15 @@ def check_global_convergence() -> Outcome:
     details = {"examples": report.examples, "failures": report.failures,
                "tolerance_relative": str(CONVERGENCE_TOL),
                "worst_relative_distance": f"{report.worst_relative_distance:.3g}",
-               "longest_horizon": f"{report.longest_horizon:.4g}"}
+               "longest_horizon": f"{report.longest_horizon:.4g}",
+               "float_method": FLOAT_METHOD}
     if report.failures:
         return Outcome(Verdict.INCONCLUSIVE, f"{len(report.failures)} of {report.examples} "
                        "family-D2 examples did not converge to w* (see details)", details)
     return Outcome(Verdict.SUPPORTED,
                    f"float flow reached |w - w*| <= {CONVERGENCE_TOL} |w*| in all "
                    f"{report.examples} Hypothesis examples of family D2 (worst "
-                   f"{report.worst_relative_distance:.2g}; DOP853 rtol 1e-10)", details)
+                   f"{report.worst_relative_distance:.2g}; {FLOAT_METHOD} rtol 1e-10)", details)
 
 
 def _reactivation(data: dict[str, Any]) -> tuple[Any, list[Any]]:
