@@ -8,10 +8,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from typing import Any
 
+from igproof.cli.output import emit_json
 from igproof.errors import InvalidArgument
 
 ACTIVATION_NAMES = ("gaussian", "tanh", "relu", "sigmoid", "softplus")
@@ -129,7 +129,8 @@ def _run_k(args: argparse.Namespace) -> int:
     results = [admissibility_constant(a, r, dim=args.dim, second=not args.no_second)
                for a in activations for r in ridgelets]
     if args.json:
-        print(json.dumps([res.to_json() for res in results], indent=1))
+        emit_json("ridgelet", {"subcommand": "K", "results": [res.to_json() for res in results]},
+                  exit_code=0)
         return 0
     for res in results:
         print(_k_line(res))
@@ -230,7 +231,8 @@ def _run_transform(args: argparse.Namespace) -> int:
                       label=f"R[f; {rho.name}](a, b)")
         report["plot"] = args.plot
     if args.json:
-        print(json.dumps(report, indent=1))
+        emit_json("ridgelet", {"subcommand": "transform", **report}, exit_code=0,
+                  verdict=verdict)
         return 0
     print(f"ridgelet transform of f = {args.target} with rho = {rho.name} (m = {args.dim})")
     for p in points_out:
@@ -258,19 +260,21 @@ def _run_reconstruct(args: argparse.Namespace) -> int:
     if not k.admissible:
         message = f"K({sigma.name}, {rho.name}): not admissible or undecided: {k.reason}"
         if args.json:
-            print(json.dumps({"admissible": k.admissible, "reason": k.reason}, indent=1))
+            emit_json("ridgelet", {"subcommand": "reconstruct", "admissible": k.admissible,
+                                   "reason": k.reason}, exit_code=1)
         else:
             print(message)
         return 1
     result = reconstruct(f, rho, sigma, xs, k_value=k.value, nodes=(args.nodes, args.nodes))
     if args.json:
-        print(json.dumps({"activation": sigma.name, "ridgelet": rho.name, "target": args.target,
-                          "K": k.value, "K_verdict": str(k.verdict), "x": list(xs),
-                          "S": [float(v) for v in result.s_values],
-                          "K_f": [float(v) for v in result.k_f], "error": result.error,
-                          "resolution_change": result.resolution_change,
-                          "verdict": str(result.verdict), "evidence": result.evidence},
-                         indent=1))
+        emit_json("ridgelet", {"subcommand": "reconstruct", "activation": sigma.name,
+                               "ridgelet": rho.name, "target": args.target, "K": k.value,
+                               "K_verdict": str(k.verdict), "x": list(xs),
+                               "S": [float(v) for v in result.s_values],
+                               "K_f": [float(v) for v in result.k_f], "error": result.error,
+                               "resolution_change": result.resolution_change,
+                               "evidence": result.evidence},
+                  exit_code=0, verdict=result.verdict)
         return 0
     print(f"reconstruction S[R[f; {rho.name}]] = K f, sigma = {sigma.name}, f = {args.target}, "
           f"K = {k.value:.15g} [{k.verdict}]")

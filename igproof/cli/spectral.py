@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from igproof.cli.output import emit_json
 from igproof.errors import InvalidArgument
 
 PLOT_FORMATS = (".png", ".pdf", ".svg")
@@ -173,7 +173,8 @@ def _run_flow(args: argparse.Namespace) -> int:
             _, ts, losses = measured_rate(problem, FLOAT_T, points=400)
         _plot_flow(ts, losses, bounds, title, args.plot, fmt)
     if args.json:
-        print(json.dumps(out, indent=1))
+        emit_json("spectral", {"subcommand": "flow", **out}, exit_code=status,
+                  verdict=out["verdict"])
     else:
         print(f"{out['verdict']}: {out['evidence']}")
         print(f"  minimal nuclear norm {float(solution.value):.12g}; limit nuclear norm "
@@ -272,7 +273,7 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.plot and fmt is not None:
         _plot_train(hist, args.plot, fmt)
     if args.json:
-        print(json.dumps(out))
+        emit_json("spectral", {"subcommand": "train", **out}, exit_code=0, verdict=out["verdict"])
     else:
         f = out["final"]
         print(f"SUPPORTED (float GD, {args.iterations} steps): loss {f['loss']:.4g}, relative "

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from igproof.cli.output import emit_json
 from igproof.errors import InvalidArgument
 
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                        plot=args.plot)
     summary = {"config": args.config, "out": str(out), **report.as_dict()}
     if args.json:
-        print(json.dumps(summary, indent=1))
+        emit_json("sweep", summary, exit_code=1 if report.errors else 0)
     else:
         print(f"sweep      {config.name} ({config.design}, {report.total} points)")
         print(f"backend    {report.backend}" + (f", {report.workers} workers"

@@ -19,7 +19,10 @@ def test_k_gaussian_dawson_is_exactly_one(capsys):
 def test_k_json_enclosure_contains_the_second_route(capsys):
     assert main(["ridgelet", "K", "--activation", "tanh", "--ridgelet", "gaussian-d3",
                  "--json"]) == 0
-    (res,) = json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    assert [document[k] for k in ("command", "exit_code", "verdict", "subcommand")] == [
+        "ridgelet", 0, None, "K"]
+    (res,) = document["results"]
     mid, rad = float(res["enclosure"]["mid"]), float(res["enclosure"]["rad"])
     second = float(res["second_route"]["value"])
     err = float(res["second_route"]["error_estimate"])

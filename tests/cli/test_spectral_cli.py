@@ -85,3 +85,13 @@ def test_train_json_and_plots(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["final"]["loss"] < out["history"]["loss"][0]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_new_command_prints_the_one_json_envelope(tmp_path, capsys):
+    """spectral, ridgelet and sweep --json open with command, igproof, exit_code, verdict
+    (docs/cli.md), like every other command."""
+    from igproof.cli.output import ENVELOPE_KEYS
+
+    assert main(["ridgelet", "transform", "--ridgelet", "dawson", "--at", "1,0", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert tuple(document)[:4] == ENVELOPE_KEYS and document["verdict"] == "SUPPORTED"
