@@ -9,7 +9,9 @@ interval arithmetic (:class:`Interval`). It imports nothing from igproof outside
 The public API is ``__all__`` below; producers import only these names. ``expr`` (the
 expression language: parse, sub, evaluate, evaluate_exact, gradient, substitute, relu_atoms),
 ``Interval``, ``sqrt_upper``, ``certainly_positive_definite`` and ``krawczyk_ball`` are the
-checker's own arithmetic, for producers that must predict acceptance exactly.
+checker's own arithmetic, for producers that must predict acceptance exactly. The MAX_*
+names are the checker's published limits (file size, obligations, segments and steps per
+trajectory obligation, Taylor order, expression size): producers respect them before writing.
 """
 
 from igproof.checker import expr
@@ -22,10 +24,13 @@ from igproof.checker.context import (
     VERSIONS,
 )
 from igproof.checker.errors import NotACertificate, Rejected
+from igproof.checker.expr import MAX_EXPR_CHARS, MAX_NODES
 from igproof.checker.intervals import Interval, sqrt_upper
 from igproof.checker.isolated import krawczyk_ball
 from igproof.checker.kernel import (
     KINDS,
+    MAX_FILE_BYTES,
+    MAX_OBLIGATIONS,
     OBLIGATIONS,
     Report,
     check_bytes,
@@ -35,6 +40,7 @@ from igproof.checker.kernel import (
     statement_text,
 )
 from igproof.checker.obligations import certainly_positive_definite
+from igproof.checker.trajectory import MAX_INTERVALS, MAX_SEGMENTS, MAX_TAYLOR_ORDER
 
 __all__ = [
     "FORMAT",
@@ -42,6 +48,13 @@ __all__ = [
     "ISOLATED_CLAIM",
     "KINDS",
     "LOSS_FORMULA",
+    "MAX_EXPR_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_INTERVALS",
+    "MAX_NODES",
+    "MAX_OBLIGATIONS",
+    "MAX_SEGMENTS",
+    "MAX_TAYLOR_ORDER",
     "OBLIGATIONS",
     "SWITCHES_KIND",
     "VERSIONS",

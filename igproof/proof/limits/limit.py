@@ -19,8 +19,8 @@ with the precision (:func:`budgets`).
 
 Guarantee: enclosure. For a :class:`ProvedLimit`, the limit exists and lies in the closed
 Euclidean ball B(centre, radius); it has zero loss (lies in M_S) when ``endgame`` is a
-:class:`PLEndgame` or an :class:`IsolatedZeroEndgame`, and is a strict local minimizer with loss in ``endgame.loss_limit`` when it
-is an :class:`IsolatedEndgame`.
+:class:`PLEndgame` or an :class:`IsolatedZeroEndgame`, and is a strict local minimizer with
+loss in ``endgame.loss_limit`` when it is an :class:`IsolatedEndgame`.
 """
 
 from __future__ import annotations
