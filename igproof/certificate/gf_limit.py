@@ -80,6 +80,8 @@ PICARD_GRID_BITS = 8
 # Compact Lohner matrices: entries on a 2^-A_BITS grid (A ~ an orthogonal Q; the checker
 # inverts the exact rational A, so rounding only perturbs the coordinates of the set).
 A_BITS = 32
+# Growth per chunk of the claimed box slack when a long segment is cut (see _box_slack).
+CHUNK_SLACK_GROWTH = 2 ** 8
 # Growth per switch of the switching-time slack, tried in turn: 1 (every bracket widened by
 # TIME_SLACK, as the shipped certificates are), then 2^4 and 2^8 per earlier switch: the
 # checker's replay boxes widen after each crossing (by ~ the previous bracket), so the k-th
@@ -487,9 +489,16 @@ def _trajectories(result: ProvedLimit, dataset_name: str, *, compact: bool, grow
             current.append(_segment_entry(result, m, chunk, first=c == 0, last=is_last,
                                           compact=compact, slack=TIME_SLACK))
             if not is_last:
-                close(_box(chunk[-1].hull_after, BOX_SLACK * growth ** switches))
-    close(_box(result.box_T, BOX_SLACK * growth ** switches))
+                close(_box(chunk[-1].hull_after, _box_slack(growth, switches, len(out))))
+    close(_box(result.box_T, _box_slack(growth, switches, len(out))))
     return out
+
+
+def _box_slack(growth: int, switches: int, chunk: int) -> Fraction:
+    """Widening of a claimed trajectory box: BOX_SLACK, times growth per earlier switch and
+    CHUNK_SLACK_GROWTH per earlier chunk (a chunk restarts from the previous claimed box, so its
+    replay is wider by about that box's slack)."""
+    return BOX_SLACK * growth ** switches * CHUNK_SLACK_GROWTH ** chunk
 
 
 def _step_hints(st: Any, compact: bool) -> dict[str, Any]:
