@@ -113,10 +113,11 @@ def test_prove_gives_a_ball_containing_the_closed_form(tmp_path, capsys):
 
 
 def test_prove_at_a_saddle_is_inconclusive_not_proved(tmp_path, capsys):
-    """theta0 = (0, 0) is a critical point with L > 0: the flow never reaches M_S."""
+    """theta0 = (0, 0) is a critical point with L > 0: the flow never reaches M_S; --prove
+    that ends INCONCLUSIVE exits 1 (issue 14: exit codes scripts can trust)."""
     data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
     assert main(["flow", "neuron", "--activation", "tanh", "--data", data, "--init", "0,0",
-                 "--prove", "--json"]) == 0
+                 "--prove", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["verdict"] == "INCONCLUSIVE"
 
@@ -136,3 +137,30 @@ def test_isolated_limit_is_proved_but_has_no_certificate_yet(tmp_path, capsys):
     assert written["statement"]["claim"] == {"in_zero_loss_set": "false"}
     assert "isolated-endgame" in [o["type"] for o in written["obligations"]]
     assert main(["check", str(cert)]) == 0
+
+
+def test_t_max_reaches_the_prover_and_inconclusive_exits_1(tmp_path, capsys):
+    """A slow flow (a relu(w x) on x = 1, y = 1/20 from (1/5, 1/10): T ~ 608 at 128 bits):
+    INCONCLUSIVE by the default budget t = 200 (exit 1, no certificate written), PROVED with
+    --t-max 1000 (exit 0, certificate written and accepted)."""
+    from igproof.checker import check_file
+
+    data = _data(tmp_path, '{"x": [[1]], "y": ["1/20"]}')
+    cert = tmp_path / "slow.json"
+    assert main(["flow", "neuron", "--data", data, "--init", "1/5,1/10", "--prove",
+                 "--certificate", str(cert), "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "INCONCLUSIVE" and "t_max=200" in payload["evidence"]
+    assert not cert.exists()
+    assert main(["flow", "neuron", "--data", data, "--init", "1/5,1/10", "--prove",
+                 "--t-max", "1000", "--certificate", str(cert), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "PROVED" and payload["certificate"] == str(cert)
+    assert check_file(str(cert)).accepted
+
+
+def test_max_steps_needs_prove(tmp_path, capsys):
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    assert main(["flow", "neuron", "--data", data, "--init", "1/2,3/10",
+                 "--max-steps", "10"]) == 2
+    assert "--max-steps needs --prove" in capsys.readouterr().err
