@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "igproof"
 
 # Lower rank = lower layer. Top-level helper modules are below every layer.
 RANK = {
-    "errors": 0, "verdict": 0, "rationals": 0, "atomic": 0, "plots": 0,
+    "errors": 0, "verdict": 0, "rationals": 0, "atomic": 0, "plots": 0, "linalg": 0,
     "symbolic": 1, "numeric": 2, "proof": 3, "certificate": 4,
     "search": 5, "strategies": 5, "sweep": 6, "papers": 6, "cli": 7,
 }

@@ -9,11 +9,14 @@ gradient flow from theta0 on S_k.
   N(theta_s) <= N(theta_o) for N = |theta|_2 or |theta - theta0|_2, then no nondecreasing
   function of N characterizes it in the strong form (S_o forces G(theta_o) < G(theta_s)).
 
-A constructor proves each limit (a validated trajectory enclosure replayed by the checker, or a
-Polyak-Lojasiewicz end-game from theta0 localized by conserved quantities), decides the
-zero-loss-set relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), assembles a
-``two-point-overlap`` / ``one-point-overlap`` certificate, and runs the independent checker on
-it. The verdict is PROVED only when the checker accepts the certificate.
+:func:`overlap_pair` is the one path from two datasets and theta0 to a verdict: the CLI
+(``igproof overlap``) and the catalogue's instances
+(:mod:`igproof.certificate.overlap_instances`) both call it. It proves each limit (a validated
+trajectory enclosure replayed by the checker, or a Polyak-Lojasiewicz end-game from theta0
+localized by conserved quantities), decides the zero-loss-set relation by exact algebra
+(:mod:`igproof.symbolic.zero_loss`), assembles a ``two-point-overlap`` / ``one-point-overlap``
+certificate, and runs the independent checker on it. The verdict is PROVED only when the
+checker accepts the certificate.
 """
 
 from __future__ import annotations
@@ -24,17 +27,25 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from igproof.certificate.common import header, statement
-from igproof.certificate.gf_limit import limit_certificate
+from igproof.certificate.common import certify, header, statement
+from igproof.certificate.gf_limit import IsolatedLimitNotCertifiable, limit_certificate
 from igproof.certificate.pl_start import DatasetSpec, ModelSpec, gf_limit_part
-from igproof.errors import CertificateError, InvalidArgument
+from igproof.errors import CertificateError, DataError, InvalidArgument
 from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
+from igproof.symbolic.dataset import Dataset
+from igproof.symbolic.flow import gradient_flow
+from igproof.symbolic.models import Model
+from igproof.symbolic.zero_loss import ZeroLossRelation, limit_in_zero_loss_set
+from igproof.verdict import Outcome, Verdict
 
 # The zero-set relations the checker knows (igproof/checker/obligations.py, ``zero-set``).
 RELATIONS = ("same-support", "subset", "zero-on-ball", "scaled-label-zero")
 # The classes of G a One-point certificate can exclude (the checker's ``ordering`` classes).
 CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2",
            "l1-norm": "|theta|_1"}
+# Other spellings of the classes accepted from users (``--regularizer distance``).
+CLASS_ALIASES = {"distance": "distance-to-theta0", "l2-norm": "norm", "l1": "l1-norm"}
+MECHANISMS = ("two-point", "one-point")
 # Radius of a PL-start limit ball, relative to max(1, |centre|_inf): 1e-4 keeps the localize
 # cover to a few dozen leaves (each costs interval tanh evaluations in the checker) and is far
 # below the separations (>= 1e-2) the shipped instances need.
@@ -91,8 +102,8 @@ def _renamed(obligations: list[dict[str, Any]], prefix: str) -> list[dict[str, A
 
 def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: str,
                      prec: int = 64, loss_target: Fraction | None = None,
-                     order: int | None = None, sensitivity_order: int | None = None
-                     ) -> tuple[LimitPart, dict[str, Any]]:
+                     order: int | None = None, sensitivity_order: int | None = None,
+                     t_max: Fraction | None = None) -> tuple[LimitPart, dict[str, Any]]:
     """lim theta(t) on ``flow`` from theta0 by a validated enclosure the checker replays.
 
     Uses :func:`igproof.proof.limits.limit.prove_flow_limit` (affine ReLU pieces with certified
@@ -114,13 +125,19 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
     options: dict[str, Any] = {} if order is None else {"order": order}
     if sensitivity_order is not None:
         options["sensitivity_order"] = sensitivity_order
+    if t_max is not None:
+        options["t_max"] = t_max
     result = prove_flow_limit(flow, theta0, prec=prec, loss_target=loss_target, **options)
     if not isinstance(result, ProvedLimit):
         raise CertificateError(f"limit {limit} on {dataset}: not proved ({result.reason})")
     if not result.in_zero_loss_set:
         raise CertificateError(f"limit {limit} on {dataset}: a strict local minimizer with "
                                "positive loss, not in the zero-loss set")
-    cert = limit_certificate(result, flow, dataset_name=dataset, limit_name=limit)
+    try:
+        cert = limit_certificate(result, flow, dataset_name=dataset, limit_name=limit)
+    except IsolatedLimitNotCertifiable as exc:
+        raise CertificateError(f"limit {limit} on {dataset}: proved but not certifiable "
+                               f"({exc})") from exc
     raw = cert["datasets"][dataset]
     part = LimitPart(limit, dataset, _dataset_spec(raw["x"], raw["y"]),
                      cert["statement"]["limits"][limit],
@@ -212,3 +229,203 @@ def ball_text(part: LimitPart, digits: int = 6) -> str:
     """'(c1, c2, ...) +- r' for reports."""
     centre = ", ".join(f"{float(c):.{digits}g}" for c in part.center)
     return f"({centre}) +- {float(part.radius):.1e}"
+
+
+# -- the one path: two datasets and theta0 -> a certified Overlapping verdict --------------------
+@dataclass(frozen=True)
+class ProverOptions:
+    """Options of the validated prover for both limits (None: the prover's default).
+
+    ``prec`` bits, ``order`` / ``sensitivity_order`` Taylor orders of the smooth steps and their
+    sensitivities, ``loss_target`` (stop integrating when sup L is below it), ``t_max``.
+    """
+
+    prec: int = 64
+    order: int | None = None
+    sensitivity_order: int | None = None
+    loss_target: Fraction | None = None
+    t_max: Fraction | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"prec": self.prec}
+        for key in ("order", "sensitivity_order", "loss_target", "t_max"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+def regularizer_class(kind: str) -> str:
+    """The certificate class of a One-point regularizer name (aliases allowed)."""
+    name = CLASS_ALIASES.get(kind, kind)
+    if name not in CLASSES:
+        known = sorted(CLASSES) + sorted(CLASS_ALIASES)
+        raise InvalidArgument(f"regularizer: expected one of {', '.join(known)}, got {kind!r}")
+    return name
+
+
+def _dataset_of(part: LimitPart) -> Dataset:
+    return Dataset(part.data.x, part.data.y)
+
+
+def _ball(part: LimitPart) -> tuple[list[Fraction], Fraction]:
+    return part.center, part.radius
+
+
+def preflight(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
+              mechanism: str) -> list[ZeroLossRelation]:
+    """Check the input and decide what can be decided before any limit is proved.
+
+    Raises DataError/InvalidArgument on bad input (dimensions, theta0 length, identical
+    datasets) and returns the ball-free relations [theta1 in M_S2, theta2 in M_S1].
+    """
+    if mechanism not in MECHANISMS:
+        raise InvalidArgument(f"mechanism: expected one of {', '.join(MECHANISMS)}, got "
+                              f"{mechanism!r}")
+    if s1.dim != s2.dim:
+        raise DataError(f"the two datasets have different input dimensions ({s1.dim} and "
+                        f"{s2.dim})")
+    s1.check_dim(model.dim, what="the model")
+    names = [str(p) for p in model.parameters]
+    if len(theta0) != len(names):
+        raise DataError(f"theta0 has {len(theta0)} values but the model has {len(names)} "
+                        f"parameters ({', '.join(names)})")
+    if list(s1) == list(s2):
+        raise DataError("the two datasets are identical: their flows have the same limit")
+    return [limit_in_zero_loss_set(model, s1, s2), limit_in_zero_loss_set(model, s2, s1)]
+
+
+def _ball_may_decide(model: Model, source: Dataset, target: Dataset) -> bool:
+    """The zero-on-ball recipe can still apply once a limit ball is known."""
+    new = target.support() - source.support()
+    return bool(new) and all(y == 0 for _, y in new) and "relu" in str(model.expression)
+
+
+def _not_certifiable(rel: ZeroLossRelation, what: str) -> str | None:
+    if not rel.decided:
+        return f"{what}: not decided ({rel.argument})"
+    if rel.details.get("certificate_relation") is None:
+        return f"{what}: decided, but no certificate relation expresses it ({rel.argument})"
+    return None
+
+
+def _limits(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
+            names: Sequence[tuple[str, str]], options: ProverOptions
+            ) -> tuple[LimitPart, LimitPart, dict[str, Any]]:
+    parts = []
+    for data, (dataset, limit) in zip((s1, s2), names, strict=True):
+        parts.append(trajectory_limit(gradient_flow(model, data), theta0, dataset=dataset,
+                                      limit=limit, **options.kwargs()))
+    (first, model_json), (second, _) = parts
+    return first, second, model_json
+
+
+def overlap_pair(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
+                 mechanism: str = "two-point", *, regularizer: str | None = None,
+                 names: Sequence[tuple[str, str]] = (("S1", "L1"), ("S2", "L2")),
+                 options: ProverOptions = ProverOptions(),
+                 parts: tuple[LimitPart, LimitPart, dict[str, Any]] | None = None,
+                 evidence: str = "") -> Outcome:
+    """Two-point / One-point Overlapping of (S1, S2) from theta0: PROVED iff certified.
+
+    1. The zero-loss relations theta1 in M_S2 and theta2 in M_S1 are decided by exact algebra
+       (:func:`igproof.symbolic.zero_loss.limit_in_zero_loss_set`); what no recipe decides, or
+       what the certificate cannot express, ends INCONCLUSIVE before any limit is proved
+       (unless a limit ball may still decide it: strictly inactive label-0 points).
+    2. Both limits are proved by validated enclosures (``options``), or taken from ``parts``
+       (``(first, second, model_json)``, e.g. PL end-games from theta0).
+    3. The relations are decided again on the limit balls, the certificate assembled
+       (Two-point: both memberships and disjoint balls; One-point: one membership, disjoint
+       balls and the ordering of ``regularizer``, trying S1's limit as the shared one first)
+       and re-checked by the independent checker.
+
+    Returns
+    -------
+    Outcome
+        PROVED with the certificate (as a file holds it) only when the checker accepts it;
+        INCONCLUSIVE with the reason otherwise.
+
+    Raises
+    ------
+    DataError, InvalidArgument
+        Bad input: datasets of different dimension, a theta0 of the wrong length, identical
+        datasets, an unknown mechanism or regularizer.
+
+    Guarantee: enclosure (the checker decides).
+    """
+    cls = regularizer_class(regularizer) if mechanism == "one-point" else None
+    if mechanism == "two-point" and regularizer is not None:
+        raise InvalidArgument("regularizer: only One-point Overlapping takes a regularizer")
+    if mechanism == "one-point" and regularizer is None:
+        raise InvalidArgument(f"regularizer: One-point Overlapping needs one of "
+                              f"{', '.join(sorted(CLASSES))}")
+    early = preflight(model, s1, s2, theta0, mechanism)
+    pending = [(rel, src, tgt) for rel, src, tgt in ((early[0], s1, s2), (early[1], s2, s1))]
+    problems = [_not_certifiable(rel, f"theta_{k + 1} in M_S{2 - k}")
+                for k, (rel, src, tgt) in enumerate(pending)
+                if not _ball_may_decide(model, src, tgt)]
+    problems = [p for p in problems if p]
+    if mechanism == "two-point" and problems:
+        return Outcome(Verdict.INCONCLUSIVE, "zero-loss relation " + problems[0],
+                       {"reason": problems[0]})
+    if mechanism == "one-point" and len(problems) == 2:
+        return Outcome(Verdict.INCONCLUSIVE, "zero-loss relation " + problems[0],
+                       {"reason": problems[0]})
+    try:
+        first, second, model_json = (parts if parts is not None
+                                      else _limits(model, s1, s2, theta0, names, options))
+    except CertificateError as exc:
+        return Outcome(Verdict.INCONCLUSIVE, f"limit: {exc}", {"reason": str(exc)})
+    theta0_q = [Fraction(t) for t in theta0]
+    details: dict[str, Any] = {"limit_seconds": f"{first.seconds + second.seconds:.2f}"}
+    if mechanism == "two-point":
+        rel12 = limit_in_zero_loss_set(model, s1, s2, ball=_ball(first))
+        rel21 = limit_in_zero_loss_set(model, s2, s1, ball=_ball(second))
+        for rel, what in ((rel12, "theta_1 in M_S2"), (rel21, "theta_2 in M_S1")):
+            problem = _not_certifiable(rel, what)
+            if problem:
+                return Outcome(Verdict.INCONCLUSIVE, "zero-loss relation " + problem,
+                               {**details, "reason": problem})
+        cert = two_point_certificate(
+            model_json, theta0_q, first, second,
+            first_in_second=rel12.details["certificate_relation"],
+            second_in_first=rel21.details["certificate_relation"])
+        relation_text = (rel12.argument if rel12.argument == rel21.argument
+                         else f"{rel12.argument} | {rel21.argument}")
+        details.update({"zero_loss_relation": relation_text,
+                        "recipes": sorted(set(rel12.recipes) | set(rel21.recipes))})
+        text = evidence or (f"limits {ball_text(first)} on {first.dataset} and "
+                            f"{ball_text(second)} on {second.dataset} both in "
+                            f"M_{first.dataset} ∩ M_{second.dataset}")
+        return certify(cert, evidence=text, details=details)
+    assert cls is not None
+    tried = []
+    for shared, other, src, tgt in ((first, second, s1, s2), (second, first, s2, s1)):
+        rel = limit_in_zero_loss_set(model, src, tgt, ball=_ball(shared))
+        problem = _not_certifiable(rel, f"the limit of {shared.dataset} in M_{other.dataset}")
+        if problem:
+            tried.append(problem)
+            continue
+        if not _ordered(cls, shared, other, theta0_q):
+            tried.append(f"{CLASSES[cls]} at the limit of {shared.dataset} is not below its "
+                         f"value at the limit of {other.dataset}")
+            continue
+        cert = one_point_certificate(model_json, theta0_q, shared, other,
+                                     relation=rel.details["certificate_relation"], cls=cls)
+        details.update({"zero_loss_relation": rel.argument, "recipes": list(rel.recipes),
+                        "shared": shared.dataset})
+        text = evidence or (f"theta_s {ball_text(shared)} in M_{other.dataset}, theta_o "
+                            f"{ball_text(other)}, {CLASSES[cls]} smaller at theta_s")
+        return certify(cert, evidence=text, details=details)
+    return Outcome(Verdict.INCONCLUSIVE, "; ".join(tried), {**details, "reason": tried[0]})
+
+
+def _ordered(cls: str, shared: LimitPart, other: LimitPart, theta0: Sequence[Fraction]) -> bool:
+    """N(centre of shared) < N(centre of other): which direction to certify (the checker then
+    decides the exact inequality on the balls)."""
+    def value(c: Sequence[Fraction]) -> float:
+        if cls == "l1-norm":
+            return float(sum((abs(v) for v in c), Fraction(0)))
+        origin = theta0 if cls == "distance-to-theta0" else [Fraction(0)] * len(c)
+        return float(sum(((v - o) ** 2 for v, o in zip(c, origin, strict=True)), Fraction(0)))
+    return value(shared.center) < value(other.center)

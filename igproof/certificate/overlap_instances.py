@@ -1,9 +1,11 @@
 """The Two-point / One-point Overlapping instances of the zhang2023 catalogue.
 
-Each builder constructs the datasets, proves both gradient-flow limits, decides the zero-loss-set
-relation by exact algebra (:mod:`igproof.symbolic.zero_loss`), assembles the certificate and has
-the independent checker replay it (:func:`igproof.certificate.common.certify`). Results are
-cached per process: the catalogue, the certificate writer and the tests share one computation.
+Each builder constructs the datasets and the proof options of its instance and calls
+:func:`igproof.certificate.overlap.overlap_pair`, the same function ``igproof overlap`` calls:
+it decides the zero-loss-set relation by exact algebra (:mod:`igproof.symbolic.zero_loss`),
+proves both gradient-flow limits (here computed once per process and shared between entries),
+assembles the certificate and has the independent checker replay it. The data files under
+examples/overlap/ reproduce the Two-point instances from the command line (docs/overlap.md).
 
 The shipped certificates ``certificates/zhang2023-*.json`` (:data:`SHIPPED`) are written by
 ``python -m igproof.certificate.shipped``.
@@ -13,21 +15,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
-from igproof.certificate.common import certify
 from igproof.certificate.overlap import (
-    CLASSES,
     LimitPart,
+    ProverOptions,
     ball_text,
-    one_point_certificate,
+    overlap_pair,
     pl_limit,
     trajectory_limit,
-    two_point_certificate,
 )
 from igproof.certificate.pl_start import DatasetSpec, ModelSpec
 from igproof.errors import CertificateError
@@ -35,7 +35,6 @@ from igproof.symbolic.activations import get_activation
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
 from igproof.symbolic.models import Model, build_model
-from igproof.symbolic.zero_loss import contained_zero_loss_set, same_zero_loss_set
 from igproof.verdict import Outcome, Verdict
 
 Q = Fraction
@@ -81,24 +80,6 @@ def _vs_limit(gamma: Fraction | None, dataset: str, limit: str) -> tuple[LimitPa
     return trajectory_limit(flow, VS_THETA0, dataset=dataset, limit=limit, prec=VS_PREC)
 
 
-def _symbolic(model_kind: str, first: tuple, second: tuple, *, ball: tuple | None = None
-              ) -> Any:
-    """The exact zero-loss-set relation (igproof.symbolic.zero_loss) between two datasets:
-    M_first = M_second, or with ``ball = (centre, radius)`` M_first ∩ B inside M_second.
-    ``model_kind``: "relu-neuron" (relu(w.x)), "relu" (a relu(w.x)) or "tanh-unit" (tanh(w.x))."""
-    dim = len(first[0][0])
-    if model_kind == "relu-neuron":
-        model = build_model("relu-neuron", dim=dim)
-    elif model_kind == "relu":
-        model = build_model("neuron", dim=dim, activation="relu")
-    else:
-        model = _unit_model("tanh", dim)
-    s1, s2 = Dataset(*first), Dataset(*second)
-    if ball is None:
-        return same_zero_loss_set(model, s1, s2)
-    return contained_zero_loss_set(model, s1, s2, ball=ball)
-
-
 def _unit_model(activation: str, dim: int) -> Any:
     """sigma(w . x) without an outer weight (the tanh unit)."""
     w = sympy.symbols(f"w1:{dim + 1}")
@@ -107,21 +88,21 @@ def _unit_model(activation: str, dim: int) -> Any:
     return Model.from_expression(get_activation(activation).sigma(z), w, x)
 
 
-def _subset_outcome(kind: str, model_json: dict, theta0: tuple, shared: LimitPart,
+def _one_point(model: Model, shared: LimitPart, other: LimitPart, model_json: dict,
+               theta0: tuple, cls: str, evidence: str) -> Outcome:
+    """One-point through :func:`overlap_pair` with the limits already proved (shared first)."""
+    return overlap_pair(model, Dataset(shared.data.x, shared.data.y),
+                        Dataset(other.data.x, other.data.y), theta0, "one-point",
+                        regularizer=cls, parts=(shared, other, model_json), evidence=evidence)
+
+
+def _subset_outcome(model: Model, model_json: dict, theta0: tuple, shared: LimitPart,
                     other: LimitPart, cls: str) -> Outcome:
-    """One-point with the 'subset' recipe: M_Ss ∩ B(theta_s) inside M_So decided exactly
-    first (igproof.symbolic.zero_loss), then the certificate checked."""
-    relation = _symbolic(kind, (shared.data.x, shared.data.y), (other.data.x, other.data.y),
-                         ball=(shared.center, shared.radius))
-    if relation.relation not in ("contained", "equal"):
-        return Outcome(Verdict.INCONCLUSIVE, f"M_Ss ∩ B not shown inside M_So: "
-                       f"{relation.argument}")
-    cert = one_point_certificate(model_json, theta0, shared, other,
-                                 relation={"relation": "subset"}, cls=cls)
-    norm = CLASSES[cls]
-    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So, theta_o "
-                                   f"{ball_text(other)}, {norm} smaller at theta_s"),
-                   details={"zero_loss_relation": relation.argument})
+    """One-point with the 'subset' recipe (M_Ss inside M_So), certified by overlap_pair."""
+    norm = {"norm": "|theta|_2", "l1-norm": "|theta|_1"}[cls]
+    return _one_point(model, shared, other, model_json, theta0, cls,
+                      f"theta_s {ball_text(shared)} in M_So, theta_o {ball_text(other)}, "
+                      f"{norm} smaller at theta_s")
 
 
 def _failed(what: str, exc: Exception) -> Outcome:
@@ -133,23 +114,16 @@ def two_point_relu_neuron() -> Outcome:
     """Two-point, relu(w . x) in R^3 (Vardi-Shamir): S_g with the label-0 point (0, g, g),
     g = 1 and g = 5. M_{S_1} = M_{S_5} (scaled label-0 point), the limits differ in w3."""
     g1, g5 = VS_GAMMAS
-    relation = _symbolic("relu-neuron", _vs_dataset(g1), _vs_dataset(g5))
-    if relation.relation != "equal":
-        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
-                       f"{relation.argument}")
     try:
-        first, model = _vs_limit(g1, "S1", "L1")
+        first, model_json = _vs_limit(g1, "S1", "L1")
         second, _ = _vs_limit(g5, "S5", "L5")
     except CertificateError as exc:
         return _failed("limit", exc)
-    cert = two_point_certificate(
-        model, VS_THETA0, first, second,
-        first_in_second={"relation": "scaled-label-zero", "index": 2, "gamma": g5 / g1},
-        second_in_first={"relation": "scaled-label-zero", "index": 2, "gamma": g1 / g5})
-    return certify(cert, evidence=(f"limits {ball_text(first)} (g = 1) and {ball_text(second)} "
-                                   f"(g = 5) both in M_S1 = M_S5"),
-                   details={"zero_loss_relation": relation.argument,
-                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+    return overlap_pair(build_model("relu-neuron", dim=3), Dataset(*_vs_dataset(g1)),
+                        Dataset(*_vs_dataset(g5)), VS_THETA0,
+                        parts=(first, second, model_json),
+                        evidence=(f"limits {ball_text(first)} (g = 1) and {ball_text(second)} "
+                                  "(g = 5) both in M_S1 = M_S5"))
 
 
 @functools.cache
@@ -169,7 +143,8 @@ def _relu_subset_instance(cls: str) -> Outcome:
         shared, other = _relu_one_point_parts()
     except CertificateError as exc:
         return _failed("limit", exc)
-    return _subset_outcome("relu", RELU_NEURON.as_json(), RELU_THETA0, shared, other, cls)
+    return _subset_outcome(build_model("neuron", dim=2, activation="relu"),
+                           RELU_NEURON.as_json(), RELU_THETA0, shared, other, cls)
 
 
 def one_point_norm_relu() -> Outcome:
@@ -188,22 +163,14 @@ def one_point_distance_relu() -> Outcome:
     S_o = S_s + {((0,1,1), 0)}. The limit of S_s leaves (0,1,1) strictly inactive, so it lies in
     M_{S_o}, and it is closer to theta0 than the limit of S_o."""
     try:
-        shared, model = _vs_limit(None, "Ss", "Ls")
+        shared, model_json = _vs_limit(None, "Ss", "Ls")
         other, _ = _vs_limit(Q(1), "So", "Lo")
     except CertificateError as exc:
         return _failed("limit", exc)
-    relation = _symbolic("relu-neuron", _vs_dataset(None), _vs_dataset(Q(1)),
-                         ball=(shared.center, shared.radius))
-    if relation.relation not in ("contained", "equal"):
-        return Outcome(Verdict.INCONCLUSIVE, f"M_Ss ∩ B not shown inside M_So: "
-                       f"{relation.argument}")
-    cert = one_point_certificate(model, VS_THETA0, shared, other,
-                                 relation={"relation": "zero-on-ball"},
-                                 cls="distance-to-theta0")
-    return certify(cert, evidence=(f"theta_s {ball_text(shared)} in M_So (x3 inactive on its "
-                                   f"ball), theta_o {ball_text(other)}, |theta_s - theta0| < "
-                                   f"|theta_o - theta0|"),
-                   details={"zero_loss_relation": relation.argument})
+    return _one_point(build_model("relu-neuron", dim=3), shared, other, model_json, VS_THETA0,
+                      "distance-to-theta0",
+                      f"theta_s {ball_text(shared)} in M_So (x3 inactive on its ball), theta_o "
+                      f"{ball_text(other)}, |theta_s - theta0| < |theta_o - theta0|")
 
 
 @functools.cache
@@ -221,7 +188,8 @@ def _tanh_subset_instance(cls: str) -> Outcome:
         shared, other = _tanh_one_point_parts()
     except CertificateError as exc:
         return _failed("limit", exc)
-    return _subset_outcome("tanh-unit", TANH_UNIT.as_json(), TANH_THETA0, shared, other, cls)
+    return _subset_outcome(_unit_model("tanh", 2), TANH_UNIT.as_json(), TANH_THETA0, shared,
+                           other, cls)
 
 
 def one_point_norm_tanh() -> Outcome:
@@ -266,54 +234,52 @@ def _tanh_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple
 @dataclass(frozen=True)
 class ScaledPair:
     """Two datasets S_g1, S_g2 that differ only by the scale g of their label-0 point (index 1),
-    with the flows from one theta0; ``options`` are keyword arguments of trajectory_limit."""
+    with the flows from one theta0; ``options`` are the prover options of both limits."""
 
     model: tuple[str, int, str]
     theta0: tuple[Fraction, ...]
     gammas: tuple[Fraction, Fraction]
     data: Callable[[Fraction], tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]]
-    options: tuple[tuple[str, Any], ...] = ()
+    options: ProverOptions = field(default_factory=ProverOptions)
+    width: int = 1
+
+
+def _pair_model(pair: ScaledPair) -> Model:
+    kind, dim, activation = pair.model
+    return build_model(kind, dim=dim, activation=activation, width=pair.width)
 
 
 @functools.cache
-def _pair_parts(pair: ScaledPair) -> tuple[LimitPart, LimitPart, dict, Any]:
-    """The two proved limits of a scaled label-0 pair and the exact M relation."""
-    kind, dim, activation = pair.model
-    model = build_model(kind, dim=dim, activation=activation)
-    g1, g2 = pair.gammas
-    relation = same_zero_loss_set(model, Dataset(*pair.data(g1)), Dataset(*pair.data(g2)))
+def _pair_parts(pair: ScaledPair) -> tuple[LimitPart, LimitPart, dict]:
+    """The two proved limits of a scaled label-0 pair (shared by the Two-point and One-point
+    entries of the pair)."""
+    model = _pair_model(pair)
     parts = []
-    for gamma, ds, lim in ((g1, "S1", "L1"), (g2, "S2", "L2")):
+    for gamma, ds, lim in ((pair.gammas[0], "S1", "L1"), (pair.gammas[1], "S2", "L2")):
         flow = gradient_flow(model, Dataset(*pair.data(gamma)))
         parts.append(trajectory_limit(flow, pair.theta0, dataset=ds, limit=lim,
-                                      **dict(pair.options)))
+                                      **pair.options.kwargs()))
     (first, model_json), (second, _) = parts
-    return first, second, model_json, relation
+    return first, second, model_json
 
 
 def _two_point_scaled(pair: ScaledPair, *, note: str = "") -> Outcome:
-    """Two-point certificate of a scaled label-0 pair: both limits in M_S1 = M_S2, disjoint."""
+    """Two-point certificate of a scaled label-0 pair through :func:`overlap_pair`."""
     g1, g2 = pair.gammas
     try:
-        first, second, model_json, relation = _pair_parts(pair)
+        first, second, model_json = _pair_parts(pair)
     except CertificateError as exc:
         return _failed("limit", exc)
-    if relation.relation != "equal":
-        return Outcome(Verdict.INCONCLUSIVE, f"zero-loss sets not shown equal: "
-                       f"{relation.argument}")
-    cert = two_point_certificate(
-        model_json, pair.theta0, first, second,
-        first_in_second={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
-        second_in_first={"relation": "scaled-label-zero", "index": 1, "gamma": g1 / g2})
-    return certify(cert, evidence=(f"limits {ball_text(first)} (g = {g1}) and "
-                                   f"{ball_text(second)} (g = {g2}) both in M_S1 = M_S2{note}"),
-                   details={"zero_loss_relation": relation.argument,
-                            "limit_seconds": f"{first.seconds + second.seconds:.2f}"})
+    return overlap_pair(_pair_model(pair), Dataset(*pair.data(g1)), Dataset(*pair.data(g2)),
+                        pair.theta0, parts=(first, second, model_json),
+                        evidence=(f"limits {ball_text(first)} (g = {g1}) and "
+                                  f"{ball_text(second)} (g = {g2}) both in M_S1 = M_S2{note}"))
 
 
 TANH_PAIR = ScaledPair(TANH_NEURON, TANH_NEURON_THETA0, TANH_GAMMAS, _tanh_data,
-                       (("prec", TANH_PREC), ("loss_target", TANH_LOSS_TARGET),
-                        ("order", TANH_ORDER), ("sensitivity_order", TANH_SENSITIVITY_ORDER)))
+                       ProverOptions(prec=TANH_PREC, order=TANH_ORDER,
+                                     sensitivity_order=TANH_SENSITIVITY_ORDER,
+                                     loss_target=TANH_LOSS_TARGET))
 
 
 @functools.cache
@@ -330,19 +296,14 @@ def one_point_distance_tanh() -> Outcome:
     """One-point, a tanh(w . x) in R^2, class |theta - theta0|_2: the limit for g = 1 lies in
     M_S2 (scaled label-0 point) and is closer to theta0 than the limit for g = 2 (the same
     trajectories as :func:`two_point_tanh`)."""
-    g1, g2 = TANH_GAMMAS
     try:
-        first, second, model_json, relation = _pair_parts(TANH_PAIR)
+        first, second, model_json = _pair_parts(TANH_PAIR)
     except CertificateError as exc:
         return _failed("limit", exc)
-    cert = one_point_certificate(
-        model_json, TANH_NEURON_THETA0, first, second,
-        relation={"relation": "scaled-label-zero", "index": 1, "gamma": g2 / g1},
-        cls="distance-to-theta0")
-    return certify(cert, evidence=(f"theta_s {ball_text(first)} (g = 1) in M_S2, theta_o "
-                                   f"{ball_text(second)} (g = 2), |theta_s - theta0| < "
-                                   f"|theta_o - theta0|"),
-                   details={"zero_loss_relation": relation.argument})
+    return _one_point(_pair_model(TANH_PAIR), first, second, model_json, TANH_NEURON_THETA0,
+                      "distance-to-theta0",
+                      f"theta_s {ball_text(first)} (g = 1) in M_S2, theta_o {ball_text(second)} "
+                      "(g = 2), |theta_s - theta0| < |theta_o - theta0|")
 
 
 # Two-point, a relu(w1 x1 + w2 x2) in R^2 (issue item: one hidden neuron, dimension >= 2): S_g =
@@ -367,7 +328,7 @@ def _relu_data(gamma: Fraction) -> tuple[tuple[tuple[Fraction, ...], ...], tuple
 
 
 RELU_PAIR = ScaledPair(RELU_NEURON_2D, RELU_NEURON_2D_THETA0, RELU_GAMMAS, _relu_data,
-                       (("order", RELU_ORDER), ("sensitivity_order", RELU_SENSITIVITY_ORDER)))
+                       ProverOptions(order=RELU_ORDER, sensitivity_order=RELU_SENSITIVITY_ORDER))
 
 
 @functools.cache
@@ -375,6 +336,32 @@ def two_point_relu() -> Outcome:
     """Two-point, a relu(w . x) in R^2: S_g with the label-0 point (-g, g), g = 1 and 2; each
     flow crosses the kink of the label-0 point once (certified inside a smooth piece)."""
     return _two_point_scaled(RELU_PAIR, note="; one certified kink crossing each")
+
+
+# Two-point, one hidden layer of width 2, f = v1 relu(w1.x) + v2 relu(w2.x) in R^2 (Vardi-Shamir's
+# impossibility for one-hidden-layer ReLU networks): the data of two_point_relu, S_g =
+# {((1,0), 1), ((-g,g), 0)}, g = 1 and 2, theta0 = (v; w1; w2) = (1/2, 1/2; 1/10, 3/10; 1/5, -1/5).
+# Unit 1 is the two_point_relu unit (active on (-g,g) at theta0, switched off by a certified kink
+# crossing at t ~ 0.92 for g = 1, ~ 0.70 for g = 2); unit 2 is never active on (-g,g) and helps fit
+# (1,0). Both limits leave (-g,g) strictly inactive on their balls, so each lies in the other
+# dataset's zero-loss set by the "zero-on-ball" relation (the checker's structural scale test does
+# not cover sums of units). The limits differ by ~0.02 in w1_2.
+TWO_LAYER_THETA0 = (Q(1, 2), Q(1, 2), Q(1, 10), Q(3, 10), Q(1, 5), Q(-1, 5))
+# 53 bits, Taylor orders 16 / 6 and sup L < 1e-8 before the end-game: limit balls of radius
+# ~3e-4 (separation ~0.02), a ~0.6 MB certificate replayed in ~3-6 s; 64 bits with the default
+# loss target gave balls of 1.7e-14 at 1.3 MB and ~18 s of replay (measured, docs/overlap.md).
+TWO_LAYER_OPTIONS = ProverOptions(prec=53, order=16, sensitivity_order=6,
+                                  loss_target=Q(1, 10**8))
+TWO_LAYER_PAIR = ScaledPair(("two-layer", 2, "relu"), TWO_LAYER_THETA0, RELU_GAMMAS, _relu_data,
+                            TWO_LAYER_OPTIONS, width=2)
+
+
+@functools.cache
+def two_point_two_layer() -> Outcome:
+    """Two-point, v1 relu(w1.x) + v2 relu(w2.x) in R^2 (Vardi-Shamir, one hidden layer): the
+    label-0 point (-g, g), g = 1 and 2, is switched off during both flows and strictly inactive
+    on both limit balls, so both limits lie in M_S1 ∩ M_S2."""
+    return _two_point_scaled(TWO_LAYER_PAIR, note="; (-g, g) strictly inactive on both balls")
 
 
 # File name under certificates/ -> builder.
@@ -388,5 +375,6 @@ SHIPPED = {
     "zhang2023-one-point-distance-tanh.json": one_point_distance_tanh,
     "zhang2023-one-point-l1-norm-relu.json": one_point_l1_relu,
     "zhang2023-one-point-l1-norm-tanh.json": one_point_l1_tanh,
+    "vardi2021-two-point-two-layer.json": two_point_two_layer,
 }
 

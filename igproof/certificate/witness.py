@@ -64,6 +64,7 @@ from igproof.certificate.common import (
 )
 from igproof.certificate.gf_limit import limit_certificate
 from igproof.errors import CertificateError, IgproofError
+from igproof.linalg import independent_rows, solve
 from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
@@ -147,37 +148,8 @@ def _uniform_cover(p: int, depth: int) -> str:
     return " ".join(tokens)
 
 
-def _solve(matrix: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction] | None:
-    """Exact Gaussian elimination for a square system; None when singular."""
-    n = len(matrix)
-    a = [[*row, b] for row, b in zip(matrix, rhs, strict=True)]
-    for col in range(n):
-        pivot = next((r for r in range(col, n) if a[r][col] != 0), None)
-        if pivot is None:
-            return None
-        a[col], a[pivot] = a[pivot], a[col]
-        for r in range(n):
-            if r != col and a[r][col] != 0:
-                f = a[r][col] / a[col][col]
-                a[r] = [u - f * v for u, v in zip(a[r], a[col], strict=True)]
-    return [a[k][n] / a[k][k] for k in range(n)]
 
 
-def _independent_rows(rows: list[list[Fraction]]) -> list[int]:
-    """Indices of a maximal linearly independent subset of rows (exact, greedy)."""
-    chosen: list[int] = []
-    basis: list[list[Fraction]] = []
-    for i, row in enumerate(rows):
-        v = row[:]
-        for b in basis:
-            k = next(j for j, c in enumerate(b) if c != 0)
-            if v[k] != 0:
-                f = v[k] / b[k]
-                v = [u - f * c for u, c in zip(v, b, strict=True)]
-        if any(c != 0 for c in v):
-            basis.append(v)
-            chosen.append(i)
-    return chosen
 
 
 def _project_affine(point: list[Fraction], rows: list[list[Fraction]],
@@ -189,7 +161,7 @@ def _project_affine(point: list[Fraction], rows: list[list[Fraction]],
             for r in rows]
     resid = [sum((a * b for a, b in zip(r, point, strict=True)), Fraction(0)) - c
              for r, c in zip(rows, rhs, strict=True)]
-    lam = _solve(gram, resid)
+    lam = solve(gram, resid)
     if lam is None:
         return None
     return [v - sum((lk * r[k] for lk, r in zip(lam, rows, strict=True)), Fraction(0))
@@ -402,7 +374,7 @@ def _witness(b: _Builder, limit: dict[str, Any]) -> dict[str, Any] | str:
     if len(active) + len(inactive) != b.n or any(ys[i] != 0 for i in inactive):
         return "witness: the activation pattern is not decided on the limit ball"
     rows = [xs[i] for i in active]
-    keep = _independent_rows(rows)
+    keep = independent_rows(rows)
     rows, rhs = [rows[k] for k in keep], [ys[active[k]] for k in keep]
     p = _project_affine(centre, rows, rhs)
     if p is None:

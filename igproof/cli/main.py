@@ -21,11 +21,13 @@ COMMANDS: dict[str, str] = {
     "verify": "verify",
     "list": "catalogue",
     "flow": "flow",
+    "overlap": "overlap",
     "check": "check",
     "search": "search",
-    "minnorm": "minnorm",
-    "spectral": "spectral",
     "sweep": "sweep",
+    "minnorm": "minnorm",
+    "ridgelet": "ridgelet",
+    "spectral": "spectral",
 }
 
 # Exit code for misuse and unreadable input (argparse uses the same).

@@ -8,10 +8,11 @@ certificate (``DIR/certificates/ID.json``) when the check produced one, and its 
 Every file is written atomically; every text from a claim is HTML-escaped; links are relative,
 so the folder can be moved, zipped or served as it is.
 
-No claim has a dedicated picture yet: each row's figure draws the numbers found in the claim's
-``Outcome.details`` (margins, radii, deviations, counts; :func:`evidence_numbers`) on a log
-scale, or else the yes/no facts it established (:func:`evidence_facts`), with the verdict in the
-title.
+Each row's figure is the claim's dedicated figure (:func:`igproof.papers.figures.claim_figure`:
+width limits, gaps against the initialization scale, the proved limit balls of its certificate)
+where a rule draws it; otherwise it draws the numbers found in the claim's ``Outcome.details``
+(margins, radii, deviations, counts; :func:`evidence_numbers`) on a log scale, or else the
+yes/no facts it established (:func:`evidence_facts`), with the verdict in the title.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def counts_by_verdict(runs: Sequence[ClaimRun]) -> dict[str, int]:
 def write_report(out_dir: str | Path, runs: Sequence[ClaimRun],
                  document: dict[str, Any]) -> Path:
     """Write DIR/index.html, DIR/claims.json and DIR/figures/*.png; return the index path."""
+    from igproof.papers.figures import claim_figure
     from igproof.plots import outcome_figure, save_figure
 
     root = Path(out_dir)
@@ -121,10 +123,13 @@ def write_report(out_dir: str | Path, runs: Sequence[ClaimRun],
     for run in runs:
         stem = file_stem(run.claim.id)
         relative = f"figures/{stem}.png"
-        fig = outcome_figure(claim_id=run.claim.id, verdict=str(run.outcome.verdict),
-                             expected=str(run.claim.expected), seconds=run.seconds,
-                             numbers=evidence_numbers(run.outcome.details),
-                             facts=evidence_facts(run.outcome.details))
+        fig = claim_figure(run.claim.id, run.outcome, expected=str(run.claim.expected),
+                           seconds=run.seconds)
+        if fig is None:
+            fig = outcome_figure(claim_id=run.claim.id, verdict=str(run.outcome.verdict),
+                                 expected=str(run.claim.expected), seconds=run.seconds,
+                                 numbers=evidence_numbers(run.outcome.details),
+                                 facts=evidence_facts(run.outcome.details))
         save_figure(fig, root / relative)
         figures[run.claim.id] = relative
     overview = "figures/overview.png"

@@ -13,13 +13,31 @@ from __future__ import annotations
 import itertools
 import json
 
+import numpy as np
+
+from igproof.certificate.spectral import prove_and_certify
+from igproof.errors import CertificateError
 from igproof.papers.claims import Claim
+from igproof.proof.spectral import instances
+from igproof.proof.spectral.activation import dependence_instance, svd_independence_identity
+from igproof.proof.spectral.network import SNN, backward, forward
+from igproof.proof.spectral.rate import measured_rate, rate_bounds
+from igproof.proof.spectral.reduced import (
+    balance_conserved,
+    prove_reduced_limit,
+    reduced_flow,
+    reflection_invariance,
+    spec_ode_matches,
+    symbols,
+)
+from igproof.proof.spectral.sensing import paper_problem, train
+from igproof.proof.spectral.study import gap_vs_scale
+from igproof.rationals import fraction_to_text
 from igproof.verdict import Outcome, Verdict
 
 PAPER = "chu2024"
-REFERENCE = ("J. Chu, D. Ghosh, S. Lam, S. Mukherjee, Implicit regularization of spectral neural "
-             "networks for matrix sensing (matrix sensing with spectral neural networks), "
-             "arXiv:2402.17595 (2024)")
+REFERENCE = ("H. T. M. Chu, S. Ghosh, C. T. Lam, S. S. Mukherjee, Implicit regularization via "
+             "spectral neural networks and non-linear matrix sensing, arXiv:2402.17595 (2024)")
 # Finite-difference check of the SNN gradient: central differences with step FD_STEP, accepted
 # when the relative error is below FD_TOL (float evidence: SUPPORTED).
 FD_STEP = 1e-6
@@ -27,7 +45,6 @@ FD_TOL = 1e-6
 
 
 def _activation_odd() -> Outcome:
-    from igproof.proof.spectral.activation import dependence_instance, svd_independence_identity
 
     ok = all(svd_independence_identity(a) for a in ("tanh", "linear"))
     same = not dependence_instance("tanh").differ
@@ -40,7 +57,6 @@ def _activation_odd() -> Outcome:
 
 
 def _activation_sigmoid() -> Outcome:
-    from igproof.proof.spectral.activation import dependence_instance
 
     inst = dependence_instance("sigmoid")
     if inst.differ:
@@ -53,7 +69,6 @@ def _activation_sigmoid() -> Outcome:
 
 
 def _reduction() -> Outcome:
-    from igproof.proof.spectral.reduced import reflection_invariance, spec_ode_matches
 
     ode = all(spec_ode_matches(n, m) for n, m in ((2, 2), (3, 2)))
     inv = reflection_invariance()
@@ -67,8 +82,6 @@ def _reduction() -> Outcome:
 
 
 def _conserved() -> Outcome:
-    from igproof.proof.spectral import instances
-    from igproof.proof.spectral.reduced import balance_conserved, reduced_flow, symbols
 
     general = balance_conserved(3, 2)
     flow = reduced_flow(instances.UNIQUE)
@@ -81,9 +94,7 @@ def _conserved() -> Outcome:
 
 
 def _gradient_fd() -> Outcome:
-    import numpy as np
 
-    from igproof.proof.spectral.network import SNN, backward, forward
 
     rng = np.random.default_rng(7)
     n = 4
@@ -117,10 +128,6 @@ def _gradient_fd() -> Outcome:
 
 
 def _limit_claim(name: str) -> Outcome:
-    from igproof.certificate.spectral import prove_and_certify
-    from igproof.errors import CertificateError
-    from igproof.proof.spectral import instances
-    from igproof.rationals import fraction_to_text
 
     problem = getattr(instances, name)
     try:
@@ -139,9 +146,6 @@ def _limit_claim(name: str) -> Outcome:
 
 
 def _rate() -> Outcome:
-    from igproof.proof.spectral import instances
-    from igproof.proof.spectral.rate import measured_rate, rate_bounds
-    from igproof.proof.spectral.reduced import prove_reduced_limit
 
     _flow, result = prove_reduced_limit(instances.UNIQUE)
     if result.verdict is not Verdict.PROVED:
@@ -160,7 +164,6 @@ def _rate() -> Outcome:
 
 
 def _experiment() -> Outcome:
-    from igproof.proof.spectral.sensing import paper_problem, train
 
     iterations = 300
     hist = train(paper_problem(), widths=(2, 2, 2, 2), iterations=iterations, lr=3e-3,
@@ -179,8 +182,6 @@ def _experiment() -> Outcome:
 
 
 def _small_init() -> Outcome:
-    from igproof.proof.spectral import instances
-    from igproof.proof.spectral.study import gap_vs_scale
 
     scales = [1.0, 0.5, 0.25, 0.125, 0.0625]
     rows = gap_vs_scale(instances.GAP.A, instances.D_RANK2, scales)

@@ -24,6 +24,7 @@ PAPER_MODULES: dict[str, str] = {
     "vardi2021": "vardi2021",
     "boursier2023": "boursier2023",
     "chu2024": "chu2024",
+    "sonoda2021": "sonoda2021",
 }
 
 

@@ -1,13 +1,15 @@
 """Vardi, Shamir: implicit regularization in ReLU networks with the square loss (arXiv:2012.05156).
 
-Two entries: the conservation law |w_j|^2 - v_j^2 of depth-2 ReLU networks (exact algebra), and
-the impossibility of characterizing the implicit regularization of one ReLU neuron by any
-function G, which igproof certifies as the Two-point instance ``zhang2023.two-point.relu-neuron``
-(this entry runs that entry's check; docs/single_neuron.md).
+Three entries: the conservation law |w_j|^2 - v_j^2 of depth-2 ReLU networks (exact algebra), the
+impossibility of characterizing the implicit regularization of one ReLU neuron by any function G,
+which igproof certifies as the Two-point instance ``zhang2023.two-point.relu-neuron`` (this entry
+runs that entry's check; docs/single_neuron.md), and the same impossibility for one-hidden-layer
+ReLU networks (width 2), certified through ``igproof overlap``'s path (docs/overlap.md).
 """
 
 from __future__ import annotations
 
+from igproof.certificate import overlap_instances
 from igproof.papers.checks import single_neuron as checks
 from igproof.papers.claims import Claim, catalogue
 from igproof.verdict import Outcome, Verdict
@@ -71,5 +73,25 @@ CLAIMS = [
                     "model": "relu-neuron", "dim": 3},
         expected=Verdict.PROVED,
         check=check_two_point_link,
+    ),
+    Claim(
+        id=f"{PAPER}.impossibility.two-layer",
+        paper=PAPER,
+        reference=REFERENCE,
+        statement=("No function G characterizes the implicit regularization of gradient flow on "
+                   "a one-hidden-layer ReLU network v1 relu(w1.x) + v2 relu(w2.x) with the "
+                   "square loss (strong form): on S_g = {((1,0),1), ((-g,g),0)} from theta0 = "
+                   "(1/2, 1/2; 1/10, 3/10; 1/5, -1/5) the limits for g = 1 and g = 2 differ and "
+                   "both lie in M_S1 ∩ M_S2 (Two-point Overlapping)."),
+        hypotheses=("square loss, gradient flow from the stated theta0", "relu'(0) = 0",
+                    "the limits exist and lie in M_S (proved, not assumed)",
+                    "(-g,g) is strictly inactive on both certified limit balls"),
+        structured={"mechanism": "two-point", "model": "two-layer", "width": 2, "dim": 2,
+                    "recipe": "strictly-inactive (zero-on-ball)", "gammas": ["1", "2"],
+                    "excludes": "every G (strong form)",
+                    "data": "examples/overlap/vardi2021-two-layer",
+                    "certificate": "certificates/vardi2021-two-point-two-layer.json"},
+        expected=Verdict.PROVED,
+        check=overlap_instances.two_point_two_layer,
     ),
 ]

@@ -10,26 +10,16 @@ from collections.abc import Sequence
 from fractions import Fraction
 from itertools import combinations
 
+from igproof.linalg import rank
+
 
 def exact_rank(rows: Sequence[Sequence[Fraction]]) -> int:
-    """Rank of a rational matrix by exact Gaussian elimination.
+    """Rank of a rational matrix, exactly (:func:`igproof.linalg.rank`).
 
     >>> exact_rank([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
     1
     """
-    m = [list(map(Fraction, row)) for row in rows]
-    rank, cols = 0, len(m[0]) if m else 0
-    for col in range(cols):
-        pivot = next((r for r in range(rank, len(m)) if m[r][col] != 0), None)
-        if pivot is None:
-            continue
-        m[rank], m[pivot] = m[pivot], m[rank]
-        for r in range(len(m)):
-            if r != rank and m[r][col] != 0:
-                factor = m[r][col] / m[rank][col]
-                m[r] = [a - factor * b for a, b in zip(m[r], m[rank], strict=True)]
-        rank += 1
-    return rank
+    return rank(rows)
 
 
 def in_general_position(points: Sequence[Sequence[Fraction]]) -> bool:

@@ -26,12 +26,14 @@ LONG = os.environ.get("IGPROOF_LONG") == "1"
 # Certificates whose limits are replayed trajectories (expensive to re-check).
 TRAJECTORY = {"zhang2023-two-point-relu-neuron.json", "zhang2023-one-point-distance-relu.json",
               "zhang2023-two-point-tanh.json", "zhang2023-one-point-distance-tanh.json",
-              "zhang2023-two-point-relu.json"}
+              "zhang2023-two-point-relu.json", "vardi2021-two-point-two-layer.json"}
 
 
 def test_every_builder_has_a_shipped_file():
     """Every builder in SHIPPED has its file under certificates/ (and nothing else is there)."""
-    assert sorted(p.name for p in FOLDER.glob("zhang2023-*.json")) == sorted(SHIPPED)
+    names = [p.name for p in FOLDER.glob("zhang2023-*.json")]
+    names += [p.name for p in FOLDER.glob("vardi2021-two-point-*.json")]
+    assert sorted(names) == sorted(SHIPPED)
 
 
 def test_shipped_certificates_are_accepted_by_igproof_check():
@@ -73,3 +75,17 @@ def test_flipping_one_input_coordinate_is_rejected(filename):
     cert["datasets"][last]["x"][0][0] = _flip(cert["datasets"][last]["x"][0][0])
     assert not check_certificate(cert).accepted
 
+
+
+def test_two_layer_zero_on_ball_relation_tampered_is_rejected():
+    """The two-layer certificate's zero-set obligations: moving the label-0 point of S2 off the
+    ray of S1's (so it is active on the limit ball) is rejected at the zero-set obligation or
+    the replay."""
+    cert = json.loads((FOLDER / "vardi2021-two-point-two-layer.json").read_text())
+    relations = [o for o in cert["obligations"] if o["type"] == "zero-set"]
+    assert {o["relation"] for o in relations} == {"zero-on-ball"}
+    for o in relations:
+        o["relation"] = "same-support"
+    report = check_certificate(cert)
+    assert not report.accepted
+    assert {o["id"] for o in report.obligations if o["status"] == "rejected"} >= {"overlap.12"}

@@ -193,3 +193,128 @@ def test_property_label_zero_scaling_preserves_membership(x, gammas, thetas):
     thetas = [*thetas, (F(1), F(-2)), (F(1), F(0))]
     for theta in thetas:
         assert in_zero_loss_set(model, s1, theta) == in_zero_loss_set(model, s2, theta)
+
+
+# -- limit_in_zero_loss_set: the relation an Overlapping certificate needs -----------------------
+from igproof.symbolic.zero_loss import limit_in_zero_loss_set, positively_homogeneous  # noqa: E402
+
+
+def _relation(rel):
+    return rel.details["certificate_relation"]
+
+
+def test_limit_relation_repeated_point_is_same_support():
+    """A repeated point: same support, so theta1 in M_S2 (checked at hand-made points too)."""
+    model = build_model("neuron", dim=2, activation="tanh")
+    s1 = Dataset([[1, 0], [1, 1]], ["1/2", "1/4"])
+    s2 = Dataset([[1, 0], [1, 1], [1, 1]], ["1/2", "1/4", "1/4"])
+    rel = limit_in_zero_loss_set(model, s1, s2)
+    assert rel.relation == "contained" and _relation(rel) == {"relation": "same-support"}
+    for theta in [(1, 0, 0), (2, 1, -1), (F(1, 2), 0, 0)]:
+        assert in_zero_loss_set(model, s1, theta) == in_zero_loss_set(model, s2, theta)
+
+
+def test_limit_relation_subset():
+    model = build_model("neuron", dim=2)
+    s1 = Dataset([[1, 0], [0, 1]], [1, 2])
+    s2 = Dataset([[1, 0]], [1])
+    rel = limit_in_zero_loss_set(model, s1, s2)
+    assert _relation(rel) == {"relation": "subset"}
+    # Independent route: a point of M_S1 is in M_S2; the converse fails (not "equal").
+    assert in_zero_loss_set(model, s1, (1, 1, 2)) and in_zero_loss_set(model, s2, (1, 1, 2))
+    assert in_zero_loss_set(model, s2, (1, 1, 0)) and not in_zero_loss_set(model, s1, (1, 1, 0))
+    assert not limit_in_zero_loss_set(model, s2, s1).decided
+
+
+def test_limit_relation_scaled_label_zero_index_and_gamma():
+    """Vardi-Shamir: S5 is S1 with (0,1,1) scaled by 5 (index 2), relu(w.x) one unit."""
+    model = build_model("relu-neuron", dim=3)
+    s1 = Dataset([[3, -1, 0], [4, 2, 0], [0, 1, 1]], [16, 18, 0])
+    s5 = Dataset([[3, -1, 0], [4, 2, 0], [0, 5, 5]], [16, 18, 0])
+    rel = limit_in_zero_loss_set(model, s1, s5)
+    assert _relation(rel) == {"relation": "scaled-label-zero", "index": 2, "gamma": F(5)}
+    assert _relation(limit_in_zero_loss_set(model, s5, s1))["gamma"] == F(1, 5)
+    # By hand: relu(5 w.x') = 0 iff w.x' <= 0.
+    for theta in [(5, -1, -1), (5, -1, 2), (5, -1, F(1, 2))]:
+        assert in_zero_loss_set(model, s1, theta) == in_zero_loss_set(model, s5, theta)
+
+
+def test_limit_relation_two_layer_prefers_strictly_inactive_on_ball():
+    """Two units: the checker's structural scale test does not cover sums, so with a ball on
+    which the label-0 point is strictly inactive the relation is zero-on-ball; without a ball
+    the label-0 scaling (positive homogeneity) still decides it, but not certifiably."""
+    model = build_model("two-layer", dim=2, width=2)
+    s1 = Dataset([[1, 0], [-1, 1]], [1, 0])
+    s2 = Dataset([[1, 0], [-2, 2]], [1, 0])
+    centre = [F(3, 4), F(5, 6), F(57, 100), F(29, 100), F(69, 100), F(-1, 5)]
+    rel = limit_in_zero_loss_set(model, s1, s2, ball=(centre, F(1, 1000)))
+    assert rel.recipes == ("strictly-inactive",)
+    assert _relation(rel) == {"relation": "zero-on-ball"}
+    # Independent route: the pre-activations of (-2, 2) at the centre are negative.
+    assert -2 * centre[2] + 2 * centre[3] < 0 and -2 * centre[4] + 2 * centre[5] < 0
+    without = limit_in_zero_loss_set(model, s1, s2)
+    assert without.decided and without.recipes == ("label-0-scaling",)
+    assert _relation(without) is None  # a sum of units: not the checker's structural test
+    # A ball on which unit 1 is active at (-2, 2): not strictly inactive, falls back to scaling.
+    active = [F(3, 4), F(5, 6), F(1, 10), F(3, 10), F(69, 100), F(-1, 5)]
+    rel = limit_in_zero_loss_set(model, s1, s2, ball=(active, F(1, 1000)))
+    assert rel.recipes == ("label-0-scaling",) and _relation(rel) is None
+
+
+def test_general_route_homogeneous_scaled_labelled_point():
+    """(2x, 2y) is implied by (x, y) for relu(w.x) (positively homogeneous): decided, but no
+    certificate relation expresses it."""
+    model = build_model("relu-neuron", dim=2)
+    assert positively_homogeneous(model)
+    s1 = Dataset([[1, 0], [0, 1]], [1, 1])
+    s2 = Dataset([[1, 0], [0, 2]], [1, 2])
+    rel = limit_in_zero_loss_set(model, s1, s2)
+    assert rel.relation == "contained" and rel.recipes == ("general",)
+    assert _relation(rel) is None and "positively homogeneous" in rel.argument
+    for w in itertools.product(GRID, repeat=2):
+        if in_zero_loss_set(model, s1, w):
+            assert in_zero_loss_set(model, s2, w)
+
+
+def test_general_route_ideal_membership_polynomial_model():
+    """a (w.x) (linear activation): the residual of (1,1) -> a w1 + a w2 - 3 is a sum of the
+    residuals of (1,0) -> 1 and (0,1) -> 2, so it lies in their ideal (Groebner reduction)."""
+    model = build_model("neuron", dim=2, activation="linear")
+    s1 = Dataset([[1, 0], [0, 1]], [1, 2])
+    s2 = Dataset([[1, 0], [0, 1], [1, 1]], [1, 2, 3])
+    rel = limit_in_zero_loss_set(model, s1, s2)
+    assert rel.recipes == ("general",) and "Groebner" in rel.argument
+    # Independent route: on M_S1 (a w1 = 1, a w2 = 2) every point of S2 is fitted.
+    for a in (F(1), F(2), F(-1, 3)):
+        theta = (a, 1 / a, 2 / a)
+        assert in_zero_loss_set(model, s1, theta) and in_zero_loss_set(model, s2, theta)
+
+
+def test_general_route_inconclusive_with_reason():
+    """(1,1) -> 4 is not implied (not in the ideal; indeed false on M_S1): undecided, with the
+    reason, never a guess; a tanh model (not polynomial) says so."""
+    model = build_model("neuron", dim=2, activation="linear")
+    s1 = Dataset([[1, 0], [0, 1]], [1, 2])
+    s2 = Dataset([[1, 0], [0, 1], [1, 1]], [1, 2, 4])
+    rel = limit_in_zero_loss_set(model, s1, s2)
+    assert not rel.decided and rel.verdict is Verdict.INCONCLUSIVE
+    assert "not in the ideal" in rel.argument and "Nullstellensatz" in rel.argument
+    assert not in_zero_loss_set(model, s2, (1, 1, 2))
+    tanh = build_model("neuron", dim=2, activation="tanh")
+    s3 = Dataset([[1, 0]], ["1/2"])
+    s4 = Dataset([[1, 0], [0, 1]], ["1/2", "1/4"])
+    rel = limit_in_zero_loss_set(tanh, s3, s4)
+    assert not rel.decided and "not polynomials" in rel.argument
+
+
+def test_leaky_relu_scaling_decided_but_not_certifiable():
+    """leaky relu vanishes only at 0: scaling decides M_S1 = M_S2, but the checker's structural
+    scale test does not cover s z + (1 - s) relu(z), so no certificate relation is named."""
+    model = build_model("neuron", dim=2, activation="leaky-relu")
+    s1 = Dataset([[1, 0], [-1, 1]], [1, 0])
+    s2 = Dataset([[1, 0], [-2, 2]], [1, 0])
+    rel = limit_in_zero_loss_set(model, s1, s2)
+    assert rel.decided and rel.recipes == ("label-0-scaling",)
+    assert _relation(rel) is None and "by structure" in rel.argument
+    for theta in [(1, 1, 1), (1, 1, 0), (0, 2, 3), (2, F(1, 2), F(1, 2))]:
+        assert in_zero_loss_set(model, s1, theta) == in_zero_loss_set(model, s2, theta)

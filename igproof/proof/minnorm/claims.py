@@ -38,6 +38,7 @@ from math import isqrt
 from typing import Any
 
 from igproof.errors import InvalidArgument
+from igproof.linalg import rank
 from igproof.proof.minnorm.exact import (
     Kink,
     chord_slopes,
@@ -241,30 +242,6 @@ def _contact_points(xs, phi, penalised_bias: bool) -> list[Fraction] | None:
     return sorted(points)
 
 
-def _solve_exact(matrix: list[list[Fraction]], rhs: list[Fraction]) -> tuple[int, list | None]:
-    """Gaussian elimination in rationals: (rank, unique solution or None)."""
-    rows, cols = len(matrix), len(matrix[0]) if matrix else 0
-    aug = [[*list(row), b] for row, b in zip(matrix, rhs, strict=True)]
-    pivots: list[int] = []
-    r = 0
-    for c in range(cols):
-        piv = next((i for i in range(r, rows) if aug[i][c] != 0), None)
-        if piv is None:
-            continue
-        aug[r], aug[piv] = aug[piv], aug[r]
-        for i in range(rows):
-            if i != r and aug[i][c] != 0:
-                f = aug[i][c] / aug[r][c]
-                aug[i] = [a - f * b for a, b in zip(aug[i], aug[r], strict=True)]
-        pivots.append(c)
-        r += 1
-    consistent = all(aug[i][cols] == 0 for i in range(r, rows))
-    if len(pivots) < cols or not consistent:
-        return len(pivots), None
-    sol = [Fraction(0)] * cols
-    for i, c in enumerate(pivots):
-        sol[c] = aug[i][cols] / aug[i][c]
-    return len(pivots), sol
 
 
 @dataclass(frozen=True)
@@ -325,9 +302,9 @@ def certify_unique_minimizer(x: Sequence[Any], y: Sequence[Any], kinks: Sequence
     if contact is None:
         return fail("the contact set of phi is not a finite set of rationals", cost, True)
     matrix = [[hat(xs, j, t) for t in contact] for j in range(1, len(xs) - 1)]
-    rank, _ = _solve_exact(matrix, g)
-    if rank < len(contact):
-        return fail(f"the hat columns at the contact points {contact} have rank {rank} < "
+    hat_rank = rank(matrix)
+    if hat_rank < len(contact):
+        return fail(f"the hat columns at the contact points {contact} have rank {hat_rank} < "
                     f"{len(contact)}", cost, True, tuple(contact))
     return UniqueMinimizer(True, True, cost, value, tuple(contact), kinks,
                            f"optimal (cost = dual value = {cost}); every minimiser has f'' on "

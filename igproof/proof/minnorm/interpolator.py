@@ -17,10 +17,14 @@ The derivation, and where it differs from the SPEC summary, is in docs/minnorm.m
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+
+import numpy as np
+from flint import fmpq
 
 from igproof.errors import DataError, InvalidArgument
 from igproof.proof.minnorm.exact import (
@@ -34,6 +38,7 @@ from igproof.proof.minnorm.exact import (
     kink_lists,
     segment_ratio,
 )
+from igproof.proof.minnorm.solver import reduced_cost, refine, solve_barrier
 from igproof.rationals import fraction_to_text, parse_rational
 from igproof.verdict import Outcome, Verdict
 
@@ -78,8 +83,11 @@ class MinNormResult:
     its cost from above, ``lower_bound`` is a rigorous dual bound, so the minimal cost lies in
     [lower_bound, upper_bound]. ``verdict`` is PROVED when upper_bound - lower_bound < gap_tol.
     ``unique`` is set only when uniqueness was decided exactly (free biases), else None.
-    """
 
+    Methods: :meth:`evaluate` (f(t), exact), :meth:`left_slope`, :attr:`n_kinks`, :attr:`cost`,
+    :attr:`gap`, :meth:`outcome` (the bracket as an Outcome) and :meth:`to_json`; the notebook
+    notebooks/penalised_vs_free_biases.ipynb draws the interpolant with :meth:`evaluate`.
+    """
     x: tuple[Fraction, ...]
     y: tuple[Fraction, ...]
     penalised_bias: bool
@@ -113,6 +121,7 @@ class MinNormResult:
 
     @property
     def n_kinks(self) -> int:
+        """The number of kinks of the returned interpolant (one per data interval at most)."""
         return len(self.kinks)
 
     @property
@@ -122,6 +131,7 @@ class MinNormResult:
 
     @property
     def gap(self) -> Fraction:
+        """upper_bound - lower_bound: the width of the certified bracket of the minimal cost."""
         return self.upper_bound - self.lower_bound
 
     def outcome(self) -> Outcome:
@@ -230,8 +240,6 @@ def prepare_data(x: Sequence[Any], y: Sequence[Any]) -> tuple[tuple[Fraction, ..
 
 def _fast_rationals(values) -> list:
     """The rationals as python-flint fmpq (exact, about ten times faster than Fraction)."""
-    from flint import fmpq
-
     return [fmpq(v.numerator, v.denominator) for v in values]
 
 
@@ -275,8 +283,6 @@ def _boundary_slopes(x, delta, s: list[Fraction]) -> list[Fraction]:
 
 def _from_floats(values) -> list:
     """Each float exactly, as an fmpq (dyadic rationals)."""
-    from flint import fmpq
-
     return [fmpq(*float(v).as_integer_ratio()) for v in values]
 
 
@@ -286,8 +292,6 @@ def _snap(s_float, df, delta, tol: float) -> tuple[list[Fraction], Any]:
     ``df`` are the chord slopes ``delta`` as floats. Returns the slopes and ``pin`` (pin[j] = k
     if s_j was set to delta_k, else -1); the left neighbour delta_{j-1} is tried first.
     """
-    import numpy as np
-
     s_float = np.asarray(s_float, dtype=float)
     n = s_float.size
     pin = np.full(n, -1, dtype=int)
@@ -322,8 +326,6 @@ def _dual_from_primal(xf, df, s) -> tuple[list[Fraction], list[Fraction]]:
     interpolation or 0, whichever violates |phi| <= w less. ``xf``, ``df``: floats of x and of
     the chord slopes; ``s``: the slopes (exact or float).
     """
-    import numpy as np
-
     sf = np.array([float(v) for v in s])
     n = xf.size
     xl, xr = xf[:-1], xf[1:]
@@ -363,9 +365,7 @@ def _dual_from_primal(xf, df, s) -> tuple[list[Fraction], list[Fraction]]:
 
 def _fill_dual(xf, vals) -> list[Fraction]:
     """phi with undetermined values (NaN) filled (interpolation or 0), as exact rationals."""
-    import math
 
-    import numpy as np
 
     known = np.flatnonzero(~np.isnan(vals))
     out = [float(v) for v in vals]
@@ -444,11 +444,8 @@ def _penalised(xs, ys, delta, tol: Fraction):
     """Per barrier accuracy (BARRIER_GAP_LADDER): barrier, then per snapping level an
     active-set polish; stop at the first certified bracket (else keep the narrowest).
     Returns (slopes, bracket)."""
-    import numpy as np
-
     xf = np.array([float(t) for t in xs])
     df = np.array([float(d) for d in delta])
-    from igproof.proof.minnorm.solver import solve_barrier
 
     best = None
     sol = None
@@ -481,8 +478,6 @@ def _certify(xs, ys, delta, xf, df, slopes, tol: Fraction):
 
 def _pinned_slopes(xs, delta, df, polished, pin):
     """Exact slopes: pinned ones at their chord slope, the others the polished floats."""
-    import numpy as np
-
     # Slopes the polish left within rounding of a chord slope are pinned to it too.
     _, pin_final = _snap(polished, df, delta, FINAL_SNAP_RTOL)
     pin = np.where(pin >= 0, pin, pin_final)
@@ -494,9 +489,7 @@ def _pinned_slopes(xs, delta, df, polished, pin):
 def _barrier_candidates(xs, ys, delta, xf, df, tol: Fraction, sol, snap_ladder, best):
     """Candidates from one barrier solution ``sol`` and the snapping levels ``snap_ladder``;
     returns the narrowest certified bracket so far, ``best`` included: (slopes, bracket)."""
-    import numpy as np
 
-    from igproof.proof.minnorm.solver import reduced_cost, refine
 
     candidates = [_boundary_slopes(xs, delta, _from_floats(sol.s))]
     for snap_tol in snap_ladder:

@@ -29,6 +29,7 @@ from fractions import Fraction
 from flint import arb
 
 from igproof.errors import InvalidArgument
+from igproof.linalg import solve, solve_consistent
 from igproof.numeric.ball.arith import arb_to_fraction, precision, to_arb
 from igproof.verdict import Verdict
 
@@ -78,47 +79,8 @@ def _row_reduce(a: Matrix, y: list[Fraction]) -> tuple[list[int], int]:
     return rows, len(rows)
 
 
-def solve_exact(m: Matrix, b: list[Fraction]) -> list[Fraction] | None:
-    """The solution of M x = b (M square) by exact Gaussian elimination; None if singular."""
-    n = len(m)
-    aug = [[*list(r), bi] for r, bi in zip(m, b, strict=True)]
-    for col in range(n):
-        piv = next((r for r in range(col, n) if aug[r][col] != 0), None)
-        if piv is None:
-            return None
-        aug[col], aug[piv] = aug[piv], aug[col]
-        for r in range(n):
-            if r != col and aug[r][col] != 0:
-                f = aug[r][col] / aug[col][col]
-                aug[r] = [x - f * z for x, z in zip(aug[r], aug[col], strict=True)]
-    return [aug[r][n] / aug[r][r] for r in range(n)]
 
 
-def solve_consistent(m: Matrix, b: list[Fraction]) -> list[Fraction] | None:
-    """Some x with M x = b (M any shape, exact), or None when there is none."""
-    rows, cols = len(m), len(m[0])
-    aug = [[*list(r), bi] for r, bi in zip(m, b, strict=True)]
-    pivots: list[int] = []
-    r = 0
-    for col in range(cols):
-        piv = next((k for k in range(r, rows) if aug[k][col] != 0), None)
-        if piv is None:
-            continue
-        aug[r], aug[piv] = aug[piv], aug[r]
-        for k in range(rows):
-            if k != r and aug[k][col] != 0:
-                f = aug[k][col] / aug[r][col]
-                aug[k] = [x - f * z for x, z in zip(aug[k], aug[r], strict=True)]
-        pivots.append(col)
-        r += 1
-        if r == rows:
-            break
-    if any(all(x == 0 for x in aug[k][:cols]) and aug[k][cols] != 0 for k in range(rows)):
-        return None
-    x = [Fraction(0)] * cols
-    for k, col in enumerate(pivots):
-        x[col] = aug[k][cols] / aug[k][col]
-    return x
 
 
 def _transpose(a: Matrix) -> Matrix:
@@ -153,11 +115,11 @@ def l1_minimum(A: Sequence[Sequence[Fraction]], y: Sequence[Fraction]) -> L1Solu
         return tuple(out)
 
     if rank == n:
-        d = solve_exact(ar, yr)
+        d = solve(ar, yr)
         assert d is not None
         value = sum((abs(v) for v in d), Fraction(0))
         sign = [Fraction((v > 0) - (v < 0)) for v in d]
-        lam_r = solve_exact(_transpose(ar), sign)
+        lam_r = solve(_transpose(ar), sign)
         assert lam_r is not None
         lam = full_lambda(lam_r)
         if not _dual_ok(a, yy, lam, value):  # pragma: no cover - exact algebra
@@ -189,7 +151,7 @@ def l1_minimum(A: Sequence[Sequence[Fraction]], y: Sequence[Fraction]) -> L1Solu
     if len(basis) != rank:
         raise InvalidArgument("l1 program: could not complete the LP basis")
     sub = [[ar[i][c] for c in basis] for i in range(rank)]
-    d_b = solve_exact(sub, yr)
+    d_b = solve(sub, yr)
     if d_b is None:
         raise InvalidArgument("l1 program: the guessed vertex basis is singular")
     d = [Fraction(0)] * n
@@ -209,7 +171,7 @@ def l1_minimum(A: Sequence[Sequence[Fraction]], y: Sequence[Fraction]) -> L1Solu
         target = list(fixed)
         for j, v in zip(degenerate, pick, strict=True):
             target[j] = v
-        lam_r = solve_exact(_transpose(sub), target)
+        lam_r = solve(_transpose(sub), target)
         if lam_r is None:
             continue
         lam = full_lambda(lam_r)

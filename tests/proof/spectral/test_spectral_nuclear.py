@@ -11,11 +11,8 @@ import pytest
 from scipy.optimize import linprog
 
 from igproof.errors import InvalidArgument
-from igproof.proof.spectral.nuclear import (
-    decide_minimality,
-    l1_minimum,
-    solve_exact,
-)
+from igproof.linalg import solve
+from igproof.proof.spectral.nuclear import decide_minimality, l1_minimum
 from igproof.verdict import Verdict
 
 F = Fraction
@@ -27,7 +24,7 @@ def _brute_force(a, y):
     best = None
     for cols in itertools.combinations(range(n), m):
         sub = [[a[i][c] for c in cols] for i in range(m)]
-        sol = solve_exact(sub, list(y))
+        sol = solve(sub, list(y))
         if sol is None:
             continue
         value = sum(abs(v) for v in sol)
