@@ -28,6 +28,11 @@ from igproof.checker import (  # the checker's public API (igproof/checker/__ini
     INTERPOLATION_KIND,
     ISOLATED_CLAIM,
     LOSS_FORMULA,
+    MAX_FILE_BYTES,
+    MAX_INTERVALS,
+    MAX_OBLIGATIONS,
+    MAX_SEGMENTS,
+    MAX_TAYLOR_ORDER,
     SWITCHES_KIND,
     Interval,
     NotACertificate,
@@ -45,11 +50,40 @@ from igproof.verdict import Outcome, Verdict
 
 substitute, relu_atoms = expr.substitute, expr.relu_atoms
 
-__all__ = ["FORMAT", "INTERPOLATION_KIND", "ISOLATED_CLAIM", "LOSS_FORMULA", "SWITCHES_KIND",
-           "Interval", "NotACertificate", "Rejected", "Report", "certainly_positive_definite",
-           "certify", "checker_sqrt_upper", "dist2_to_box", "expr", "far2_to_box", "header",
-           "krawczyk_ball", "model_json", "model_text", "plain", "recheck", "rejection",
-           "relu_atoms", "sqrt_up", "statement", "substitute"]
+__all__ = [
+    "FORMAT",
+    "INTERPOLATION_KIND",
+    "ISOLATED_CLAIM",
+    "LOSS_FORMULA",
+    "MAX_FILE_BYTES",
+    "MAX_INTERVALS",
+    "MAX_OBLIGATIONS",
+    "MAX_SEGMENTS",
+    "MAX_TAYLOR_ORDER",
+    "SWITCHES_KIND",
+    "Interval",
+    "NotACertificate",
+    "Rejected",
+    "Report",
+    "certainly_positive_definite",
+    "certify",
+    "check_limits",
+    "checker_sqrt_upper",
+    "dist2_to_box",
+    "expr",
+    "far2_to_box",
+    "header",
+    "krawczyk_ball",
+    "model_json",
+    "model_text",
+    "plain",
+    "recheck",
+    "rejection",
+    "relu_atoms",
+    "sqrt_up",
+    "statement",
+    "substitute",
+]
 
 # Bits of :func:`sqrt_up`'s default grid: 2^-200 is far below every radius igproof claims, and
 # the shipped gf-limit certificates were written with it (their radii depend on it).
@@ -143,6 +177,42 @@ def rejection(report: Report) -> str:
         return f"{failed[0]['id']}: {failed[0]['reason']}"
     return report.error or report.conclusion or "rejected"
 
+
+def check_limits(cert: dict[str, Any]) -> str:
+    """The certificate's canonical text, after checking the checker's published limits: file
+    size (MAX_FILE_BYTES), obligations (MAX_OBLIGATIONS), and per trajectory obligation the
+    segments (MAX_SEGMENTS), steps or time intervals per segment (MAX_INTERVALS) and Taylor
+    orders (MAX_TAYLOR_ORDER). Raises CertificateError naming the limit, before anything is
+    written: a producer never writes a file the checker refuses for its size."""
+    obligations = cert.get("obligations", [])
+    if len(obligations) > MAX_OBLIGATIONS:
+        raise CertificateError(f"certificate: {len(obligations)} obligations, the checker "
+                               f"accepts at most {MAX_OBLIGATIONS}")
+    for ob in obligations:
+        if ob.get("type") != "trajectory":
+            continue
+        segments = ob.get("segments", [])
+        if len(segments) > MAX_SEGMENTS:
+            raise CertificateError(f"certificate: obligation {ob.get('id')} has "
+                                   f"{len(segments)} segments, the checker accepts at most "
+                                   f"{MAX_SEGMENTS}")
+        for k, seg in enumerate(segments):
+            count = len(seg.get("steps", seg.get("intervals", ())))
+            if count > MAX_INTERVALS:
+                raise CertificateError(f"certificate: obligation {ob.get('id')} segment {k} has "
+                                       f"{count} steps, the checker accepts at most "
+                                       f"{MAX_INTERVALS} per segment")
+            for key in ("order", "sensitivity_order"):
+                if key in seg and seg[key] > MAX_TAYLOR_ORDER:
+                    raise CertificateError(f"certificate: obligation {ob.get('id')} segment "
+                                           f"{k} has Taylor {key} {seg[key]}, the checker "
+                                           f"accepts at most {MAX_TAYLOR_ORDER}")
+    text = dumps_certificate(cert)
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise CertificateError(f"certificate: {size} bytes, the checker reads at most "
+                               f"{MAX_FILE_BYTES}")
+    return text
 
 
 def certify(cert: dict[str, Any], *, evidence: str,

@@ -7,6 +7,15 @@ Obligations (replayed by the independent checker, see docs/validated.md):
     pl-endgame  PL constant lambda on the box D around theta(T)'s box
     contain     the claimed ball contains the end-game ball
 
+A limit proved by the isolated-zero end-game (Krawczyk on p residuals, the others exact
+rational combinations of them: zero loss) has ``isolated-zero`` (D, m, Y ~ J_R(m)^-1, lambda,
+rows, relations) instead of ``pl-endgame``, and the same ``contain`` and claim {} (in M_S).
+A Taylor segment longer than the checker's MAX_INTERVALS steps is cut into several trajectory
+obligations (``trajectory``, ``trajectory-2``, ...), each starting where the last stopped; a
+certificate whose full-precision text exceeds COMPACT_ABOVE_BYTES gets compact hints. Every
+certificate respects the checker's published limits (common.check_limits) before it is
+returned.
+
 For a limit proved by the isolated end-game (a strict local minimizer, loss possibly positive)
 the last two are ``isolated-endgame`` (D, its centre m, Y ~ H(m)^-1, lambda) and
 ``isolated-contain``, and the statement carries the claim ``{"in_zero_loss_set": "false"}``.
@@ -19,6 +28,7 @@ rounding; its radius is reported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -28,7 +38,10 @@ from flint import arb, arb_mat
 
 from igproof.certificate.common import (
     ISOLATED_CLAIM,
+    MAX_INTERVALS,
+    MAX_SEGMENTS,
     Rejected,
+    check_limits,
     expr,
     header,
     krawczyk_ball,
@@ -41,11 +54,13 @@ from igproof.certificate.common import (
     statement,
     substitute,
 )
+from igproof.certificate.writer import dumps_certificate
 from igproof.errors import CertificateError, InvalidArgument
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction, precision, to_arb
 from igproof.numeric.ball.lohner import SENSITIVITY_ORDER
 from igproof.numeric.ball.taylor import FieldProgram
 from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
+from igproof.proof.limits.isolated_zero import IsolatedZeroEndgame
 from igproof.proof.limits.limit import ProvedLimit, _piece
 
 # Each side of the claimed box theta(T) is widened by this much beyond the ball enclosure: the
@@ -55,6 +70,27 @@ BOX_SLACK = Fraction(1, 2 ** 90)
 # Switching times are widened by this much on each side so that the checker's independent
 # sign tests at t1 and t2 are decided (|z| there is ~ this times |dz/dt|).
 TIME_SLACK = Fraction(1, 2 ** 100)
+# Certificates whose full-precision text is larger than this are written with compact hints
+# (Picard boxes rounded outward, Lohner matrices rounded; see _step_hints), checked by the
+# checker before they are returned: the aim is under 1 MB for a 6-parameter flow.
+COMPACT_ABOVE_BYTES = 1_000_000
+# Compact Picard boxes: bits of the outward rounding grid below each interval's width (the
+# trial box of a step is ~3x its first-order image, so 2^-8 of its width changes nothing).
+PICARD_GRID_BITS = 8
+# Compact Lohner matrices: entries on a 2^-A_BITS grid (A ~ an orthogonal Q; the checker
+# inverts the exact rational A, so rounding only perturbs the coordinates of the set).
+A_BITS = 32
+# Growth per chunk of the claimed box slack when a long segment is cut (see _box_slack).
+CHUNK_SLACK_GROWTH = 2 ** 8
+# Growth per switch of the switching-time slack, tried in turn: 1 (every bracket widened by
+# TIME_SLACK, as the shipped certificates are), then 2^4 and 2^8 per earlier switch: the
+# checker's replay boxes widen after each crossing (by ~ the previous bracket), so the k-th
+# sign test needs a larger margin; the claimed end box is widened by BOX_SLACK growth^k too.
+TIME_SLACK_GROWTH = (1, 2 ** 4, 2 ** 8)
+# Isolated-zero end-game: the claimed radius is 2 (proof radius) + this, enlarged by 2^32 up to
+# ISOLATED_ZERO_TRIES - 1 times if the checker's own (160-bit) Krawczyk ball is not inside.
+ISOLATED_ZERO_SLACK = Fraction(1, 2 ** 100)
+ISOLATED_ZERO_TRIES = 3
 # Isolated end-game: where the trajectory is cut when the checker cannot replay all of it (as
 # fractions of the last segment's steps, latest first: a later cut gives a smaller ball).
 ISOLATED_CUTS = (Fraction(7, 8), Fraction(3, 4), Fraction(5, 8), Fraction(1, 2), Fraction(3, 8),
@@ -155,49 +191,43 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     if not isinstance(result, ProvedLimit):
         raise CertificateError("certificate: only a PROVED limit has a certificate")
     form = checker_form(flow)
-    segments = []
-    for m, seg in enumerate(result.segments):
-        if seg.kind == "taylor":
-            tentry: dict[str, Any] = {
-                "method": "taylor", "pattern": list(seg.pattern or ()), "order": seg.order,
-                "sensitivity_order": seg.sensitivity_order or SENSITIVITY_ORDER,
-                "steps": [{"h": st.h, "picard": _box(st.trial, Fraction(0)), "A": st.A}
-                          for st in seg.steps]}
-            if m > 0 and result.segments[m - 1].switch_kink is not None:
-                tentry["just_switched"] = result.segments[m - 1].switch_kink
-            if seg.switch_kink is not None:  # the last step is the certified crossing step
-                tentry["end"] = {"kind": "switch", "atom": seg.switch_kink}
-            segments.append(tentry)
-            continue
-        entry: dict[str, Any] = {"method": "affine", "pattern": list(seg.pattern or ()),
-                                 "intervals": [[a, b] for a, b in seg.intervals]}
-        if m > 0 and result.segments[m - 1].switch_kink is not None:
-            entry["just_switched"] = result.segments[m - 1].switch_kink
-        if seg.switch is None:
-            entry["end"] = {"kind": "stop"}
-        else:
-            t = seg.switch.t
-            t1 = arb_to_fraction(t) - arb_radius_fraction(t) - TIME_SLACK
-            t2 = arb_to_fraction(t) + arb_radius_fraction(t) + TIME_SLACK
-            a, b = seg.switch.bracket
-            t1, t2 = max(t1, a), min(t2, b)
-            entry["end"] = {"kind": "switch", "atom": seg.switch_kink,
-                            "bracket": [a, b], "time": [t1, t2]}
-        segments.append(entry)
+    reasons: list[str] = []
+    for compact in (False, True):
+        for growth in TIME_SLACK_GROWTH:
+            cert = _limit_certificate(result, flow, form, dataset_name, limit_name,
+                                      compact=compact, growth=growth)
+            text = check_limits(cert) if compact else dumps_certificate(cert)
+            if not compact and len(text.encode("utf-8")) > COMPACT_ABOVE_BYTES:
+                break  # too large with full-precision hints: write compact ones
+            report = recheck(cert)
+            if report.accepted:
+                return cert
+            reasons.append(rejection(report))
+            if ".end.time" not in reasons[-1] and "claimed box" not in reasons[-1]:
+                break  # only a switching time bracket is helped by a wider slack
+    raise CertificateError("certificate: not accepted by the independent checker ("
+                           + "; ".join(r[:200] for r in reasons) + ")")
+
+
+def _limit_certificate(result: ProvedLimit, flow: Any, form: CheckerForm, dataset_name: str,
+                       limit_name: str, *, compact: bool, growth: int) -> dict[str, Any]:
+    """The certificate with full-precision hints, or short outward-rounded ones (``compact``);
+    the k-th affine switching time bracket is widened by TIME_SLACK growth^k."""
+    start = [{"id": "start", "type": "start", "dataset": dataset_name,
+              "box": [[q, q] for q in result.theta0]},
+             *_trajectories(result, dataset_name, compact=compact, growth=growth)]
+    box_T = start[-1]["box"]
     eg = result.endgame
-    box_T = _box(result.box_T, BOX_SLACK)
-    start = [
-        {"id": "start", "type": "start", "dataset": dataset_name,
-         "box": [[q, q] for q in result.theta0]},
-        {"id": "trajectory", "type": "trajectory", "dataset": dataset_name, "start": "start",
-         "segments": segments, "box": box_T},
-    ]
+    last_id = start[-1]["id"]
     head = form.header(kind="gf-limit",
                        producer="igproof.proof.limit_certificate (validated arb enclosure)",
                        dataset_name=dataset_name, theta0=list(result.theta0))
     if isinstance(eg, IsolatedEndgame):
         return _isolated_certificate(result, flow, head, start, form.residuals, form.params,
                                      box_T, dataset_name, limit_name)
+    if isinstance(eg, IsolatedZeroEndgame):
+        return _isolated_zero_certificate(result, flow, head, start, box_T, dataset_name,
+                                          limit_name)
     half2 = sum(((hi - lo) / 2) ** 2 for lo, hi in box_T)
     centre_T = [(lo + hi) / 2 for lo, hi in box_T]
     shift2 = sum((c - e) ** 2 for c, e in zip(centre_T, eg.centre, strict=True))
@@ -217,7 +247,7 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
                            "radius": radius}}
     obligations = [
         *start,
-        {"id": "endgame", "type": "pl-endgame", "dataset": dataset_name, "start": "trajectory",
+        {"id": "endgame", "type": "pl-endgame", "dataset": dataset_name, "start": last_id,
          "domain": [list(b) for b in eg.box_D], "lambda": eg.lam, "cover": "L"},
         {"id": "contain", "type": "contain", "limit": limit_name, "endgame": "endgame"},
     ]
@@ -243,7 +273,7 @@ def _isolated_certificate(result: ProvedLimit, flow: Any, header: dict[str, Any]
     last = result.segments[-1]
     candidates: list[tuple[list[dict[str, Any]], list[list[Fraction]], Any, bool]] = [
         (start, box_T, result.endgame, True)]
-    if last.kind == "taylor" and len(last.steps) > 1:
+    if last.kind == "taylor" and len(last.steps) > 1 and len(start) == 2:
         n_steps = len(last.steps)
         _, res, kinks, signs = _piece(flow, _full_pattern(result))
         loss = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * len(res))
@@ -327,11 +357,175 @@ def _isolated_candidate(result: ProvedLimit, flow: Any, header: dict[str, Any],
     obligations = [
         *start,
         {"id": "endgame", "type": "isolated-endgame", "dataset": dataset_name,
-         "start": "trajectory", "domain": domain, "point": m, "inverse": Y, "lambda": eg.lam},
+         "start": start[-1]["id"], "domain": domain, "point": m, "inverse": Y,
+         "lambda": eg.lam},
         {"id": "contain", "type": "isolated-contain", "limit": limit_name, "endgame": "endgame"},
     ]
     return {**header, "statement": statement("gf-limit", {"limits": limits, "claim": claim}),
             "obligations": obligations}
+
+
+def _isolated_zero_certificate(result: ProvedLimit, flow: Any, header: dict[str, Any],
+                               start: list[dict[str, Any]], box_T: list[list[Fraction]],
+                               dataset_name: str, limit_name: str) -> dict[str, Any]:
+    """start -> trajectory -> isolated-zero -> contain, statement claim {} (zero loss, in M_S).
+
+    D and lambda come from the proof's end-game, m is D's exact midpoint and Y a rational
+    approximation of J_R(m)^-1 (any Y is sound); the rows and exact relations are the proof's.
+    The claimed ball holds the proof's ball and the checker's (refined Krawczyk) ball: twice
+    the proof's radius plus ISOLATED_ZERO_SLACK, confirmed by the checker before it is returned
+    (ISOLATED_ZERO_TRIES enlargements).
+    """
+    eg = result.endgame
+    assert isinstance(eg, IsolatedZeroEndgame)
+    domain = [list(b) for b in eg.box_D]
+    m = [(lo + hi) / 2 for lo, hi in eg.box_D]
+    p = len(flow.parameters)
+    with precision(result.prec):
+        _, res, _, _ = _piece(flow, _full_pattern(result))
+        r_R = [sympy.expand(res[i]) for i in eg.rows]
+        jac = [sympy.diff(r, v) for r in r_R for v in flow.parameters]
+        J_m = FieldProgram(flow.parameters, jac).evaluate([to_arb(c) for c in m])
+        J = arb_mat([[arb(J_m[i * p + j].mid()) for j in range(p)] for i in range(p)])
+        try:
+            J_inv = J.inv()
+        except ZeroDivisionError:
+            raise CertificateError("certificate: the chosen residuals' Jacobian at the centre of "
+                                   "the end-game box is not invertible") from None
+        Y = [[arb_to_fraction(arb(J_inv[i, j].mid())) for j in range(p)] for i in range(p)]
+    relations = [{"row": j, "combination": list(c)} for j, c in sorted(eg.relations.items())]
+    obligations = [
+        *start,
+        {"id": "endgame", "type": "isolated-zero", "dataset": dataset_name,
+         "start": start[-1]["id"], "domain": domain, "point": m, "inverse": Y,
+         "lambda": eg.lam, "rows": list(eg.rows), "relations": relations},
+        {"id": "contain", "type": "contain", "limit": limit_name, "endgame": "endgame"},
+    ]
+    radius = 2 * result.radius_upper + ISOLATED_ZERO_SLACK
+    reason = ""
+    for _ in range(ISOLATED_ZERO_TRIES):
+        limits = {limit_name: {"dataset": dataset_name, "center": list(eg.centre),
+                               "radius": radius}}
+        cert = {**header, "statement": statement("gf-limit", {"limits": limits, "claim": {}}),
+                "obligations": obligations}
+        report = recheck(cert)
+        if report.accepted:
+            return cert
+        reason = rejection(report)
+        if not reason.startswith("contain:"):
+            return cert  # rejected before the claim: limit_certificate reports or retries
+        radius = radius * 2 ** 32
+    raise CertificateError(f"certificate: the isolated-zero end-game is not accepted by the "
+                           f"checker ({reason})")
+
+
+def _segment_entry(result: ProvedLimit, m: int, steps: list[Any] | None, *,
+                   first: bool, last: bool, compact: bool, slack: Fraction) -> dict[str, Any]:
+    """The certificate entry of segment m (for a Taylor segment, of its ``steps``): the
+    just_switched atom only on the segment's first chunk, the crossing only on its last."""
+    seg = result.segments[m]
+    if seg.kind == "taylor":
+        tentry: dict[str, Any] = {
+            "method": "taylor", "pattern": list(seg.pattern or ()), "order": seg.order,
+            "sensitivity_order": seg.sensitivity_order or SENSITIVITY_ORDER,
+            "steps": [_step_hints(st, compact) for st in steps or seg.steps]}
+        if first and m > 0 and result.segments[m - 1].switch_kink is not None:
+            tentry["just_switched"] = result.segments[m - 1].switch_kink
+        if last and seg.switch_kink is not None:  # the last step is the certified crossing
+            tentry["end"] = {"kind": "switch", "atom": seg.switch_kink}
+        return tentry
+    if len(seg.intervals) > MAX_INTERVALS:
+        raise CertificateError(f"certificate: affine segment {m} has {len(seg.intervals)} time "
+                               f"intervals, the checker accepts at most {MAX_INTERVALS}")
+    entry: dict[str, Any] = {"method": "affine", "pattern": list(seg.pattern or ()),
+                             "intervals": [[a, b] for a, b in seg.intervals]}
+    if m > 0 and result.segments[m - 1].switch_kink is not None:
+        entry["just_switched"] = result.segments[m - 1].switch_kink
+    if seg.switch is None:
+        entry["end"] = {"kind": "stop"}
+    else:
+        t = seg.switch.t
+        t1 = arb_to_fraction(t) - arb_radius_fraction(t) - slack
+        t2 = arb_to_fraction(t) + arb_radius_fraction(t) + slack
+        a, b = seg.switch.bracket
+        t1, t2 = max(t1, a), min(t2, b)
+        entry["end"] = {"kind": "switch", "atom": seg.switch_kink,
+                        "bracket": [a, b], "time": [t1, t2]}
+    return entry
+
+
+def _trajectories(result: ProvedLimit, dataset_name: str, *, compact: bool, growth: int
+                  ) -> list[dict[str, Any]]:
+    """The trajectory obligations: one, unless a Taylor segment has more steps than the
+    checker's MAX_INTERVALS; it is then cut into chunks of at most MAX_INTERVALS steps, each
+    chunk after the first starting a new trajectory obligation from the (slightly widened)
+    enclosure where the previous one stopped (any start box is sound; the Lohner set restarts
+    there). The segment count per obligation is at most MAX_SEGMENTS."""
+    out: list[dict[str, Any]] = []
+    current: list[dict[str, Any]] = []
+    switches = 0
+
+    def close(box: list[list[Fraction]]) -> None:
+        ident = "trajectory" if not out else f"trajectory-{len(out) + 1}"
+        prev = "start" if not out else out[-1]["id"]
+        if len(current) > MAX_SEGMENTS:
+            raise CertificateError(f"certificate: a trajectory of {len(current)} segments, the "
+                                   f"checker accepts at most {MAX_SEGMENTS}")
+        out.append({"id": ident, "type": "trajectory", "dataset": dataset_name, "start": prev,
+                    "segments": list(current), "box": box})
+        current.clear()
+
+    for m, seg in enumerate(result.segments):
+        if seg.kind != "taylor" or len(seg.steps) <= MAX_INTERVALS:
+            slack = TIME_SLACK * growth ** switches
+            switches += seg.kind == "affine" and seg.switch is not None
+            current.append(_segment_entry(result, m, None, first=True, last=True,
+                                          compact=compact, slack=slack))
+            continue
+        chunks = [seg.steps[k:k + MAX_INTERVALS] for k in range(0, len(seg.steps),
+                                                                 MAX_INTERVALS)]
+        for c, chunk in enumerate(chunks):
+            is_last = c == len(chunks) - 1
+            current.append(_segment_entry(result, m, chunk, first=c == 0, last=is_last,
+                                          compact=compact, slack=TIME_SLACK))
+            if not is_last:
+                close(_box(chunk[-1].hull_after, _box_slack(growth, switches, len(out))))
+    close(_box(result.box_T, _box_slack(growth, switches, len(out))))
+    return out
+
+
+def _box_slack(growth: int, switches: int, chunk: int) -> Fraction:
+    """Widening of a claimed trajectory box: BOX_SLACK, times growth per earlier switch and
+    CHUNK_SLACK_GROWTH per earlier chunk (a chunk restarts from the previous claimed box, so its
+    replay is wider by about that box's slack)."""
+    return BOX_SLACK * growth ** switches * CHUNK_SLACK_GROWTH ** chunk
+
+
+def _step_hints(st: Any, compact: bool) -> dict[str, Any]:
+    """A Taylor step's hints: h, the Picard trial box and the Lohner matrix A. Compact hints
+    round the trial box outward to PICARD_GRID_BITS bits below each interval's width and A to a
+    2^-A_BITS grid: both stay sound (the checker verifies the Picard inclusion of whatever box
+    it is given, and any invertible A is a valid Lohner coordinate matrix)."""
+    if not compact:
+        return {"h": st.h, "picard": _box(st.trial, Fraction(0)), "A": st.A}
+    return {"h": st.h, "picard": [_outward(lo, hi) for lo, hi in _box(st.trial, Fraction(0))],
+            "A": [[_nearest(q, A_BITS) for q in row] for row in st.A]}
+
+
+def _outward(lo: Fraction, hi: Fraction) -> list[Fraction]:
+    """[lo', hi'] containing [lo, hi], on a dyadic grid PICARD_GRID_BITS below its width."""
+    width = hi - lo
+    if width <= 0:
+        return [lo, hi]
+    bits = max(0, width.denominator.bit_length() - width.numerator.bit_length()
+               + PICARD_GRID_BITS)
+    scale = 1 << bits
+    return [Fraction(math.floor(lo * scale), scale), Fraction(math.ceil(hi * scale), scale)]
+
+
+def _nearest(q: Fraction, bits: int) -> Fraction:
+    """q rounded to the nearest multiple of 2^-bits."""
+    return Fraction(round(q * (1 << bits)), 1 << bits)
 
 
 def _full_pattern(result: ProvedLimit) -> tuple[int, ...] | None:

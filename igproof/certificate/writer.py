@@ -28,11 +28,43 @@ def _plain(value: Any) -> Any:
                            "(use Fraction for numbers)")
 
 
+# Above this many bytes of indented text, a certificate is written with every list that holds
+# no object on one line (the same JSON value; two-space indentation of a 6-parameter trajectory
+# is two thirds of its text). Every shipped certificate is smaller and keeps its bytes.
+FLAT_ABOVE_BYTES = 1_000_000
+
+
 def dumps_certificate(cert: dict[str, Any]) -> str:
-    """The canonical JSON text of a certificate (numbers as "p/q" strings, two-space indent)."""
+    """The canonical JSON text of a certificate (numbers as "p/q" strings, two-space indent;
+    above FLAT_ABOVE_BYTES, lists without objects on one line)."""
     if not isinstance(cert, dict):
         raise CertificateError(f"certificate: expected a dict, got {type(cert).__name__}")
-    return json.dumps(_plain(cert), indent=2, ensure_ascii=False) + "\n"
+    value = _plain(cert)
+    text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    if len(text) <= FLAT_ABOVE_BYTES:
+        return text
+    return _flat(value, 0) + "\n"
+
+
+def _flat(value: Any, depth: int) -> str:
+    """Indented JSON whose lists without objects are written on one line."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_flat(v, depth + 1)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) and _has_object(v)
+                                       for v in value):
+        return "[\n" + ",\n".join(inner + _flat(v, depth + 1) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _has_object(value: Any) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_has_object(v) for v in value)
 
 
 def write_certificate(path: str | Path, cert: dict[str, Any]) -> None:

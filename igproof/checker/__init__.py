@@ -9,8 +9,11 @@ interval arithmetic (:class:`Interval`). It imports nothing from igproof outside
 The public API is ``__all__`` below; producers import only these names. ``expr`` (the
 expression language: parse, sub, evaluate, evaluate_exact, gradient, substitute, relu_atoms),
 ``Interval``, ``sqrt_upper``, ``certainly_positive_definite`` and ``krawczyk_ball`` are the
-checker's own arithmetic, for producers that must predict acceptance exactly. ``clear_memo``
-empties the per-process replay memo and constant caches (benchmarks time cold checks with it).
+checker's own arithmetic, for producers that must predict acceptance exactly. The MAX_*
+names are the checker's published limits (file size, obligations, segments and steps per
+trajectory obligation, Taylor order, expression size): producers respect them before writing.
+``clear_memo`` empties the per-process replay memo and constant caches (benchmarks time cold
+checks with it).
 """
 
 from igproof.checker import expr
@@ -23,10 +26,13 @@ from igproof.checker.context import (
     VERSIONS,
 )
 from igproof.checker.errors import NotACertificate, Rejected
+from igproof.checker.expr import MAX_EXPR_CHARS, MAX_NODES
 from igproof.checker.intervals import Interval, sqrt_upper
 from igproof.checker.isolated import krawczyk_ball
 from igproof.checker.kernel import (
     KINDS,
+    MAX_FILE_BYTES,
+    MAX_OBLIGATIONS,
     OBLIGATIONS,
     Report,
     check_bytes,
@@ -36,7 +42,12 @@ from igproof.checker.kernel import (
     statement_text,
 )
 from igproof.checker.obligations import certainly_positive_definite
-from igproof.checker.trajectory import clear_memo
+from igproof.checker.trajectory import (
+    MAX_INTERVALS,
+    MAX_SEGMENTS,
+    MAX_TAYLOR_ORDER,
+    clear_memo,
+)
 
 __all__ = [
     "FORMAT",
@@ -44,6 +55,13 @@ __all__ = [
     "ISOLATED_CLAIM",
     "KINDS",
     "LOSS_FORMULA",
+    "MAX_EXPR_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_INTERVALS",
+    "MAX_NODES",
+    "MAX_OBLIGATIONS",
+    "MAX_SEGMENTS",
+    "MAX_TAYLOR_ORDER",
     "OBLIGATIONS",
     "SWITCHES_KIND",
     "VERSIONS",

@@ -28,6 +28,11 @@ isolated-endgame  On a box D (rational), with a rational point m in D, a rationa
                      that contains the ball of K(D) is always accepted), in ``ctx.isolated``
                      (NOT in ``ctx.endgame``: conserved / localize / contain reason about
                      zero-loss limits).
+isolated-zero     The same argument for a limit that is an isolated zero of the residuals
+                  (Krawczyk on p chosen residuals, every other one an exact rational
+                  combination of them, decided as a polynomial identity): the limit has zero
+                  loss and is recorded in ``ctx.endgame`` like a pl-endgame
+                  (:func:`check_isolated_zero`).
 isolated-contain  The claimed limit ball contains that ball; the limit is then recorded in
                   ``ctx.proved_isolated`` (never in ``ctx.proved``, which means "in M_S").
 
@@ -41,7 +46,7 @@ from fractions import Fraction
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
-from igproof.checker.context import Context, Endgame, box, number, vector
+from igproof.checker.context import Context, Endgame, box, integer, number, vector
 from igproof.checker.errors import Rejected
 from igproof.checker.obligations import certainly_positive_definite, contain_endgame_ball
 
@@ -49,6 +54,9 @@ from igproof.checker.obligations import certainly_positive_definite, contain_end
 KINK_FUNCTIONS = ("relu", "abs", "step", "sign")
 
 _ZERO = iv.Interval.point(Fraction(0))
+# Required fields of an isolated-zero obligation (besides id, type).
+ISOLATED_ZERO_FIELDS = ("dataset", "start", "domain", "point", "inverse", "lambda", "rows",
+                        "relations")
 # Most Krawczyk refinement passes after K(D) (condition 4): each roughly squares the width, so
 # six take a box of width 1e-2 (or the ~1e-9 one the flow reaches at 128 bits) down to the
 # interval precision; the passes stop early once a pass no longer halves the width.
@@ -154,17 +162,32 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
                        f"distance {float(margin):.6g} from K(D) to the boundary of D")
     center, radius = _ball(K)
     # 4. refine: theta* in X implies theta* in X ∩ K(X, m') (it is the only zero of grad L in D)
+    center, radius, X = _refined_ball(names, grad, hess, K, Y, center, radius)
+    env_X = dict(zip(names, X, strict=True))
+    loss = _ZERO
+    for r in fixed:
+        loss = loss + ex.evaluate(r, env_X).sqr()
+    loss = loss * iv.Interval.point(Fraction(1, 2 * len(fixed)))
+    return KrawczykBall(X, center, radius, loss, r0, margin)
+
+
+def _refined_ball(names: list[str], f: list[tuple], jac: list[list[tuple]], K: list[iv.Interval],
+                  Y: list[list[Fraction]], center: list[Fraction], radius: Fraction
+                  ) -> tuple[list[Fraction], Fraction, list[iv.Interval]]:
+    """Refine the box K holding the unique zero of f in D: X_{j+1} = X_j ∩ K(X_j, m_j)
+    (mean-value form: the zero stays in every X_j); the ball of the last X_j replaces
+    B(center, radius) only when it lies inside it. Returns (center, radius, last X)."""
     X = K
     for _ in range(KRAWCZYK_REFINEMENTS):
         bits = _bits_below(X)
         m_x = [_short_point(x, bits) for x in X]
         env = dict(zip(names, X, strict=True))
         env_mx = {v: iv.Interval.point(c) for v, c in zip(names, m_x, strict=True)}
-        # any Y is sound; Y ~ H(m_x)^-1 to about the width of X makes the pass contract
+        # any Y is sound; Y ~ J(m_x)^-1 to about the width of X makes the pass contract
         # quadratically (the certificate's Y only gives a linear rate)
-        Y_x = _short_inverse([[ex.evaluate(h, env_mx) for h in row] for row in hess], bits) or Y
-        K_x = _krawczyk(m_x, Y_x, [ex.evaluate(g, env_mx) for g in grad],
-                        [[ex.evaluate(h, env) for h in row] for row in hess], X)
+        Y_x = _short_inverse([[ex.evaluate(h, env_mx) for h in row] for row in jac], bits) or Y
+        K_x = _krawczyk(m_x, Y_x, [ex.evaluate(g, env_mx) for g in f],
+                        [[ex.evaluate(h, env) for h in row] for row in jac], X)
         new = [iv.Interval(max(a.lo, b.lo), min(a.hi, b.hi))
                for a, b in zip(X, K_x, strict=True)]
         if any(x.lo > x.hi for x in new):  # cannot happen for a zero in X: keep what is proved
@@ -176,13 +199,8 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     c_x, r_x = _ball(X)
     shift2 = sum(((a - b) ** 2 for a, b in zip(c_x, center, strict=True)), Fraction(0))
     if r_x <= radius and shift2 <= (radius - r_x) ** 2:
-        center, radius = c_x, r_x
-    env_X = dict(zip(names, X, strict=True))
-    loss = _ZERO
-    for r in fixed:
-        loss = loss + ex.evaluate(r, env_X).sqr()
-    loss = loss * iv.Interval.point(Fraction(1, 2 * len(fixed)))
-    return KrawczykBall(X, center, radius, loss, r0, margin)
+        return c_x, r_x, X
+    return center, radius, X
 
 
 def _krawczyk(m: list[Fraction], Y: list[list[Fraction]], g_m: list[iv.Interval],
@@ -270,3 +288,125 @@ def check_isolated_contain(ctx: Context, ob: dict) -> str:
     """The claimed ball contains the isolated end-game ball (a strict local minimizer)."""
     name = contain_endgame_ball(ctx, ob, ctx.isolated, ctx.proved_isolated)
     return f"claimed ball of {name} contains the strict local minimizer's ball"
+
+
+def _inside_margin(K: list[iv.Interval], domain: list[tuple[Fraction, Fraction]]) -> Fraction:
+    """The distance from the box K to the boundary of D; rejects unless K is strictly inside."""
+    margin = None
+    for k, (kk, (lo, hi)) in enumerate(zip(K, domain, strict=True)):
+        if not (lo < kk.lo and kk.hi < hi):
+            raise Rejected(f"domain[{k}]: the Krawczyk image [{float(kk.lo):.6g}, "
+                           f"{float(kk.hi):.6g}] is not strictly inside D")
+        gap = min(kk.lo - lo, hi - kk.hi)
+        margin = gap if margin is None or gap < margin else margin
+    assert margin is not None
+    return margin
+
+
+def _relations(value: object, rows: list[int], n: int, p: int) -> dict[int, list[Fraction]]:
+    """{row j: (c_1, ..., c_p)} for every residual j not among ``rows``, validated."""
+    if not isinstance(value, list):
+        raise Rejected("relations: expected a list of {row, combination}")
+    out: dict[int, list[Fraction]] = {}
+    for k, entry in enumerate(value):
+        if not isinstance(entry, dict) or set(entry) != {"row", "combination"}:
+            raise Rejected(f"relations[{k}]: expected fields row, combination")
+        j = integer(entry["row"], f"relations[{k}].row", 0, n - 1)
+        if j in rows or j in out:
+            raise Rejected(f"relations[{k}].row: residual {j} is already a chosen row or "
+                           "already related")
+        out[j] = vector(entry["combination"], p, f"relations[{k}].combination")
+    missing = [j for j in range(n) if j not in rows and j not in out]
+    if missing:
+        raise Rejected(f"relations: residual {missing[0]} is neither a chosen row nor related "
+                       "to them (zero loss needs every residual to vanish)")
+    return out
+
+
+def check_isolated_zero(ctx: Context, ob: dict) -> str:
+    """An isolated zero of the residuals: the flow from B_T converges to theta* in K(D) with
+    r(theta*) = 0, so the limit has zero loss (in M_S).
+
+    On D (rational box), with m in D, rational Y (p x p), lambda > 0, p distinct chosen rows R
+    and, for every other residual j, rational c_j with r_j = sum_k c_jk r_{R_k}:
+      0. every kink is certainly non-zero on D (one smooth piece: r has its pattern form there);
+      1. H(D) - lambda I positive definite (H the Hessian of L): L strongly convex on D;
+      2. K(D) = m - Y r_R(m) + (I - Y J_R(D)) (D - m) strictly inside D: r_R has exactly one
+         zero theta* in D, theta* in K(D) (Krawczyk);
+      3. each relation is an identity of polynomials on the piece (exact rational arithmetic;
+         a non-polynomial residual cannot be related): r(theta*) = 0, so L(theta*) = 0 and
+         grad L(theta*) = 0;
+      4. r0 = sup |B_T - K(D)| < the distance from K(D) to the boundary of D.
+    Then |theta(t) - theta*| <= r0 e^{-lambda (t - T)} (the isolated-endgame argument with the
+    critical point theta*): the limit is theta*. The fact is recorded in ``ctx.endgame`` (a
+    zero-loss limit, like pl-endgame), with the refined Krawczyk ball.
+    """
+    ds = ctx.dataset(ob["dataset"], "dataset")
+    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
+    if start_ds != ds.name:
+        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    p, n, names = ctx.p, len(ds.residuals), list(ctx.parameters)
+    domain = box(ob["domain"], p, "domain")
+    m = vector(ob["point"], p, "point")
+    Y = _matrix(ob["inverse"], p, "inverse")
+    lam = number(ob["lambda"], "lambda")
+    if lam <= 0:
+        raise Rejected("lambda: must be positive")
+    raw_rows = ob["rows"]
+    if not isinstance(raw_rows, list) or len(raw_rows) != p:
+        raise Rejected(f"rows: expected {p} residual indices (one per parameter)")
+    rows = [integer(j, f"rows[{k}]", 0, n - 1) for k, j in enumerate(raw_rows)]
+    if len(set(rows)) != p:
+        raise Rejected("rows: the chosen residuals must be distinct")
+    relations = _relations(ob["relations"], rows, n, p)
+    ctx.charge(1 + p * p + len(relations), "isolated-zero")
+    for k, (c, (lo, hi)) in enumerate(zip(m, domain, strict=True)):
+        if not lo <= c <= hi:
+            raise Rejected(f"point[{k}]: {c} is not in domain[{k}] = [{lo}, {hi}]")
+    env_D = {v: iv.Interval(lo, hi) for v, (lo, hi) in zip(names, domain, strict=True)}
+    env_m = {v: iv.Interval.point(c) for v, c in zip(names, m, strict=True)}
+    # 0. one smooth piece on D
+    fixed = []
+    for r in ds.residuals:
+        _check_kinks(r, env_D)
+        fixed.append(ex.fix_pattern(r, env_D))
+    # 3 (first: exact and cheap). every other residual is an exact combination of the rows
+    for j, comb in relations.items():
+        total = fixed[j]
+        for c, i in zip(comb, rows, strict=True):
+            if c != 0:
+                total = ex.sub(total, ex.mul(("num", c), fixed[i]))
+        if ex.polynomial(total, names):
+            raise Rejected(f"relations: residual {j} is not identically the stated combination "
+                           "of the chosen rows on this piece")
+    # 1. L strongly convex on D
+    grad = [ex.ZERO] * p
+    for r in fixed:
+        dr = ex.gradient(r, names)
+        grad = [ex.add(g, ex.mul(r, d)) for g, d in zip(grad, dr, strict=True)]
+    grad = [ex.mul(("num", Fraction(1, n)), g) for g in grad]
+    hess = [ex.gradient(g, names) for g in grad]
+    H_D = [[ex.evaluate(h, env_D) for h in row] for row in hess]
+    shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
+               for i, row in enumerate(H_D)]
+    if not certainly_positive_definite(shifted):
+        raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
+    # 2. Krawczyk on the chosen residuals
+    f = [fixed[i] for i in rows]
+    jac = [ex.gradient(r, names) for r in f]
+    K = _krawczyk(m, Y, [ex.evaluate(r, env_m) for r in f],
+                  [[ex.evaluate(d, env_D) for d in row] for row in jac],
+                  [iv.Interval(lo, hi) for lo, hi in domain])
+    margin = _inside_margin(K, domain)
+    # 4. the flow from B_T cannot leave D
+    r0 = iv.sqrt_upper(_sup_distance2(start_box, K))
+    if not r0 < margin:
+        raise Rejected(f"start: sup |theta_T - theta*| <= {float(r0):.6g} is not below the "
+                       f"distance {float(margin):.6g} from K(D) to the boundary of D")
+    center, radius = _ball(K)
+    center, radius, _ = _refined_ball(names, f, jac, K, Y, center, radius)
+    ctx.endgame[ob["id"]] = Endgame(ds.name, center, radius, domain, start_box)
+    return (f"isolated zero of the residuals of {ds.name} (Krawczyk on rows {rows}, "
+            f"{len(relations)} exact relations, H >= {float(lam):.6g} I on D, r0 "
+            f"{float(r0):.3g} < margin {float(margin):.3g}); zero-loss limit within "
+            f"{float(radius):.3g} of the image's centre")

@@ -71,6 +71,7 @@ OBLIGATIONS: dict[str, Obligation] = {
     "isolated-endgame": Obligation(isolated.check_isolated_endgame,
                                    ("dataset", "start", "domain", "point", "inverse", "lambda")),
     "isolated-contain": Obligation(isolated.check_isolated_contain, ("limit", "endgame")),
+    "isolated-zero": Obligation(isolated.check_isolated_zero, isolated.ISOLATED_ZERO_FIELDS),
     # tier minnorm (igproof/checker/minnorm.py)
     "minnorm-dual": Obligation(minnorm.check_minnorm_obligation,
                                ("x", "y", "weight", "phi", "lower_bound", "kinks", "upper_bound")),

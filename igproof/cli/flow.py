@@ -17,6 +17,13 @@ PROVE_MIN_BITS = 128
 PROVE_GUARD_BITS = 8
 # Activation side of a data point before/after a switch (pattern entries).
 _SIDES = {1: "active", 0: "inactive", -1: "inactive"}
+# Exit codes: 0 the run did what was asked (an estimate, or with --prove a PROVED limit and its
+# certificate when one was requested); EXIT_NOT_PROVED when --prove ended INCONCLUSIVE or a
+# requested certificate was not written; 2 bad input (igproof.cli.main).
+EXIT_OK = 0
+EXIT_NOT_PROVED = 1
+# Default --t-max of the estimate (the prover's default budget scales with its precision).
+ESTIMATE_T_MAX = 1e4
 # Points drawn per integrator step (cubic Hermite): smooth at print size without large files.
 DENSE_SAMPLES = 12
 
@@ -26,7 +33,10 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
         name, help="integrate the gradient flow of a model on a dataset to its limit",
         description="Integrate the gradient flow of the square loss of MODEL on the data in "
         "FILE from the initialization LIST, until the gradient vanishes to working precision. "
-        "The limit is floating-point evidence (verdict SUPPORTED) unless --prove certifies it.")
+        "The limit is floating-point evidence (verdict SUPPORTED) unless --prove certifies it.",
+        epilog=f"exit codes: {EXIT_OK} done (with --prove: PROVED, and the certificate written "
+        f"when --certificate was given); {EXIT_NOT_PROVED} --prove ended INCONCLUSIVE or a "
+        "requested certificate was not written (nothing is written then); 2 bad input.")
     parser.add_argument("model", metavar="MODEL", help=f"one of {', '.join(MODELS)}")
     parser.add_argument("--data", required=True, metavar="FILE",
                         help='JSON {"x": [[...], ...], "y": [...]}; numbers exact by their text')
@@ -46,8 +56,13 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         "Flammarion 2023")
     parser.add_argument("--dps", type=int, default=30, metavar="N",
                         help="decimal digits of the high-precision integrator (default 30)")
-    parser.add_argument("--t-max", type=float, default=1e4, metavar="T",
-                        help="give up at time T (default 1e4)")
+    parser.add_argument("--t-max", type=float, default=None, metavar="T",
+                        help=f"give up at time T (default {ESTIMATE_T_MAX:g}; with --prove also "
+                        "the prover's time budget, whose default is 200 at 128 bits and grows "
+                        "with the precision)")
+    parser.add_argument("--max-steps", type=int, default=None, metavar="N",
+                        help="with --prove: budget of validated steps (default 20000 at 128 "
+                        "bits, growing with the precision)")
     parser.add_argument("--method", choices=("mp", "float"), default="mp",
                         help="high precision (mp, default) or float (scipy)")
     parser.add_argument("--prove", action="store_true",
@@ -75,8 +90,12 @@ def _check_options(args: argparse.Namespace) -> None:
                               "or two-layer model")
     if args.skip and args.model != "two-layer":
         raise InvalidArgument("--skip: only the two-layer model has a skip part u.x + c")
-    if not args.t_max > 0 or args.t_max == float("inf"):
+    if args.t_max is not None and (not args.t_max > 0 or args.t_max == float("inf")):
         raise InvalidArgument(f"--t-max {args.t_max}: use a positive finite time")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise InvalidArgument(f"--max-steps {args.max_steps}: use a positive number of steps")
+    if args.max_steps is not None and not args.prove:
+        raise InvalidArgument("--max-steps needs --prove (it is the prover's step budget)")
     if args.certificate and not args.prove:
         raise InvalidArgument("--certificate needs --prove (only a proved limit is certified)")
     if args.plot:
@@ -163,7 +182,8 @@ def run(args: argparse.Namespace) -> int:
 
     from igproof.numeric.converge import flow_limit
 
-    result = flow_limit(flow, theta0, method=args.method, dps=args.dps, t_max=args.t_max)
+    t_max = ESTIMATE_T_MAX if args.t_max is None else args.t_max
+    result = flow_limit(flow, theta0, method=args.method, dps=args.dps, t_max=t_max)
     if cache_key is not None and (flow.derived or flow.flow is not None):
         from igproof.numeric.cache import store_field
 
@@ -174,10 +194,11 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _plot(flow, result, payload, args)
         payload["plot"] = args.plot
-    # A requested certificate that could not be written, or a --prove that did not prove, is a
-    # failure of the request (exit 1: scripts can trust exit 0 to mean PROVED and written).
-    code = 1 if (payload.get("certificate_written") is False
-                 or (args.prove and payload["verdict"] != "PROVED")) else 0
+    # --prove that did not prove, or a requested certificate that could not be written, is a
+    # failure of the request
+    failed = args.prove and (payload["verdict"] != str(Verdict.PROVED)
+                             or payload.get("certificate_written") is False)
+    code = EXIT_NOT_PROVED if failed else EXIT_OK
     if args.json:
         emit_json("flow", payload, exit_code=code, verdict=payload["verdict"])
     else:
@@ -277,11 +298,17 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
     ball, or INCONCLUSIVE with the reason validation failed.
     """
     import math
+    from fractions import Fraction
 
     from igproof.proof.limits.limit import ProvedLimit, prove_flow_limit
 
     prec = max(PROVE_MIN_BITS, math.ceil(args.dps * math.log2(10)) + PROVE_GUARD_BITS)
-    result = prove_flow_limit(flow, theta0, prec=prec)
+    budget: dict[str, Any] = {}
+    if args.t_max is not None:  # the user's time budget reaches the prover
+        budget["t_max"] = Fraction(args.t_max)
+    if args.max_steps is not None:
+        budget["max_steps"] = args.max_steps
+    result = prove_flow_limit(flow, theta0, prec=prec, **budget)
     if not isinstance(result, ProvedLimit):
         return {"verdict": str(Verdict.INCONCLUSIVE),
                 "evidence": f"validation failed: {result.reason}"}
@@ -295,16 +322,14 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
         "radius_exact": fraction_to_text(result.radius_upper),
     }
     if args.certificate:
-        from igproof.certificate.gf_limit import (
-            IsolatedLimitNotCertifiable,
-            limit_certificate,
-        )
+        from igproof.certificate.gf_limit import limit_certificate
         from igproof.certificate.writer import write_certificate
+        from igproof.errors import CertificateError
 
-        try:
+        try:  # limit_certificate returns only what the checker accepted, within its limits
             write_certificate(args.certificate, limit_certificate(result, flow))
             fields["certificate"] = args.certificate
-        except IsolatedLimitNotCertifiable as exc:
+        except CertificateError as exc:
             fields["certificate"] = f"not written: {exc}"
             fields["certificate_written"] = False
     return fields

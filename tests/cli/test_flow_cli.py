@@ -113,7 +113,8 @@ def test_prove_gives_a_ball_containing_the_closed_form(tmp_path, capsys):
 
 
 def test_prove_at_a_saddle_is_inconclusive_not_proved(tmp_path, capsys):
-    """theta0 = (0, 0) is a critical point with L > 0: the flow never reaches M_S."""
+    """theta0 = (0, 0) is a critical point with L > 0: the flow never reaches M_S; --prove
+    that ends INCONCLUSIVE exits 1 (issue 14: exit codes scripts can trust)."""
     data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
     # a decision was asked and not reached: exit 1 (issue #14, exit codes scripts can trust)
     assert main(["flow", "neuron", "--activation", "tanh", "--data", data, "--init", "0,0",
@@ -186,3 +187,30 @@ def test_two_layer_bias_skip_prove_writes_a_certificate_the_checker_accepts(tmp_
     assert abs(v * max(3 * w + b, 0) + 3 * u + c - 1) < tol
     assert abs(w * w + b * b - v * v - 4) < tol
     assert main(["check", str(cert)]) == 0
+
+
+def test_t_max_reaches_the_prover_and_inconclusive_exits_1(tmp_path, capsys):
+    """A slow flow (a relu(w x) on x = 1, y = 1/20 from (1/5, 1/10): T ~ 608 at 128 bits):
+    INCONCLUSIVE by the default budget t = 200 (exit 1, no certificate written), PROVED with
+    --t-max 1000 (exit 0, certificate written and accepted)."""
+    from igproof.checker import check_file
+
+    data = _data(tmp_path, '{"x": [[1]], "y": ["1/20"]}')
+    cert = tmp_path / "slow.json"
+    assert main(["flow", "neuron", "--data", data, "--init", "1/5,1/10", "--prove",
+                 "--certificate", str(cert), "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "INCONCLUSIVE" and "t_max=200" in payload["evidence"]
+    assert not cert.exists()
+    assert main(["flow", "neuron", "--data", data, "--init", "1/5,1/10", "--prove",
+                 "--t-max", "1000", "--certificate", str(cert), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "PROVED" and payload["certificate"] == str(cert)
+    assert check_file(str(cert)).accepted
+
+
+def test_max_steps_needs_prove(tmp_path, capsys):
+    data = _data(tmp_path, '{"x": [[1]], "y": [1]}')
+    assert main(["flow", "neuron", "--data", data, "--init", "1/2,3/10",
+                 "--max-steps", "10"]) == 2
+    assert "--max-steps needs --prove" in capsys.readouterr().err

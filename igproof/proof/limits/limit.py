@@ -10,10 +10,17 @@ end-game fails, the isolated-minimum end-game of :mod:`igproof.proof.limits.isol
 a positive-definite Hessian) is tried; it also covers limits with positive loss, for which the
 integration stops on a small certified |grad L| instead of a small loss.
 
+When the limit is an isolated zero of the residuals (p residuals with an invertible Jacobian,
+the others exact rational combinations of them), the isolated-zero end-game of
+:mod:`igproof.proof.limits.isolated_zero` closes as soon as theta(t) is in its basin: it is
+attempted at geometric checkpoints of the loss bound while integrating (the integration goes on
+when it fails), and after a PL failure at the target. Budgets (t_max, steps, Taylor order) scale
+with the precision (:func:`budgets`).
+
 Guarantee: enclosure. For a :class:`ProvedLimit`, the limit exists and lies in the closed
 Euclidean ball B(centre, radius); it has zero loss (lies in M_S) when ``endgame`` is a
-:class:`PLEndgame`, and is a strict local minimizer with loss in ``endgame.loss_limit`` when it
-is an :class:`IsolatedEndgame`.
+:class:`PLEndgame` or an :class:`IsolatedZeroEndgame`, and is a strict local minimizer with
+loss in ``endgame.loss_limit`` when it is an :class:`IsolatedEndgame`.
 """
 
 from __future__ import annotations
@@ -42,14 +49,30 @@ from igproof.numeric.validated import Segment, ValidatedIntegrator
 from igproof.numeric.validated import smooth_piece as _piece
 from igproof.proof.limits.endgame import EndgameFailure, PLEndgame, pl_endgame
 from igproof.proof.limits.isolated import IsolatedEndgame, isolated_endgame
+from igproof.proof.limits.isolated_zero import (
+    IsolatedZeroEndgame,
+    ZeroSystem,
+    isolated_zero_endgame,
+    zero_system,
+)
 from igproof.rationals import parse_rational
 from igproof.verdict import Verdict
 
 # Default working precision in bits (the "Must show" cases ask for 128+ bits).
 DEFAULT_PREC = 128
-# Longest flow time integrated before giving up: every case in docs/validated.md converges to
-# loss 2^-(1.5 prec) well before t = 200.
+# Longest flow time integrated before giving up, at DEFAULT_PREC bits: every case in
+# docs/validated.md converges to loss 2^-(1.5 prec) well before t = 200. The loss target is
+# 2^-(1.5 prec) and L decays like e^{-2 mu t}, so the time needed grows linearly with prec: the
+# default budget is DEFAULT_T_MAX * prec / DEFAULT_PREC (see :func:`budgets`).
 DEFAULT_T_MAX = Fraction(200)
+# Validated Taylor steps allowed at DEFAULT_PREC bits; scaled like the time budget (more time
+# and, at a fixed order, shorter steps for the smaller tolerance).
+DEFAULT_MAX_STEPS = 20000
+# Highest Taylor order the prover uses by default: the checker replays at most this order
+# (igproof.checker.MAX_TAYLOR_ORDER; proof/ does not import the checker, a test keeps the two
+# equal). The default order grows with the precision, from DEFAULT_ORDER at DEFAULT_PREC bits,
+# so that steps keep their length as the tolerance 2^-(0.85 prec) shrinks.
+MAX_TAYLOR_ORDER = 60
 # The integration stops when the loss bound on the enclosure is below 2^-(LOSS_EXPONENT * prec):
 # the end-game radius is then ~ 2^-(0.75 prec) / sqrt(mu), far below the trajectory width.
 LOSS_EXPONENT = Fraction(3, 2)
@@ -68,6 +91,21 @@ LOSS_FLOOR_EXPONENT = Fraction(1, 8)
 # Most pieces (segments) of one trajectory: the checker replays at most 16 segments
 # (igproof/checker/trajectory.py MAX_SEGMENTS), so a 17th crossing could not be certified.
 MAX_SEGMENTS = 16
+# Early end-game: while integrating, the isolated-zero end-game (whose ball does not shrink with
+# the loss: Krawczyk refines it to rounding level) is attempted at geometric checkpoints of
+# sup L: first once sup L < 2^-(CHECKPOINT_START_EXPONENT prec), then each time sup L has fallen
+# by a further factor 2^-(CHECKPOINT_STEP_EXPONENT prec) since the last failed attempt.
+CHECKPOINT_START_EXPONENT = Fraction(1, 8)
+CHECKPOINT_STEP_EXPONENT = Fraction(1, 16)
+
+
+def budgets(prec: int) -> tuple[Fraction, int, int]:
+    """(t_max, max_steps, order) defaults at ``prec`` bits: t_max and max_steps scale linearly
+    with prec / DEFAULT_PREC (the loss target 2^-(1.5 prec) takes time proportional to prec);
+    the Taylor order too, capped at the checker's MAX_TAYLOR_ORDER."""
+    scale = Fraction(max(prec, DEFAULT_PREC), DEFAULT_PREC)
+    order = min(MAX_TAYLOR_ORDER, max(DEFAULT_ORDER, round(DEFAULT_ORDER * scale)))
+    return DEFAULT_T_MAX * scale, int(DEFAULT_MAX_STEPS * scale), order
 
 
 @dataclass(frozen=True)
@@ -83,7 +121,8 @@ class Inconclusive:
 class ProvedLimit:
     """lim theta(t) exists and lies in the closed ball B(centre, radius). PROVED.
 
-    With ``endgame`` a :class:`PLEndgame` the limit has zero loss (lies in M_S); with an
+    With ``endgame`` a :class:`PLEndgame` or an :class:`IsolatedZeroEndgame` the limit has zero
+    loss (lies in M_S); with an
     :class:`IsolatedEndgame` it is a strict local minimizer whose loss lies in
     ``endgame.loss_limit`` (possibly positive, not necessarily in M_S).
     """
@@ -92,7 +131,7 @@ class ProvedLimit:
     theta0: tuple[Fraction, ...]
     centre: tuple[Fraction, ...]
     radius: arb
-    endgame: PLEndgame | IsolatedEndgame
+    endgame: PLEndgame | IsolatedEndgame | IsolatedZeroEndgame
     T: arb
     box_T: list[arb]
     segments: list[Segment]
@@ -102,8 +141,9 @@ class ProvedLimit:
 
     @property
     def in_zero_loss_set(self) -> bool:
-        """True when the PL end-game proved the limit has zero loss (lies in M_S)."""
-        return isinstance(self.endgame, PLEndgame)
+        """True when the end-game proved the limit has zero loss (lies in M_S): the PL end-game
+        or the isolated-zero end-game (Krawczyk on the residuals)."""
+        return isinstance(self.endgame, (PLEndgame, IsolatedZeroEndgame))
 
     @property
     def radius_upper(self) -> Fraction:
@@ -130,6 +170,13 @@ class ProvedLimit:
                     f"around ({centre}); T = {float(self.T.mid()):.4g}, isolated end-game "
                     f"(Krawczyk), lambda = {float(self.endgame.lam):.4g}, {self.prec} bits")
         centre = ", ".join(f"{float(c):.12g}" for c in self.centre)
+        if isinstance(self.endgame, IsolatedZeroEndgame):
+            return (f"PROVED: lim theta(t) exists, has zero loss (an isolated zero of the "
+                    f"residuals: Krawczyk on {len(self.endgame.rows)} residuals, the others "
+                    f"exact rational combinations of them) and lies in the ball of radius "
+                    f"{float(self.radius.upper()):.3g} around ({centre}); T = "
+                    f"{float(self.T.mid()):.4g}, isolated-zero end-game, lambda = "
+                    f"{float(self.endgame.lam):.4g}, {self.prec} bits")
         return (f"PROVED: lim theta(t) exists, has zero loss and lies in the ball of radius "
                 f"{float(self.radius.upper()):.3g} around ({centre}); T = "
                 f"{float(self.T.mid()):.4g}, mu = {float(self.endgame.mu):.4g}, "
@@ -146,10 +193,10 @@ def _theta0(flow: Any, theta0: Sequence[Any]) -> tuple[Fraction, ...]:
 
 
 def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PREC,
-                     t_max: Fraction | int | str = DEFAULT_T_MAX,
-                     loss_target: Fraction | str | None = None, order: int = DEFAULT_ORDER,
+                     t_max: Fraction | int | str | None = None,
+                     loss_target: Fraction | str | None = None, order: int | None = None,
                      sensitivity_order: int = SENSITIVITY_ORDER,
-                     max_steps: int = 20000) -> ProvedLimit | Inconclusive:
+                     max_steps: int | None = None) -> ProvedLimit | Inconclusive:
     """Certify lim_{t->oo} theta(t) in B(c, r) and L(lim) = 0 for d theta/dt = -grad L.
 
     Parameters
@@ -160,18 +207,19 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
         The initialization (ints, Fractions or decimal strings; floats by their repr).
     prec : int
         Working precision in bits (>= 53).
-    t_max : rational
-        Give up (INCONCLUSIVE) if the loss bound is not below the target by this time.
+    t_max : rational, optional
+        Give up (INCONCLUSIVE) if no end-game has closed by this time; default
+        DEFAULT_T_MAX * prec / DEFAULT_PREC (:func:`budgets`).
     loss_target : rational, optional
         Stop integrating when sup L on the enclosure is below this; default 2^-(1.5 prec).
-    order : int
-        Taylor order of the smooth validated steps.
+    order : int, optional
+        Taylor order of the smooth validated steps; default grows with prec (:func:`budgets`).
     sensitivity_order : int
         Taylor order of their sensitivity matrices (they only multiply the tiny box R_k of the
         Lohner set, so a low order costs little width; the checker's replay cost grows with
         p^2 times its square).
-    max_steps : int
-        Largest number of validated steps.
+    max_steps : int, optional
+        Largest number of validated steps; default DEFAULT_MAX_STEPS * prec / DEFAULT_PREC.
 
     Returns
     -------
@@ -180,6 +228,12 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
     Guarantee: enclosure (PROVED only when every inclusion was certified in ball arithmetic).
     """
     theta = _theta0(flow, theta0)
+    if not isinstance(prec, int) or isinstance(prec, bool) or prec < 53:
+        raise InvalidArgument(f"prec: expected an integer number of bits >= 53, got {prec!r}")
+    t_default, steps_default, order_default = budgets(prec)
+    t_max = t_default if t_max is None else t_max
+    max_steps = steps_default if max_steps is None else max_steps
+    order = order_default if order is None else order
     t_max_q = parse_rational(t_max, what="t_max")
     if t_max_q <= 0:
         raise InvalidArgument(f"t_max: expected a positive time, got {t_max!r}")
@@ -189,7 +243,7 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
             or not 2 <= sensitivity_order <= 200):
         raise InvalidArgument("sensitivity_order: expected an integer in [2, 200], got "
                               f"{sensitivity_order!r}")
-    if not isinstance(max_steps, int) or max_steps < 1:
+    if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
         raise InvalidArgument(f"max_steps: expected a positive integer, got {max_steps!r}")
     started = time.perf_counter()
     with precision(prec):
@@ -235,6 +289,36 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                             "enclose", t=0.0)
     loss_floor = arb(2) ** (-int(LOSS_FLOOR_EXPONENT * prec))
     grad_target = arb(2) ** (-int(GRAD_EXPONENT * prec))
+    checkpoint_step = arb(2) ** (-int(CHECKPOINT_STEP_EXPONENT * prec))
+    # early isolated-zero end-game: the next checkpoint level of sup L, the (rows, relations)
+    # system per activation pattern (None: not an isolated zero there), and the success
+    early: dict[str, Any] = {"level": arb(2) ** (-int(CHECKPOINT_START_EXPONENT * prec)),
+                             "systems": {}, "result": None}
+    integrator: ValidatedIntegrator | None = None
+
+    def try_isolated_zero(x: Sequence[arb], loss_up: arb) -> bool:
+        """Attempt the isolated-zero end-game on the box x at a checkpoint of sup L."""
+        if not loss_up < early["level"]:
+            return False
+        early["level"] = loss_up * checkpoint_step
+        assert integrator is not None
+        pat = integrator.pattern
+        _, res_p, kinks_p, signs_p = _piece(flow, pat)
+        if len(res_p) < len(params):
+            return False
+        system = early["systems"].get(pat, False)
+        if system is False:
+            found = zero_system(params, res_p, [float(b.mid()) for b in x])
+            system = found if isinstance(found, ZeroSystem) else None
+            early["systems"][pat] = system
+        if system is None:
+            return False
+        eg = isolated_zero_endgame(params, res_p, list(x), prec=prec, kinks=kinks_p,
+                                   pattern=signs_p, system=system)
+        if isinstance(eg, EndgameFailure):
+            return False
+        early["result"] = eg
+        return True
 
     def stop_rule(field: list, res: list) -> Any:
         loss_prog = FieldProgram(params, res)
@@ -249,6 +333,9 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                 s = s + v * v
             width = max_radius(x)
             if bool(s / (2 * n) < target) or bool(s / (2 * n) < width * width):
+                return True
+            # an isolated zero of the residuals: the end-game closes long before the target
+            if try_isolated_zero(x, arb((s / (2 * n)).upper())):
                 return True
             # positive loss: stop once |grad L| is tiny (isolated end-game, GRAD_EXPONENT)
             if not s / (2 * n) > loss_floor:
@@ -272,18 +359,30 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
                             f"{float(t_now.mid()):.6g}", t=float(t_now.mid()))
     if enclosure.status != "target":  # zero_field, sliding
         return Inconclusive(enclosure.message, t=float(t_now.mid()))
+    eg: PLEndgame | IsolatedEndgame | IsolatedZeroEndgame | EndgameFailure
+    if early["result"] is not None:
+        eg = early["result"]
+        return ProvedLimit(parameters=params, theta0=theta, centre=eg.centre, radius=eg.radius,
+                           endgame=eg, T=t_now, box_T=box, segments=enclosure.segments,
+                           prec=prec, seconds=0.0)
     _, res, kinks, signs = _piece(flow, pattern)
-    eg: PLEndgame | IsolatedEndgame | EndgameFailure
     eg = pl_endgame(params, res, n, box, kinks=kinks, pattern=signs)
     if isinstance(eg, EndgameFailure):
-        # fallback: an isolated minimizer (possibly with positive loss)
-        loss_expr = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * n)
-        eg_iso = isolated_endgame(params, loss_expr, box, prec=prec, kinks=kinks,
-                                  pattern=signs)
-        if isinstance(eg_iso, EndgameFailure):
-            return Inconclusive(f"end-game at t ~ {float(t_now.mid()):.4g}: {eg.reason}; "
-                                f"{eg_iso.reason}", t=float(t_now.mid()))
-        eg = eg_iso
+        # an isolated zero of the residuals (zero loss), else an isolated minimizer (possibly
+        # with positive loss)
+        eg_zero = isolated_zero_endgame(params, res, box, prec=prec, kinks=kinks,
+                                        pattern=signs)
+        if not isinstance(eg_zero, EndgameFailure):
+            eg = eg_zero
+        else:
+            loss_expr = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * n)
+            eg_iso = isolated_endgame(params, loss_expr, box, prec=prec, kinks=kinks,
+                                      pattern=signs)
+            if isinstance(eg_iso, EndgameFailure):
+                return Inconclusive(f"end-game at t ~ {float(t_now.mid()):.4g}: {eg.reason}; "
+                                    f"{eg_zero.reason}; {eg_iso.reason}",
+                                    t=float(t_now.mid()))
+            eg = eg_iso
     return ProvedLimit(parameters=params, theta0=theta, centre=eg.centre, radius=eg.radius,
                        endgame=eg, T=t_now, box_T=box, segments=enclosure.segments, prec=prec,
                        seconds=0.0)

@@ -1,0 +1,316 @@
+"""Isolated-zero end-game: Krawczyk on p residuals, exact relations for the rest, convexity on D.
+
+Statement checked (an isolated solution of the residual equations: zero loss). Let r_1..r_n be
+the residuals of the smooth piece (the activation pattern of the kinks fixed), p the number of
+parameters, L = (1/2n) |r|^2, B_T the enclosure of theta(T) and D = m +- h a cube with B_T
+inside D. If
+
+1. every kink has a certain sign on D, equal to the pattern (the flow on D is that piece's);
+2. H(theta) - lambda I is positive definite for every theta in D (interval Cholesky of the
+   Hessian of L on D, lambda > 0): L is lambda-strongly convex on the convex D;
+3. for p chosen rows R, the Krawczyk image K(D) = m - Y r_R(m) + (I - Y J_R(D)) (D - m)
+   (Y a rational approximation of J_R(m)^-1) lies in the interior of D: r_R has exactly one
+   zero theta* in D, and theta* is in K(D);
+4. every other residual r_j is an exact rational combination of the chosen ones,
+   r_j = sum_k c_jk r_{R_k} identically on the piece (an identity of polynomials with rational
+   coefficients, decided exactly): so r(theta*) = 0, L(theta*) = 0 and grad L(theta*) = 0;
+5. r_0 := sup |B_T - K(D)| < d := the distance from K(D) to the boundary of D;
+
+then, exactly as in :mod:`igproof.proof.limits.isolated`, |theta(t) - theta*| <= r_0
+e^{-lambda (t - T)} < d for t >= T: the flow stays in D and converges to theta*, which has zero
+loss (it lies in M_S). Residuals that are not polynomial on the piece (tanh, ...) are admitted
+only as chosen rows (n = p, or every non-chosen residual identically zero); a relation is never
+inferred from an interval that contains 0.
+
+The Krawczyk box is then refined (K(X) cap X keeps theta*), so the limit ball is at rounding
+level as soon as the end-game closes, however far theta(T) still is from theta*: the prover
+tries this end-game early (:mod:`igproof.proof.limits.limit`).
+
+Guarantee: enclosure (the limit lies in the returned ball and has zero loss), or a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import sympy
+from flint import arb, arb_mat
+
+from igproof.numeric.ball.arith import arb_to_fraction, precision
+from igproof.numeric.ball.taylor import FieldProgram
+from igproof.proof.limits.endgame import EndgameFailure, pattern_certified, shifted_pd
+
+__all__ = ["IsolatedZeroEndgame", "ZeroSystem", "isolated_zero_endgame", "zero_system"]
+
+# Half-widths of D tried, as multiples of the distance from the Newton point m to the far corner
+# of B_T (condition 5 needs roughly h > 2 r_0; a larger D costs Krawczyk contraction).
+WIDTH_FACTORS = (4, 16, 64, 1024)
+# lambda is this fraction of the floating-point lambda_min(H(m)) (the rest absorbs the variation
+# of H over D and the rounding of the interval Cholesky).
+LAMBDA_SAFETY = Fraction(3, 4)
+# Newton steps on r_R = 0 from the centre of B_T (a guess only; every claim is re-checked).
+NEWTON_STEPS = 12
+# Krawczyk passes on K(D) shrinking the limit ball (quadratic: a few reach rounding level).
+KRAWCZYK_REFINE = 8
+# Relative singular-value floor below which the residual Jacobian is treated as rank deficient
+# when the p rows are chosen (a choice only: Krawczyk decides).
+RANK_TOLERANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class ZeroSystem:
+    """p residual rows R with an invertible Jacobian and exact relations r_j = sum_k c_jk r_R_k
+    for every other row j (``relations[j] = (c_j1, ..., c_jp)``)."""
+
+    rows: tuple[int, ...]
+    relations: dict[int, tuple[Fraction, ...]]
+
+
+@dataclass(frozen=True)
+class IsolatedZeroEndgame:
+    """A certified end-game: the limit is the unique zero theta* of r_R in D; every residual
+    vanishes there (zero loss, in M_S) and theta* lies in B(centre, radius)."""
+
+    centre: tuple[Fraction, ...]
+    radius: arb
+    box_D: tuple[tuple[Fraction, Fraction], ...]
+    krawczyk: tuple[arb, ...]
+    lam: Fraction
+    rows: tuple[int, ...]
+    relations: dict[int, tuple[Fraction, ...]]
+    r0: arb
+    margin: arb
+
+
+def _row_coefficients(expr: sympy.Expr, params: tuple[sympy.Symbol, ...]
+                      ) -> dict[tuple[int, ...], sympy.Rational] | None:
+    """{monomial: rational coefficient} of a polynomial residual, None if not polynomial."""
+    try:
+        poly = sympy.Poly(sympy.expand(expr), *params)
+    except sympy.PolynomialError:
+        return None
+    if not all(c.is_Rational for c in poly.coeffs()):
+        return None
+    return dict(zip(poly.monoms(), poly.coeffs(), strict=True))
+
+
+def zero_system(params: Sequence[sympy.Symbol], residuals: Sequence[sympy.Expr],
+                point: Sequence[float]) -> ZeroSystem | EndgameFailure:
+    """Choose p rows with a well-conditioned Jacobian at ``point`` and find exact rational
+    relations expressing every other residual through them (linear algebra over Q on the
+    polynomial coefficients)."""
+    params = tuple(params)
+    p, n = len(params), len(residuals)
+    res = [sympy.expand(r) for r in residuals]
+    if n < p:
+        return EndgameFailure(f"isolated zero: {n} residuals for {p} parameters (the zeros "
+                              "are not isolated)")
+    subs = dict(zip(params, point, strict=True))
+    J = np.array([[float(sympy.diff(r, v).evalf(subs=subs)) for v in params] for r in res])
+    rows: list[int] = []
+    basis = np.zeros((0, p))
+    scale = max(float(np.abs(J).max()), 1e-300)
+    for i in sorted(range(n), key=lambda k: -float(np.linalg.norm(J[k]))):
+        cand = np.vstack([basis, J[i]])
+        if np.linalg.svd(cand, compute_uv=False)[-1] > RANK_TOLERANCE * scale:
+            rows.append(i)
+            basis = cand
+        if len(rows) == p:
+            break
+    if len(rows) < p:
+        return EndgameFailure(f"isolated zero: the residual Jacobian has rank {len(rows)} < "
+                              f"{p} near theta(T) (the zero is not isolated)")
+    rows.sort()
+    others = [j for j in range(n) if j not in rows]
+    relations: dict[int, tuple[Fraction, ...]] = {}
+    if not others:
+        return ZeroSystem(tuple(rows), relations)
+    polys = [_row_coefficients(r, params) for r in res]
+    for j in others:
+        if res[j] == 0:
+            relations[j] = (Fraction(0),) * p
+            continue
+        if polys[j] is None or any(polys[k] is None for k in rows):
+            return EndgameFailure(f"isolated zero: residual {j + 1} is not polynomial on the "
+                                  "piece, so no exact relation to the chosen rows is decided")
+        monos = sorted(set(polys[j]).union(*(polys[k] for k in rows)))
+        A = sympy.Matrix([[polys[k].get(mono, 0) for k in rows] for mono in monos])
+        b = sympy.Matrix([polys[j].get(mono, 0) for mono in monos])
+        try:
+            sol, params_free = A.gauss_jordan_solve(b)
+        except ValueError:
+            return EndgameFailure(f"isolated zero: residual {j + 1} is not a rational "
+                                  "combination of the chosen residuals (no exact relation)")
+        sol = sol.subs({t: 0 for t in params_free})
+        relations[j] = tuple(Fraction(int(c.p), int(c.q)) for c in sol)
+    return ZeroSystem(tuple(rows), relations)
+
+
+def isolated_zero_endgame(parameters: Sequence[sympy.Symbol], residuals: Sequence[sympy.Expr],
+                          box_T: Sequence[arb], *, prec: int, kinks: Sequence[sympy.Expr] = (),
+                          pattern: Sequence[int] | None = None,
+                          system: ZeroSystem | None = None
+                          ) -> IsolatedZeroEndgame | EndgameFailure:
+    """Certify lim theta(t) = theta* in K(D) with r(theta*) = 0 (conditions 1-5 above).
+
+    ``residuals`` are the residuals of the smooth piece (kinks with the signs ``pattern``);
+    ``system`` (rows and relations) is computed when not given.
+    """
+    params = tuple(parameters)
+    with precision(prec):
+        if system is None:
+            sysm = zero_system(params, residuals, [float(b.mid()) for b in box_T])
+            if isinstance(sysm, EndgameFailure):
+                return sysm
+            system = sysm
+        return _endgame(params, [sympy.expand(r) for r in residuals], list(box_T),
+                        list(kinks), list(pattern or ()), system)
+
+
+def _endgame(params: tuple[sympy.Symbol, ...], res: list[sympy.Expr], box_T: list[arb],
+             kinks: list[sympy.Expr], signs: list[int],
+             system: ZeroSystem) -> IsolatedZeroEndgame | EndgameFailure:
+    p, n = len(params), len(res)
+    r_R = [res[i] for i in system.rows]
+    loss = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * n)
+    hess = [sympy.diff(loss, a, b) for a in params for b in params]
+    jac = [sympy.diff(r, v) for r in r_R for v in params]
+    prog_r = FieldProgram(params, r_R)
+    prog_j = FieldProgram(params, jac)
+    prog_h = FieldProgram(params, hess)
+    prog_k = FieldProgram(params, kinks) if kinks else None
+    m = _newton(prog_r, prog_j, [arb(b.mid()) for b in box_T], p)
+    if m is None:
+        return EndgameFailure("isolated zero: the chosen residuals' Jacobian is singular near "
+                              "theta(T) (Newton has no step)")
+    Hm = prog_h.evaluate(m)
+    Hf = np.array([[float(Hm[i * p + j].mid()) for j in range(p)] for i in range(p)])
+    lam_float = float(np.linalg.eigvalsh((Hf + Hf.T) / 2)[0])
+    if not lam_float > 0:
+        return EndgameFailure(f"isolated zero: the Hessian of L at the zero is not positive "
+                              f"definite (lambda_min ~ {lam_float:.3g})")
+    lam = Fraction(lam_float) * LAMBDA_SAFETY
+    try:
+        Y = approx_inverse(prog_j.evaluate(m), p)
+    except ZeroDivisionError:
+        return EndgameFailure("isolated zero: the residual Jacobian at the Newton point is not "
+                              "certainly invertible")
+    rm = prog_r.evaluate(m)
+    base = arb(0)
+    for b, c in zip(box_T, m, strict=True):
+        dist = arb(abs(b - c).upper())
+        if dist > base:
+            base = dist
+    base = arb(base.upper())
+    if not base > 0:
+        from flint import ctx
+        base = arb(2) ** (-int(ctx.prec) // 2)
+    reasons = []
+    for f in WIDTH_FACTORS:
+        half = arb((base * f).upper())
+        D = [c + arb(0, half.upper()) for c in m]
+        tag = f"h={float(half.mid()):.3g}"
+        if not pattern_certified(prog_k, D, signs):
+            reasons.append(f"{tag}: activation pattern not certified constant on D")
+            continue
+        if not shifted_pd(prog_h.evaluate(D), p, lam):
+            reasons.append(f"{tag}: Hessian >= {float(lam):.3g} I not certified on D")
+            continue
+        K = krawczyk(m, Y, rm, prog_j.evaluate(D), D)
+        if not all(d.contains_interior(k) for d, k in zip(D, K, strict=True)):
+            reasons.append(f"{tag}: Krawczyk image not inside D")
+            continue
+        margin = None
+        for d, k in zip(D, K, strict=True):
+            for gap in (arb(k.lower()) - arb(d.lower()), arb(d.upper()) - arb(k.upper())):
+                gap = arb(gap.lower())
+                margin = gap if margin is None or gap < margin else margin
+        assert margin is not None
+        r0 = arb(0)
+        for b, k in zip(box_T, K, strict=True):
+            gap_k = arb(abs(b - k).upper())
+            r0 = r0 + gap_k * gap_k
+        r0 = arb(r0.sqrt().upper())
+        if not r0 < margin:
+            reasons.append(f"{tag}: |theta(T) - theta*| <= {float(r0.mid()):.3g} not below the "
+                           f"distance {float(margin.mid()):.3g} to the boundary of D")
+            continue
+        K = _tighten(prog_r, prog_j, K, p)
+        centre = [arb(k.mid()) for k in K]
+        rad = arb(0)
+        for k, c in zip(K, centre, strict=True):
+            w_k = arb(abs(k - c).upper())
+            rad = rad + w_k * w_k
+        rad = arb(rad.sqrt().upper())
+        box_D = tuple((arb_to_fraction(c) - _up(half), arb_to_fraction(c) + _up(half))
+                      for c in m)
+        return IsolatedZeroEndgame(centre=tuple(arb_to_fraction(c) for c in centre),
+                                   radius=rad, box_D=box_D, krawczyk=tuple(K), lam=lam,
+                                   rows=system.rows, relations=dict(system.relations), r0=r0,
+                                   margin=margin)
+    return EndgameFailure("isolated-zero end-game failed: " + "; ".join(reasons))
+
+
+def approx_inverse(Jx: list[arb], p: int) -> arb_mat:
+    """A point matrix Y ~ J^-1 (midpoints of the ball inverse of the midpoint matrix)."""
+    J = arb_mat([[arb(Jx[i * p + j].mid()) for j in range(p)] for i in range(p)])
+    Ji = J.inv()
+    return arb_mat([[arb(Ji[i, j].mid()) for j in range(p)] for i in range(p)])
+
+
+def krawczyk(m: list[arb], Y: arb_mat, f_m: list[arb], J_X: list[arb], X: list[arb]
+             ) -> list[arb]:
+    """K(X, m) = m - Y f(m) + (I - Y J(X)) (X - m) in ball arithmetic (J_X row-major p x p)."""
+    p = len(m)
+    JXm = arb_mat([[J_X[i * p + j] for j in range(p)] for i in range(p)])
+    I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])
+    dev = arb_mat([[x - c] for x, c in zip(X, m, strict=True)])
+    K_col = arb_mat([[c] for c in m]) - Y * arb_mat([[v] for v in f_m]) + (I_p - Y * JXm) * dev
+    return [K_col[i, 0] for i in range(p)]
+
+
+def _tighten(prog_r: FieldProgram, prog_j: FieldProgram, X: list[arb], p: int) -> list[arb]:
+    """K(X) cap X, repeated: the zero theta* stays inside, the width shrinks quadratically."""
+    for _ in range(KRAWCZYK_REFINE):
+        m = [arb(x.mid()) for x in X]
+        try:
+            Y = approx_inverse(prog_j.evaluate(m), p)
+        except ZeroDivisionError:
+            return X
+        K = krawczyk(m, Y, prog_r.evaluate(m), prog_j.evaluate(X), X)
+        new = []
+        for k, x in zip(K, X, strict=True):
+            lo = max(arb(k.lower()), arb(x.lower()))
+            hi = min(arb(k.upper()), arb(x.upper()))
+            if not lo <= hi:
+                return X
+            new.append(lo.union(hi))
+        if not max(b.rad() for b in new) < max(b.rad() for b in X):
+            return new
+        X = new
+    return X
+
+
+def _newton(prog_r: FieldProgram, prog_j: FieldProgram, x: list[arb], p: int
+            ) -> list[arb] | None:
+    """Newton steps on r_R = 0 (midpoints only: a guess)."""
+    for _ in range(NEWTON_STEPS):
+        Jx = prog_j.evaluate(x)
+        J = arb_mat([[arb(Jx[i * p + j].mid()) for j in range(p)] for i in range(p)])
+        r = arb_mat([[arb(v.mid())] for v in prog_r.evaluate(x)])
+        try:
+            step = J.solve(r)
+        except ZeroDivisionError:
+            return None
+        x = [arb((x[i] - step[i, 0]).mid()) for i in range(p)]
+        if not all(v.is_finite() for v in x):
+            return None
+    return x
+
+
+def _up(x: arb) -> Fraction:
+    """An exact rational >= every point of x (x >= 0)."""
+    return arb_to_fraction(arb(x.upper())) + Fraction(1, 2 ** 200)
