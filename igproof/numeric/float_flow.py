@@ -18,14 +18,15 @@ import types
 import weakref
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
-
-import sympy
+from typing import TYPE_CHECKING, Any
 
 from igproof.errors import DataError, InvalidArgument
 from igproof.numeric.pieces import PiecewiseField, euclidean_norm, exact_theta0
 from igproof.numeric.result import Switch, Trajectory
 from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
+
+if TYPE_CHECKING:  # sympy is imported where a field is compiled, not at import: a run from
+    import sympy  # the field cache (numeric.cache) never loads it
 
 __all__ = ["DEFAULT_METHOD", "DEFAULT_RTOL", "FloatField", "FloatIntegrator",
            "compile_float_field", "field_exprs", "float_code", "integrate_float"]
@@ -346,8 +347,8 @@ def _advance(solver: Any, events: list[tuple[Any, int]], n_kinks: int) -> StepOu
 # Python functions the generated code may call (the only names it can reach: no builtins).
 _FLOAT_FUNCTIONS: dict[str, Any] = {"tanh": math.tanh, "exp": math.exp, "log": math.log,
                                     "sinh": math.sinh, "cosh": math.cosh, "sqrt": math.sqrt}
-_SYMPY_FUNCTIONS = {sympy.tanh: "tanh", sympy.exp: "exp", sympy.log: "log",
-                    sympy.sinh: "sinh", sympy.cosh: "cosh"}
+# sympy function classes (by name) compiled to the functions above.
+_SYMPY_FUNCTIONS = ("tanh", "exp", "log", "sinh", "cosh")
 
 
 # Every generated node sits at line 1, column 0 (set at construction: ast.fix_missing_locations
@@ -426,8 +427,8 @@ class _Emitter:
                 value = _op(value, ast.Mult(), a)
         elif expr.is_Pow and expr.exp.is_Rational:
             value = _power(args[0], Fraction(int(expr.exp.p), int(expr.exp.q)))
-        elif kind in _SYMPY_FUNCTIONS and len(args) == 1:
-            value = _call(_SYMPY_FUNCTIONS[kind], args[0])
+        elif kind.__name__ in _SYMPY_FUNCTIONS and len(args) == 1:
+            value = _call(kind.__name__, args[0])
         else:
             raise InvalidArgument(f"exprs: cannot compile {kind.__name__} node {expr} to "
                                   "float code")
@@ -469,13 +470,13 @@ class _Emitter:
             q = Fraction(int(expr.exp.p), int(expr.exp.q))
             slope = (_op(_const(2), ast.Mult(), u) if q == 2
                      else _op(_const(q), ast.Mult(), _power(u, q - 1)))
-        elif isinstance(expr, sympy.tanh):
+        elif type(expr).__name__ == "tanh":
             slope = _op(_const(1), ast.Sub(), _op(node, ast.Mult(), node))
-        elif isinstance(expr, sympy.exp):
+        elif type(expr).__name__ == "exp":
             slope = node
-        elif isinstance(expr, sympy.log):
+        elif type(expr).__name__ == "log":
             slope = _op(_const(1), ast.Div(), u)
-        elif isinstance(expr, sympy.sinh):
+        elif type(expr).__name__ == "sinh":
             slope = _call("cosh", u)
         else:  # cosh
             slope = _call("sinh", u)
@@ -572,6 +573,8 @@ def field_exprs(flow: Any) -> list[sympy.Basic]:
     Jacobian J (shared subtrees) without sympy's Mul/Add evaluation (its assumption queries
     cost milliseconds per flow): input for :func:`compile_float_field` only.
     """
+    import sympy  # heavy: only here, when a field is compiled (see the imports above)
+
     residuals, jac = flow.residuals, flow.residual_jacobian()
     scale = sympy.Rational(-1, len(residuals))
     out = []

@@ -270,7 +270,9 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
             self.eps = mp.ldexp(1, -self.tol_bits)
             self.noise = mp.ldexp(1, -(prec - 8))
             if grad_tol is not None:
-                grad_tol = mp.mpf(grad_tol)
+                # a Fraction exactly as p/q (mpmath before 1.4 does not take a Fraction)
+                grad_tol = (to_mpf(grad_tol) if isinstance(grad_tol, Fraction)
+                            else mp.mpf(grad_tol))
                 if not grad_tol > 0:
                     raise InvalidArgument(f"grad_tol: expected a positive number, "
                                           f"got {grad_tol}")
