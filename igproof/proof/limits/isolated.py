@@ -33,12 +33,22 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from flint import arb, arb_mat
+from flint import arb
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.ball.arith import arb_to_fraction, precision
 from igproof.numeric.ball.taylor import FieldProgram
 from igproof.proof.limits.endgame import EndgameFailure, pattern_certified, shifted_pd
+from igproof.proof.limits.krawczyk import (
+    approx_inverse,
+    ball_of,
+    boundary_margin,
+    distance_up,
+    krawczyk,
+    newton_point,
+    tighten,
+    up,
+)
 
 # Half-widths of D tried, as multiples of the distance from the Newton point m to the far corner
 # of B_T: condition 3 needs roughly h > 2 r_0, and a larger D costs Krawczyk contraction.
@@ -47,10 +57,6 @@ WIDTH_FACTORS = (4, 16, 64, 1024)
 # variation of H over D and the rounding in the interval Cholesky.
 LAMBDA_SAFETY = Fraction(3, 4)
 # Newton steps polishing the centre of B_T towards theta* (quadratic convergence: a few suffice
-# once the trajectory is near theta*; the result is only a guess, every claim is re-checked).
-NEWTON_STEPS = 12
-# Extra Krawczyk passes on K(D) to shrink the limit ball (quadratic: a few reach rounding level).
-KRAWCZYK_REFINE = 8
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
     prog_l = FieldProgram(params, [loss])
     prog_k = FieldProgram(params, kinks) if kinks else None
 
-    m = _newton_point(prog_g, prog_h, [arb(b.mid()) for b in box_T], p)
+    m = newton_point(prog_g, prog_h, [arb(b.mid()) for b in box_T], p)
     if m is None:
         return EndgameFailure("isolated end-game: the Hessian is singular near theta(T) "
                               "(Newton's method has no step): not an isolated minimum")
@@ -132,7 +138,7 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
                               "a degenerate minimum")
     lam = Fraction(lam_float) * LAMBDA_SAFETY  # exact dyadic, > 0 (never rounded to 0)
     try:
-        Y = _approx_inverse(Hm, p)
+        Y = approx_inverse(Hm, p)
     except ZeroDivisionError:
         return EndgameFailure("isolated end-game: the Hessian at the Newton point is not "
                               "certainly invertible: not an isolated minimum")
@@ -157,38 +163,19 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
         if not shifted_pd(HD, p, lam):
             reasons.append(f"{tag}: Hessian >= {float(lam):.3g} I not certified on D")
             continue
-        HDm = arb_mat([[HD[i * p + j] for j in range(p)] for i in range(p)])
-        I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])
-        # D - m in ball arithmetic (D's radius may exceed h after rounding)
-        dev = arb_mat([[d - c] for d, c in zip(D, m, strict=True)])
-        K_col = arb_mat([[c] for c in m]) - Y * arb_mat([[g] for g in gm]) + (I_p - Y * HDm) * dev
-        K = [K_col[i, 0] for i in range(p)]
+        K = krawczyk(m, Y, gm, HD, D)
         if not all(d.contains_interior(k) for d, k in zip(D, K, strict=True)):
             reasons.append(f"{tag}: Krawczyk image not inside D")
             continue
-        margin = None
-        for d, k in zip(D, K, strict=True):
-            for gap in (arb(k.lower()) - arb(d.lower()), arb(d.upper()) - arb(k.upper())):
-                gap = arb(gap.lower())
-                margin = gap if margin is None or gap < margin else margin
-        assert margin is not None
-        r0 = arb(0)
-        for b, k in zip(box_T, K, strict=True):
-            gap_k = arb(abs(b - k).upper())
-            r0 = r0 + gap_k * gap_k
-        r0 = arb(r0.sqrt().upper())
+        margin = boundary_margin(D, K)
+        r0 = distance_up(box_T, K)
         if not r0 < margin:
             reasons.append(f"{tag}: |theta(T) - theta*| <= {float(r0.mid()):.3g} not below the "
                            f"distance {float(margin.mid()):.3g} to the boundary of D")
             continue
-        K = _tighten(prog_g, prog_h, K, p)
-        centre = [arb(k.mid()) for k in K]
-        rad = arb(0)
-        for k, c in zip(K, centre, strict=True):
-            w_k = arb(abs(k - c).upper())
-            rad = rad + w_k * w_k
-        rad = arb(rad.sqrt().upper())
-        box_D = tuple((arb_to_fraction(c) - _up(half), arb_to_fraction(c) + _up(half))
+        K = tighten(prog_g, prog_h, K, p)
+        centre, rad = ball_of(K)
+        box_D = tuple((arb_to_fraction(c) - up(half), arb_to_fraction(c) + up(half))
                       for c in m)
         return IsolatedEndgame(centre=tuple(arb_to_fraction(c) for c in centre), radius=rad,
                                box_D=box_D, krawczyk=tuple(K), lam=lam,
@@ -196,67 +183,7 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
     return EndgameFailure("isolated end-game failed: " + "; ".join(reasons))
 
 
-def _approx_inverse(Hx: list[arb], p: int) -> arb_mat:
-    """A point matrix Y ~ H^-1 (midpoints of the ball inverse of the midpoint Hessian)."""
-    H = arb_mat([[arb(Hx[i * p + j].mid()) for j in range(p)] for i in range(p)])
-    Hi = H.inv()
-    return arb_mat([[arb(Hi[i, j].mid()) for j in range(p)] for i in range(p)])
-
-
-def _tighten(prog_g: FieldProgram, prog_h: FieldProgram, X: list[arb], p: int) -> list[arb]:
-    """Re-apply the Krawczyk operator on X (theta* in X) and intersect: theta* stays inside.
-
-    Every x in X with grad L(x) = 0 lies in K(X) (mean value form), so K(X) cap X still holds
-    theta*; the width shrinks quadratically down to the rounding level.
-    """
-    for _ in range(KRAWCZYK_REFINE):
-        m = [arb(x.mid()) for x in X]
-        try:
-            Y = _approx_inverse(prog_h.evaluate(m), p)
-        except ZeroDivisionError:
-            return X
-        HX = prog_h.evaluate(X)
-        HXm = arb_mat([[HX[i * p + j] for j in range(p)] for i in range(p)])
-        I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])
-        dev = arb_mat([[x - c] for x, c in zip(X, m, strict=True)])
-        gm = arb_mat([[g] for g in prog_g.evaluate(m)])
-        K_col = arb_mat([[c] for c in m]) - Y * gm + (I_p - Y * HXm) * dev
-        new = []
-        for i in range(p):
-            lo = max(arb(K_col[i, 0].lower()), arb(X[i].lower()))
-            hi = min(arb(K_col[i, 0].upper()), arb(X[i].upper()))
-            if not lo <= hi:
-                return X  # cannot happen for an enclosure of theta*; keep the proved box
-            new.append(lo.union(hi))
-        if not max(b.rad() for b in new) < max(b.rad() for b in X):
-            return new
-        X = new
-    return X
-
-
 def _prec_bits() -> int:
     """The current flint working precision in bits."""
     from flint import ctx
     return int(ctx.prec)
-
-
-def _newton_point(prog_g: FieldProgram, prog_h: FieldProgram, x: list[arb],
-                  p: int) -> list[arb] | None:
-    """A few Newton steps on grad L = 0 from x (midpoints only: a guess, not a claim)."""
-    for _ in range(NEWTON_STEPS):
-        Hx = prog_h.evaluate(x)
-        H = arb_mat([[arb(Hx[i * p + j].mid()) for j in range(p)] for i in range(p)])
-        g = arb_mat([[arb(v.mid())] for v in prog_g.evaluate(x)])
-        try:
-            step = H.solve(g)
-        except ZeroDivisionError:
-            return None
-        x = [arb((x[i] - step[i, 0]).mid()) for i in range(p)]
-        if not all(v.is_finite() for v in x):
-            return None
-    return x
-
-
-def _up(x: arb) -> Fraction:
-    """An exact rational >= every point of x (x >= 0)."""
-    return arb_to_fraction(arb(x.upper())) + Fraction(1, 2 ** 200)

@@ -37,11 +37,21 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from flint import arb, arb_mat
+from flint import arb
 
 from igproof.numeric.ball.arith import arb_to_fraction, precision
 from igproof.numeric.ball.taylor import FieldProgram
 from igproof.proof.limits.endgame import EndgameFailure, pattern_certified, shifted_pd
+from igproof.proof.limits.krawczyk import (
+    approx_inverse,
+    ball_of,
+    boundary_margin,
+    distance_up,
+    krawczyk,
+    newton_point,
+    tighten,
+    up,
+)
 
 __all__ = ["IsolatedZeroEndgame", "ZeroSystem", "isolated_zero_endgame", "zero_system"]
 
@@ -51,10 +61,6 @@ WIDTH_FACTORS = (4, 16, 64, 1024)
 # lambda is this fraction of the floating-point lambda_min(H(m)) (the rest absorbs the variation
 # of H over D and the rounding of the interval Cholesky).
 LAMBDA_SAFETY = Fraction(3, 4)
-# Newton steps on r_R = 0 from the centre of B_T (a guess only; every claim is re-checked).
-NEWTON_STEPS = 12
-# Krawczyk passes on K(D) shrinking the limit ball (quadratic: a few reach rounding level).
-KRAWCZYK_REFINE = 8
 # Relative singular-value floor below which the residual Jacobian is treated as rank deficient
 # when the p rows are chosen (a choice only: Krawczyk decides).
 RANK_TOLERANCE = 1e-10
@@ -182,7 +188,7 @@ def _endgame(params: tuple[sympy.Symbol, ...], res: list[sympy.Expr], box_T: lis
     prog_j = FieldProgram(params, jac)
     prog_h = FieldProgram(params, hess)
     prog_k = FieldProgram(params, kinks) if kinks else None
-    m = _newton(prog_r, prog_j, [arb(b.mid()) for b in box_T], p)
+    m = newton_point(prog_r, prog_j, [arb(b.mid()) for b in box_T], p)
     if m is None:
         return EndgameFailure("isolated zero: the chosen residuals' Jacobian is singular near "
                               "theta(T) (Newton has no step)")
@@ -223,94 +229,18 @@ def _endgame(params: tuple[sympy.Symbol, ...], res: list[sympy.Expr], box_T: lis
         if not all(d.contains_interior(k) for d, k in zip(D, K, strict=True)):
             reasons.append(f"{tag}: Krawczyk image not inside D")
             continue
-        margin = None
-        for d, k in zip(D, K, strict=True):
-            for gap in (arb(k.lower()) - arb(d.lower()), arb(d.upper()) - arb(k.upper())):
-                gap = arb(gap.lower())
-                margin = gap if margin is None or gap < margin else margin
-        assert margin is not None
-        r0 = arb(0)
-        for b, k in zip(box_T, K, strict=True):
-            gap_k = arb(abs(b - k).upper())
-            r0 = r0 + gap_k * gap_k
-        r0 = arb(r0.sqrt().upper())
+        margin = boundary_margin(D, K)
+        r0 = distance_up(box_T, K)
         if not r0 < margin:
             reasons.append(f"{tag}: |theta(T) - theta*| <= {float(r0.mid()):.3g} not below the "
                            f"distance {float(margin.mid()):.3g} to the boundary of D")
             continue
-        K = _tighten(prog_r, prog_j, K, p)
-        centre = [arb(k.mid()) for k in K]
-        rad = arb(0)
-        for k, c in zip(K, centre, strict=True):
-            w_k = arb(abs(k - c).upper())
-            rad = rad + w_k * w_k
-        rad = arb(rad.sqrt().upper())
-        box_D = tuple((arb_to_fraction(c) - _up(half), arb_to_fraction(c) + _up(half))
+        K = tighten(prog_r, prog_j, K, p)
+        centre, rad = ball_of(K)
+        box_D = tuple((arb_to_fraction(c) - up(half), arb_to_fraction(c) + up(half))
                       for c in m)
         return IsolatedZeroEndgame(centre=tuple(arb_to_fraction(c) for c in centre),
                                    radius=rad, box_D=box_D, krawczyk=tuple(K), lam=lam,
                                    rows=system.rows, relations=dict(system.relations), r0=r0,
                                    margin=margin)
     return EndgameFailure("isolated-zero end-game failed: " + "; ".join(reasons))
-
-
-def approx_inverse(Jx: list[arb], p: int) -> arb_mat:
-    """A point matrix Y ~ J^-1 (midpoints of the ball inverse of the midpoint matrix)."""
-    J = arb_mat([[arb(Jx[i * p + j].mid()) for j in range(p)] for i in range(p)])
-    Ji = J.inv()
-    return arb_mat([[arb(Ji[i, j].mid()) for j in range(p)] for i in range(p)])
-
-
-def krawczyk(m: list[arb], Y: arb_mat, f_m: list[arb], J_X: list[arb], X: list[arb]
-             ) -> list[arb]:
-    """K(X, m) = m - Y f(m) + (I - Y J(X)) (X - m) in ball arithmetic (J_X row-major p x p)."""
-    p = len(m)
-    JXm = arb_mat([[J_X[i * p + j] for j in range(p)] for i in range(p)])
-    I_p = arb_mat([[1 if i == j else 0 for j in range(p)] for i in range(p)])
-    dev = arb_mat([[x - c] for x, c in zip(X, m, strict=True)])
-    K_col = arb_mat([[c] for c in m]) - Y * arb_mat([[v] for v in f_m]) + (I_p - Y * JXm) * dev
-    return [K_col[i, 0] for i in range(p)]
-
-
-def _tighten(prog_r: FieldProgram, prog_j: FieldProgram, X: list[arb], p: int) -> list[arb]:
-    """K(X) cap X, repeated: the zero theta* stays inside, the width shrinks quadratically."""
-    for _ in range(KRAWCZYK_REFINE):
-        m = [arb(x.mid()) for x in X]
-        try:
-            Y = approx_inverse(prog_j.evaluate(m), p)
-        except ZeroDivisionError:
-            return X
-        K = krawczyk(m, Y, prog_r.evaluate(m), prog_j.evaluate(X), X)
-        new = []
-        for k, x in zip(K, X, strict=True):
-            lo = max(arb(k.lower()), arb(x.lower()))
-            hi = min(arb(k.upper()), arb(x.upper()))
-            if not lo <= hi:
-                return X
-            new.append(lo.union(hi))
-        if not max(b.rad() for b in new) < max(b.rad() for b in X):
-            return new
-        X = new
-    return X
-
-
-def _newton(prog_r: FieldProgram, prog_j: FieldProgram, x: list[arb], p: int
-            ) -> list[arb] | None:
-    """Newton steps on r_R = 0 (midpoints only: a guess)."""
-    for _ in range(NEWTON_STEPS):
-        Jx = prog_j.evaluate(x)
-        J = arb_mat([[arb(Jx[i * p + j].mid()) for j in range(p)] for i in range(p)])
-        r = arb_mat([[arb(v.mid())] for v in prog_r.evaluate(x)])
-        try:
-            step = J.solve(r)
-        except ZeroDivisionError:
-            return None
-        x = [arb((x[i] - step[i, 0]).mid()) for i in range(p)]
-        if not all(v.is_finite() for v in x):
-            return None
-    return x
-
-
-def _up(x: arb) -> Fraction:
-    """An exact rational >= every point of x (x >= 0)."""
-    return arb_to_fraction(arb(x.upper())) + Fraction(1, 2 ** 200)
