@@ -111,6 +111,59 @@ class KrawczykBall:
     margin: Fraction
 
 
+def _smooth_piece(residuals: list[tuple], names: list[str], m: list[Fraction],
+                  domain: list[tuple[Fraction, Fraction]]
+                  ) -> tuple[dict[str, iv.Interval], dict[str, iv.Interval], list[tuple]]:
+    """(env_D, env_m, fixed): m lies in D, D is one smooth piece (every kink decided), and the
+    residuals with relu/abs replaced by their branch on D."""
+    for k, (c, (lo, hi)) in enumerate(zip(m, domain, strict=True)):
+        if not lo <= c <= hi:
+            raise Rejected(f"point[{k}]: {c} is not in domain[{k}] = [{lo}, {hi}]")
+    env_D = {v: iv.Interval(lo, hi) for v, (lo, hi) in zip(names, domain, strict=True)}
+    env_m = {v: iv.Interval.point(c) for v, c in zip(names, m, strict=True)}
+    fixed = []
+    for r in residuals:
+        _check_kinks(r, env_D)
+        fixed.append(ex.fix_pattern(r, env_D))
+    return env_D, env_m, fixed
+
+
+def _loss_gradient(fixed: list[tuple], names: list[str], n: int) -> list[tuple]:
+    """grad L for L = (1/(2n)) sum r_i^2, exactly from the certificate's own residuals."""
+    grad = [ex.ZERO] * len(names)
+    for r in fixed:
+        dr = ex.gradient(r, names)
+        grad = [ex.add(g, ex.mul(r, d)) for g, d in zip(grad, dr, strict=True)]
+    return [ex.mul(("num", Fraction(1, n)), g) for g in grad]
+
+
+def _strongly_convex(H_D: list[list[iv.Interval]], lam: Fraction) -> None:
+    """H(D) - lambda I certainly positive definite, else Rejected."""
+    shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
+               for i, row in enumerate(H_D)]
+    if not certainly_positive_definite(shifted):
+        raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
+
+
+def _enclosed_zero(names: list[str], f: list[tuple], jac: list[list[tuple]], m: list[Fraction],
+                   Y: list[list[Fraction]], f_m: list[iv.Interval],
+                   J_D: list[list[iv.Interval]], domain: list[tuple[Fraction, Fraction]],
+                   start_box: list[tuple[Fraction, Fraction]]
+                   ) -> tuple[list[Fraction], Fraction, list[iv.Interval], Fraction, Fraction]:
+    """(center, radius, X, r0, margin): K(D) strictly inside D (so f has exactly one zero in D,
+    in K(D)), the flow from B_T cannot leave D (r0 < margin), and the zero's refined ball."""
+    K = _krawczyk(m, Y, f_m, J_D, [iv.Interval(lo, hi) for lo, hi in domain])
+    margin = _inside_margin(K, domain)
+    r0 = iv.sqrt_upper(_sup_distance2(start_box, K))
+    if not r0 < margin:
+        raise Rejected(f"start: sup |theta_T - theta*| <= {float(r0):.6g} is not below the "
+                       f"distance {float(margin):.6g} from K(D) to the boundary of D")
+    center, radius = _ball(K)
+    # theta* in X implies theta* in X ∩ K(X, m') (it is the only zero of f in D)
+    center, radius, X = _refined_ball(names, f, jac, K, Y, center, radius)
+    return center, radius, X, r0, margin
+
+
 def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[Fraction, Fraction]],
                   m: list[Fraction], Y: list[list[Fraction]], lam: Fraction,
                   start_box: list[tuple[Fraction, Fraction]]) -> KrawczykBall:
@@ -118,51 +171,18 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
 
     Guarantee: exact decisions on rational data and outward-rounded interval enclosures.
     """
-    p = len(names)
     if lam <= 0:
         raise Rejected("lambda: must be positive")
-    for k, (c, (lo, hi)) in enumerate(zip(m, domain, strict=True)):
-        if not lo <= c <= hi:
-            raise Rejected(f"point[{k}]: {c} is not in domain[{k}] = [{lo}, {hi}]")
-    env_D = {v: iv.Interval(lo, hi) for v, (lo, hi) in zip(names, domain, strict=True)}
-    env_m = {v: iv.Interval.point(c) for v, c in zip(names, m, strict=True)}
-    # 0. one smooth piece on D; the residuals with relu/abs replaced by their branch
-    fixed = []
-    for r in residuals:
-        _check_kinks(r, env_D)
-        fixed.append(ex.fix_pattern(r, env_D))
-    # exact derivatives of the certificate's own loss: grad L and H = d(grad L)
-    grad = [ex.ZERO] * p
-    for r in fixed:
-        dr = ex.gradient(r, names)
-        grad = [ex.add(g, ex.mul(r, d)) for g, d in zip(grad, dr, strict=True)]
-    grad = [ex.mul(("num", Fraction(1, len(fixed))), g) for g in grad]
+    # 0. one smooth piece on D; exact derivatives of the certificate's own loss
+    env_D, env_m, fixed = _smooth_piece(residuals, names, m, domain)
+    grad = _loss_gradient(fixed, names, len(fixed))
     hess = [ex.gradient(g, names) for g in grad]
-    g_m = [ex.evaluate(g, env_m) for g in grad]
     H_D = [[ex.evaluate(h, env_D) for h in row] for row in hess]
     # 1. H - lambda I positive definite on D
-    shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
-               for i, row in enumerate(H_D)]
-    if not certainly_positive_definite(shifted):
-        raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
-    # 2. Krawczyk image K(D) strictly inside D
-    K = _krawczyk(m, Y, g_m, H_D, [iv.Interval(lo, hi) for lo, hi in domain])
-    margin = None
-    for k, (kk, (lo, hi)) in enumerate(zip(K, domain, strict=True)):
-        if not (lo < kk.lo and kk.hi < hi):
-            raise Rejected(f"domain[{k}]: the Krawczyk image [{float(kk.lo):.6g}, "
-                           f"{float(kk.hi):.6g}] is not strictly inside D")
-        gap = min(kk.lo - lo, hi - kk.hi)
-        margin = gap if margin is None or gap < margin else margin
-    assert margin is not None
-    # 3. the flow from B_T cannot leave D
-    r0 = iv.sqrt_upper(_sup_distance2(start_box, K))
-    if not r0 < margin:
-        raise Rejected(f"start: sup |theta_T - theta*| <= {float(r0):.6g} is not below the "
-                       f"distance {float(margin):.6g} from K(D) to the boundary of D")
-    center, radius = _ball(K)
-    # 4. refine: theta* in X implies theta* in X ∩ K(X, m') (it is the only zero of grad L in D)
-    center, radius, X = _refined_ball(names, grad, hess, K, Y, center, radius)
+    _strongly_convex(H_D, lam)
+    # 2-4. Krawczyk on grad L: K(D) inside D, the flow stays in D, the refined ball
+    center, radius, X, r0, margin = _enclosed_zero(
+        names, grad, hess, m, Y, [ex.evaluate(g, env_m) for g in grad], H_D, domain, start_box)
     env_X = dict(zip(names, X, strict=True))
     loss = _ZERO
     for r in fixed:
@@ -360,16 +380,8 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
         raise Rejected("rows: the chosen residuals must be distinct")
     relations = _relations(ob["relations"], rows, n, p)
     ctx.charge(1 + p * p + len(relations), "isolated-zero")
-    for k, (c, (lo, hi)) in enumerate(zip(m, domain, strict=True)):
-        if not lo <= c <= hi:
-            raise Rejected(f"point[{k}]: {c} is not in domain[{k}] = [{lo}, {hi}]")
-    env_D = {v: iv.Interval(lo, hi) for v, (lo, hi) in zip(names, domain, strict=True)}
-    env_m = {v: iv.Interval.point(c) for v, c in zip(names, m, strict=True)}
     # 0. one smooth piece on D
-    fixed = []
-    for r in ds.residuals:
-        _check_kinks(r, env_D)
-        fixed.append(ex.fix_pattern(r, env_D))
+    env_D, env_m, fixed = _smooth_piece(ds.residuals, names, m, domain)
     # 3 (first: exact and cheap). every other residual is an exact combination of the rows
     for j, comb in relations.items():
         total = fixed[j]
@@ -380,31 +392,15 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
             raise Rejected(f"relations: residual {j} is not identically the stated combination "
                            "of the chosen rows on this piece")
     # 1. L strongly convex on D
-    grad = [ex.ZERO] * p
-    for r in fixed:
-        dr = ex.gradient(r, names)
-        grad = [ex.add(g, ex.mul(r, d)) for g, d in zip(grad, dr, strict=True)]
-    grad = [ex.mul(("num", Fraction(1, n)), g) for g in grad]
+    grad = _loss_gradient(fixed, names, n)
     hess = [ex.gradient(g, names) for g in grad]
-    H_D = [[ex.evaluate(h, env_D) for h in row] for row in hess]
-    shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
-               for i, row in enumerate(H_D)]
-    if not certainly_positive_definite(shifted):
-        raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
-    # 2. Krawczyk on the chosen residuals
+    _strongly_convex([[ex.evaluate(h, env_D) for h in row] for row in hess], lam)
+    # 2 and 4. Krawczyk on the chosen residuals; the flow from B_T cannot leave D
     f = [fixed[i] for i in rows]
     jac = [ex.gradient(r, names) for r in f]
-    K = _krawczyk(m, Y, [ex.evaluate(r, env_m) for r in f],
-                  [[ex.evaluate(d, env_D) for d in row] for row in jac],
-                  [iv.Interval(lo, hi) for lo, hi in domain])
-    margin = _inside_margin(K, domain)
-    # 4. the flow from B_T cannot leave D
-    r0 = iv.sqrt_upper(_sup_distance2(start_box, K))
-    if not r0 < margin:
-        raise Rejected(f"start: sup |theta_T - theta*| <= {float(r0):.6g} is not below the "
-                       f"distance {float(margin):.6g} from K(D) to the boundary of D")
-    center, radius = _ball(K)
-    center, radius, _ = _refined_ball(names, f, jac, K, Y, center, radius)
+    center, radius, _, r0, margin = _enclosed_zero(
+        names, f, jac, m, Y, [ex.evaluate(r, env_m) for r in f],
+        [[ex.evaluate(d, env_D) for d in row] for row in jac], domain, start_box)
     ctx.endgame[ob["id"]] = Endgame(ds.name, center, radius, domain, start_box)
     return (f"isolated zero of the residuals of {ds.name} (Krawczyk on rows {rows}, "
             f"{len(relations)} exact relations, H >= {float(lam):.6g} I on D, r0 "
