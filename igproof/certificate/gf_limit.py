@@ -54,7 +54,6 @@ from igproof.certificate.common import (
     statement,
     substitute,
 )
-from igproof.certificate.writer import dumps_certificate
 from igproof.errors import CertificateError, InvalidArgument
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction, precision, to_arb
 from igproof.numeric.ball.lohner import SENSITIVITY_ORDER
@@ -192,19 +191,37 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
         raise CertificateError("certificate: only a PROVED limit has a certificate")
     form = checker_form(flow)
     reasons: list[str] = []
-    for compact in (False, True):
+
+    def accepted(compact: bool, *, large: bool) -> dict[str, Any] | None:
+        """The first certificate with these hints the checker accepts, trying wider switching
+        time slacks; None (reasons recorded) when none is, or when full-precision hints exceed
+        COMPACT_ABOVE_BYTES and ``large`` is False."""
         for growth in TIME_SLACK_GROWTH:
             cert = _limit_certificate(result, flow, form, dataset_name, limit_name,
                                       compact=compact, growth=growth)
-            text = check_limits(cert) if compact else dumps_certificate(cert)
-            if not compact and len(text.encode("utf-8")) > COMPACT_ABOVE_BYTES:
-                break  # too large with full-precision hints: write compact ones
+            try:
+                text = check_limits(cert)
+            except CertificateError as exc:
+                reasons.append(str(exc))
+                return None
+            if not compact and not large and len(text.encode("utf-8")) > COMPACT_ABOVE_BYTES:
+                return None
             report = recheck(cert)
             if report.accepted:
                 return cert
             reasons.append(rejection(report))
             if ".end.time" not in reasons[-1] and "claimed box" not in reasons[-1]:
-                break  # only a switching time bracket is helped by a wider slack
+                return None  # only a switching time bracket is helped by a wider slack
+        return None
+
+    # Full-precision hints; above COMPACT_ABOVE_BYTES compact ones first, and the full ones
+    # after all when those are rejected (rounding the hints outward can cost the last bit of a
+    # tight Picard inclusion) and the full text fits the checker's limits.
+    cert = accepted(False, large=False)
+    if cert is None and not reasons:
+        cert = accepted(True, large=True) or accepted(False, large=True)
+    if cert is not None:
+        return cert
     raise CertificateError("certificate: not accepted by the independent checker ("
                            + "; ".join(r[:200] for r in reasons) + ")")
 
