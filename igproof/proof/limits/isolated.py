@@ -31,32 +31,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
 import sympy
 from flint import arb
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.ball.arith import arb_to_fraction, precision
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.limits.endgame import EndgameFailure, pattern_certified, shifted_pd
+from igproof.proof.limits.endgame import EndgameFailure
 from igproof.proof.limits.krawczyk import (
     approx_inverse,
-    ball_of,
-    boundary_margin,
-    distance_up,
-    krawczyk,
+    convexity_guess,
     newton_point,
-    tighten,
-    up,
+    search_box,
 )
-
-# Half-widths of D tried, as multiples of the distance from the Newton point m to the far corner
-# of B_T: condition 3 needs roughly h > 2 r_0, and a larger D costs Krawczyk contraction.
-WIDTH_FACTORS = (4, 16, 64, 1024)
-# lambda is this fraction of the floating-point lambda_min(H(m)): the rest absorbs the
-# variation of H over D and the rounding in the interval Cholesky.
-LAMBDA_SAFETY = Fraction(3, 4)
-# Newton steps polishing the centre of B_T towards theta* (quadratic convergence: a few suffice
 
 
 @dataclass(frozen=True)
@@ -130,60 +117,22 @@ def _endgame(params: tuple[sympy.Symbol, ...], loss: sympy.Expr, box_T: list[arb
         return EndgameFailure("isolated end-game: the Hessian is singular near theta(T) "
                               "(Newton's method has no step): not an isolated minimum")
     Hm = prog_h.evaluate(m)
-    Hf = np.array([[float(Hm[i * p + j].mid()) for j in range(p)] for i in range(p)])
-    lam_float = float(np.linalg.eigvalsh((Hf + Hf.T) / 2)[0])
-    if not lam_float > 0:
+    lam, lam_float = convexity_guess(Hm, p)
+    if lam is None:
         return EndgameFailure(f"isolated end-game: the Hessian at the Newton point is not "
                               f"positive definite (lambda_min ~ {lam_float:.3g}): a saddle or "
                               "a degenerate minimum")
-    lam = Fraction(lam_float) * LAMBDA_SAFETY  # exact dyadic, > 0 (never rounded to 0)
     try:
         Y = approx_inverse(Hm, p)
     except ZeroDivisionError:
         return EndgameFailure("isolated end-game: the Hessian at the Newton point is not "
                               "certainly invertible: not an isolated minimum")
-    gm = prog_g.evaluate(m)
-    base = arb(0)
-    for b, c in zip(box_T, m, strict=True):
-        dist = arb(abs(b - c).upper())
-        if dist > base:
-            base = dist
-    base = arb(base.upper())
-    if not base > 0:
-        base = arb(2) ** (-_prec_bits() // 2)
-    reasons = []
-    for f in WIDTH_FACTORS:
-        half = arb((base * f).upper())
-        D = [c + arb(0, half.upper()) for c in m]
-        tag = f"h={float(half.mid()):.3g}"
-        if not pattern_certified(prog_k, D, signs):
-            reasons.append(f"{tag}: activation pattern not certified constant on D")
-            continue
-        HD = prog_h.evaluate(D)
-        if not shifted_pd(HD, p, lam):
-            reasons.append(f"{tag}: Hessian >= {float(lam):.3g} I not certified on D")
-            continue
-        K = krawczyk(m, Y, gm, HD, D)
-        if not all(d.contains_interior(k) for d, k in zip(D, K, strict=True)):
-            reasons.append(f"{tag}: Krawczyk image not inside D")
-            continue
-        margin = boundary_margin(D, K)
-        r0 = distance_up(box_T, K)
-        if not r0 < margin:
-            reasons.append(f"{tag}: |theta(T) - theta*| <= {float(r0.mid()):.3g} not below the "
-                           f"distance {float(margin.mid()):.3g} to the boundary of D")
-            continue
-        K = tighten(prog_g, prog_h, K, p)
-        centre, rad = ball_of(K)
-        box_D = tuple((arb_to_fraction(c) - up(half), arb_to_fraction(c) + up(half))
-                      for c in m)
-        return IsolatedEndgame(centre=tuple(arb_to_fraction(c) for c in centre), radius=rad,
-                               box_D=box_D, krawczyk=tuple(K), lam=lam,
-                               loss_limit=prog_l.evaluate(K)[0], r0=r0, margin=margin)
-    return EndgameFailure("isolated end-game failed: " + "; ".join(reasons))
+    found = search_box(m=m, Y=Y, f_m=prog_g.evaluate(m), prog_f=prog_g, prog_df=prog_h,
+                       prog_h=prog_h, prog_k=prog_k, signs=signs, lam=lam, box_T=box_T, p=p)
+    if isinstance(found, list):
+        return EndgameFailure("isolated end-game failed: " + "; ".join(found))
+    return IsolatedEndgame(centre=tuple(arb_to_fraction(c) for c in found.centre),
+                           radius=found.radius, box_D=found.box_D(m), krawczyk=tuple(found.K),
+                           lam=lam, loss_limit=prog_l.evaluate(found.K)[0], r0=found.r0,
+                           margin=found.margin)
 
-
-def _prec_bits() -> int:
-    """The current flint working precision in bits."""
-    from flint import ctx
-    return int(ctx.prec)

@@ -41,26 +41,16 @@ from flint import arb
 
 from igproof.numeric.ball.arith import arb_to_fraction, precision
 from igproof.numeric.ball.taylor import FieldProgram
-from igproof.proof.limits.endgame import EndgameFailure, pattern_certified, shifted_pd
+from igproof.proof.limits.endgame import EndgameFailure
 from igproof.proof.limits.krawczyk import (
     approx_inverse,
-    ball_of,
-    boundary_margin,
-    distance_up,
-    krawczyk,
+    convexity_guess,
     newton_point,
-    tighten,
-    up,
+    search_box,
 )
 
 __all__ = ["IsolatedZeroEndgame", "ZeroSystem", "isolated_zero_endgame", "zero_system"]
 
-# Half-widths of D tried, as multiples of the distance from the Newton point m to the far corner
-# of B_T (condition 5 needs roughly h > 2 r_0; a larger D costs Krawczyk contraction).
-WIDTH_FACTORS = (4, 16, 64, 1024)
-# lambda is this fraction of the floating-point lambda_min(H(m)) (the rest absorbs the variation
-# of H over D and the rounding of the interval Cholesky).
-LAMBDA_SAFETY = Fraction(3, 4)
 # Relative singular-value floor below which the residual Jacobian is treated as rank deficient
 # when the p rows are chosen (a choice only: Krawczyk decides).
 RANK_TOLERANCE = 1e-10
@@ -192,55 +182,21 @@ def _endgame(params: tuple[sympy.Symbol, ...], res: list[sympy.Expr], box_T: lis
     if m is None:
         return EndgameFailure("isolated zero: the chosen residuals' Jacobian is singular near "
                               "theta(T) (Newton has no step)")
-    Hm = prog_h.evaluate(m)
-    Hf = np.array([[float(Hm[i * p + j].mid()) for j in range(p)] for i in range(p)])
-    lam_float = float(np.linalg.eigvalsh((Hf + Hf.T) / 2)[0])
-    if not lam_float > 0:
+    lam, lam_float = convexity_guess(prog_h.evaluate(m), p)
+    if lam is None:
         return EndgameFailure(f"isolated zero: the Hessian of L at the zero is not positive "
                               f"definite (lambda_min ~ {lam_float:.3g})")
-    lam = Fraction(lam_float) * LAMBDA_SAFETY
     try:
         Y = approx_inverse(prog_j.evaluate(m), p)
     except ZeroDivisionError:
         return EndgameFailure("isolated zero: the residual Jacobian at the Newton point is not "
                               "certainly invertible")
-    rm = prog_r.evaluate(m)
-    base = arb(0)
-    for b, c in zip(box_T, m, strict=True):
-        dist = arb(abs(b - c).upper())
-        if dist > base:
-            base = dist
-    base = arb(base.upper())
-    if not base > 0:
-        from flint import ctx
-        base = arb(2) ** (-int(ctx.prec) // 2)
-    reasons = []
-    for f in WIDTH_FACTORS:
-        half = arb((base * f).upper())
-        D = [c + arb(0, half.upper()) for c in m]
-        tag = f"h={float(half.mid()):.3g}"
-        if not pattern_certified(prog_k, D, signs):
-            reasons.append(f"{tag}: activation pattern not certified constant on D")
-            continue
-        if not shifted_pd(prog_h.evaluate(D), p, lam):
-            reasons.append(f"{tag}: Hessian >= {float(lam):.3g} I not certified on D")
-            continue
-        K = krawczyk(m, Y, rm, prog_j.evaluate(D), D)
-        if not all(d.contains_interior(k) for d, k in zip(D, K, strict=True)):
-            reasons.append(f"{tag}: Krawczyk image not inside D")
-            continue
-        margin = boundary_margin(D, K)
-        r0 = distance_up(box_T, K)
-        if not r0 < margin:
-            reasons.append(f"{tag}: |theta(T) - theta*| <= {float(r0.mid()):.3g} not below the "
-                           f"distance {float(margin.mid()):.3g} to the boundary of D")
-            continue
-        K = tighten(prog_r, prog_j, K, p)
-        centre, rad = ball_of(K)
-        box_D = tuple((arb_to_fraction(c) - up(half), arb_to_fraction(c) + up(half))
-                      for c in m)
-        return IsolatedZeroEndgame(centre=tuple(arb_to_fraction(c) for c in centre),
-                                   radius=rad, box_D=box_D, krawczyk=tuple(K), lam=lam,
-                                   rows=system.rows, relations=dict(system.relations), r0=r0,
-                                   margin=margin)
-    return EndgameFailure("isolated-zero end-game failed: " + "; ".join(reasons))
+    found = search_box(m=m, Y=Y, f_m=prog_r.evaluate(m), prog_f=prog_r, prog_df=prog_j,
+                       prog_h=prog_h, prog_k=prog_k, signs=signs, lam=lam, box_T=box_T, p=p)
+    if isinstance(found, list):
+        return EndgameFailure("isolated-zero end-game failed: " + "; ".join(found))
+    return IsolatedZeroEndgame(centre=tuple(arb_to_fraction(c) for c in found.centre),
+                               radius=found.radius, box_D=found.box_D(m),
+                               krawczyk=tuple(found.K), lam=lam, rows=system.rows,
+                               relations=dict(system.relations), r0=found.r0,
+                               margin=found.margin)
