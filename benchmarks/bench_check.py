@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from timing import child_cpu
 
 from igproof.checker import OBLIGATIONS, check_certificate, clear_memo, load_text
 
@@ -63,13 +64,7 @@ def _warm(function, repeat: int) -> float:
 
 def _best_child(command: list[str], repeat: int) -> float:
     """Best CPU time (user + system) of a child process."""
-    best = float("inf")
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(command, capture_output=True, check=False)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        best = min(best, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    return best
+    return min(child_cpu(command)[0] for _ in range(repeat))
 
 
 def _trajectory_certificate(folder: Path) -> Path:

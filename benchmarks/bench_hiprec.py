@@ -31,7 +31,6 @@ Run: python benchmarks/bench_hiprec.py   (about two minutes)
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import mpmath
+from timing import best_cpu, child_cpu
 
 from igproof.numeric.mp_flow import integrate_mp
 from igproof.symbolic.dataset import Dataset
@@ -112,12 +112,7 @@ def _error(values, reference):
 
 
 def _best(fn, repeats=REPEATS):
-    best, value = float("inf"), None
-    for _ in range(repeats):
-        start = time.process_time()
-        value = fn()
-        best = min(best, time.process_time() - start)
-    return best, value
+    return best_cpu(fn, repeats)
 
 
 def in_process():
@@ -169,14 +164,9 @@ print(mpmath.odefun(field, 0, [mpmath.mpf(1) / 2, mpmath.mpf(3) / 10])({T_END}))
 
 
 def _child(argv, env):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu, wall, done = child_cpu(argv, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{argv[:3]} failed: {done.stderr.strip()[-300:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return cpu, wall
 
 

@@ -26,6 +26,7 @@ from fractions import Fraction
 import mpmath
 import numpy
 from scipy.integrate import solve_ivp
+from timing import best_cpu
 
 from igproof.numeric.converge import flow_limit
 from igproof.numeric.float_flow import integrate_float
@@ -40,12 +41,7 @@ REPEATS = 3  # best of 3 for the fast runs; the baseline runs once (seconds each
 
 
 def _best(fn, repeats=REPEATS):
-    best, value = float("inf"), None
-    for _ in range(repeats):
-        start = time.process_time()
-        value = fn()
-        best = min(best, time.process_time() - start)
-    return best, value
+    return best_cpu(fn, repeats)
 
 
 def _odefun_at(dps):

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
+
+from timing import child_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
 # The 26 claims of issue #15's measurement (30 s wall sequential, before).
@@ -50,13 +50,7 @@ def _timed_cpu(args: list[str], *, tree: Path
                ) -> tuple[float, float, subprocess.CompletedProcess]:
     """(wall, CPU of the process and every worker it waited for, the completed process)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "igproof", *args], capture_output=True,
-                          text=True, env=env, cwd=tree)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu, wall, proc = child_cpu([sys.executable, "-m", "igproof", *args], env=env, cwd=tree)
     return wall, cpu, proc
 
 
