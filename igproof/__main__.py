@@ -1,5 +1,3 @@
-import sys
+from igproof.cli.main import console_main
 
-from igproof.cli.main import main
-
-sys.exit(main())
+console_main()
