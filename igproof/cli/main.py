@@ -130,15 +130,17 @@ def console_main() -> None:
     and the standard streams are flushed, nothing observable is left but the exit code; yet the
     interpreter's teardown would still finalize every module object (mpmath's thousands), about
     10 ms of CPU, an eighth of a warm 15-digit ``igproof flow``. So the process ends there with
-    ``os._exit``. Other commands, a run with other threads alive, a stream that cannot be
-    flushed, and SystemExit (--help, usage errors) take the ordinary exit.
+    ``os._exit``. Other commands, a run with other threads alive or under a profiler or tracer
+    (cProfile, coverage), a stream that cannot be flushed, and SystemExit (--help, usage
+    errors) take the ordinary exit.
     """
     argv = sys.argv[1:]
     code = main(argv)
     threading = sys.modules.get("threading")
     if (_command_named(argv) not in FAST_EXIT_COMMANDS
-            or (threading is not None and threading.active_count() > 1)):
-        sys.exit(code)
+            or (threading is not None and threading.active_count() > 1)
+            or sys.getprofile() is not None or sys.gettrace() is not None):
+        sys.exit(code)  # a profiler or coverage tracer reports after the program returns
     atexit._run_exitfuncs()  # what the ordinary exit would run first (multiprocessing, logging)
     try:
         sys.stdout.flush()

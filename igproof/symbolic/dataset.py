@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from igproof.errors import DataError
 from igproof.rationals import fraction_to_text, parse_rational
+
+if TYPE_CHECKING:
+    import numpy as np  # heavy (~0.1 s): only the float view needs it (see Dataset.arrays)
 
 __all__ = ["Dataset"]
 
@@ -132,6 +133,8 @@ class Dataset:
         Guarantee: none (each entry is the double nearest the exact rational); the float view
         the search surrogate integrates.
         """
+        import numpy as np
+
         return (np.array([[float(v) for v in row] for row in self.x]),
                 np.array([float(v) for v in self.y]))
 
