@@ -78,8 +78,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The ``igproof`` parser with every subcommand, or with the subcommand ``only``.
 
     A run of one command needs only its parser: registering the others would import every
-    command module and build every subparser (a sixth of the start-up of a warm ``igproof
-    flow``). ``--help`` and an unknown command get the full parser.
+    command module and build every subparser (about 8 ms of CPU, a tenth of a warm 15-digit
+    ``igproof flow``). ``--help`` and an unknown command get the full parser.
     """
     from igproof import __version__
 
