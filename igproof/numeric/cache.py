@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from igproof import version
-from igproof.atomic import write_text_atomic
 from igproof.errors import IgproofError
 from igproof.numeric.pieces import PiecewiseField
 from igproof.numeric.series import TaylorProgram
@@ -135,6 +134,9 @@ def load_field(key: Mapping[str, Any], derive: Callable[[], Any]) -> PiecewiseFi
 
 def store_field(key: Mapping[str, Any], field: PiecewiseField) -> bool:
     """Write ``field`` under ``key`` atomically; False when disabled or not writable."""
+    # only a miss writes: a hit (the fast start) never loads tempfile and shutil (2.5 ms)
+    from igproof.atomic import write_text_atomic
+
     path = _path(key)
     if path is None:
         return False

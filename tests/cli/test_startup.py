@@ -22,9 +22,11 @@ from igproof.cli.main import COMMANDS, _command_named, build_parser, main
 ROOT = Path(igproof.__file__).resolve().parents[1]
 FLOW = ["flow", "neuron", "--init", "1/2,3/10", "--dps", "15", "--t-max", "5"]
 # Modules a warm `igproof flow` must not load: the heavy libraries (seconds between them), the
-# symbolic layer (sympy behind it), and hashlib (it loads OpenSSL; the field cache digests with
-# CPython's own SHA-256).
-NOT_ON_A_WARM_RUN = ("sympy", "numpy", "scipy", "flint", "igproof.symbolic", "hashlib")
+# symbolic layer (sympy behind it), hashlib (it loads OpenSSL; the field cache digests with
+# CPython's own SHA-256), and shutil and tempfile (argparse's help formatters ask shutil for the
+# terminal width only when text is shown; only a cache miss writes a file).
+NOT_ON_A_WARM_RUN = ("sympy", "numpy", "scipy", "flint", "igproof.symbolic", "hashlib",
+                     "shutil", "tempfile")
 
 
 @pytest.fixture
@@ -69,6 +71,17 @@ def test_a_run_of_one_command_builds_only_its_parser():
     assert set(only_choices) == {"flow"}
     # the command's own parser is the same either way: same usage, options and help text
     assert only_choices["flow"].format_help() == choices["flow"].format_help()
+
+
+@pytest.mark.parametrize("columns", [50, 200])
+def test_help_is_formatted_at_the_terminal_width(monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    [subparsers] = [action for action in build_parser()._actions if action.dest == "command"]
+    flow = subparsers.choices["flow"]  # wrapped text (the top level's epilog is raw)
+    for text in (flow.format_help(), flow.format_usage()):
+        width = max(len(line) for line in text.splitlines())
+        assert width <= columns and (columns == 200 or width > columns - 10)
+    assert flow.prog == "igproof flow"
 
 
 def test_flow_imports_no_other_command_and_a_warm_run_nothing_heavy(env, data, tmp_path):
