@@ -19,8 +19,9 @@ equal or better accuracy.
 The child processes run as an installed package does: with its bytecode compiled (a private
 PYTHONPYCACHEPREFIX, filled by an untimed first run), not recompiling every source file on
 each start as a development tree with PYTHONDONTWRITEBYTECODE=1 does; the warm run without
-bytecode is printed too. ``--importtime`` adds the -X importtime breakdown of the warm run
-(top-level imports, best of IMPORT_REPEATS runs).
+bytecode is printed too. Then the warm run by stage in CPU time (interpreter, mpmath, igproof's
+imports, the command, the exit); ``--importtime`` adds Python's -X importtime of the warm run
+(top-level imports, best of IMPORT_REPEATS runs; wall-clock, so noisier on a shared machine).
 
 Run: python benchmarks/bench_startup.py [--importtime]   (about half a minute)
 """
@@ -159,6 +160,41 @@ def processes(activation: str, tmp: Path) -> dict[str, tuple[float, float]]:
     return {name: min(values) for name, values in runs.items()}
 
 
+# A warm run in stages, timed by the child's own CPU clock (process_time counts from the
+# process's start, so its first reading is the interpreter's start-up and site).
+BREAKDOWN_SCRIPT = """
+import contextlib, io, sys, time
+t0 = time.process_time()
+import mpmath
+t1 = time.process_time()
+import igproof.cli.main, igproof.cli.flow, igproof.numeric.cache, igproof.numeric.converge
+t2 = time.process_time()
+with contextlib.redirect_stdout(io.StringIO()):
+    igproof.cli.main.main(sys.argv[1:])
+t3 = time.process_time()
+print(t0, t1 - t0, t2 - t1, t3 - t2)
+"""
+STAGES = ("interpreter and site", "import mpmath",
+          "import igproof's modules (+ the stdlib they use)",
+          "main(): parser, cache load, integration, output")
+
+
+def breakdown(activation: str, tmp: Path, whole: float) -> None:
+    """CPU seconds per stage of a warm run (best of IMPORT_REPEATS each); the rest of the whole
+    process (``whole``) is its exit."""
+    env = _environments(tmp)[0]
+    argv = [sys.executable, "-c", BREAKDOWN_SCRIPT, *_igproof_argv(tmp / "one.json",
+                                                                 activation)[3:]]
+    best = [float("inf")] * len(STAGES)
+    for _ in range(IMPORT_REPEATS):
+        out = _child(argv, env, tmp)[2]
+        best = [min(b, float(v)) for b, v in zip(best, out.split(), strict=True)]
+    print(f"  warm {activation} run by stage (CPU ms, best of {IMPORT_REPEATS} each):")
+    for stage, value in zip(STAGES, best, strict=True):
+        print(f"    {value * 1000:6.1f}  {stage}")
+    print(f"    {(whole - sum(best)) * 1000:6.1f}  exit (the whole warm process minus the above)")
+
+
 def importtime(activation: str, tmp: Path) -> None:
     """The warm run's -X importtime, top-level modules (cumulative, best of IMPORT_REPEATS)."""
     env = _environments(tmp)[0]
@@ -204,6 +240,7 @@ def main() -> None:
                 cpu = rows[label][0]
                 print(f"  ratio vs {label:13}: odefun in-process {in_process / cpu:.2f}, "
                       f"odefun process {rows['odefun process'][0] / cpu:.2f}")
+            breakdown(activation, tmp, rows["igproof warm"][0])
             if show_imports:
                 importtime(activation, tmp)
 
