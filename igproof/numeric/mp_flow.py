@@ -44,7 +44,19 @@ from operator import mul
 from typing import Any
 
 import mpmath
-from mpmath.libmp import from_man_exp, round_nearest, to_fixed
+from mpmath.libmp import (
+    fone,
+    from_float,
+    from_man_exp,
+    mpf_abs,
+    mpf_add,
+    mpf_cmp,
+    mpf_div,
+    mpf_mul,
+    mpf_sub,
+    round_nearest,
+    to_fixed,
+)
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.pieces import (
@@ -94,6 +106,8 @@ FIXED_GUARD_BITS = 12
 # step the tail allowed: a larger H costs integer bits (Y_k grows like (H/h)^k), a smaller one
 # caps the step at H. The first step tries H = 1.
 STEP_GROWTH = 1.25
+_STEP_GROWTH_MPF = from_float(STEP_GROWTH)
+LOG2_STEP_SAFETY = math.log2(STEP_SAFETY)
 
 # The fixed-point |F| check for grad_tol needs grad_tol to be this many units of the fixed
 # point at least (else |F| is evaluated in floating point).
@@ -286,7 +300,8 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         self.big_h: Any = mpmath.mp.one
 
     def _finite(self, state: Any) -> bool:
-        return all(mpmath.mp.isfinite(v) for v in state)
+        # an mpf is finite unless it is inf or nan: (sign, 0, exp != 0, bc); zero is (0, 0, 0, 0)
+        return all(v._mpf_[1] or not v._mpf_[2] for v in state)
 
     def _step_impl(self) -> StepOutcome:
         try:
@@ -300,28 +315,35 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         theta(t + H s) = sum_k Y_k s^k with Y_k = theta_[k] H^k as integers in one unit
         2^-frac_bits (frac_bits = prec + FIXED_GUARD_BITS - log2 max(1, |theta|)), H the trial
         step; the step is h = rho H with rho <= 1 chosen from the tail as in the float step.
+        The scalars (t, H, rho) are mpf tuples under mpmath.libmp's functions at the working
+        precision: the same roundings as mpf arithmetic, without its object overhead.
         """
-        mp, pieces, order = mpmath.mp, self.pieces, self.order
-        theta, t, t_end = self.state, self.t, self.t_end
-        scale = self.scale = max(mp.one, max(abs(v) for v in theta))
-        scale_bits = max(0, scale.exp + scale.man.bit_length())
-        frac = self.prec + FIXED_GUARD_BITS - scale_bits
-        x0 = [to_fixed(v._mpf_, frac) for v in theta]
-        big_h = self.big_h
+        pieces, order, prec = self.pieces, self.order, self.prec
+        make_mpf = mpmath.mp.make_mpf
+        mpfs = [v._mpf_ for v in self.state]
+        t, t_end = self.t._mpf_, self.t_end._mpf_
+        scale = fone  # max(1, |theta|)
+        for v in mpfs:
+            if v[1] and mpf_cmp(mpf_abs(v), scale) > 0:
+                scale = mpf_abs(v)
+        self.scale = make_mpf(scale)
+        frac = prec + FIXED_GUARD_BITS - (scale[2] + scale[3])
+        x0 = [to_fixed(v, frac) for v in mpfs]
+        big_h = self.big_h._mpf_
         ys, zs = ode_taylor_fixed(pieces.stepping_program(self.pattern), x0, order, frac,
-                                  to_fixed(big_h._mpf_, frac))
+                                  to_fixed(big_h, frac))
         if self.grad_tol is not None:
             # |F(theta)| = |Y_1| / H
-            limit = to_fixed((self.grad_tol * big_h)._mpf_, frac)
-            if limit >= GRAD_CHECK_MIN_UNITS << max(0, big_h.exp + big_h.man.bit_length()):
+            limit = to_fixed((self.grad_tol * self.big_h)._mpf_, frac)
+            if limit >= GRAD_CHECK_MIN_UNITS << max(0, big_h[2] + big_h[3]):
                 if sum(y[1] * y[1] for y in ys) <= limit * limit:
                     return StepOutcome(stop="grad_tol", steps=0)
             elif euclidean_norm(pieces.program(self.pattern).evaluate(
-                    list(theta), backend=self.backend)) <= self.grad_tol:
+                    list(self.state), backend=self.backend)) <= self.grad_tol:
                 return StepOutcome(stop="grad_tol", steps=0)
         # rho from the tail: max_i |Y_j,i| rho^j <= eps * scale for j = N - 1, N, in log2
         # (the step only has to be about right)
-        target = frac - self.tol_bits + math.log2(scale.man) + scale.exp
+        target = frac - self.tol_bits + math.log2(scale[1]) + scale[2]
         log2_rho = None
         for j in (order - 1, order):
             size = max(abs(y[j]) for y in ys)
@@ -330,35 +352,36 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
                 log2_rho = cand if log2_rho is None else min(log2_rho, cand)
         if log2_rho is None:  # the series terminates: a polynomial solution
             log2_rho = 0.0
-        log2_rho += math.log2(STEP_SAFETY)
-        floor = math.floor(log2_rho)
-        h_opt = big_h * mp.ldexp(mp.mpf(2.0 ** (log2_rho - floor)), floor)
-        self.big_h = STEP_GROWTH * h_opt
-        rho = mp.one if log2_rho >= 0 else h_opt / big_h
-        last_step = big_h * rho >= t_end - t
+        log2_rho += LOG2_STEP_SAFETY
+        floor = math.floor(log2_rho)  # H 2^log2_rho, the factor exactly as a 53-bit float
+        factor = from_man_exp(int(math.ldexp(2.0 ** (log2_rho - floor), 53)), floor - 53)
+        h_opt = mpf_mul(big_h, factor, prec, round_nearest)
+        self.big_h = make_mpf(mpf_mul(_STEP_GROWTH_MPF, h_opt, prec, round_nearest))
+        rho = fone if log2_rho >= 0 else mpf_div(h_opt, big_h, prec, round_nearest)
+        rest = mpf_sub(t_end, t, prec, round_nearest)
+        last_step = mpf_cmp(mpf_mul(big_h, rho, prec, round_nearest), rest) >= 0
         if last_step:
-            rho = (t_end - t) / big_h
-        powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
+            rho = mpf_div(rest, big_h, prec, round_nearest)
+        powers = _fixed_powers(to_fixed(rho, frac), order, frac)
         switch_group = None
         if pieces.kink_program is not None:
             cut, switch_group = self._fixed_switch(zs, frac, rho, powers)
             if switch_group is not None:
                 rho = cut
-                powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
+                powers = _fixed_powers(to_fixed(rho, frac), order, frac)
         # theta(t + h) = sum_k Y_k rho^k: one integer dot product per coordinate
-        sums = [sum(map(mul, y, powers)) >> frac for y in ys]
-        prec = self.prec
-        new_theta = tuple(mp.make_mpf(from_man_exp(v, -frac, prec, round_nearest))
-                          for v in sums)
-        h = big_h * rho
-        self.last_h = h
-        t_new = t_end if last_step and switch_group is None else t + h
+        new_theta = tuple(make_mpf(from_man_exp(sum(map(mul, y, powers)) >> frac, -frac, prec,
+                                                round_nearest)) for y in ys)
+        h = mpf_mul(big_h, rho, prec, round_nearest)
+        self.last_h = make_mpf(h)
+        t_new = (self.t_end if last_step and switch_group is None
+                 else make_mpf(mpf_add(t, h, prec, round_nearest)))
         return StepOutcome(points=[(t_new, new_theta)], event=switch_group)
 
-    def _fixed_switch(self, zs: list[list[int]], frac: int, rho: Any,
-                      powers: list[int]) -> tuple[Any, int | None]:
-        """Cut rho at the first kink crossing in (0, rho]; ``zs[g]`` is the series of z_g,
-        ``powers[k]`` = rho^k in fixed point."""
+    def _fixed_switch(self, zs: list[list[int]], frac: int, rho: tuple,
+                      powers: list[int]) -> tuple[tuple, int | None]:
+        """Cut rho (an mpf tuple) at the first kink crossing in (0, rho]; ``zs[g]`` is the
+        series of z_g, ``powers[k]`` = rho^k in fixed point."""
         pieces = self.pieces
         noise = self.noise * self.scale
         noise_units = to_fixed(noise._mpf_, frac) + 1
@@ -377,7 +400,9 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         mp = mpmath.mp
         kseries = [[mp.make_mpf(from_man_exp(z[k], -frac, self.prec, round_nearest))
                     for z in zs] for k in range(len(zs[0]))]
-        return _first_switch(pieces, self.pattern, kseries, rho, noise, groups=doubtful)
+        cut, group = _first_switch(pieces, self.pattern, kseries, mp.make_mpf(rho), noise,
+                                   groups=doubtful)
+        return cut._mpf_, group
 
     def _float_step(self) -> StepOutcome:
         """One Taylor step in mpf arithmetic (a divisor too small for the fixed point)."""
