@@ -104,8 +104,12 @@ FIXED_GUARD_BITS = 12
 
 # The series is computed for a trial step H >= the step taken, H = STEP_GROWTH times the last
 # step the tail allowed: a larger H costs integer bits (Y_k grows like (H/h)^k), a smaller one
-# caps the step at H. The first step tries H = 1.
+# caps the step at H. The first step tries H = 1, or at orders above 3 PROBE_ORDER, STEP_GROWTH
+# times the step that the coefficients of orders PROBE_ORDER/2..PROBE_ORDER at H = 1,
+# extrapolated geometrically to the order, would allow (at most 1): the probe costs a fifth of a
+# series, a series at H = 1 about 1.5 series in large integers throughout (relu neuron, 30 digits).
 STEP_GROWTH = 1.25
+PROBE_ORDER = 10
 _STEP_GROWTH_MPF = from_float(STEP_GROWTH)
 LOG2_STEP_SAFETY = math.log2(STEP_SAFETY)
 
@@ -297,7 +301,7 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         self.grad_tol = grad_tol
         self.last_h: Any = None
         self.scale: Any = None
-        self.big_h: Any = mpmath.mp.one
+        self.big_h: Any = None  # the trial step H (mpf); the first step probes for it
 
     def _finite(self, state: Any) -> bool:
         # an mpf is finite unless it is inf or nan: (sign, 0, exp != 0, bc); zero is (0, 0, 0, 0)
@@ -329,6 +333,8 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         self.scale = make_mpf(scale)
         frac = prec + FIXED_GUARD_BITS - (scale[2] + scale[3])
         x0 = [to_fixed(v, frac) for v in mpfs]
+        if self.big_h is None:
+            self.big_h = make_mpf(self._first_trial_step(x0, frac, scale))
         big_h = self.big_h._mpf_
         ys, zs = ode_taylor_fixed(pieces.stepping_program(self.pattern), x0, order, frac,
                                   to_fixed(big_h, frac))
@@ -377,6 +383,28 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         t_new = (self.t_end if last_step and switch_group is None
                  else make_mpf(mpf_add(t, h, prec, round_nearest)))
         return StepOutcome(points=[(t_new, new_theta)], event=switch_group)
+
+    def _first_trial_step(self, x0: list[int], frac: int, scale: tuple) -> tuple:
+        """H for the first step (an mpf tuple, at most 1): see STEP_GROWTH."""
+        order = self.order
+        if order <= 3 * PROBE_ORDER:
+            return fone
+        try:
+            ys, _ = ode_taylor_fixed(self.pieces.stepping_program(self.pattern), x0,
+                                     PROBE_ORDER, frac, 1 << frac)
+        except FixedPointLoss:
+            return fone
+        lo, hi = PROBE_ORDER // 2, PROBE_ORDER
+        size_lo, size_hi = (max(abs(y[k]) for y in ys) for k in (lo, hi))
+        if not size_lo or not size_hi:
+            return fone
+        slope = (math.log2(size_hi) - math.log2(size_lo)) / (hi - lo)  # log2 |Y_k| per order
+        log2_size = math.log2(size_hi) + slope * (order - hi)  # extrapolated to the order
+        target = frac - self.tol_bits + math.log2(scale[1]) + scale[2]
+        log2_h = (target - log2_size) / order + LOG2_STEP_SAFETY + math.log2(STEP_GROWTH)
+        if log2_h >= 0:
+            return fone
+        return from_float(2.0 ** max(log2_h, -1000.0))
 
     def _fixed_switch(self, zs: list[list[int]], frac: int, rho: tuple,
                       powers: list[int]) -> tuple[tuple, int | None]:

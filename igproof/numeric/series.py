@@ -88,13 +88,14 @@ DOT_MAX_SPREAD_BITS = 1 << 16
 FIXED_DIVISOR_BITS = 16
 
 # Float tier of ode_taylor_fixed: once every node's coefficient is below 2^FLOAT_TIER_BITS units
-# (2^-frac_bits; the integrator's eps is 2^32 units), the series goes on in doubles. Their
-# rounding, 2^-53 of a term, then costs at most a few thousand units per coefficient (measured:
-# below 2^(FLOAT_TIER_BITS - 60)), i.e. ~2^-120 relative at the mp integrator's working precision:
-# the size of the rounding of the state itself. A double multiply-add costs a quarter to a third
-# of an integer one of 70-130 bits. Above FLOAT_TIER_MAX_FRAC fraction bits the tier is off
-# (the doubles, in value scale x 2^-frac_bits, would come near the end of their exponent range).
-FLOAT_TIER_BITS = 72
+# (2^-frac_bits), the series goes on in doubles, whose multiply-add costs a quarter to a third of
+# an integer one of 70-130 bits. Their rounding, 2^-53 of a term, then costs below
+# 2^(FLOAT_TIER_BITS - 60) units per coefficient (measured): 2^18 units, 2^-14 of the mp
+# integrator's per-step eps (2^32 units). At 80 bits its final errors on the benchmark flows are
+# still those of the integer series; at 88 the rounding shows (bench_hiprec.py: 100x larger).
+FLOAT_TIER_BITS = 78
+# Above this many fraction bits the tier is off (the doubles, in value scale x 2^-frac_bits,
+# would come near the end of their exponent range).
 FLOAT_TIER_MAX_FRAC = 900
 
 # Opcodes of the straight-line program.
@@ -1002,8 +1003,12 @@ def _float_tier(program: TaylorProgram, c: list[list[int]], aux: dict[int, list[
                 k0: int, order: int, p: int, h: int) -> None:
     """Orders k0.. of ode_taylor_fixed in doubles; the variables' and extra outputs' lists in
     ``c`` are extended with the results as integers."""
-    scale = ldexp(1.0, -p)
-    f = [[v * scale for v in lst] for lst in c]  # value scale (float(v) rounds correctly)
+    scale, unscale = ldexp(1.0, -p), ldexp(1.0, p)
+    # value scale (float(v) rounds correctly); a constant's zeros and the order-0-only product
+    # lists of the fused -(a b) nodes need no conversion
+    f = [[lst[0] * scale] + [0.0] * (len(lst) - 1) if node[0] == _CONST
+         else [v * scale for v in lst] if len(lst) >= k0 else [] for node, lst in
+         zip(program.nodes, c, strict=True)]
     faux = {idx: [v * scale for v in s] for idx, s in aux.items()}
     kernels = _float_kernels(program, f, faux, k0)
     n = program.n_vars
@@ -1018,9 +1023,9 @@ def _float_tier(program: TaylorProgram, c: list[list[int]], aux: dict[int, list[
     if extra and order:
         for kernel in kernels:
             kernel(order)
-    tails = {idx: [int(ldexp(v, p)) for v in f[idx][len(c[idx]) : order + 1]]
-             for idx in {*range(n), *extra}}  # first all (int(inf) raises), then extend
-    for idx, tail in tails.items():
+    returned = dict.fromkeys((*range(n), *extra))
+    tails = [[int(v * unscale) for v in f[idx][len(c[idx]) : order + 1]] for idx in returned]
+    for idx, tail in zip(returned, tails, strict=True):  # after all conversions (int(inf) raises)
         c[idx].extend(tail)
 
 
