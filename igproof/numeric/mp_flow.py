@@ -17,7 +17,8 @@ times the last allowed step, and the step h = rho H (rho <= 1) follows from the 
 
 Order and step (Jorba-Zou-type control). With working precision p bits and target
 eps = 2^-(p - GUARD_BITS) (so about ``dps`` correct digits per step), the order is
-N = max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps)) (about -ln(eps)/2) and the step is the largest
+N = max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps + ORDER_OFFSET)) (about -ln(eps)/2 plus the
+orders the per-step overhead is worth) and the step is the largest
 h with |theta_[j]| h^j <= eps * max(1, |theta|) for the last two orders j = N - 1, N (times
 STEP_SAFETY). For a series with geometric coefficient decay this makes the truncated tail about
 eps relative to the state. This is an error *estimate*: the result carries no rigorous bound
@@ -79,10 +80,13 @@ __all__ = ["MpTaylorIntegrator", "integrate_mp", "order_for", "working_prec"]
 # the Taylor sums.
 GUARD_BITS = 20
 
-# Order per decimal digit. The Jorba-Zou optimum counts products only, N ~ -ln(eps)/2 =
-# 1.15 * dps; the per-coefficient Python overhead (linear in N) moves the measured optimum of the
-# fixed-point series up (benchmarks/bench_hiprec.py: 1.4 is 5-10% faster than 1.2 at 15-30 digits).
-ORDER_PER_DIGIT = 1.4
+# Order per decimal digit, plus a constant. The Jorba-Zou optimum counts products only,
+# N ~ -ln(eps)/2 = 1.15 * dps; the per-step work that does not grow with N^2 (the scalars, the
+# conversions, the kink check, the float tier's switch: ~15-20% of a step at 30 digits) moves
+# the measured optimum up by a roughly constant number of orders (benchmarks/bench_hiprec.py:
+# 1.2 dps + 12 is 20% faster than 1.4 dps at 15 digits, the same at 30 and 50).
+ORDER_PER_DIGIT = 1.2
+ORDER_OFFSET = 12
 
 # Below this order the per-step overhead dominates; 12 is cheap and accurate at dps <= 10.
 MIN_ORDER = 12
@@ -127,8 +131,8 @@ def working_prec(dps: int) -> int:
 
 
 def order_for(dps: int) -> int:
-    """Taylor order used at ``dps`` digits: max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps))."""
-    return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps))
+    """Taylor order at ``dps`` digits: max(MIN_ORDER, ceil(ORDER_PER_DIGIT dps + ORDER_OFFSET))."""
+    return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps + ORDER_OFFSET))
 
 
 def _fixed_powers(r: int, order: int, frac: int) -> list[int]:
@@ -336,11 +340,14 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         if self.big_h is None:
             self.big_h = make_mpf(self._first_trial_step(x0, frac, scale))
         big_h = self.big_h._mpf_
+        rest = mpf_sub(t_end, t, prec, round_nearest)
+        if mpf_cmp(rest, big_h) < 0:  # never try beyond t_end: at a smaller H the
+            big_h = rest  # coefficients decay faster, more of them are in the float tier
         ys, zs = ode_taylor_fixed(pieces.stepping_program(self.pattern), x0, order, frac,
                                   to_fixed(big_h, frac))
         if self.grad_tol is not None:
             # |F(theta)| = |Y_1| / H
-            limit = to_fixed((self.grad_tol * self.big_h)._mpf_, frac)
+            limit = to_fixed((self.grad_tol * make_mpf(big_h))._mpf_, frac)
             if limit >= GRAD_CHECK_MIN_UNITS << max(0, big_h[2] + big_h[3]):
                 if sum(y[1] * y[1] for y in ys) <= limit * limit:
                     return StepOutcome(stop="grad_tol", steps=0)
@@ -356,15 +363,15 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
             if size > 0:
                 cand = (target - math.log2(size)) / j
                 log2_rho = cand if log2_rho is None else min(log2_rho, cand)
-        if log2_rho is None:  # the series terminates: a polynomial solution
-            log2_rho = 0.0
-        log2_rho += LOG2_STEP_SAFETY
+        if log2_rho is None:  # the tail is below one unit (a polynomial solution, or a short
+            log2_rho = 0.0  # last step): the whole trial step H
+        else:
+            log2_rho += LOG2_STEP_SAFETY
         floor = math.floor(log2_rho)  # H 2^log2_rho, the factor exactly as a 53-bit float
         factor = from_man_exp(int(math.ldexp(2.0 ** (log2_rho - floor), 53)), floor - 53)
         h_opt = mpf_mul(big_h, factor, prec, round_nearest)
         self.big_h = make_mpf(mpf_mul(_STEP_GROWTH_MPF, h_opt, prec, round_nearest))
         rho = fone if log2_rho >= 0 else mpf_div(h_opt, big_h, prec, round_nearest)
-        rest = mpf_sub(t_end, t, prec, round_nearest)
         last_step = mpf_cmp(mpf_mul(big_h, rho, prec, round_nearest), rest) >= 0
         if last_step:
             rho = mpf_div(rest, big_h, prec, round_nearest)

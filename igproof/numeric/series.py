@@ -1015,15 +1015,24 @@ def _float_tier(program: TaylorProgram, c: list[list[int]], aux: dict[int, list[
     hf = h * scale
     pairs = [(f[i].append, f[o]) for i, o in enumerate(program.outputs[:n])]
     extra = program.outputs[n:]
+    returned = dict.fromkeys((*range(n), *extra))
+    y0 = f[0]
     for k in range(k0, order):
         for kernel in kernels:
             kernel(k)
         for push, fo in pairs:
             push(fo[k] * hf / (k + 1))
-    if extra and order:
-        for kernel in kernels:
-            kernel(order)
-    returned = dict.fromkeys((*range(n), *extra))
+        if -scale < y0[k + 1] < scale and -scale < y0[k] < scale and all(
+                -scale < f[i][j] < scale for i in range(n) for j in (k, k + 1)):
+            # two orders of every variable below one unit (a step far inside the radius of
+            # convergence, e.g. a short last step): the rest of the series is zeros
+            for idx in returned:
+                f[idx].extend([0.0] * (order + 1 - len(f[idx])))
+            break
+    else:
+        if extra and order:
+            for kernel in kernels:
+                kernel(order)
     tails = [[int(v * unscale) for v in f[idx][len(c[idx]) : order + 1]] for idx in returned]
     for idx, tail in zip(returned, tails, strict=True):  # after all conversions (int(inf) raises)
         c[idx].extend(tail)
