@@ -142,6 +142,12 @@ def order_for(dps: int) -> int:
     return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps + ORDER_OFFSET))
 
 
+def _dyadic(log2_x: float) -> tuple:
+    """2^log2_x as an mpf tuple with a 53-bit mantissa (no float overflow or underflow)."""
+    floor = math.floor(log2_x)
+    return from_man_exp(int(math.ldexp(2.0 ** (log2_x - floor), 52)), floor - 52)
+
+
 def _fixed_powers(r: int, order: int, frac: int) -> list[int]:
     """[rho^0, ..., rho^order] in fixed point (unit 2^-frac), rho = r 2^-frac."""
     powers = [1 << frac]
@@ -375,18 +381,15 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
             log2_rho = 0.0  # last step): the whole trial step H
         else:
             log2_rho -= TAIL_MARGIN_BITS / order
-        floor = math.floor(log2_rho)  # H 2^log2_rho, the factor exactly as a 53-bit float
-        factor = from_man_exp(int(math.ldexp(2.0 ** (log2_rho - floor), 53)), floor - 53)
-        h_opt = mpf_mul(big_h, factor, prec, round_nearest)
-        # the next trial step: STEP_GROWTH h_opt, times the growth of h_opt over this step
-        # (the steps grow smoothly along a converging flow) within [1, MAX_PREDICTED_GROWTH]
+        # rho = 2^log2_rho (<= 1) as a 53-bit dyadic; the next trial step STEP_GROWTH h_opt
+        # times the growth of h_opt = H 2^log2_rho (only about right: from floats)
+        log2_h_opt = math.log2(big_h[1]) + big_h[2] + log2_rho
         growth = STEP_GROWTH
-        log2_h_opt = math.log2(h_opt[1]) + h_opt[2]
         if self._log2_h_opt is not None:
             growth *= 2.0 ** min(max(log2_h_opt - self._log2_h_opt, 0.0), LOG2_MAX_GROWTH)
         self._log2_h_opt = log2_h_opt
-        self.big_h = make_mpf(mpf_mul(from_float(growth), h_opt, prec, round_nearest))
-        rho = fone if log2_rho >= 0 else mpf_div(h_opt, big_h, prec, round_nearest)
+        self.big_h = make_mpf(_dyadic(log2_h_opt + math.log2(growth)))
+        rho = fone if log2_rho >= 0 else _dyadic(log2_rho)
         last_step = mpf_cmp(mpf_mul(big_h, rho, prec, round_nearest), rest) >= 0
         if last_step:
             rho = mpf_div(rest, big_h, prec, round_nearest)
@@ -433,8 +436,8 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         """Cut rho (an mpf tuple) at the first kink crossing in (0, rho]; ``zs[g]`` is the
         series of z_g, ``powers[k]`` = rho^k in fixed point."""
         pieces = self.pieces
-        noise = self.noise * self.scale
-        noise_units = to_fixed(noise._mpf_, frac) + 1
+        # noise * scale = scale 2^-(prec - 8), exactly, in units 2^-frac
+        noise_units = to_fixed(self.scale._mpf_, frac - self.prec + 8) + 1
         # No root on [0, rho] when |z_0| > sum_j |z_j| rho^j + noise with z_0 on its side
         # (almost every step): decided in integers, the polynomial only converted otherwise.
         doubtful = []
@@ -450,8 +453,8 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         mp = mpmath.mp
         kseries = [[mp.make_mpf(from_man_exp(z[k], -frac, self.prec, round_nearest))
                     for z in zs] for k in range(len(zs[0]))]
-        cut, group = _first_switch(pieces, self.pattern, kseries, mp.make_mpf(rho), noise,
-                                   groups=doubtful)
+        cut, group = _first_switch(pieces, self.pattern, kseries, mp.make_mpf(rho),
+                                   self.noise * self.scale, groups=doubtful)
         return cut._mpf_, group
 
     def _float_step(self) -> StepOutcome:
