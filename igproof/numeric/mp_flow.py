@@ -378,7 +378,7 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
                 cand = (target - math.log2(size)) / j
                 log2_rho = cand if log2_rho is None else min(log2_rho, cand)
         if log2_rho is None:  # the tail is below one unit (a polynomial solution, or a short
-            log2_rho = 1.0  # last step): the whole trial step H, and twice as far next time
+            log2_rho = 0.0  # last step): the whole trial step H (then H grows as below)
         else:
             log2_rho -= TAIL_MARGIN_BITS / order
         # rho = 2^log2_rho (<= 1) as a 53-bit dyadic; the next trial step STEP_GROWTH h_opt

@@ -8,7 +8,7 @@
 - the float tier of the series stays within its rounding of the 400-bit mpf recurrences, stays
   in integers beyond the doubles' range and ends a short step's series in exact zeros;
 - the relu neuron at 50 digits (closed form) and the tanh neuron at 30 digits (odefun at 40);
-- the steps reach t_max exactly and double on a polynomial (constant) solution.
+- the steps reach t_max exactly and grow geometrically on a constant solution.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def test_tanh_neuron_at_30_digits_matches_odefun_at_40():
 
 def test_steps_reach_t_max_exactly_and_grow_on_a_polynomial_solution():
     """The trial step never passes t_max (one step to t = 1/1000; t = 5 exactly); at a critical
-    point (the series is theta0 itself) the steps double: t = 1000 in a few steps."""
+    point (the series is theta0 itself) the steps grow geometrically: t = 1000 in few steps."""
     flow = _neuron("relu")
     short = integrate_mp(flow, THETA0, dps=30, t_max=Fraction(1, 1000))
     with mpmath.workprec(short.settings["prec"]):
@@ -251,5 +251,5 @@ def test_steps_reach_t_max_exactly_and_grow_on_a_polynomial_solution():
     full = integrate_mp(flow, THETA0, dps=30, t_max=5)
     assert full.ts[-1] == 5 and len(full.ts) < 20
     rest = integrate_mp(flow, [1, 1], dps=30, t_max=1000)
-    assert rest.status == "t_max" and len(rest.ts) < 20
+    assert rest.status == "t_max" and len(rest.ts) < 40
     assert rest.theta == (1, 1)
