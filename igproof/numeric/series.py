@@ -98,6 +98,10 @@ FLOAT_TIER_BITS = 78
 # would come near the end of their exponent range).
 FLOAT_TIER_MAX_FRAC = 900
 
+# ode_taylor_fixed keeps its coefficient lists and kernels per (frac_bits, order) with the
+# program; a handful covers an integration (frac_bits changes with the size of theta only).
+MAX_FIXED_WORKSPACES = 8
+
 # Opcodes of the straight-line program.
 _VAR, _CONST, _ADD, _SCALE, _MUL, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH = range(11)
 
@@ -368,6 +372,7 @@ class TaylorProgram:
         self.n_outputs = len(self.outputs)
         self._fixed_consts: dict[int, dict[int, int]] = {}
         self._fixed_plan: _FixedPlan | None = None
+        self._fixed_work: dict[tuple[int, int], _FixedSeries] = {}
 
     @classmethod
     def from_exprs(cls, parameters: Sequence[sympy.Symbol],
@@ -708,161 +713,206 @@ def _square_dot(a: list[Any], k: int) -> Any:
     return total
 
 
-def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, length: int
-                  ) -> tuple[list[list[int]], list[Any], dict[int, list[int]]]:
-    """Order-0 fixed-point coefficients of every node, and the kernels for order k.
+class _FixedSeries:
+    """The fixed-point series of one program at one (frac_bits, length), built once.
 
-    Returns ``(c, kernels, aux)``: ``c[idx]`` is the coefficient list of node idx (constants
-    are padded with zeros to ``length``; variables are left for the caller to extend); calling
-    ``kernel(k)`` for every kernel in order appends the order-k coefficient (k >= 1) of the
+    ``c[idx]`` is the coefficient list of node idx (constants padded with zeros to ``length``;
+    the caller extends the variables' lists) and ``aux[t]`` the series 1 - tanh^2 of tanh node
+    t. :meth:`start` clears the lists and writes order 0 at a point; then calling ``kernel(k)``
+    for every kernel in ``kernels``, in order, appends the order-k coefficient (k >= 1) of the
     nodes, once the variables' order-k coefficients are in place: the recurrences of
-    :meth:`TaylorProgram._advance` in integers. ``aux[t]`` is the series 1 - tanh^2 of tanh
-    node t. Each kernel is a closure over its nodes' lists, so the per-coefficient work is one
-    call and one exact integer dot product (``sum(map(mul, ...))``), shifted once (floor) back
-    to the unit 2^-frac_bits. Products go by :class:`_FixedPlan` (-(a b) in one kernel, tanh^2
-    from the tanh kernel, a square as half a dot): the same integers as one kernel per node.
+    :meth:`TaylorProgram._advance` in integers. Each kernel is a closure over its nodes' lists,
+    so the per-coefficient work is one call and one exact integer dot product (``sum(map(mul,
+    ...))``), shifted once (floor) back to the unit 2^-frac_bits. Products go by
+    :class:`_FixedPlan` (-(a b) in one kernel, tanh^2 from the tanh kernel, a square as half a
+    dot): the same integers as one kernel per node. The lists and closures are kept with the
+    program (``TaylorProgram._fixed_work``) and reused: building them cost ~5% of a series.
+    ``floats`` holds the same for the float tier (:meth:`float_state`).
     """
-    consts = program._fixed_consts.get(frac_bits)
-    if consts is None:
-        consts = {idx: fixed_of(node[1], frac_bits) for idx, node in enumerate(program.nodes)
-                  if node[0] == _CONST}
-        program._fixed_consts[frac_bits] = consts
-    plan = program._fixed_plan
-    if plan is None:
-        plan = program._fixed_plan = _FixedPlan(program)
-    p = frac_bits
-    one = 1 << p
-    c: list[list[int]] = [[] for _ in program.nodes]
-    aux: dict[int, list[int]] = {}
-    kernels: list[Any] = []
-    for idx, node in enumerate(program.nodes):
-        op = node[0]
-        out = c[idx]
-        push = out.append
-        if idx in plan.fused:  # -(a b): the product's kernel appends here
-            push(-c[node[1]][0])
-            continue
-        if op == _VAR:
-            v = x0[node[1]]
-        elif op == _CONST:
-            out.append(consts[idx])
-            out.extend([0] * (length - 1))
-            continue
-        elif op == _ADD:
-            args = [c[i] for i in node[1]]
-            v = sum(arg[0] for arg in args)
-            if len(args) == 2:
-                a, b = args
-                kernels.append(lambda k, a=a, b=b, push=push: push(a[k] + b[k]))
-            else:
-                kernels.append(lambda k, args=args, push=push:
-                               push(sum([arg[k] for arg in args])))
-        elif op == _SCALE:
-            a = c[node[1]]
-            num, den = node[2].numerator, node[2].denominator
-            v = a[0] * num // den
-            if num == -1 and den == 1:
-                kernels.append(lambda k, a=a, push=push: push(-a[k]))
-            elif den == 1:
-                kernels.append(lambda k, a=a, num=num, push=push: push(a[k] * num))
-            else:
-                kernels.append(lambda k, a=a, num=num, den=den, push=push:
-                               push(a[k] * num // den))
-        elif op == _MUL:
-            v = (c[node[1]][0] * c[node[2]][0]) >> p
-            product = plan.products.get(idx)
-            if product is not None:
-                a, b, target, sign = c[product[0]], c[product[1]], product[2], product[3]
-                tpush = c[target].append
-                if a is b:
-                    kernels.append(lambda k, a=a, tpush=tpush, sign=sign:
-                                   tpush(sign * (_square_dot(a, k) >> p)))
-                elif sign > 0:
-                    kernels.append(lambda k, a=a, b=b, tpush=tpush:
-                                   tpush(sum(map(mul, a, reversed(b))) >> p))
+
+    def __init__(self, program: TaylorProgram, frac_bits: int, length: int) -> None:
+        consts = program._fixed_consts.get(frac_bits)
+        if consts is None:
+            consts = {idx: fixed_of(node[1], frac_bits)
+                      for idx, node in enumerate(program.nodes) if node[0] == _CONST}
+            program._fixed_consts[frac_bits] = consts
+        plan = program._fixed_plan
+        if plan is None:
+            plan = program._fixed_plan = _FixedPlan(program)
+        self.program, self.plan, self.p = program, plan, frac_bits
+        self.floats: tuple | None = None
+        p = frac_bits
+        c: list[list[int]] = [[] for _ in program.nodes]
+        self.c = c
+        self.aux: dict[int, list[int]] = {}
+        self.resets: list[list[int]] = []  # the lists start() clears
+        kernels: list[Any] = []
+        self.kernels = kernels
+        for idx, node in enumerate(program.nodes):
+            op = node[0]
+            out = c[idx]
+            push = out.append
+            if op == _CONST:
+                out.append(consts[idx])
+                out.extend([0] * (length - 1))
+                continue
+            self.resets.append(out)
+            if op == _VAR or idx in plan.fused:  # -(a b): the product's kernel appends here
+                continue
+            if op == _ADD:
+                args = [c[i] for i in node[1]]
+                if len(args) == 2:
+                    a, b = args
+                    kernels.append(lambda k, a=a, b=b, push=push: push(a[k] + b[k]))
                 else:
-                    kernels.append(lambda k, a=a, b=b, tpush=tpush:
-                                   tpush(-(sum(map(mul, a, reversed(b))) >> p)))
-        elif op == _RECIP:
-            # r a = 1  =>  r_k = -(sum_{j=1..k} a_j r_{k-j}) r_0
-            a = c[node[1]]
-            _check_divisor(a[0], p)
-            v = (one << p) // a[0]
-            kernels.append(lambda k, a=a, r=out, push=push:
-                           push(-(((sum(map(mul, islice(a, 1, None), reversed(r))) >> p)
-                                   * r[0]) >> p)))
-        elif op == _SQRT:
-            # s^2 = a  =>  s_k = (a_k - sum_{j=1..k-1} s_j s_{k-j}) / (2 s_0)
-            a = c[node[1]]
-            v = _fixed_fn(mpf_sqrt, a[0], p)
-            _check_divisor(v, p)
-
-            def kernel(k: int, a: list[int] = a, s: list[int] = out, push: Any = push) -> None:
-                v = a[k] - (sum(map(mul, s[1:k], s[k - 1 : 0 : -1])) >> p) if k > 1 else a[k]
-                push((v << p) // (2 * s[0]))
-            kernels.append(kernel)
-        elif op == _POWQ:
-            # p = a^q  =>  p_k = sum_{j=1..k} ((q+1) j - k) a_j p_{k-j} / (k a_0)
-            a = c[node[1]]
-            _check_divisor(a[0], p)
-            v = to_fixed(mpf_pow(from_man_exp(a[0], -p), _mpf_of(node[2], p + 20),
-                                 p + a[0].bit_length() + 20, round_nearest), p)
-
-            def kernel(k: int, a: list[int] = a, pw: list[int] = out, push: Any = push,
-                       num: int = node[2].numerator, den: int = node[2].denominator) -> None:
-                ws = [((num + den) * j - k * den) * a[j] for j in range(1, k + 1)]
-                v = (sum(map(mul, ws, pw[k - 1 :: -1])) >> p) // (k * den)
-                push((v << p) // a[0])
-            kernels.append(kernel)
-        elif op == _EXP:
-            # e' = a' e  =>  e_k = (1/k) sum_{j=1..k} j a_j e_{k-j}
-            a = c[node[1]]
-            v = _fixed_fn(mpf_exp, a[0], p)
-
-            def kernel(k: int, a: list[int] = a, e: list[int] = out, push: Any = push,
-                       ws: list[int] = []) -> None:  # noqa: B006 (a fresh list per node)
-                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
-                push((sum(map(mul, ws, reversed(e))) >> p) // k)
-            kernels.append(kernel)
-        elif op == _LOG:
-            # a l' = a'  =>  l_k = (a_k - (1/k) sum_{j=1..k-1} j l_j a_{k-j}) / a_0
-            a = c[node[1]]
-            _check_divisor(a[0], p)
-            v = _fixed_fn(mpf_log, a[0], p)
-
-            def kernel(k: int, a: list[int] = a, ell: list[int] = out, push: Any = push) -> None:
-                if k > 1:
-                    ws = [j * ell[j] for j in range(1, k)]
-                    v = a[k] - (sum(map(mul, ws, a[k - 1 : 0 : -1])) >> p) // k
+                    kernels.append(lambda k, args=args, push=push:
+                                   push(sum([arg[k] for arg in args])))
+            elif op == _SCALE:
+                a = c[node[1]]
+                num, den = node[2].numerator, node[2].denominator
+                if num == -1 and den == 1:
+                    kernels.append(lambda k, a=a, push=push: push(-a[k]))
+                elif den == 1:
+                    kernels.append(lambda k, a=a, num=num, push=push: push(a[k] * num))
                 else:
-                    v = a[1]
-                push((v << p) // a[0])
-            kernels.append(kernel)
-        else:  # _TANH: th' = (1 - th^2) a', with the series s = 1 - th^2 alongside
-            a = c[node[1]]
-            v = _fixed_fn(mpf_tanh, a[0], p)
-            s = aux[idx] = [one - ((v * v) >> p)]
-            square = plan.tanh_squares.get(idx)  # th^2 is also a product node of the program
-            sq_push, sq_sign = (c[square[0]].append, square[1]) if square else (None, 1)
+                    kernels.append(lambda k, a=a, num=num, den=den, push=push:
+                                   push(a[k] * num // den))
+            elif op == _MUL:
+                product = plan.products.get(idx)
+                if product is not None:
+                    a, b, target, sign = c[product[0]], c[product[1]], product[2], product[3]
+                    tpush = c[target].append
+                    if a is b:
+                        kernels.append(lambda k, a=a, tpush=tpush, sign=sign:
+                                       tpush(sign * (_square_dot(a, k) >> p)))
+                    elif sign > 0:
+                        kernels.append(lambda k, a=a, b=b, tpush=tpush:
+                                       tpush(sum(map(mul, a, reversed(b))) >> p))
+                    else:
+                        kernels.append(lambda k, a=a, b=b, tpush=tpush:
+                                       tpush(-(sum(map(mul, a, reversed(b))) >> p)))
+            elif op == _RECIP:
+                # r a = 1  =>  r_k = -(sum_{j=1..k} a_j r_{k-j}) r_0
+                kernels.append(lambda k, a=c[node[1]], r=out, push=push:
+                               push(-(((sum(map(mul, islice(a, 1, None), reversed(r))) >> p)
+                                       * r[0]) >> p)))
+            elif op == _SQRT:
+                # s^2 = a  =>  s_k = (a_k - sum_{j=1..k-1} s_j s_{k-j}) / (2 s_0)
+                def kernel(k: int, a: list[int] = c[node[1]], s: list[int] = out,
+                           push: Any = push) -> None:
+                    v = (a[k] - (sum(map(mul, s[1:k], s[k - 1 : 0 : -1])) >> p) if k > 1
+                         else a[k])
+                    push((v << p) // (2 * s[0]))
+                kernels.append(kernel)
+            elif op == _POWQ:
+                # p = a^q  =>  p_k = sum_{j=1..k} ((q+1) j - k) a_j p_{k-j} / (k a_0)
+                def kernel(k: int, a: list[int] = c[node[1]], pw: list[int] = out,
+                           push: Any = push, num: int = node[2].numerator,
+                           den: int = node[2].denominator) -> None:
+                    ws = [((num + den) * j - k * den) * a[j] for j in range(1, k + 1)]
+                    v = (sum(map(mul, ws, pw[k - 1 :: -1])) >> p) // (k * den)
+                    push((v << p) // a[0])
+                kernels.append(kernel)
+            elif op == _EXP:
+                # e' = a' e  =>  e_k = (1/k) sum_{j=1..k} j a_j e_{k-j}
+                ws: list[int] = []  # [j a_j for j = 1..k]
+                self.resets.append(ws)
 
-            def kernel(k: int, a: list[int] = a, th: list[int] = out, push: Any = push,
-                       s: list[int] = s, sq_push: Any = sq_push, sq_sign: int = sq_sign,
-                       ws: list[int] = []) -> None:  # noqa: B006 (per node)
-                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
-                push((sum(map(mul, ws, reversed(s))) >> p) // k)
-                square = _square_dot(th, k) >> p
-                s.append(-square)
-                if sq_push is not None:
-                    sq_push(sq_sign * square)
-            kernels.append(kernel)
-        push(v)
-    return c, kernels, aux
+                def kernel(k: int, a: list[int] = c[node[1]], e: list[int] = out,
+                           push: Any = push, ws: list[int] = ws) -> None:
+                    ws.append(k * a[k])
+                    push((sum(map(mul, ws, reversed(e))) >> p) // k)
+                kernels.append(kernel)
+            elif op == _LOG:
+                # a l' = a'  =>  l_k = (a_k - (1/k) sum_{j=1..k-1} j l_j a_{k-j}) / a_0
+                def kernel(k: int, a: list[int] = c[node[1]], ell: list[int] = out,
+                           push: Any = push) -> None:
+                    if k > 1:
+                        ws = [j * ell[j] for j in range(1, k)]
+                        v = a[k] - (sum(map(mul, ws, a[k - 1 : 0 : -1])) >> p) // k
+                    else:
+                        v = a[1]
+                    push((v << p) // a[0])
+                kernels.append(kernel)
+            else:  # _TANH: th' = (1 - th^2) a', with the series s = 1 - th^2 alongside
+                s: list[int] = []
+                ws = []
+                self.aux[idx] = s
+                self.resets += [s, ws]
+                square = plan.tanh_squares.get(idx)  # th^2 is also a product node of the program
+                sq_push, sq_sign = (c[square[0]].append, square[1]) if square else (None, 1)
+
+                def kernel(k: int, a: list[int] = c[node[1]], th: list[int] = out,
+                           push: Any = push, s: list[int] = s, sq_push: Any = sq_push,
+                           sq_sign: int = sq_sign, ws: list[int] = ws) -> None:
+                    ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
+                    push((sum(map(mul, ws, reversed(s))) >> p) // k)
+                    square = _square_dot(th, k) >> p
+                    s.append(-square)
+                    if sq_push is not None:
+                        sq_push(sq_sign * square)
+                kernels.append(kernel)
+
+    def start(self, x0: Sequence[int]) -> None:
+        """Clear the lists and append every node's order-0 coefficient at x0 (in units)."""
+        for lst in self.resets:
+            lst.clear()
+        c, p, fused = self.c, self.p, self.plan.fused
+        for idx, node in enumerate(self.program.nodes):
+            op = node[0]
+            if op == _CONST:
+                continue
+            if idx in fused:
+                c[idx].append(-c[node[1]][0])
+                continue
+            if op == _VAR:
+                v = x0[node[1]]
+            elif op == _ADD:
+                v = sum(c[i][0] for i in node[1])
+            elif op == _SCALE:
+                v = c[node[1]][0] * node[2].numerator // node[2].denominator
+            elif op == _MUL:
+                v = (c[node[1]][0] * c[node[2]][0]) >> p
+            else:
+                a0 = c[node[1]][0]
+                if op == _RECIP:
+                    _check_divisor(a0, p)
+                    v = (1 << (2 * p)) // a0
+                elif op == _SQRT:
+                    v = _fixed_fn(mpf_sqrt, a0, p)
+                    _check_divisor(v, p)
+                elif op == _POWQ:
+                    _check_divisor(a0, p)
+                    v = to_fixed(mpf_pow(from_man_exp(a0, -p), _mpf_of(node[2], p + 20),
+                                         p + a0.bit_length() + 20, round_nearest), p)
+                elif op == _EXP:
+                    v = _fixed_fn(mpf_exp, a0, p)
+                elif op == _LOG:
+                    _check_divisor(a0, p)
+                    v = _fixed_fn(mpf_log, a0, p)
+                else:  # _TANH
+                    v = _fixed_fn(mpf_tanh, a0, p)
+                    self.aux[idx].append((1 << p) - ((v * v) >> p))
+            c[idx].append(v)
+
+    def float_state(self) -> tuple[list[list[float]], dict[int, list[float]], list[Any], list]:
+        """(f, faux, kernels, ws_pairs) of the float tier, built on first use: value-scale
+        lists per node, the tanh aux series, the float kernels over them, and the (ws, a) lists
+        of the exp/tanh kernels (ws = [j a_j for j < k0] to fill at the switch)."""
+        if self.floats is None:
+            f: list[list[float]] = [[] for _ in self.program.nodes]
+            faux: dict[int, list[float]] = {idx: [] for idx in self.aux}
+            ws_pairs: list[tuple[list[float], list[float]]] = []
+            self.floats = (f, faux, _float_kernels(self.program, f, faux, ws_pairs), ws_pairs)
+        return self.floats
 
 
-def _float_kernels(program: TaylorProgram, f: list[list[float]],
-                   faux: dict[int, list[float]], k0: int) -> list[Any]:
-    """The kernels of :func:`_fixed_series` in IEEE doubles on the value-scale lists ``f``
-    (``faux`` the tanh aux series), from order k0 on (the float tier of ode_taylor_fixed)."""
+def _float_kernels(program: TaylorProgram, f: list[list[float]], faux: dict[int, list[float]],
+                   ws_pairs: list[tuple[list[float], list[float]]]) -> list[Any]:
+    """The kernels of :class:`_FixedSeries` in IEEE doubles on the value-scale lists ``f``
+    (``faux`` the tanh aux series; the float tier of ode_taylor_fixed). The exp and tanh
+    kernels' lists [j a_j for j < k] are appended to ``ws_pairs`` as (ws, a), to fill when the
+    tier starts."""
     plan = program._fixed_plan
     kernels: list[Any] = []
     for idx, node in enumerate(program.nodes):
@@ -911,7 +961,8 @@ def _float_kernels(program: TaylorProgram, f: list[list[float]],
             kernels.append(kernel)
         elif op == _EXP:
             a = f[node[1]]
-            ws = [j * a[j] for j in range(1, k0)]  # j a_j for j < k0, then one more per order
+            ws: list[float] = []  # j a_j for j < k0 (filled at the switch), then one per order
+            ws_pairs.append((ws, a))
 
             def kernel(k: int, a: list[float] = a, e: list[float] = out, push: Any = push,
                        ws: list[float] = ws) -> None:
@@ -926,7 +977,8 @@ def _float_kernels(program: TaylorProgram, f: list[list[float]],
             kernels.append(kernel)
         else:  # _TANH
             a = f[node[1]]
-            ws = [j * a[j] for j in range(1, k0)]
+            ws = []
+            ws_pairs.append((ws, a))
             square = plan.tanh_squares.get(idx)
             sq_push, sq_sign = (f[square[0]].append, square[1]) if square else (None, 1)
 
@@ -971,46 +1023,64 @@ def ode_taylor_fixed(program: TaylorProgram, x0: Sequence[int], order: int, frac
     if program.n_outputs < n:
         raise InvalidArgument(f"ode_taylor_fixed: the program has {program.n_outputs} "
                               f"outputs, fewer than its {n} variables")
-    c, kernels, aux = _fixed_series(program, x0, frac_bits, order + 1)
-    ys = c[:n]  # the variables' coefficient lists: node i is variable i
-    pairs = [(y.append, c[o]) for y, o in zip(ys, program.outputs[:n], strict=True)]
-    extra_idx = program.outputs[n:]
-    p = frac_bits
-    nodes = [lst for node, lst in zip(program.nodes, c, strict=True) if node[0] != _CONST]
-    tier = FLOAT_TIER_BITS if p <= FLOAT_TIER_MAX_FRAC else -1
-    y0 = ys[0]
-    for k in range(order):
-        if k:
-            if y0[k].bit_length() <= tier and all(y[k].bit_length() <= tier for y in ys) and all(
-                    lst[k - 1].bit_length() <= tier for lst in nodes if len(lst) >= k):
-                try:
-                    _float_tier(program, c, aux, k, order, p, h)
-                    break
-                except (OverflowError, ValueError, ZeroDivisionError):
-                    tier = -1  # beyond the doubles' range (c is unchanged): stay in integers
-            for kernel in kernels:
-                kernel(k)
-        for push, f in pairs:
-            push(((f[k] * h) >> p) // (k + 1))
-    else:
-        if extra_idx and order:
-            for kernel in kernels:
-                kernel(order)
-    return ys, [c[o][: order + 1] for o in extra_idx]
+    key = (frac_bits, order + 1)
+    # taken out while in use (a concurrent call builds its own), put back after
+    work = program._fixed_work.pop(key, None) or _FixedSeries(program, frac_bits, order + 1)
+    try:
+        work.start(x0)
+        c = work.c
+        ys = c[:n]  # the variables' coefficient lists: node i is variable i
+        pairs = [(y.append, c[o]) for y, o in zip(ys, program.outputs[:n], strict=True)]
+        extra_idx = program.outputs[n:]
+        p = frac_bits
+        nodes = [lst for node, lst in zip(program.nodes, c, strict=True) if node[0] != _CONST]
+        tier = FLOAT_TIER_BITS if p <= FLOAT_TIER_MAX_FRAC else -1
+        y0 = ys[0]
+        kernels = work.kernels
+        for k in range(order):
+            if k:
+                if y0[k].bit_length() <= tier and all(
+                        y[k].bit_length() <= tier for y in ys) and all(
+                        lst[k - 1].bit_length() <= tier for lst in nodes if len(lst) >= k):
+                    try:
+                        _float_tier(work, k, order, h)
+                        break
+                    except (OverflowError, ValueError, ZeroDivisionError):
+                        tier = -1  # beyond the doubles' range (c is unchanged): integers
+                for kernel in kernels:
+                    kernel(k)
+            for push, f in pairs:
+                push(((f[k] * h) >> p) // (k + 1))
+        else:
+            if extra_idx and order:
+                for kernel in kernels:
+                    kernel(order)
+        return [y[:] for y in ys], [c[o][: order + 1] for o in extra_idx]
+    finally:
+        if len(program._fixed_work) >= MAX_FIXED_WORKSPACES:
+            program._fixed_work.clear()
+        program._fixed_work[key] = work
 
 
-def _float_tier(program: TaylorProgram, c: list[list[int]], aux: dict[int, list[int]],
-                k0: int, order: int, p: int, h: int) -> None:
+def _float_tier(work: _FixedSeries, k0: int, order: int, h: int) -> None:
     """Orders k0.. of ode_taylor_fixed in doubles; the variables' and extra outputs' lists in
-    ``c`` are extended with the results as integers."""
+    ``work.c`` are extended with the results as integers."""
+    program, c, p = work.program, work.c, work.p
+    f, faux, kernels, ws_pairs = work.float_state()
     scale, unscale = ldexp(1.0, -p), ldexp(1.0, p)
     # value scale (float(v) rounds correctly); a constant's zeros and the order-0-only product
     # lists of the fused -(a b) nodes need no conversion
-    f = [[lst[0] * scale] + [0.0] * (len(lst) - 1) if node[0] == _CONST
-         else [v * scale for v in lst] if len(lst) >= k0 else [] for node, lst in
-         zip(program.nodes, c, strict=True)]
-    faux = {idx: [v * scale for v in s] for idx, s in aux.items()}
-    kernels = _float_kernels(program, f, faux, k0)
+    for node, lst, fl in zip(program.nodes, c, f, strict=True):
+        if node[0] == _CONST:
+            fl[:] = [lst[0] * scale] + [0.0] * (len(lst) - 1)
+        elif len(lst) >= k0:
+            fl[:] = [v * scale for v in lst]
+        else:
+            fl.clear()
+    for idx, s in work.aux.items():
+        faux[idx][:] = [v * scale for v in s]
+    for ws, a in ws_pairs:
+        ws[:] = [j * a[j] for j in range(1, k0)]
     n = program.n_vars
     hf = h * scale
     pairs = [(f[i].append, f[o]) for i, o in enumerate(program.outputs[:n])]
