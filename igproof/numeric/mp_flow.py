@@ -258,6 +258,13 @@ class _OneParameter:
     parameters = ("t_max",)
 
 
+class _Named:
+    """Stand-in flow with the parameters' names, for the theta0 reader."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.parameters = names
+
+
 class MpTaylorIntegrator(PiecewiseIntegrator):
     """One step = one Taylor step theta(t + h) = sum_k theta_[k] h^k in mpmath.
 
@@ -288,9 +295,9 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
             raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}") from None
         if t_end_q <= 0:
             raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}")
-        exact0 = exact_theta0(flow, theta0)
-        prec = self.prec = working_prec(dps)
         self.pieces = pieces = piecewise_field(flow)
+        exact0 = exact_theta0(_Named(pieces.names), theta0)  # the names, not sympy's printing
+        prec = self.prec = working_prec(dps)
         grad_tol = options.get("grad_tol")
         with mpmath.mp.workprec(prec):
             mp = mpmath.mp
