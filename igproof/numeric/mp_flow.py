@@ -10,10 +10,12 @@ Y_k = theta_[k] H^k are Python integers in one unit 2^-(p + FIXED_GUARD_BITS) (r
 max(1, |theta|)), so every product of the recurrences is an exact integer product and every
 dot product one integer sum shifted once. With H near the step, all Y_k lie between the size of
 theta and the truncation target, which is what makes one shared exponent enough; mpf numbers
-(an exponent, normalization and rounding per operation) cost several times more. The state,
-t and h stay mpf. When a divisor of the series (1/a, sqrt, log, a^q at their constant term)
-is below 2^-FIXED_DIVISOR_BITS the step is redone in mpf (the float step). H is STEP_GROWTH
-times the last allowed step, and the step h = rho H (rho <= 1) follows from the tail as below.
+(an exponent, normalization and rounding per operation) cost several times more. The orders
+whose coefficients are all below ~2^-53 of the state run in doubles (the series' float tier,
+rounding ~2^-14 eps). The state, t and h stay mpf (the step's scalar work is done on their
+mpmath.libmp tuples). When a divisor of the series (1/a, sqrt, log, a^q at their constant term)
+is below 2^-FIXED_DIVISOR_BITS the step is redone in mpf (the float step). H follows the
+allowed steps (STEP_GROWTH), and the step h = rho H (rho <= 1) follows from the tail as below.
 
 Order and step (Jorba-Zou-type control). With working precision p bits and target
 eps = 2^-(p - GUARD_BITS) (so about ``dps`` correct digits per step), the order is
