@@ -10,16 +10,19 @@ Y_k = theta_[k] H^k are Python integers in one unit 2^-(p + FIXED_GUARD_BITS) (r
 max(1, |theta|)), so every product of the recurrences is an exact integer product and every
 dot product one integer sum shifted once. With H near the step, all Y_k lie between the size of
 theta and the truncation target, which is what makes one shared exponent enough; mpf numbers
-(an exponent, normalization and rounding per operation) cost several times more. The state,
-t and h stay mpf. When a divisor of the series (1/a, sqrt, log, a^q at their constant term)
-is below 2^-FIXED_DIVISOR_BITS the step is redone in mpf (the float step). H is STEP_GROWTH
-times the last allowed step, and the step h = rho H (rho <= 1) follows from the tail as below.
+(an exponent, normalization and rounding per operation) cost several times more. The orders
+whose coefficients are all below ~2^-53 of the state run in doubles (the series' float tier,
+rounding ~2^-14 eps). The state, t and h stay mpf (the step's scalar work is done on their
+mpmath.libmp tuples). When a divisor of the series (1/a, sqrt, log, a^q at their constant term)
+is below 2^-FIXED_DIVISOR_BITS the step is redone in mpf (the float step). H follows the
+allowed steps (STEP_GROWTH), and the step h = rho H (rho <= 1) follows from the tail as below.
 
 Order and step (Jorba-Zou-type control). With working precision p bits and target
 eps = 2^-(p - GUARD_BITS) (so about ``dps`` correct digits per step), the order is
-N = max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps)) (about -ln(eps)/2) and the step is the largest
-h with |theta_[j]| h^j <= eps * max(1, |theta|) for the last two orders j = N - 1, N (times
-STEP_SAFETY). For a series with geometric coefficient decay this makes the truncated tail about
+N = max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps + ORDER_OFFSET)) (about -ln(eps)/2 plus the
+orders the per-step overhead is worth) and the step is the largest
+h with |theta_[j]| h^j <= 2^-TAIL_MARGIN_BITS eps * max(1, |theta|) for the last two orders
+j = N - 1, N. For a series with geometric coefficient decay this makes the truncated tail below
 eps relative to the state. This is an error *estimate*: the result carries no rigorous bound
 (use the ball integrators for that), and trajectories are SUPPORTED evidence, never PROVED.
 
@@ -44,7 +47,19 @@ from operator import mul
 from typing import Any
 
 import mpmath
-from mpmath.libmp import from_man_exp, round_nearest, to_fixed
+from mpmath.libmp import (
+    fone,
+    from_float,
+    from_man_exp,
+    mpf_abs,
+    mpf_add,
+    mpf_cmp,
+    mpf_div,
+    mpf_mul,
+    mpf_sub,
+    round_nearest,
+    to_fixed,
+)
 
 from igproof.errors import InvalidArgument
 from igproof.numeric.pieces import (
@@ -67,17 +82,24 @@ __all__ = ["MpTaylorIntegrator", "integrate_mp", "order_for", "working_prec"]
 # the Taylor sums.
 GUARD_BITS = 20
 
-# Order per decimal digit. The Jorba-Zou optimum counts products only, N ~ -ln(eps)/2 =
-# 1.15 * dps; the per-coefficient Python overhead (linear in N) moves the measured optimum of the
-# fixed-point series up (benchmarks/bench_hiprec.py: 1.4 is 5-10% faster than 1.2 at 15-30 digits).
-ORDER_PER_DIGIT = 1.4
+# Order per decimal digit, plus a constant. The Jorba-Zou optimum counts products only,
+# N ~ -ln(eps)/2 = 1.15 * dps; the per-step work that does not grow with N^2 (the scalars, the
+# conversions, the kink check, the float tier's switch: ~15-20% of a step at 30 digits) moves
+# the measured optimum up by a roughly constant number of orders (benchmarks/bench_hiprec.py:
+# 1.2 dps + 12 is 20% faster than 1.4 dps at 15 digits, the same at 30 and 50).
+ORDER_PER_DIGIT = 1.2
+ORDER_OFFSET = 12
 
 # Below this order the per-step overhead dominates; 12 is cheap and accurate at dps <= 10.
 MIN_ORDER = 12
 
-# Multiplies the step from the tail estimate, a margin for coefficient sequences that are not
-# exactly geometric.
-STEP_SAFETY = 0.9
+# Margin of the step's tail estimate, for coefficient sequences that are not exactly geometric:
+# the last two terms are held to 2^-TAIL_MARGIN_BITS eps, i.e. the step from eps is multiplied by
+# 2^(-TAIL_MARGIN_BITS / N). (Jorba and Zou's factor exp(-0.7 / (N - 1)) is a margin of 1 bit;
+# the 0.9 used before was 0.9^N, 6-11 bits at 30-50 digits: 2-3 digits more than asked for, at
+# 10% more steps. With 3 bits the final errors on bench_hiprec.py's flows stay 1.5-30x below
+# mpmath.odefun's at the same dps.)
+TAIL_MARGIN_BITS = 3
 
 # Sample points per step at which each kink polynomial's sign is checked.
 SWITCH_SAMPLES = 8
@@ -90,10 +112,19 @@ MAX_NEWTON = 60
 # the floor roundings of ~order * nodes operations per step stay below the eps target.
 FIXED_GUARD_BITS = 12
 
-# The series is computed for a trial step H >= the step taken, H = STEP_GROWTH times the last
-# step the tail allowed: a larger H costs integer bits (Y_k grows like (H/h)^k), a smaller one
-# caps the step at H. The first step tries H = 1.
-STEP_GROWTH = 1.25
+# The series is computed for a trial step H >= the step taken (rho <= 1). The next H is
+# STEP_GROWTH times the step h_opt the tail allowed, times the growth of h_opt over the last
+# step (within [1, 2^LOG2_MAX_GROWTH]): along a converging flow the allowed steps grow smoothly,
+# and an H close to the step keeps the coefficients small (Y_k grows like (H/h)^k), so more of
+# them are in the series' float tier (1.25 h_opt, the rule before, cost 5-7% more time at 30-50
+# digits); an H below the allowed step caps the step at H. The first step tries H = 1, or at
+# orders above 3 PROBE_ORDER, the H that the coefficients of orders PROBE_ORDER/2..PROBE_ORDER at
+# H = 1, extrapolated geometrically to the order, would give (at most 1): the probe costs a fifth
+# of a series, a series at H = 1 about 1.5 series in large integers (relu neuron, 30 digits).
+# H never exceeds the time left.
+STEP_GROWTH = 1.05
+LOG2_MAX_GROWTH = 0.5
+PROBE_ORDER = 10
 
 # The fixed-point |F| check for grad_tol needs grad_tol to be this many units of the fixed
 # point at least (else |F| is evaluated in floating point).
@@ -109,8 +140,14 @@ def working_prec(dps: int) -> int:
 
 
 def order_for(dps: int) -> int:
-    """Taylor order used at ``dps`` digits: max(MIN_ORDER, ceil(ORDER_PER_DIGIT * dps))."""
-    return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps))
+    """Taylor order at ``dps`` digits: max(MIN_ORDER, ceil(ORDER_PER_DIGIT dps + ORDER_OFFSET))."""
+    return max(MIN_ORDER, math.ceil(ORDER_PER_DIGIT * dps + ORDER_OFFSET))
+
+
+def _dyadic(log2_x: float) -> tuple:
+    """2^log2_x as an mpf tuple with a 53-bit mantissa (no float overflow or underflow)."""
+    floor = math.floor(log2_x)
+    return from_man_exp(int(math.ldexp(2.0 ** (log2_x - floor), 52)), floor - 52)
 
 
 def _fixed_powers(r: int, order: int, frac: int) -> list[int]:
@@ -223,6 +260,13 @@ class _OneParameter:
     parameters = ("t_max",)
 
 
+class _Named:
+    """Stand-in flow with the parameters' names, for the theta0 reader."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.parameters = names
+
+
 class MpTaylorIntegrator(PiecewiseIntegrator):
     """One step = one Taylor step theta(t + h) = sum_k theta_[k] h^k in mpmath.
 
@@ -253,9 +297,9 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
             raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}") from None
         if t_end_q <= 0:
             raise InvalidArgument(f"t_max: expected a positive number, got {t_max!r}")
-        exact0 = exact_theta0(flow, theta0)
-        prec = self.prec = working_prec(dps)
         self.pieces = pieces = piecewise_field(flow)
+        exact0 = exact_theta0(_Named(pieces.names), theta0)  # the names, not sympy's printing
+        prec = self.prec = working_prec(dps)
         grad_tol = options.get("grad_tol")
         with mpmath.mp.workprec(prec):
             mp = mpmath.mp
@@ -283,10 +327,12 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         self.grad_tol = grad_tol
         self.last_h: Any = None
         self.scale: Any = None
-        self.big_h: Any = mpmath.mp.one
+        self.big_h: Any = None  # the trial step H (mpf); the first step probes for it
+        self._log2_h_opt: float | None = None
 
     def _finite(self, state: Any) -> bool:
-        return all(mpmath.mp.isfinite(v) for v in state)
+        # an mpf is finite unless it is inf or nan: (sign, 0, exp != 0, bc); zero is (0, 0, 0, 0)
+        return all(v._mpf_[1] or not v._mpf_[2] for v in state)
 
     def _step_impl(self) -> StepOutcome:
         try:
@@ -300,68 +346,107 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         theta(t + H s) = sum_k Y_k s^k with Y_k = theta_[k] H^k as integers in one unit
         2^-frac_bits (frac_bits = prec + FIXED_GUARD_BITS - log2 max(1, |theta|)), H the trial
         step; the step is h = rho H with rho <= 1 chosen from the tail as in the float step.
+        The scalars (t, H, rho) are mpf tuples under mpmath.libmp's functions at the working
+        precision: the same roundings as mpf arithmetic, without its object overhead.
         """
-        mp, pieces, order = mpmath.mp, self.pieces, self.order
-        theta, t, t_end = self.state, self.t, self.t_end
-        scale = self.scale = max(mp.one, max(abs(v) for v in theta))
-        scale_bits = max(0, scale.exp + scale.man.bit_length())
-        frac = self.prec + FIXED_GUARD_BITS - scale_bits
-        x0 = [to_fixed(v._mpf_, frac) for v in theta]
-        big_h = self.big_h
+        pieces, order, prec = self.pieces, self.order, self.prec
+        make_mpf = mpmath.mp.make_mpf
+        mpfs = [v._mpf_ for v in self.state]
+        t, t_end = self.t._mpf_, self.t_end._mpf_
+        scale = fone  # max(1, |theta|)
+        for v in mpfs:
+            if v[1] and mpf_cmp(mpf_abs(v), scale) > 0:
+                scale = mpf_abs(v)
+        self.scale = make_mpf(scale)
+        frac = prec + FIXED_GUARD_BITS - (scale[2] + scale[3])
+        x0 = [to_fixed(v, frac) for v in mpfs]
+        if self.big_h is None:
+            self.big_h = make_mpf(self._first_trial_step(x0, frac, scale))
+        big_h = self.big_h._mpf_
+        rest = mpf_sub(t_end, t, prec, round_nearest)
+        if mpf_cmp(rest, big_h) < 0:  # never try beyond t_end: at a smaller H the
+            big_h = rest  # coefficients decay faster, more of them are in the float tier
         ys, zs = ode_taylor_fixed(pieces.stepping_program(self.pattern), x0, order, frac,
-                                  to_fixed(big_h._mpf_, frac))
+                                  to_fixed(big_h, frac))
         if self.grad_tol is not None:
             # |F(theta)| = |Y_1| / H
-            limit = to_fixed((self.grad_tol * big_h)._mpf_, frac)
-            if limit >= GRAD_CHECK_MIN_UNITS << max(0, big_h.exp + big_h.man.bit_length()):
+            limit = to_fixed((self.grad_tol * make_mpf(big_h))._mpf_, frac)
+            if limit >= GRAD_CHECK_MIN_UNITS << max(0, big_h[2] + big_h[3]):
                 if sum(y[1] * y[1] for y in ys) <= limit * limit:
                     return StepOutcome(stop="grad_tol", steps=0)
             elif euclidean_norm(pieces.program(self.pattern).evaluate(
-                    list(theta), backend=self.backend)) <= self.grad_tol:
+                    list(self.state), backend=self.backend)) <= self.grad_tol:
                 return StepOutcome(stop="grad_tol", steps=0)
         # rho from the tail: max_i |Y_j,i| rho^j <= eps * scale for j = N - 1, N, in log2
         # (the step only has to be about right)
-        target = frac - self.tol_bits + math.log2(scale.man) + scale.exp
+        target = frac - self.tol_bits + math.log2(scale[1]) + scale[2]
         log2_rho = None
         for j in (order - 1, order):
             size = max(abs(y[j]) for y in ys)
             if size > 0:
                 cand = (target - math.log2(size)) / j
                 log2_rho = cand if log2_rho is None else min(log2_rho, cand)
-        if log2_rho is None:  # the series terminates: a polynomial solution
-            log2_rho = 0.0
-        log2_rho += math.log2(STEP_SAFETY)
-        floor = math.floor(log2_rho)
-        h_opt = big_h * mp.ldexp(mp.mpf(2.0 ** (log2_rho - floor)), floor)
-        self.big_h = STEP_GROWTH * h_opt
-        rho = mp.one if log2_rho >= 0 else h_opt / big_h
-        last_step = big_h * rho >= t_end - t
+        if log2_rho is None:  # the tail is below one unit (a polynomial solution, or a short
+            log2_rho = 0.0  # last step): the whole trial step H (then H grows as below)
+        else:
+            log2_rho -= TAIL_MARGIN_BITS / order
+        # rho = 2^log2_rho (<= 1) as a 53-bit dyadic; the next trial step STEP_GROWTH h_opt
+        # times the growth of h_opt = H 2^log2_rho (only about right: from floats)
+        log2_h_opt = math.log2(big_h[1]) + big_h[2] + log2_rho
+        growth = STEP_GROWTH
+        if self._log2_h_opt is not None:
+            growth *= 2.0 ** min(max(log2_h_opt - self._log2_h_opt, 0.0), LOG2_MAX_GROWTH)
+        self._log2_h_opt = log2_h_opt
+        self.big_h = make_mpf(_dyadic(log2_h_opt + math.log2(growth)))
+        rho = fone if log2_rho >= 0 else _dyadic(log2_rho)
+        last_step = mpf_cmp(mpf_mul(big_h, rho, prec, round_nearest), rest) >= 0
         if last_step:
-            rho = (t_end - t) / big_h
-        powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
+            rho = mpf_div(rest, big_h, prec, round_nearest)
+        powers = _fixed_powers(to_fixed(rho, frac), order, frac)
         switch_group = None
         if pieces.kink_program is not None:
             cut, switch_group = self._fixed_switch(zs, frac, rho, powers)
             if switch_group is not None:
                 rho = cut
-                powers = _fixed_powers(to_fixed(rho._mpf_, frac), order, frac)
+                powers = _fixed_powers(to_fixed(rho, frac), order, frac)
         # theta(t + h) = sum_k Y_k rho^k: one integer dot product per coordinate
-        sums = [sum(map(mul, y, powers)) >> frac for y in ys]
-        prec = self.prec
-        new_theta = tuple(mp.make_mpf(from_man_exp(v, -frac, prec, round_nearest))
-                          for v in sums)
-        h = big_h * rho
-        self.last_h = h
-        t_new = t_end if last_step and switch_group is None else t + h
+        new_theta = tuple(make_mpf(from_man_exp(sum(map(mul, y, powers)) >> frac, -frac, prec,
+                                                round_nearest)) for y in ys)
+        h = mpf_mul(big_h, rho, prec, round_nearest)
+        self.last_h = make_mpf(h)
+        t_new = (self.t_end if last_step and switch_group is None
+                 else make_mpf(mpf_add(t, h, prec, round_nearest)))
         return StepOutcome(points=[(t_new, new_theta)], event=switch_group)
 
-    def _fixed_switch(self, zs: list[list[int]], frac: int, rho: Any,
-                      powers: list[int]) -> tuple[Any, int | None]:
-        """Cut rho at the first kink crossing in (0, rho]; ``zs[g]`` is the series of z_g,
-        ``powers[k]`` = rho^k in fixed point."""
+    def _first_trial_step(self, x0: list[int], frac: int, scale: tuple) -> tuple:
+        """H for the first step (an mpf tuple, at most 1): see STEP_GROWTH."""
+        order = self.order
+        if order <= 3 * PROBE_ORDER:
+            return fone
+        try:
+            ys, _ = ode_taylor_fixed(self.pieces.stepping_program(self.pattern), x0,
+                                     PROBE_ORDER, frac, 1 << frac)
+        except FixedPointLoss:
+            return fone
+        lo, hi = PROBE_ORDER // 2, PROBE_ORDER
+        size_lo, size_hi = (max(abs(y[k]) for y in ys) for k in (lo, hi))
+        if not size_lo or not size_hi:
+            return fone
+        slope = (math.log2(size_hi) - math.log2(size_lo)) / (hi - lo)  # log2 |Y_k| per order
+        log2_size = math.log2(size_hi) + slope * (order - hi)  # extrapolated to the order
+        target = frac - self.tol_bits + math.log2(scale[1]) + scale[2]
+        log2_h = (target - TAIL_MARGIN_BITS - log2_size) / order + math.log2(STEP_GROWTH)
+        if log2_h >= 0:
+            return fone
+        return from_float(2.0 ** max(log2_h, -1000.0))
+
+    def _fixed_switch(self, zs: list[list[int]], frac: int, rho: tuple,
+                      powers: list[int]) -> tuple[tuple, int | None]:
+        """Cut rho (an mpf tuple) at the first kink crossing in (0, rho]; ``zs[g]`` is the
+        series of z_g, ``powers[k]`` = rho^k in fixed point."""
         pieces = self.pieces
-        noise = self.noise * self.scale
-        noise_units = to_fixed(noise._mpf_, frac) + 1
+        # noise * scale = scale 2^-(prec - 8), exactly, in units 2^-frac
+        noise_units = to_fixed(self.scale._mpf_, frac - self.prec + 8) + 1
         # No root on [0, rho] when |z_0| > sum_j |z_j| rho^j + noise with z_0 on its side
         # (almost every step): decided in integers, the polynomial only converted otherwise.
         doubtful = []
@@ -377,7 +462,9 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         mp = mpmath.mp
         kseries = [[mp.make_mpf(from_man_exp(z[k], -frac, self.prec, round_nearest))
                     for z in zs] for k in range(len(zs[0]))]
-        return _first_switch(pieces, self.pattern, kseries, rho, noise, groups=doubtful)
+        cut, group = _first_switch(pieces, self.pattern, kseries, mp.make_mpf(rho),
+                                   self.noise * self.scale, groups=doubtful)
+        return cut._mpf_, group
 
     def _float_step(self) -> StepOutcome:
         """One Taylor step in mpf arithmetic (a divisor too small for the fixed point)."""
@@ -398,8 +485,8 @@ class MpTaylorIntegrator(PiecewiseIntegrator):
         if log2_h is None:  # the series terminates: a polynomial solution; grow the step gently
             h = 2 * self.last_h if self.last_h is not None else mp.one
         else:
+            log2_h -= TAIL_MARGIN_BITS / order
             h = mp.ldexp(mp.mpf(2.0 ** (log2_h - math.floor(log2_h))), math.floor(log2_h))
-        h = STEP_SAFETY * h
         last_step = h >= t_end - t
         if last_step:
             h = t_end - t

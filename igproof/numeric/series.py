@@ -43,6 +43,7 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 from itertools import islice
+from math import ldexp
 from operator import mul
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,21 @@ DOT_MAX_SPREAD_BITS = 1 << 16
 # more than that many bits of relative precision at a fixed absolute resolution; the caller then
 # falls back to floating point (FixedPointLoss). 16 bits are inside the integrator's guard bits.
 FIXED_DIVISOR_BITS = 16
+
+# Float tier of ode_taylor_fixed: once every node's coefficient is below 2^FLOAT_TIER_BITS units
+# (2^-frac_bits), the series goes on in doubles, whose multiply-add costs a quarter to a third of
+# an integer one of 70-130 bits. Their rounding, 2^-53 of a term, then costs below
+# 2^(FLOAT_TIER_BITS - 60) units per coefficient (measured): 2^18 units, 2^-14 of the mp
+# integrator's per-step eps (2^32 units). At 80 bits its final errors on the benchmark flows are
+# still those of the integer series; at 88 the rounding shows (bench_hiprec.py: 100x larger).
+FLOAT_TIER_BITS = 78
+# Above this many fraction bits the tier is off (the doubles, in value scale x 2^-frac_bits,
+# would come near the end of their exponent range).
+FLOAT_TIER_MAX_FRAC = 900
+
+# ode_taylor_fixed keeps its coefficient lists and kernels per (frac_bits, order) with the
+# program; a handful covers an integration (frac_bits changes with the size of theta only).
+MAX_FIXED_WORKSPACES = 8
 
 # Opcodes of the straight-line program.
 _VAR, _CONST, _ADD, _SCALE, _MUL, _RECIP, _SQRT, _POWQ, _EXP, _LOG, _TANH = range(11)
@@ -355,7 +371,8 @@ class TaylorProgram:
         self.n_vars = n_vars
         self.n_outputs = len(self.outputs)
         self._fixed_consts: dict[int, dict[int, int]] = {}
-        self._fused: frozenset[int] | None = None
+        self._fixed_plan: _FixedPlan | None = None
+        self._fixed_work: dict[tuple[int, int], _FixedSeries] = {}
 
     @classmethod
     def from_exprs(cls, parameters: Sequence[sympy.Symbol],
@@ -660,50 +677,252 @@ def _fusable_products(program: TaylorProgram) -> frozenset[int]:
                      and program.nodes[node[1]][0] == _MUL and uses[node[1]] == 1)
 
 
-def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, length: int
-                  ) -> tuple[list[list[int]], list[Any]]:
-    """Order-0 fixed-point coefficients of every node, and one kernel per node for order k.
+class _FixedPlan:
+    """How the fixed-point series computes the products of a program (built once per program).
 
-    Returns ``(c, kernels)``: ``c[idx]`` is the coefficient list of node idx (constants are
-    padded with zeros to ``length``; variables are left for the caller to extend); calling
-    ``kernel(k)`` for every kernel in order appends the order-k coefficient (k >= 1) of its
-    node, once the variables' order-k coefficients are in place: the recurrences of
-    :meth:`TaylorProgram._advance` in integers. Each kernel is a closure over its node's lists,
-    so the per-coefficient work is one call and one exact integer dot product (``sum(map(mul,
-    ...))``), shifted once (floor) back to the unit 2^-frac_bits.
+    ``products[m] = (a, b, target, sign)``: the product node m = a b appends its order-k
+    coefficient to ``target`` with ``sign``: to m itself (+1), or to the node -(a b) when that
+    is m's only use (``fused``; -1, one kernel for both). ``tanh_squares[t] = (target, sign)``:
+    the product tanh_t * tanh_t, which the tanh kernel computes anyway (its 1 - tanh^2 series).
     """
-    consts = program._fixed_consts.get(frac_bits)
-    if consts is None:
-        consts = {idx: fixed_of(node[1], frac_bits) for idx, node in enumerate(program.nodes)
-                  if node[0] == _CONST}
-        program._fixed_consts[frac_bits] = consts
-    fused = program._fused
-    if fused is None:
-        fused = program._fused = _fusable_products(program)
-    fused_inner = {program.nodes[idx][1] for idx in fused}
-    p = frac_bits
-    one = 1 << p
-    c: list[list[int]] = []
+
+    def __init__(self, program: TaylorProgram) -> None:
+        nodes = program.nodes
+        self.fused = _fusable_products(program)
+        negated = {nodes[f][1]: f for f in self.fused}
+        self.tanh_squares: dict[int, tuple[int, int]] = {}
+        self.products: dict[int, tuple[int, int, int, int]] = {}
+        for idx, node in enumerate(nodes):
+            if node[0] != _MUL:
+                continue
+            target, sign = (negated[idx], -1) if idx in negated else (idx, 1)
+            a, b = node[1], node[2]
+            if a == b and nodes[a][0] == _TANH and a not in self.tanh_squares:
+                self.tanh_squares[a] = (target, sign)
+            else:
+                self.products[idx] = (a, b, target, sign)
+
+
+def _square_dot(a: list[Any], k: int) -> Any:
+    """sum_(j=0..k) a_j a_(k-j) for len(a) == k + 1: the symmetric terms once, doubled."""
+    half = (k + 1) >> 1
+    total = sum(map(mul, islice(a, half), reversed(a)))
+    total += total
+    if not k & 1:
+        total += a[half] * a[half]
+    return total
+
+
+class _FixedSeries:
+    """The fixed-point series of one program at one (frac_bits, length), built once.
+
+    ``c[idx]`` is the coefficient list of node idx (constants padded with zeros to ``length``;
+    the caller extends the variables' lists) and ``aux[t]`` the series 1 - tanh^2 of tanh node
+    t. :meth:`start` clears the lists and writes order 0 at a point; then calling ``kernel(k)``
+    for every kernel in ``kernels``, in order, appends the order-k coefficient (k >= 1) of the
+    nodes, once the variables' order-k coefficients are in place: the recurrences of
+    :meth:`TaylorProgram._advance` in integers. Each kernel is a closure over its nodes' lists,
+    so the per-coefficient work is one call and one exact integer dot product (``sum(map(mul,
+    ...))``), shifted once (floor) back to the unit 2^-frac_bits. Products go by
+    :class:`_FixedPlan` (-(a b) in one kernel, tanh^2 from the tanh kernel, a square as half a
+    dot): the same integers as one kernel per node. The lists and closures are kept with the
+    program (``TaylorProgram._fixed_work``) and reused: building them cost ~5% of a series.
+    ``floats`` holds the same for the float tier (:meth:`float_state`).
+    """
+
+    def __init__(self, program: TaylorProgram, frac_bits: int, length: int) -> None:
+        consts = program._fixed_consts.get(frac_bits)
+        if consts is None:
+            consts = {idx: fixed_of(node[1], frac_bits)
+                      for idx, node in enumerate(program.nodes) if node[0] == _CONST}
+            program._fixed_consts[frac_bits] = consts
+        plan = program._fixed_plan
+        if plan is None:
+            plan = program._fixed_plan = _FixedPlan(program)
+        self.program, self.plan, self.p = program, plan, frac_bits
+        self.floats: tuple | None = None
+        p = frac_bits
+        c: list[list[int]] = [[] for _ in program.nodes]
+        self.c = c
+        self.aux: dict[int, list[int]] = {}
+        self.resets: list[list[int]] = []  # the lists start() clears
+        kernels: list[Any] = []
+        self.kernels = kernels
+        for idx, node in enumerate(program.nodes):
+            op = node[0]
+            out = c[idx]
+            push = out.append
+            if op == _CONST:
+                out.append(consts[idx])
+                out.extend([0] * (length - 1))
+                continue
+            self.resets.append(out)
+            if op == _VAR or idx in plan.fused:  # -(a b): the product's kernel appends here
+                continue
+            if op == _ADD:
+                args = [c[i] for i in node[1]]
+                if len(args) == 2:
+                    a, b = args
+                    kernels.append(lambda k, a=a, b=b, push=push: push(a[k] + b[k]))
+                else:
+                    kernels.append(lambda k, args=args, push=push:
+                                   push(sum([arg[k] for arg in args])))
+            elif op == _SCALE:
+                a = c[node[1]]
+                num, den = node[2].numerator, node[2].denominator
+                if num == -1 and den == 1:
+                    kernels.append(lambda k, a=a, push=push: push(-a[k]))
+                elif den == 1:
+                    kernels.append(lambda k, a=a, num=num, push=push: push(a[k] * num))
+                else:
+                    kernels.append(lambda k, a=a, num=num, den=den, push=push:
+                                   push(a[k] * num // den))
+            elif op == _MUL:
+                product = plan.products.get(idx)
+                if product is not None:
+                    a, b, target, sign = c[product[0]], c[product[1]], product[2], product[3]
+                    tpush = c[target].append
+                    if a is b:
+                        kernels.append(lambda k, a=a, tpush=tpush, sign=sign:
+                                       tpush(sign * (_square_dot(a, k) >> p)))
+                    elif sign > 0:
+                        kernels.append(lambda k, a=a, b=b, tpush=tpush:
+                                       tpush(sum(map(mul, a, reversed(b))) >> p))
+                    else:
+                        kernels.append(lambda k, a=a, b=b, tpush=tpush:
+                                       tpush(-(sum(map(mul, a, reversed(b))) >> p)))
+            elif op == _RECIP:
+                # r a = 1  =>  r_k = -(sum_{j=1..k} a_j r_{k-j}) r_0
+                kernels.append(lambda k, a=c[node[1]], r=out, push=push:
+                               push(-(((sum(map(mul, islice(a, 1, None), reversed(r))) >> p)
+                                       * r[0]) >> p)))
+            elif op == _SQRT:
+                # s^2 = a  =>  s_k = (a_k - sum_{j=1..k-1} s_j s_{k-j}) / (2 s_0)
+                def kernel(k: int, a: list[int] = c[node[1]], s: list[int] = out,
+                           push: Any = push) -> None:
+                    v = (a[k] - (sum(map(mul, s[1:k], s[k - 1 : 0 : -1])) >> p) if k > 1
+                         else a[k])
+                    push((v << p) // (2 * s[0]))
+                kernels.append(kernel)
+            elif op == _POWQ:
+                # p = a^q  =>  p_k = sum_{j=1..k} ((q+1) j - k) a_j p_{k-j} / (k a_0)
+                def kernel(k: int, a: list[int] = c[node[1]], pw: list[int] = out,
+                           push: Any = push, num: int = node[2].numerator,
+                           den: int = node[2].denominator) -> None:
+                    ws = [((num + den) * j - k * den) * a[j] for j in range(1, k + 1)]
+                    v = (sum(map(mul, ws, pw[k - 1 :: -1])) >> p) // (k * den)
+                    push((v << p) // a[0])
+                kernels.append(kernel)
+            elif op == _EXP:
+                # e' = a' e  =>  e_k = (1/k) sum_{j=1..k} j a_j e_{k-j}
+                ws: list[int] = []  # [j a_j for j = 1..k]
+                self.resets.append(ws)
+
+                def kernel(k: int, a: list[int] = c[node[1]], e: list[int] = out,
+                           push: Any = push, ws: list[int] = ws) -> None:
+                    ws.append(k * a[k])
+                    push((sum(map(mul, ws, reversed(e))) >> p) // k)
+                kernels.append(kernel)
+            elif op == _LOG:
+                # a l' = a'  =>  l_k = (a_k - (1/k) sum_{j=1..k-1} j l_j a_{k-j}) / a_0
+                def kernel(k: int, a: list[int] = c[node[1]], ell: list[int] = out,
+                           push: Any = push) -> None:
+                    if k > 1:
+                        ws = [j * ell[j] for j in range(1, k)]
+                        v = a[k] - (sum(map(mul, ws, a[k - 1 : 0 : -1])) >> p) // k
+                    else:
+                        v = a[1]
+                    push((v << p) // a[0])
+                kernels.append(kernel)
+            else:  # _TANH: th' = (1 - th^2) a', with the series s = 1 - th^2 alongside
+                s: list[int] = []
+                ws = []
+                self.aux[idx] = s
+                self.resets += [s, ws]
+                square = plan.tanh_squares.get(idx)  # th^2 is also a product node of the program
+                sq_push, sq_sign = (c[square[0]].append, square[1]) if square else (None, 1)
+
+                def kernel(k: int, a: list[int] = c[node[1]], th: list[int] = out,
+                           push: Any = push, s: list[int] = s, sq_push: Any = sq_push,
+                           sq_sign: int = sq_sign, ws: list[int] = ws) -> None:
+                    ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
+                    push((sum(map(mul, ws, reversed(s))) >> p) // k)
+                    square = _square_dot(th, k) >> p
+                    s.append(-square)
+                    if sq_push is not None:
+                        sq_push(sq_sign * square)
+                kernels.append(kernel)
+
+    def start(self, x0: Sequence[int]) -> None:
+        """Clear the lists and append every node's order-0 coefficient at x0 (in units)."""
+        for lst in self.resets:
+            lst.clear()
+        c, p, fused = self.c, self.p, self.plan.fused
+        for idx, node in enumerate(self.program.nodes):
+            op = node[0]
+            if op == _CONST:
+                continue
+            if idx in fused:
+                c[idx].append(-c[node[1]][0])
+                continue
+            if op == _VAR:
+                v = x0[node[1]]
+            elif op == _ADD:
+                v = sum(c[i][0] for i in node[1])
+            elif op == _SCALE:
+                v = c[node[1]][0] * node[2].numerator // node[2].denominator
+            elif op == _MUL:
+                v = (c[node[1]][0] * c[node[2]][0]) >> p
+            else:
+                a0 = c[node[1]][0]
+                if op == _RECIP:
+                    _check_divisor(a0, p)
+                    v = (1 << (2 * p)) // a0
+                elif op == _SQRT:
+                    v = _fixed_fn(mpf_sqrt, a0, p)
+                    _check_divisor(v, p)
+                elif op == _POWQ:
+                    _check_divisor(a0, p)
+                    v = to_fixed(mpf_pow(from_man_exp(a0, -p), _mpf_of(node[2], p + 20),
+                                         p + a0.bit_length() + 20, round_nearest), p)
+                elif op == _EXP:
+                    v = _fixed_fn(mpf_exp, a0, p)
+                elif op == _LOG:
+                    _check_divisor(a0, p)
+                    v = _fixed_fn(mpf_log, a0, p)
+                else:  # _TANH
+                    v = _fixed_fn(mpf_tanh, a0, p)
+                    self.aux[idx].append((1 << p) - ((v * v) >> p))
+            c[idx].append(v)
+
+    def float_state(self) -> tuple[list[list[float]], dict[int, list[float]], list[Any], list]:
+        """(f, faux, kernels, ws_pairs) of the float tier, built on first use: value-scale
+        lists per node, the tanh aux series, the float kernels over them, and the (ws, a) lists
+        of the exp/tanh kernels (ws = [j a_j for j < k0] to fill at the switch)."""
+        if self.floats is None:
+            f: list[list[float]] = [[] for _ in self.program.nodes]
+            faux: dict[int, list[float]] = {idx: [] for idx in self.aux}
+            ws_pairs: list[tuple[list[float], list[float]]] = []
+            self.floats = (f, faux, _float_kernels(self.program, f, faux, ws_pairs), ws_pairs)
+        return self.floats
+
+
+def _float_kernels(program: TaylorProgram, f: list[list[float]], faux: dict[int, list[float]],
+                   ws_pairs: list[tuple[list[float], list[float]]]) -> list[Any]:
+    """The kernels of :class:`_FixedSeries` in IEEE doubles on the value-scale lists ``f``
+    (``faux`` the tanh aux series; the float tier of ode_taylor_fixed). The exp and tanh
+    kernels' lists [j a_j for j < k] are appended to ``ws_pairs`` as (ws, a), to fill when the
+    tier starts."""
+    plan = program._fixed_plan
     kernels: list[Any] = []
     for idx, node in enumerate(program.nodes):
         op = node[0]
-        out: list[int] = []
-        push = out.append
-        if idx in fused:  # -(a b) with a b used nowhere else: one kernel for both nodes
-            a, b = c[program.nodes[node[1]][1]], c[program.nodes[node[1]][2]]
-            out = [-c[node[1]][0]]
-            c.append(out)
-            kernels.append(lambda k, a=a, b=b, push=out.append:
-                           push(-(sum(map(mul, a, reversed(b))) >> p)))
+        if op in (_VAR, _CONST) or idx in plan.fused:
             continue
-        if op == _VAR:
-            v = x0[node[1]]
-        elif op == _CONST:
-            v = consts[idx]
-            out.extend([0] * length)
-        elif op == _ADD:
-            args = [c[i] for i in node[1]]
-            v = sum(arg[0] for arg in args)
+        out = f[idx]
+        push = out.append
+        if op == _ADD:
+            args = [f[i] for i in node[1]]
             if len(args) == 2:
                 a, b = args
                 kernels.append(lambda k, a=a, b=b, push=push: push(a[k] + b[k]))
@@ -711,97 +930,69 @@ def _fixed_series(program: TaylorProgram, x0: Sequence[int], frac_bits: int, len
                 kernels.append(lambda k, args=args, push=push:
                                push(sum([arg[k] for arg in args])))
         elif op == _SCALE:
-            a = c[node[1]]
-            num, den = node[2].numerator, node[2].denominator
-            v = a[0] * num // den
-            if num == -1 and den == 1:
-                kernels.append(lambda k, a=a, push=push: push(-a[k]))
-            elif den == 1:
-                kernels.append(lambda k, a=a, num=num, push=push: push(a[k] * num))
-            else:
-                kernels.append(lambda k, a=a, num=num, den=den, push=push:
-                               push(a[k] * num // den))
+            a, q = f[node[1]], float(node[2])
+            kernels.append(lambda k, a=a, q=q, push=push: push(a[k] * q))
         elif op == _MUL:
-            a, b = c[node[1]], c[node[2]]
-            v = (a[0] * b[0]) >> p
-            if idx in fused_inner:
-                push(v)
-                c.append(out)
-                continue
-            kernels.append(lambda k, a=a, b=b, push=push:
-                           push(sum(map(mul, a, reversed(b))) >> p))
+            product = plan.products.get(idx)
+            if product is not None:
+                a, b, target, sign = f[product[0]], f[product[1]], product[2], product[3]
+                tpush = f[target].append
+                if a is b:
+                    kernels.append(lambda k, a=a, tpush=tpush, sign=sign:
+                                   tpush(sign * _square_dot(a, k)))
+                else:
+                    kernels.append(lambda k, a=a, b=b, tpush=tpush, sign=sign:
+                                   tpush(sign * sum(map(mul, a, reversed(b)))))
         elif op == _RECIP:
-            # r a = 1  =>  r_k = -(sum_{j=1..k} a_j r_{k-j}) r_0
-            a = c[node[1]]
-            _check_divisor(a[0], p)
-            v = (one << p) // a[0]
-            kernels.append(lambda k, a=a, r=out, push=push:
-                           push(-(((sum(map(mul, islice(a, 1, None), reversed(r))) >> p)
-                                   * r[0]) >> p)))
+            kernels.append(lambda k, a=f[node[1]], r=out, push=push:
+                           push(-sum(map(mul, islice(a, 1, None), reversed(r))) * r[0]))
         elif op == _SQRT:
-            # s^2 = a  =>  s_k = (a_k - sum_{j=1..k-1} s_j s_{k-j}) / (2 s_0)
-            a = c[node[1]]
-            v = _fixed_fn(mpf_sqrt, a[0], p)
-            _check_divisor(v, p)
-
-            def kernel(k: int, a: list[int] = a, s: list[int] = out, push: Any = push) -> None:
-                v = a[k] - (sum(map(mul, s[1:k], s[k - 1 : 0 : -1])) >> p) if k > 1 else a[k]
-                push((v << p) // (2 * s[0]))
+            def kernel(k: int, a: list[float] = f[node[1]], s: list[float] = out,
+                       push: Any = push) -> None:
+                v = a[k] - sum(map(mul, s[1:k], s[k - 1 : 0 : -1])) if k > 1 else a[k]
+                push(v / (2 * s[0]))
             kernels.append(kernel)
         elif op == _POWQ:
-            # p = a^q  =>  p_k = sum_{j=1..k} ((q+1) j - k) a_j p_{k-j} / (k a_0)
-            a = c[node[1]]
-            _check_divisor(a[0], p)
-            v = to_fixed(mpf_pow(from_man_exp(a[0], -p), _mpf_of(node[2], p + 20),
-                                 p + a[0].bit_length() + 20, round_nearest), p)
-
-            def kernel(k: int, a: list[int] = a, pw: list[int] = out, push: Any = push,
-                       num: int = node[2].numerator, den: int = node[2].denominator) -> None:
+            def kernel(k: int, a: list[float] = f[node[1]], pw: list[float] = out,
+                       push: Any = push, num: int = node[2].numerator,
+                       den: int = node[2].denominator) -> None:
                 ws = [((num + den) * j - k * den) * a[j] for j in range(1, k + 1)]
-                v = (sum(map(mul, ws, pw[k - 1 :: -1])) >> p) // (k * den)
-                push((v << p) // a[0])
+                push(sum(map(mul, ws, pw[k - 1 :: -1])) / (k * den) / a[0])
             kernels.append(kernel)
         elif op == _EXP:
-            # e' = a' e  =>  e_k = (1/k) sum_{j=1..k} j a_j e_{k-j}
-            a = c[node[1]]
-            v = _fixed_fn(mpf_exp, a[0], p)
+            a = f[node[1]]
+            ws: list[float] = []  # j a_j for j < k0 (filled at the switch), then one per order
+            ws_pairs.append((ws, a))
 
-            def kernel(k: int, a: list[int] = a, e: list[int] = out, push: Any = push,
-                       ws: list[int] = []) -> None:  # noqa: B006 (a fresh list per node)
-                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
-                push((sum(map(mul, ws, reversed(e))) >> p) // k)
+            def kernel(k: int, a: list[float] = a, e: list[float] = out, push: Any = push,
+                       ws: list[float] = ws) -> None:
+                ws.append(k * a[k])
+                push(sum(map(mul, ws, reversed(e))) / k)
             kernels.append(kernel)
         elif op == _LOG:
-            # a l' = a'  =>  l_k = (a_k - (1/k) sum_{j=1..k-1} j l_j a_{k-j}) / a_0
-            a = c[node[1]]
-            _check_divisor(a[0], p)
-            v = _fixed_fn(mpf_log, a[0], p)
-
-            def kernel(k: int, a: list[int] = a, ell: list[int] = out, push: Any = push) -> None:
-                if k > 1:
-                    ws = [j * ell[j] for j in range(1, k)]
-                    v = a[k] - (sum(map(mul, ws, a[k - 1 : 0 : -1])) >> p) // k
-                else:
-                    v = a[1]
-                push((v << p) // a[0])
+            def kernel(k: int, a: list[float] = f[node[1]], ell: list[float] = out,
+                       push: Any = push) -> None:
+                ws = [j * ell[j] for j in range(1, k)]
+                push((a[k] - sum(map(mul, ws, a[k - 1 : 0 : -1])) / k) / a[0])
             kernels.append(kernel)
-        else:  # _TANH: th' = (1 - th^2) a', with the series s = 1 - th^2 alongside
-            a = c[node[1]]
-            v = _fixed_fn(mpf_tanh, a[0], p)
+        else:  # _TANH
+            a = f[node[1]]
+            ws = []
+            ws_pairs.append((ws, a))
+            square = plan.tanh_squares.get(idx)
+            sq_push, sq_sign = (f[square[0]].append, square[1]) if square else (None, 1)
 
-            def kernel(k: int, a: list[int] = a, th: list[int] = out, push: Any = push,
-                       s: list[int] = [one - ((v * v) >> p)],  # noqa: B006 (per node)
-                       ws: list[int] = []) -> None:  # noqa: B006 (per node)
-                ws.append(k * a[k])  # ws = [j a_j for j = 1..k]
-                push((sum(map(mul, ws, reversed(s))) >> p) // k)
-                s.append(-(sum(map(mul, th, reversed(th))) >> p))
+            def kernel(k: int, a: list[float] = a, th: list[float] = out, push: Any = push,
+                       s: list[float] = faux[idx], sq_push: Any = sq_push,
+                       sq_sign: int = sq_sign, ws: list[float] = ws) -> None:
+                ws.append(k * a[k])
+                push(sum(map(mul, ws, reversed(s))) / k)
+                square = _square_dot(th, k)
+                s.append(-square)
+                if sq_push is not None:
+                    sq_push(sq_sign * square)
             kernels.append(kernel)
-        if op != _CONST:
-            push(v)
-        else:
-            out[0] = v
-        c.append(out)
-    return c, kernels
+    return kernels
 
 
 def ode_taylor_fixed(program: TaylorProgram, x0: Sequence[int], order: int, frac_bits: int,
@@ -814,32 +1005,107 @@ def ode_taylor_fixed(program: TaylorProgram, x0: Sequence[int], order: int, frac
     have the size of the state down to the truncation target, so one shared exponent suits
     them all. Recurrence: Y_(k+1) = h F(y)_[k] / (k + 1), F = the first n_vars outputs.
 
+    Float tier: from the first order k at which every node's coefficient is below
+    2^FLOAT_TIER_BITS units, the recurrences run in IEEE doubles (value scale, x 2^-frac_bits):
+    a double's rounding, 2^-53 of a term, is then a few thousand units (below 2^-17 of the
+    integrator's eps), and a double multiply-add costs about a third of an integer one.
+    Those coefficients are returned as integers again (within a few thousand units).
+
     Returns ``(ys, zs)``: ``ys[i][k]`` is Y_k of variable i and ``zs[g][k]`` the order-k
     coefficient of output n_vars + g along y(s) (extra outputs, e.g. the kinks), k = 0..order.
 
     Raises :class:`FixedPointLoss` when a divisor falls below 2^-FIXED_DIVISOR_BITS.
 
-    Guarantee: approximate (each operation within a unit of 2^-frac_bits; no bound).
+    Guarantee: approximate (each integer operation within a unit of 2^-frac_bits, each float
+    one within 2^-53 of a term below 2^FLOAT_TIER_BITS units; no bound).
     """
     n = program.n_vars
     if program.n_outputs < n:
         raise InvalidArgument(f"ode_taylor_fixed: the program has {program.n_outputs} "
                               f"outputs, fewer than its {n} variables")
-    c, kernels = _fixed_series(program, x0, frac_bits, order + 1)
-    ys = c[:n]  # the variables' coefficient lists: node i is variable i
-    pairs = [(y.append, c[o]) for y, o in zip(ys, program.outputs[:n], strict=True)]
-    extra = [c[o] for o in program.outputs[n:]]
-    p = frac_bits
-    for k in range(order):
-        if k:
-            for kernel in kernels:
-                kernel(k)
-        for push, f in pairs:
-            push(((f[k] * h) >> p) // (k + 1))
-    if extra and order:
+    key = (frac_bits, order + 1)
+    # taken out while in use (a concurrent call builds its own), put back after
+    work = program._fixed_work.pop(key, None) or _FixedSeries(program, frac_bits, order + 1)
+    try:
+        work.start(x0)
+        c = work.c
+        ys = c[:n]  # the variables' coefficient lists: node i is variable i
+        pairs = [(y.append, c[o]) for y, o in zip(ys, program.outputs[:n], strict=True)]
+        extra_idx = program.outputs[n:]
+        p = frac_bits
+        nodes = [lst for node, lst in zip(program.nodes, c, strict=True) if node[0] != _CONST]
+        tier = FLOAT_TIER_BITS if p <= FLOAT_TIER_MAX_FRAC else -1
+        y0 = ys[0]
+        kernels = work.kernels
+        for k in range(order):
+            if k:
+                if y0[k].bit_length() <= tier and all(
+                        y[k].bit_length() <= tier for y in ys) and all(
+                        lst[k - 1].bit_length() <= tier for lst in nodes if len(lst) >= k):
+                    try:
+                        _float_tier(work, k, order, h)
+                        break
+                    except (OverflowError, ValueError, ZeroDivisionError):
+                        tier = -1  # beyond the doubles' range (c is unchanged): integers
+                for kernel in kernels:
+                    kernel(k)
+            for push, f in pairs:
+                push(((f[k] * h) >> p) // (k + 1))
+        else:
+            if extra_idx and order:
+                for kernel in kernels:
+                    kernel(order)
+        return [y[:] for y in ys], [c[o][: order + 1] for o in extra_idx]
+    finally:
+        if len(program._fixed_work) >= MAX_FIXED_WORKSPACES:
+            program._fixed_work.clear()
+        program._fixed_work[key] = work
+
+
+def _float_tier(work: _FixedSeries, k0: int, order: int, h: int) -> None:
+    """Orders k0.. of ode_taylor_fixed in doubles; the variables' and extra outputs' lists in
+    ``work.c`` are extended with the results as integers."""
+    program, c, p = work.program, work.c, work.p
+    f, faux, kernels, ws_pairs = work.float_state()
+    scale, unscale = ldexp(1.0, -p), ldexp(1.0, p)
+    # value scale (float(v) rounds correctly); a constant's zeros and the order-0-only product
+    # lists of the fused -(a b) nodes need no conversion
+    for node, lst, fl in zip(program.nodes, c, f, strict=True):
+        if node[0] == _CONST:
+            fl[:] = [lst[0] * scale] + [0.0] * (len(lst) - 1)
+        elif len(lst) >= k0:
+            fl[:] = [v * scale for v in lst]
+        else:
+            fl.clear()
+    for idx, s in work.aux.items():
+        faux[idx][:] = [v * scale for v in s]
+    for ws, a in ws_pairs:
+        ws[:] = [j * a[j] for j in range(1, k0)]
+    n = program.n_vars
+    hf = h * scale
+    pairs = [(f[i].append, f[o]) for i, o in enumerate(program.outputs[:n])]
+    extra = program.outputs[n:]
+    returned = dict.fromkeys((*range(n), *extra))
+    y0 = f[0]
+    for k in range(k0, order):
         for kernel in kernels:
-            kernel(order)
-    return ys, [z[: order + 1] for z in extra]
+            kernel(k)
+        for push, fo in pairs:
+            push(fo[k] * hf / (k + 1))
+        if -scale < y0[k + 1] < scale and -scale < y0[k] < scale and all(
+                -scale < f[i][j] < scale for i in range(n) for j in (k, k + 1)):
+            # two orders of every variable below one unit (a step far inside the radius of
+            # convergence, e.g. a short last step): the rest of the series is zeros
+            for idx in returned:
+                f[idx].extend([0.0] * (order + 1 - len(f[idx])))
+            break
+    else:
+        if extra and order:
+            for kernel in kernels:
+                kernel(order)
+    tails = [[int(v * unscale) for v in f[idx][len(c[idx]) : order + 1]] for idx in returned]
+    for idx, tail in zip(returned, tails, strict=True):  # after all conversions (int(inf) raises)
+        c[idx].extend(tail)
 
 
 def _as_sympy(expr: Any, k: int) -> sympy.Basic:

@@ -4,7 +4,11 @@
   programs that use every opcode;
 - integrate_mp reaches the closed form of the relu neuron and mpmath.odefun on the tanh neuron
   at the requested digits;
-- the mpf fallback step (a divisor too small for fixed point) gives the same trajectory.
+- the mpf fallback step (a divisor too small for fixed point) gives the same trajectory;
+- the float tier of the series stays within its rounding of the 400-bit mpf recurrences, stays
+  in integers beyond the doubles' range and ends a short step's series in exact zeros;
+- the relu neuron at 50 digits (closed form) and the tanh neuron at 30 digits (odefun at 40);
+- the steps reach t_max exactly and grow geometrically on a constant solution.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import mpmath
 import pytest
 import sympy
 
-from igproof.numeric import mp_flow
+from igproof.numeric import mp_flow, series
 from igproof.numeric.mp_flow import integrate_mp
+from igproof.numeric.pieces import piecewise_field
 from igproof.numeric.series import FixedPointLoss, TaylorProgram, fixed_of, ode_taylor_fixed
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.flow import gradient_flow
@@ -141,3 +146,110 @@ def test_kink_crossing_is_found_by_the_fixed_point_step():
     (switch,) = traj.switches
     with mpmath.workdps(40):
         assert abs(switch.t - mpmath.log(2)) < mpmath.mpf(10) ** -28
+
+
+def _neuron_program(activation):
+    field = piecewise_field(_neuron(activation))
+    return field.program((1,) if activation == "relu" else ())
+
+
+TIER_PROGRAMS = {
+    "relu": lambda: _neuron_program("relu"),
+    "tanh": lambda: _neuron_program("tanh"),
+    "exp-log-sqrt": lambda: TaylorProgram.from_exprs([x, y], FIELDS[1]),
+    "recip-power": lambda: TaylorProgram.from_exprs([x, y], FIELDS[2]),
+}
+
+
+def _series_errors(program, h, monkeypatch, tier):
+    """max |Y_k - x_[k] h^k 2^P| in units 2^-P against the mpf recurrences at 400 bits."""
+    bits, order = 131, 48
+    monkeypatch.setattr(series, "FLOAT_TIER_BITS", tier)
+    with mpmath.workprec(400):
+        x0 = [mpmath.mpf(1) / 2, mpmath.mpf(3) / 10]
+        reference = program.ode_taylor(x0, order)
+        ys, _ = ode_taylor_fixed(program, [mpmath.libmp.to_fixed(v._mpf_, bits) for v in x0],
+                                 order, bits, fixed_of(h, bits))
+        hh = mpmath.mpf(h.numerator) / h.denominator
+        error = max(abs(ys[i][k] - reference[k][i] * hh**k * 2**bits)
+                    for k in range(order + 1) for i in range(2))
+    return ys, error
+
+
+@pytest.mark.parametrize("name", TIER_PROGRAMS)
+def test_float_tier_stays_within_its_rounding_of_the_exact_series(name, monkeypatch):
+    """With the float tier the coefficients are within 2^(FLOAT_TIER_BITS - 58) units of the
+    400-bit mpf recurrences (the integer series alone: within a few units), and it does engage
+    (the coefficients differ from the integer series')."""
+    program, tier = TIER_PROGRAMS[name](), series.FLOAT_TIER_BITS
+    h = Fraction(3, 10)
+    integer, int_error = _series_errors(program, h, monkeypatch, -1)
+    tiered, tier_error = _series_errors(program, h, monkeypatch, tier)
+    assert int_error < 4
+    assert tiered != integer
+    assert tier_error < 2 ** (tier - 58)
+
+
+def test_float_tier_stays_in_integers_beyond_the_range_of_doubles(monkeypatch):
+    """exp(x) at x = 800: e^800 > 2^1154 does not fit a double; the series stays in integers and
+    is the integer series exactly."""
+    program = TaylorProgram.from_exprs([x], [sympy.exp(x) / 10**350 - x])
+    bits = 64
+    x0 = [800 << bits]
+    assert series.FLOAT_TIER_MAX_FRAC >= bits
+    tiered = ode_taylor_fixed(program, x0, 30, bits, 1 << (bits - 12))
+    monkeypatch.setattr(series, "FLOAT_TIER_BITS", -1)
+    assert tiered == ode_taylor_fixed(program, x0, 30, bits, 1 << (bits - 12))
+
+
+def test_a_short_step_series_ends_in_exact_zeros():
+    """Far inside the radius of convergence the tier stops once two orders of every variable
+    are below one unit: the rest are zeros, the rest of the coefficients as before."""
+    program = _neuron_program("tanh")
+    bits, order = 131, 48
+    x0 = [fixed_of(Fraction(1, 2), bits), fixed_of(Fraction(3, 10), bits)]
+    h = fixed_of(Fraction(1, 1000), bits)
+    ys, _ = ode_taylor_fixed(program, x0, order, bits, h)
+    assert all(len(y) == order + 1 for y in ys)
+    assert all(y[k] == 0 for y in ys for k in range(30, order + 1))
+    with mpmath.workprec(400):
+        reference = program.ode_taylor([mpmath.mpf(1) / 2, mpmath.mpf(3) / 10], order)
+        for k in range(order + 1):
+            for i in range(2):
+                exact = reference[k][i] * mpmath.mpf(1000) ** -k * 2**bits
+                assert abs(ys[i][k] - exact) < 2 ** (series.FLOAT_TIER_BITS - 58)
+
+
+def test_relu_neuron_at_50_digits_matches_the_closed_form():
+    traj = integrate_mp(_neuron("relu"), THETA0, dps=50, t_max=5)
+    a, w = _relu_closed_form(5, 70)
+    with mpmath.workdps(70):
+        assert abs(traj.theta[0] - a) < mpmath.mpf(10) ** -50
+        assert abs(traj.theta[1] - w) < mpmath.mpf(10) ** -50
+
+
+def test_tanh_neuron_at_30_digits_matches_odefun_at_40():
+    def field(_t, v):
+        th = mpmath.tanh(v[1])
+        r = v[0] * th - 1
+        return [-r * th, -v[0] * (1 - th * th) * r]
+
+    traj = integrate_mp(_neuron("tanh"), THETA0, dps=30, t_max=Fraction(1, 2))
+    with mpmath.workdps(40):
+        reference = mpmath.odefun(field, 0, [mpmath.mpf(1) / 2, mpmath.mpf(3) / 10])(0.5)
+        for got, want in zip(traj.theta, reference, strict=True):
+            assert abs(got - want) < mpmath.mpf(10) ** -30
+
+
+def test_steps_reach_t_max_exactly_and_grow_on_a_polynomial_solution():
+    """The trial step never passes t_max (one step to t = 1/1000; t = 5 exactly); at a critical
+    point (the series is theta0 itself) the steps grow geometrically: t = 1000 in few steps."""
+    flow = _neuron("relu")
+    short = integrate_mp(flow, THETA0, dps=30, t_max=Fraction(1, 1000))
+    with mpmath.workprec(short.settings["prec"]):
+        assert len(short.ts) == 2 and short.ts[-1] == mpmath.mpf(1) / 1000
+    full = integrate_mp(flow, THETA0, dps=30, t_max=5)
+    assert full.ts[-1] == 5 and len(full.ts) < 20
+    rest = integrate_mp(flow, [1, 1], dps=30, t_max=1000)
+    assert rest.status == "t_max" and len(rest.ts) < 40
+    assert rest.theta == (1, 1)
