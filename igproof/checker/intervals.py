@@ -192,6 +192,8 @@ class Interval:
             return self.sqr().power(n // 2) if n > 2 else self.sqr()
         return cut(self.lo_m ** n, self.hi_m ** n, self.e * n) if n > 1 else self
 
+    __pow__ = power
+
     def reciprocal(self) -> Interval:
         """1/x = [1/hi, 1/lo] (decreasing), 0 outside the interval required: the integer
         quotients 2^k / hi_m and 2^k / lo_m rounded down and up keep about PREC bits."""

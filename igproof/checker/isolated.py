@@ -68,22 +68,12 @@ MIDPOINT_EXTRA_BITS = 8
 
 def _check_kinks(node: tuple, env: dict[str, iv.Interval]) -> None:
     """Reject unless every relu / abs argument in ``node`` is certainly non-zero on ``env``."""
-    tag = node[0]
-    if tag in ("num", "var"):
-        return
-    if tag == "call":
-        if node[1] in KINK_FUNCTIONS:
-            z = ex.evaluate(node[2], env)
+    for n in ex.nodes(node):
+        if n[0] == "call" and n[1] in KINK_FUNCTIONS:
+            z = ex.evaluate(n[2], env)
             if not (z.lo > 0 or z.hi < 0):
-                raise Rejected(f"domain: a kink ({node[1]} argument in [{float(z.lo):.6g}, "
+                raise Rejected(f"domain: a kink ({n[1]} argument in [{float(z.lo):.6g}, "
                                f"{float(z.hi):.6g}]) is not certainly non-zero on D")
-        _check_kinks(node[2], env)
-        return
-    if tag in ("neg", "pow"):
-        _check_kinks(node[1], env)
-        return
-    _check_kinks(node[1], env)
-    _check_kinks(node[2], env)
 
 
 def _matrix(value: object, p: int, where: str) -> list[list[Fraction]]:

@@ -126,25 +126,6 @@ _TWO = iv.Interval.point(2)
 
 # --- patterns and fields ----------------------------------------------------------------------
 
-def _substitute(node: tuple, mapping: dict[tuple, tuple]) -> tuple:
-    """relu(z) -> mapping[z] (after substituting inside z)."""
-    tag = node[0]
-    if tag in ("num", "var"):
-        return node
-    if tag == "neg":
-        return ex.neg(_substitute(node[1], mapping))
-    if tag == "pow":
-        return ("pow", _substitute(node[1], mapping), node[2])
-    if tag == "call":
-        if node[1] == "relu":
-            if node[2] not in mapping:
-                raise Rejected("pattern: a relu argument is not among the atoms")
-            return mapping[node[2]]
-        return ("call", node[1], _substitute(node[2], mapping))
-    a, b = _substitute(node[1], mapping), _substitute(node[2], mapping)
-    return {"add": ex.add, "sub": ex.sub, "mul": ex.mul, "div": ex.div}[tag](a, b)
-
-
 class Pattern:
     """The smooth residuals and field of one activation pattern."""
 
@@ -153,7 +134,15 @@ class Pattern:
         self.signs = signs
         self.atoms = atoms
         mapping = {z: (z if s > 0 else ex.ZERO) for z, s in zip(atoms, signs, strict=True)}
-        self.residuals = [_substitute(r, mapping) for r in residuals]
+
+        def branch(call: tuple, _arg: tuple) -> tuple | None:  # relu(z) -> mapping[z]
+            if call[1] != "relu":
+                return None
+            if call[2] not in mapping:
+                raise Rejected("pattern: a relu argument is not among the atoms")
+            return mapping[call[2]]
+
+        self.residuals = [ex.rebuild(r, branch) for r in residuals]
         n = len(residuals)
         field = []
         for name in ctx.parameters:
