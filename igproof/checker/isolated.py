@@ -46,14 +46,17 @@ from fractions import Fraction
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
-from igproof.checker.context import Context, Endgame, box, integer, number, vector
+from igproof.checker.context import Context, Endgame, box, dist2, integer, number, vector
 from igproof.checker.errors import Rejected
-from igproof.checker.obligations import certainly_positive_definite, contain_endgame_ball
+from igproof.checker.obligations import (
+    certainly_positive_definite,
+    contain_endgame_ball,
+    sum_of_squares,
+)
 
 # Functions whose argument is a kink: the loss is smooth on D only where each is non-zero.
 KINK_FUNCTIONS = ("relu", "abs", "step", "sign")
 
-_ZERO = iv.Interval.point(Fraction(0))
 # Required fields of an isolated-zero obligation (besides id, type).
 ISOLATED_ZERO_FIELDS = ("dataset", "start", "domain", "point", "inverse", "lambda", "rows",
                         "relations")
@@ -129,9 +132,7 @@ def _loss_gradient(fixed: list[tuple], names: list[str], n: int) -> list[tuple]:
 
 def _strongly_convex(H_D: list[list[iv.Interval]], lam: Fraction) -> None:
     """H(D) - lambda I certainly positive definite, else Rejected."""
-    shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
-               for i, row in enumerate(H_D)]
-    if not certainly_positive_definite(shifted):
+    if not certainly_positive_definite(H_D, lam):
         raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
 
 
@@ -174,10 +175,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     center, radius, X, r0, margin = _enclosed_zero(
         names, grad, hess, m, Y, [ex.evaluate(g, env_m) for g in grad], H_D, domain, start_box)
     env_X = dict(zip(names, X, strict=True))
-    loss = _ZERO
-    for r in fixed:
-        loss = loss + ex.evaluate(r, env_X).sqr()
-    loss = loss * iv.Interval.point(Fraction(1, 2 * len(fixed)))
+    loss = sum_of_squares(fixed, env_X) * iv.Interval(Fraction(1, 2 * len(fixed)))
     return KrawczykBall(X, center, radius, loss, r0, margin)
 
 
@@ -207,8 +205,7 @@ def _refined_ball(names: list[str], f: list[tuple], jac: list[list[tuple]], K: l
         if not shrunk:
             break
     c_x, r_x = _ball(X)
-    shift2 = sum(((a - b) ** 2 for a, b in zip(c_x, center, strict=True)), Fraction(0))
-    if r_x <= radius and shift2 <= (radius - r_x) ** 2:
+    if r_x <= radius and dist2(c_x, center) <= (radius - r_x) ** 2:
         return c_x, r_x, X
     return center, radius, X
 
@@ -276,10 +273,7 @@ def _short_inverse(H: list[list[iv.Interval]], bits: int) -> list[list[Fraction]
 def check_isolated_endgame(ctx: Context, ob: dict) -> str:
     """Strong convexity + Krawczyk on D: the flow from B_T converges to the unique critical
     point theta* of L in D, a strict local minimizer lying in K(D)."""
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    ds, start_box = ctx.start(ob)
     p = ctx.p
     domain = box(ob["domain"], p, "domain")
     m = vector(ob["point"], p, "point")
@@ -351,10 +345,7 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
     critical point theta*): the limit is theta*. The fact is recorded in ``ctx.endgame`` (a
     zero-loss limit, like pl-endgame), with the refined Krawczyk ball.
     """
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    ds, start_box = ctx.start(ob)
     p, n, names = ctx.p, len(ds.residuals), list(ctx.parameters)
     domain = box(ob["domain"], p, "domain")
     m = vector(ob["point"], p, "point")

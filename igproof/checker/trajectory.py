@@ -451,6 +451,18 @@ def _atom_rate(ctx: Context, pat: Pattern, k: int, theta: Vector) -> iv.Interval
     return s
 
 
+def _end(end: object, where: str, switch_fields: tuple[str, ...], atoms: int) -> int | None:
+    """The atom a segment's ``end`` switches ({"kind": "switch", "atom": k, ...}), or None for
+    {"kind": "stop"}."""
+    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
+        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
+    if end["kind"] == "stop":
+        obj(end, f"{where}.end", ("kind",))
+        return None
+    obj(end, f"{where}.end", ("kind",), switch_fields)
+    return integer(end.get("atom"), f"{where}.end.atom", 0, atoms - 1)
+
+
 def _has_sign(x: iv.Interval, s: int) -> bool:
     return x.certainly_positive() if s > 0 else x.certainly_negative()
 
@@ -492,17 +504,9 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
         phi = _matmul(phi, P_dt)
         t = tb
     end = seg.get("end")
-    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
-        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
-    if end["kind"] == "stop":
-        ex_keys = set(end) - {"kind"}
-        if ex_keys:
-            raise Rejected(f"{where}.end: unknown fields {sorted(ex_keys)}")
+    k = _end(end, where, ("atom", "bracket", "time"), len(pat.signs))
+    if k is None:
         return _matvec(phi, u0)[:p], None, None
-    for key in end:
-        if key not in ("kind", "atom", "bracket", "time"):
-            raise Rejected(f"{where}.end: unknown field {str(key)[:40]!r}")
-    k = integer(end.get("atom"), f"{where}.end.atom", 0, len(pat.signs) - 1)
     ta, tb = _time_pair(end.get("bracket"), f"{where}.end.bracket")
     t1, t2 = _time_pair(end.get("time"), f"{where}.end.time")
     if ta != t or not ta <= t1 <= t2 <= tb or tb <= ta:
@@ -729,17 +733,7 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
     steps = seg.get("steps")
     if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_INTERVALS:
         raise Rejected(f"{where}.steps: expected 1 to {MAX_INTERVALS} steps")
-    end = seg.get("end", {"kind": "stop"})
-    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
-        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
-    crossing: int | None = None
-    if end["kind"] == "switch":
-        for key in end:
-            if key not in ("kind", "atom"):
-                raise Rejected(f"{where}.end: unknown field {str(key)[:40]!r}")
-        crossing = integer(end.get("atom"), f"{where}.end.atom", 0, len(pat.signs) - 1)
-    elif set(end) != {"kind"}:
-        raise Rejected(f"{where}.end: unknown fields {sorted(set(end) - {'kind'})}")
+    crossing = _end(seg.get("end", {"kind": "stop"}), where, ("atom",), len(pat.signs))
     names = list(ctx.parameters)
     vnames = [f"_V{k}" for k in range(p * p)]
     jac = [[ex.diff(f, q) for q in names] for f in pat.field]
@@ -890,10 +884,7 @@ def _replay(ctx: Context, residuals: list[tuple], start_box: list, segments: lis
 
 def check_trajectory(ctx: Context, ob: dict) -> str:
     """Replay the enclosure of theta on [0, T] from a start box; theta(T) lies in ``box``."""
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    ds, start_box = ctx.start(ob)
     claimed = box(ob["box"], ctx.p, "box")
     segments = ob["segments"]
     if not isinstance(segments, list) or not 1 <= len(segments) <= MAX_SEGMENTS:
