@@ -86,6 +86,13 @@ def vector(value: Any, length: int, where: str, most: int | None = None) -> list
     return [number(v, f"{where}[{k}]") for k, v in enumerate(value)]
 
 
+def matrix(value: Any, n: int, where: str) -> list[list[Fraction]]:
+    """An n x n matrix of numbers (a list of n rows)."""
+    if not isinstance(value, list) or len(value) != n:
+        raise Rejected(f"{where}: expected a {n} x {n} matrix (a list of {n} rows)")
+    return [vector(row, n, f"{where}[{i}]") for i, row in enumerate(value)]
+
+
 def dist2(u: list[Fraction], v: list[Fraction]) -> Fraction:
     """|u - v|_2^2, exactly."""
     return sum(((a - b) ** 2 for a, b in zip(u, v, strict=True)), Fraction(0))

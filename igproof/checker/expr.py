@@ -364,6 +364,15 @@ def gradient(node: tuple, names: list[str]) -> list[tuple]:
     return grads
 
 
+def loss_gradient(residuals: list[tuple], names: list[str], scale: Fraction) -> list[tuple]:
+    """scale * sum_i r_i grad r_i, exactly: grad L_S for scale = 1/n (L_S = (1/(2n)) sum_i
+    r_i^2), the gradient-flow field -grad L_S for scale = -1/n."""
+    grad = [ZERO] * len(names)
+    for r in residuals:
+        grad = [add(g, mul(r, d)) for g, d in zip(grad, gradient(r, names), strict=True)]
+    return [mul(("num", scale), g) for g in grad]
+
+
 # --- evaluation: one walk, three arithmetics ------------------------------------------------
 
 def fold(node: tuple, env: dict[str, Any], const: Callable[[Fraction], Any],

@@ -484,24 +484,22 @@ def absolute(x: Interval) -> Interval:
 
 def step(x: Interval) -> Interval:
     """relu'(x) with relu'(0) = 0: decided only when x is certainly non-zero."""
-    if x.lo_m > 0:
-        return ONE
-    if x.hi_m < 0:
-        return ZERO
-    raise Rejected(f"undecided: relu'(z) for z in {_show(x)} (touches or straddles the kink)")
+    return _decided(x, ZERO, "relu'(z)", "the kink")
 
 
 def sign(x: Interval) -> Interval:
     """|x|' = sign(x): decided only when x is certainly non-zero."""
+    return _decided(x, -ONE, "abs'(z)", "0")
+
+
+def _decided(x: Interval, below: Interval, what: str, kink: str) -> Interval:
+    """ONE where x is certainly positive, ``below`` where certainly negative, else Rejected."""
     if x.lo_m > 0:
         return ONE
     if x.hi_m < 0:
-        return -ONE
-    raise Rejected(f"undecided: abs'(z) for z in {_show(x)} (touches or straddles 0)")
-
-
-def _show(x: Interval) -> str:
-    return f"[{float(x.lo):.6g}, {float(x.hi):.6g}]"
+        return below
+    raise Rejected(f"undecided: {what} for z in [{float(x.lo):.6g}, {float(x.hi):.6g}] "
+                   f"(touches or straddles {kink})")
 
 
 FUNCTIONS = {

@@ -46,13 +46,9 @@ from fractions import Fraction
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
-from igproof.checker.context import Context, Endgame, box, dist2, integer, number, vector
+from igproof.checker import obligations
+from igproof.checker.context import Context, Endgame, box, dist2, integer, matrix, number, vector
 from igproof.checker.errors import Rejected
-from igproof.checker.obligations import (
-    certainly_positive_definite,
-    contain_endgame_ball,
-    sum_of_squares,
-)
 
 # Functions whose argument is a kink: the loss is smooth on D only where each is non-zero.
 KINK_FUNCTIONS = ("relu", "abs", "step", "sign")
@@ -77,12 +73,6 @@ def _check_kinks(node: tuple, env: dict[str, iv.Interval]) -> None:
             if not (z.lo > 0 or z.hi < 0):
                 raise Rejected(f"domain: a kink ({n[1]} argument in [{float(z.lo):.6g}, "
                                f"{float(z.hi):.6g}]) is not certainly non-zero on D")
-
-
-def _matrix(value: object, p: int, where: str) -> list[list[Fraction]]:
-    if not isinstance(value, list) or len(value) != p:
-        raise Rejected(f"{where}: expected a {p} x {p} matrix (a list of {p} rows)")
-    return [vector(row, p, f"{where}[{i}]") for i, row in enumerate(value)]
 
 
 def _sup_distance2(a: list[tuple[Fraction, Fraction]], b: list[iv.Interval]) -> Fraction:
@@ -121,18 +111,9 @@ def _smooth_piece(residuals: list[tuple], names: list[str], m: list[Fraction],
     return env_D, env_m, fixed
 
 
-def _loss_gradient(fixed: list[tuple], names: list[str], n: int) -> list[tuple]:
-    """grad L for L = (1/(2n)) sum r_i^2, exactly from the certificate's own residuals."""
-    grad = [ex.ZERO] * len(names)
-    for r in fixed:
-        dr = ex.gradient(r, names)
-        grad = [ex.add(g, ex.mul(r, d)) for g, d in zip(grad, dr, strict=True)]
-    return [ex.mul(("num", Fraction(1, n)), g) for g in grad]
-
-
 def _strongly_convex(H_D: list[list[iv.Interval]], lam: Fraction) -> None:
     """H(D) - lambda I certainly positive definite, else Rejected."""
-    if not certainly_positive_definite(H_D, lam):
+    if not obligations.certainly_positive_definite(H_D, lam):
         raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
 
 
@@ -166,7 +147,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
         raise Rejected("lambda: must be positive")
     # 0. one smooth piece on D; exact derivatives of the certificate's own loss
     env_D, env_m, fixed = _smooth_piece(residuals, names, m, domain)
-    grad = _loss_gradient(fixed, names, len(fixed))
+    grad = ex.loss_gradient(fixed, names, Fraction(1, len(fixed)))
     hess = [ex.gradient(g, names) for g in grad]
     H_D = [[ex.evaluate(h, env_D) for h in row] for row in hess]
     # 1. H - lambda I positive definite on D
@@ -175,7 +156,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     center, radius, X, r0, margin = _enclosed_zero(
         names, grad, hess, m, Y, [ex.evaluate(g, env_m) for g in grad], H_D, domain, start_box)
     env_X = dict(zip(names, X, strict=True))
-    loss = sum_of_squares(fixed, env_X) * iv.Interval(Fraction(1, 2 * len(fixed)))
+    loss = obligations.sum_of_squares(fixed, env_X) * iv.Interval(Fraction(1, 2 * len(fixed)))
     return KrawczykBall(X, center, radius, loss, r0, margin)
 
 
@@ -277,7 +258,7 @@ def check_isolated_endgame(ctx: Context, ob: dict) -> str:
     p = ctx.p
     domain = box(ob["domain"], p, "domain")
     m = vector(ob["point"], p, "point")
-    Y = _matrix(ob["inverse"], p, "inverse")
+    Y = matrix(ob["inverse"], p, "inverse")
     lam = number(ob["lambda"], "lambda")
     ctx.charge(1 + p * p, "isolated-endgame")
     ball = krawczyk_ball(ds.residuals, ctx.parameters, domain, m, Y, lam, start_box)
@@ -290,7 +271,7 @@ def check_isolated_endgame(ctx: Context, ob: dict) -> str:
 
 def check_isolated_contain(ctx: Context, ob: dict) -> str:
     """The claimed ball contains the isolated end-game ball (a strict local minimizer)."""
-    name = contain_endgame_ball(ctx, ob, ctx.isolated, ctx.proved_isolated)
+    name = obligations.contain_endgame_ball(ctx, ob, ctx.isolated, ctx.proved_isolated)
     return f"claimed ball of {name} contains the strict local minimizer's ball"
 
 
@@ -349,7 +330,7 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
     p, n, names = ctx.p, len(ds.residuals), list(ctx.parameters)
     domain = box(ob["domain"], p, "domain")
     m = vector(ob["point"], p, "point")
-    Y = _matrix(ob["inverse"], p, "inverse")
+    Y = matrix(ob["inverse"], p, "inverse")
     lam = number(ob["lambda"], "lambda")
     if lam <= 0:
         raise Rejected("lambda: must be positive")
@@ -373,7 +354,7 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
             raise Rejected(f"relations: residual {j} is not identically the stated combination "
                            "of the chosen rows on this piece")
     # 1. L strongly convex on D
-    grad = _loss_gradient(fixed, names, n)
+    grad = ex.loss_gradient(fixed, names, Fraction(1, n))
     hess = [ex.gradient(g, names) for g in grad]
     _strongly_convex([[ex.evaluate(h, env_D) for h in row] for row in hess], lam)
     # 2 and 4. Krawczyk on the chosen residuals; the flow from B_T cannot leave D

@@ -24,16 +24,7 @@ from itertools import permutations
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
-from igproof.checker.context import (
-    Context,
-    Dataset,
-    Endgame,
-    box,
-    dist2,
-    integer,
-    number,
-    vector,
-)
+from igproof.checker.context import Context, Dataset, Endgame, box, dist2, integer, number, vector
 from igproof.checker.errors import Rejected
 
 # Most leaves a bisection cover may have: bounds the work (each leaf costs a few interval

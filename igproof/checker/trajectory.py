@@ -50,6 +50,7 @@ The obligation establishes ``reach``: theta(T) lies in the claimed box for some 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from fractions import Fraction
@@ -63,6 +64,7 @@ from igproof.checker.context import (
     Context,
     box,
     integer,
+    matrix,
     number,
     obj,
 )
@@ -84,9 +86,9 @@ def clear_memo() -> None:
     time the checker, not the memo.
     """
     _REPLAYED.clear()
-    _EXPM_CACHE.clear()
-    _POINT_MATRICES.clear()
-    _RATIOS.clear()
+    _expm.cache_clear()
+    _point_matrix.cache_clear()
+    _reciprocal.cache_clear()
 
 # Most segments and time intervals one obligation may list (bounds the replay work).
 MAX_SEGMENTS = 16
@@ -143,14 +145,7 @@ class Pattern:
             return mapping[call[2]]
 
         self.residuals = [ex.rebuild(r, branch) for r in residuals]
-        n = len(residuals)
-        field = []
-        for name in ctx.parameters:
-            total = ex.ZERO
-            for r in self.residuals:
-                total = ex.add(total, ex.mul(r, ex.diff(r, name)))
-            field.append(ex.mul(("num", Fraction(-1, n)), total))
-        self.field = field
+        self.field = ex.loss_gradient(self.residuals, ctx.parameters, Fraction(-1, len(residuals)))
         self.atom_grads = [ex.gradient(z, ctx.parameters) for z in atoms]
 
 
@@ -284,27 +279,21 @@ def _matvec(a: Matrix, v: Vector) -> Vector:
     return [dot(row, v) for row in a]
 
 
-_EXPM_CACHE: dict[tuple, Matrix] = {}
-
-
 def expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     """Cached :func:`_expm` (the same time steps recur along a trajectory)."""
-    key = (tuple(tuple(row) for row in M), t.lo_m, t.hi_m, t.e)
-    if key not in _EXPM_CACHE:
-        if len(_EXPM_CACHE) > EXPM_CACHE_SIZE:
-            _EXPM_CACHE.clear()
-        _EXPM_CACHE[key] = _expm(M, t)
-    return _EXPM_CACHE[key]
+    return _expm(tuple(map(tuple, M)), t.lo_m, t.hi_m, t.e)
 
 
-def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
-    """An interval matrix containing exp(s M) for every s in t.
+@functools.lru_cache(maxsize=EXPM_CACHE_SIZE)
+def _expm(M: tuple[tuple[Fraction, ...], ...], lo_m: int, hi_m: int, e: int) -> Matrix:
+    """An interval matrix containing exp(s M) for every s in t = [lo_m, hi_m] 2^e.
 
     A = t M scaled by 2^-j to ||A||_inf <= 2^-EXP_SCALE_BITS; sum_{k<K} A^k/k! plus the tail
     bound ||A||^K / K! / (1 - ||A||/(K+1)) on every entry; then j squarings.
     """
     n = len(M)
-    A = [[iv.Interval.point(q) * t for q in row] for row in M]
+    t = iv.raw(lo_m, hi_m, e)
+    A = [[iv.Interval(q) * t for q in row] for row in M]
     norm = max(sum((x.magnitude() for x in row), Fraction(0)) for row in A)
     if norm > MAX_EXP_NORM:
         raise Rejected(f"exp(tM): ||tM|| = {float(norm):.3g} is too large")
@@ -320,8 +309,7 @@ def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     term = ident
     for k in range(1, EXP_TERMS):
         term = _matmul(term, B)
-        inv_k = iv.Interval.point(Fraction(1, k))
-        term = [[x * inv_k for x in row] for row in term]
+        term = [[x * _reciprocal(k) for x in row] for row in term]
         total = [[x + y for x, y in zip(r1, r2, strict=True)]
                  for r1, r2 in zip(total, term, strict=True)]
     fact = Fraction(1)
@@ -335,17 +323,10 @@ def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     return total
 
 
-_POINT_MATRICES: dict[tuple, Matrix] = {}
-
-
-def _point_matrix(M: list[list[Fraction]]) -> Matrix:
+@functools.lru_cache(maxsize=EXPM_CACHE_SIZE)
+def _point_matrix(M: tuple[tuple[Fraction, ...], ...]) -> Matrix:
     """M with every entry enclosed as a dyadic interval (kept between calls, bounded cache)."""
-    key = tuple(tuple(row) for row in M)
-    if key not in _POINT_MATRICES:
-        if len(_POINT_MATRICES) > EXPM_CACHE_SIZE:
-            _POINT_MATRICES.clear()
-        _POINT_MATRICES[key] = [[iv.Interval.point(q) for q in row] for row in M]
-    return _POINT_MATRICES[key]
+    return [[iv.Interval(q) for q in row] for row in M]
 
 
 def flow_range(M: list[list[Fraction]], v: Vector, dt: Fraction
@@ -380,7 +361,7 @@ def flow_range(M: list[list[Fraction]], v: Vector, dt: Fraction
         assert out is not None
         return out
     vnorm = max(x.magnitude() / wi for x, wi in zip(v, w, strict=True))
-    Mi = _point_matrix(M)
+    Mi = _point_matrix(tuple(map(tuple, M)))
     dt_d, a_d = iv.Interval.point(dt), iv.Interval.point(a)
     threshold = iv.Interval.point(RANGE_TAIL * max(vnorm, Fraction(1)))
     out = list(v)
@@ -391,7 +372,7 @@ def flow_range(M: list[list[Fraction]], v: Vector, dt: Fraction
     while k < RANGE_MAX_TERMS:
         k += 1
         term = _matvec(Mi, term)
-        inv_k = _ratios(k)[1]
+        inv_k = _reciprocal(k)
         coef = coef * dt_d * inv_k
         scale = iv.raw(0, coef.hi_m, coef.e)  # s^k/k! over s in [0, dt], coef.hi_m > 0
         out = [o + x * scale for o, x in zip(out, term, strict=True)]
@@ -478,19 +459,12 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
     if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS:
         raise Rejected(f"{where}.intervals: expected a list of at most {MAX_INTERVALS} pairs")
     phi = [[_I1 if i == k else _Z for k in range(p + 1)] for i in range(p + 1)]
-    cache: dict[Fraction, Matrix] = {}
     t = Fraction(0)
-
-    def step(dt: Fraction) -> Matrix:
-        if dt not in cache:
-            cache[dt] = expm(M, iv.Interval.point(dt))
-        return cache[dt]
-
     for m, pair in enumerate(intervals):
         ta, tb = _time_pair(pair, f"{where}.intervals[{m}]")
         if ta != t or tb <= ta:
             raise Rejected(f"{where}.intervals[{m}]: not contiguous from time 0")
-        P_dt = step(tb - ta)
+        P_dt = expm(M, iv.Interval(tb - ta))
         W = flow_range(M, _matvec(phi, u0), tb - ta)[:p]
         for k, s in enumerate(pat.signs):
             if _has_sign(_atom_value(ctx, pat, k, W), s):
@@ -602,7 +576,6 @@ class _Program:
         for k in range(n):
             c[k].append(x0[k])
         for m in range(order):
-            ratios = _ratios(m)  # ratios[j] encloses j/m; ratios[1] is 1/m
             for idx, op in enumerate(self.nodes):
                 kind = op[0]
                 if kind == "var":
@@ -626,7 +599,7 @@ class _Program:
                         w.append(iv.exp(u[0]))
                     else:
                         du = _scaled(scaled, op[1], u, m)
-                        w.append(dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
+                        w.append(dot(du[1:m + 1], w[m - 1::-1]) * _reciprocal(m))
                 else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
                     # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
                     # m u_m - m u_m w_0^2 would double the width of every order's leading term)
@@ -637,11 +610,10 @@ class _Program:
                         s.append(_I1 - w[0].sqr())
                     else:
                         du = _scaled(scaled, op[1], u, m)
-                        w.append(dot(du[1:m + 1], s[m - 1::-1]) * ratios[1])
+                        w.append(dot(du[1:m + 1], s[m - 1::-1]) * _reciprocal(m))
                         s.append(-_square_coefficient(w, m))
-            inv = iv.Interval.point(Fraction(1, m + 1))
             for k, o in enumerate(self.outputs):
-                c[k].append(c[o][m] * inv)
+                c[k].append(c[o][m] * _reciprocal(m + 1))
         return [c[k][: order + 1] for k in range(n)]
 
     def evaluate(self, x: Vector) -> Vector:
@@ -685,14 +657,10 @@ def _scaled(cache: dict[int, Vector], idx: int, u: Vector, m: int) -> Vector:
     return du
 
 
-_RATIOS: dict[int, Vector] = {}
-
-
-def _ratios(m: int) -> Vector:
-    """Enclosures of j/m for j = 0..m (m >= 1), kept between calls."""
-    if m not in _RATIOS:
-        _RATIOS[m] = [iv.Interval.point(Fraction(j, m)) for j in range(m + 1)] if m else []
-    return _RATIOS[m]
+@functools.cache
+def _reciprocal(k: int) -> iv.Interval:
+    """The enclosure of 1/k (k >= 1), kept between calls."""
+    return iv.Interval(Fraction(1, k))
 
 
 def _horner(coeffs: Vector, h: iv.Interval) -> iv.Interval:
@@ -762,9 +730,7 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
                 raise Rejected(f"{w}.h: must be positive")
             trial = [iv.Interval(lo, hi)
                      for lo, hi in box(st["picard"], p + p * p, f"{w}.picard")]
-            A_new = [[number(x, f"{w}.A") for x in row] if isinstance(row, list) and len(row) == p
-                     else _bad(f"{w}.A") for row in (st["A"] if isinstance(st["A"], list)
-                                                      and len(st["A"]) == p else _bad(f"{w}.A"))]
+            A_new = matrix(st["A"], p, f"{w}.A")
             Ai = [[iv.Interval.point(q) for q in row] for row in A]
             X = [c[i] + dot(Ai[i], r) for i in range(p)]
             T = iv.Interval(Fraction(0), h)
@@ -826,10 +792,6 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
     new = list(pat.signs)
     new[crossing] = -s
     return E, crossing, new
-
-
-def _bad(where: str) -> list:
-    raise Rejected(f"{where}: expected a square matrix of rationals")
 
 
 def _replay_key(ctx: Context, residuals: list[tuple], start_box: list, segments: list) -> str:
