@@ -568,74 +568,63 @@ class _Program:
 
     def taylor(self, x0: Vector, order: int) -> list[Vector]:
         """Normalized Taylor coefficients [x_i[0..order]] of x' = F(x), x(0) = x0 (intervals)."""
-        c: list[Vector] = [[] for _ in self.nodes]
+        c: list[Vector] = [[x] for x in x0] + [[] for _ in self.nodes[len(x0):]]
         aux: dict[int, Vector] = {}
         scaled: dict[int, Vector] = {}
-        n = len(self.names)
-        consts = self.consts
-        for k in range(n):
-            c[k].append(x0[k])
         for m in range(order):
-            for idx, op in enumerate(self.nodes):
-                kind = op[0]
-                if kind == "var":
-                    continue
-                if kind == "num":
-                    c[idx].append(consts[idx] if m == 0 else _Z)
-                elif kind == "neg":
-                    c[idx].append(-c[op[1]][m])
-                elif kind == "add":
-                    c[idx].append(c[op[1]][m] + c[op[2]][m])
-                elif kind == "sub":
-                    c[idx].append(c[op[1]][m] - c[op[2]][m])
-                elif kind == "mul":
-                    u, v = c[op[1]], c[op[2]]
-                    c[idx].append(dot(u[: m + 1], v[m::-1]))
-                elif kind == "cmul":
-                    c[idx].append(consts[op[1]] * c[op[2]][m])
-                elif kind == "exp":  # w' = u' w: m w_m = sum_{j=1..m} j u_j w_{m-j}
-                    u, w = c[op[1]], c[idx]
-                    if m == 0:
-                        w.append(iv.exp(u[0]))
-                    else:
-                        du = _scaled(scaled, op[1], u, m)
-                        w.append(dot(du[1:m + 1], w[m - 1::-1]) * _reciprocal(m))
-                else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
-                    # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
-                    # m u_m - m u_m w_0^2 would double the width of every order's leading term)
-                    u, w = c[op[1]], c[idx]
-                    s = aux.setdefault(idx, [])
-                    if m == 0:
-                        w.append(iv.tanh(u[0]))
-                        s.append(_I1 - w[0].sqr())
-                    else:
-                        du = _scaled(scaled, op[1], u, m)
-                        w.append(dot(du[1:m + 1], s[m - 1::-1]) * _reciprocal(m))
-                        s.append(-_square_coefficient(w, m))
+            self._coefficients(c, m, aux, scaled)
             for k, o in enumerate(self.outputs):
                 c[k].append(c[o][m] * _reciprocal(m + 1))
-        return [c[k][: order + 1] for k in range(n)]
+        return [c[k][: order + 1] for k in range(len(x0))]
 
     def evaluate(self, x: Vector) -> Vector:
-        env = dict(zip(self.names, x, strict=True))
-        values: Vector = []
-        for op in self.nodes:
+        """F(x), the outputs' coefficients of order 0. Guarantee: enclosure."""
+        c: list[Vector] = [[v] for v in x] + [[] for _ in self.nodes[len(x):]]
+        self._coefficients(c, 0, {}, {})
+        return [c[o][0] for o in self.outputs]
+
+    def _coefficients(self, c: list[Vector], m: int, aux: dict[int, Vector],
+                      scaled: dict[int, Vector]) -> None:
+        """Append the normalized Taylor coefficient of order m of every node to ``c``, given the
+        coefficients 0..m of the variables and 0..m-1 of every node (``aux``, ``scaled``:
+        the series kept by tanh and exp nodes)."""
+        consts = self.consts
+        for idx, op in enumerate(self.nodes):
             kind = op[0]
             if kind == "var":
-                values.append(env[self.names[op[1]]])
+                continue
+            if kind == "cmul":
+                c[idx].append(consts[op[1]] * c[op[2]][m])
             elif kind == "num":
-                values.append(self.consts[len(values)])
+                c[idx].append(consts[idx] if m == 0 else _Z)
             elif kind == "neg":
-                values.append(-values[op[1]])
+                c[idx].append(-c[op[1]][m])
             elif kind == "add":
-                values.append(values[op[1]] + values[op[2]])
+                c[idx].append(c[op[1]][m] + c[op[2]][m])
             elif kind == "sub":
-                values.append(values[op[1]] - values[op[2]])
-            elif kind in ("mul", "cmul"):
-                values.append(values[op[1]] * values[op[2]])
-            else:
-                values.append(iv.FUNCTIONS[kind](values[op[1]]))
-        return [values[o] for o in self.outputs]
+                c[idx].append(c[op[1]][m] - c[op[2]][m])
+            elif kind == "mul":
+                u, v = c[op[1]], c[op[2]]
+                c[idx].append(dot(u[: m + 1], v[m::-1]) if m else u[0] * v[0])
+            elif kind == "exp":  # w' = u' w: m w_m = sum_{j=1..m} j u_j w_{m-j}
+                u, w = c[op[1]], c[idx]
+                if m == 0:
+                    w.append(iv.exp(u[0]))
+                else:
+                    du = _scaled(scaled, op[1], u, m)
+                    w.append(dot(du[1:m + 1], w[m - 1::-1]) * _reciprocal(m))
+            else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
+                # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
+                # m u_m - m u_m w_0^2 would double the width of every order's leading term)
+                u, w = c[op[1]], c[idx]
+                s = aux.setdefault(idx, [])
+                if m == 0:
+                    w.append(iv.tanh(u[0]))
+                    s.append(_I1 - w[0].sqr())
+                else:
+                    du = _scaled(scaled, op[1], u, m)
+                    w.append(dot(du[1:m + 1], s[m - 1::-1]) * _reciprocal(m))
+                    s.append(-_square_coefficient(w, m))
 
 
 def _square_coefficient(w: Vector, m: int) -> iv.Interval:
