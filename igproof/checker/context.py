@@ -213,7 +213,8 @@ class Context:
     trajectory ``id``, in time order; ``accepted[id]``: the accepted obligation as written.
     """
 
-    def __init__(self, cert: dict):
+    def __init__(self, cert: dict, statement: tuple[str, ...] = ("text", "limits", "claim")
+                 ) -> None:
         self.kind: str = cert["kind"]
         model = obj(cert["model"], "model",
                     ("parameters", "inputs", "output", "relu_derivative_at_zero"))
@@ -243,16 +244,9 @@ class Context:
         if not isinstance(raw, dict) or not 1 <= len(raw) <= MAX_DATASETS:
             raise Rejected(f"datasets: expected an object of 1 to {MAX_DATASETS} datasets")
         self.datasets = {name(k, "datasets"): self._dataset(k, v) for k, v in raw.items()}
-        if self.kind == SWITCHES_KIND:
-            self.statement = obj(cert["statement"], "statement",
-                                 ("text", "dataset", "theta0", "claim"))
-            self.dataset(self.statement["dataset"], "statement.dataset")
-            if vector(self.statement["theta0"], self.p, "statement.theta0") != self.theta0:
-                raise Rejected("statement.theta0: differs from the certificate's theta0 (where "
-                               "the trajectories start)")
-            self.limits: dict[str, Limit] = {}
-        else:
-            self.statement = obj(cert["statement"], "statement", ("text", "limits", "claim"))
+        self.statement = obj(cert["statement"], "statement", statement)
+        self.limits: dict[str, Limit] = {}
+        if "limits" in statement:
             limits = self.statement["limits"]
             if not isinstance(limits, dict) or not 1 <= len(limits) <= 2:
                 raise Rejected("statement.limits: expected 1 or 2 limits")

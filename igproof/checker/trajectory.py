@@ -67,6 +67,7 @@ from igproof.checker.context import (
     matrix,
     number,
     obj,
+    vector,
 )
 from igproof.checker.errors import Rejected
 
@@ -980,6 +981,10 @@ def switches_conclusion(ctx: Context) -> str:
 
 def switches_context(cert: dict) -> Context:
     """The context of a ``gf-switches`` certificate, its claim validated."""
-    ctx = Context(cert)
+    ctx = Context(cert, ("text", "dataset", "theta0", "claim"))
+    ctx.dataset(ctx.statement["dataset"], "statement.dataset")
+    if vector(ctx.statement["theta0"], ctx.p, "statement.theta0") != ctx.theta0:
+        raise Rejected("statement.theta0: differs from the certificate's theta0 (where the "
+                       "trajectories start)")
     switches_claim(ctx.statement["claim"])
     return ctx
