@@ -251,16 +251,22 @@ def _short_inverse(H: list[list[iv.Interval]], bits: int) -> list[list[Fraction]
     return [[Fraction(round(v * (1 << bits)), 1 << bits) for v in row[p:]] for row in a]
 
 
+def _hints(ctx: Context, ob: dict) -> tuple[list, list[Fraction], list[list[Fraction]], Fraction]:
+    """The Krawczyk hints of an obligation: the domain D, the point m, the matrix Y, lambda > 0."""
+    lam = number(ob["lambda"], "lambda")
+    if lam <= 0:
+        raise Rejected("lambda: must be positive")
+    p = ctx.p
+    return (box(ob["domain"], p, "domain"), vector(ob["point"], p, "point"),
+            matrix(ob["inverse"], p, "inverse"), lam)
+
+
 def check_isolated_endgame(ctx: Context, ob: dict) -> str:
     """Strong convexity + Krawczyk on D: the flow from B_T converges to the unique critical
     point theta* of L in D, a strict local minimizer lying in K(D)."""
     ds, start_box = ctx.start(ob)
-    p = ctx.p
-    domain = box(ob["domain"], p, "domain")
-    m = vector(ob["point"], p, "point")
-    Y = matrix(ob["inverse"], p, "inverse")
-    lam = number(ob["lambda"], "lambda")
-    ctx.charge(1 + p * p, "isolated-endgame")
+    domain, m, Y, lam = _hints(ctx, ob)
+    ctx.charge(1 + ctx.p ** 2, "isolated-endgame")
     ball = krawczyk_ball(ds.residuals, ctx.parameters, domain, m, Y, lam, start_box)
     ctx.isolated[ob["id"]] = Endgame(ds.name, ball.center, ball.radius, domain, start_box)
     return (f"strict local minimizer of L_{ds.name} (H >= {float(lam):.6g} I on D, Krawczyk "
@@ -328,12 +334,7 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
     """
     ds, start_box = ctx.start(ob)
     p, n, names = ctx.p, len(ds.residuals), list(ctx.parameters)
-    domain = box(ob["domain"], p, "domain")
-    m = vector(ob["point"], p, "point")
-    Y = matrix(ob["inverse"], p, "inverse")
-    lam = number(ob["lambda"], "lambda")
-    if lam <= 0:
-        raise Rejected("lambda: must be positive")
+    domain, m, Y, lam = _hints(ctx, ob)
     raw_rows = ob["rows"]
     if not isinstance(raw_rows, list) or len(raw_rows) != p:
         raise Rejected(f"rows: expected {p} residual indices (one per parameter)")

@@ -150,15 +150,16 @@ class Pattern:
         self.atom_grads = [ex.gradient(z, ctx.parameters) for z in atoms]
 
 
-def _signs(value: object, count: int, where: str) -> list[int]:
-    if not isinstance(value, list) or len(value) != count:
-        raise Rejected(f"{where}: expected {count} signs (one per relu atom)")
-    out = []
+def _signs(value: object, where: str, count: int, most: int | None = None) -> list[int]:
+    """A list of ``count`` (to ``most``) signs 1 or -1."""
+    most = count if most is None else most
+    if not isinstance(value, list) or not count <= len(value) <= most:
+        raise Rejected(f"{where}: expected {count if most == count else f'{count} to {most}'} "
+                       "signs")
     for k, s in enumerate(value):
         if isinstance(s, bool) or s not in (1, -1):
             raise Rejected(f"{where}[{k}]: expected 1 or -1")
-        out.append(s)
-    return out
+    return list(value)
 
 
 # --- interval linear algebra: the fused dot product --------------------------------------------
@@ -806,7 +807,7 @@ def _replay(ctx: Context, residuals: list[tuple], start_box: list, segments: lis
                 if key not in ("method", "pattern", "intervals", "end", "just_switched", "order",
                                "sensitivity_order", "steps"):
                     raise Rejected(f"{where}: unknown field {str(key)[:40]!r}")
-            signs = _signs(seg.get("pattern"), len(atoms), f"{where}.pattern")
+            signs = _signs(seg.get("pattern"), f"{where}.pattern", len(atoms))
             if expected is not None and signs != expected:
                 raise Rejected(f"{where}.pattern: must be the previous pattern with the switched "
                                "atom flipped")
@@ -891,16 +892,12 @@ def switches_claim(claim: Any) -> tuple[int, int, list[int]]:
     obj(claim, "statement.claim", ("atom", "point", "sequence"))
     atom = integer(claim["atom"], "statement.claim.atom", 0, MAX_PARAMETERS * MAX_POINTS)
     point = integer(claim["point"], "statement.claim.point", 1, MAX_POINTS)
-    seq = claim["sequence"]
-    if not isinstance(seq, list) or not 2 <= len(seq) <= MAX_SEQUENCE:
-        raise Rejected(f"statement.claim.sequence: expected 2 to {MAX_SEQUENCE} signs")
-    for k, v in enumerate(seq):
-        if isinstance(v, bool) or v not in (1, -1):
-            raise Rejected(f"statement.claim.sequence[{k}]: expected 1 or -1")
-        if k and v == seq[k - 1]:
+    seq = _signs(claim["sequence"], "statement.claim.sequence", 2, MAX_SEQUENCE)
+    for k in range(1, len(seq)):
+        if seq[k] == seq[k - 1]:
             raise Rejected(f"statement.claim.sequence[{k}]: equal to the sign before it (write "
                            "each run of equal signs once)")
-    return atom, point, list(seq)
+    return atom, point, seq
 
 
 def _duration_positive(seg: dict) -> bool:
