@@ -83,10 +83,9 @@ def _sup_distance2(a: list[tuple[Fraction, Fraction]], b: list[iv.Interval]) -> 
 
 @dataclass(frozen=True)
 class KrawczykBall:
-    """What isolated-endgame establishes: theta* in the box ``image`` = K(D), hence in
-    B(center, radius); L(theta*) in ``loss``; r0 < margin."""
+    """What isolated-endgame establishes: theta* in B(center, radius) (which contains the
+    Krawczyk image K(D) or its refinement); L(theta*) in ``loss``; r0 < margin."""
 
-    image: list[iv.Interval]
     center: list[Fraction]
     radius: Fraction
     loss: iv.Interval
@@ -157,7 +156,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
         names, grad, hess, m, Y, [ex.evaluate(g, env_m) for g in grad], H_D, domain, start_box)
     env_X = dict(zip(names, X, strict=True))
     loss = obligations.sum_of_squares(fixed, env_X) * iv.Interval(Fraction(1, 2 * len(fixed)))
-    return KrawczykBall(X, center, radius, loss, r0, margin)
+    return KrawczykBall(center, radius, loss, r0, margin)
 
 
 def _refined_ball(names: list[str], f: list[tuple], jac: list[list[tuple]], K: list[iv.Interval],
