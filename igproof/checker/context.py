@@ -77,10 +77,25 @@ def number(value: Any, where: str) -> Fraction:
     return Fraction(int(value))
 
 
-def vector(value: Any, length: int, where: str) -> list[Fraction]:
-    if not isinstance(value, list) or len(value) != length:
-        raise Rejected(f"{where}: expected a list of {length} numbers")
+def vector(value: Any, length: int, where: str, most: int | None = None) -> list[Fraction]:
+    """A list of ``length`` numbers (of ``length`` to ``most`` numbers when ``most`` is given)."""
+    most = length if most is None else most
+    if not isinstance(value, list) or not length <= len(value) <= most:
+        size = length if most == length else f"{length} to {most}"
+        raise Rejected(f"{where}: expected a list of {size} numbers")
     return [number(v, f"{where}[{k}]") for k, v in enumerate(value)]
+
+
+def matrix(value: Any, n: int, where: str) -> list[list[Fraction]]:
+    """An n x n matrix of numbers (a list of n rows)."""
+    if not isinstance(value, list) or len(value) != n:
+        raise Rejected(f"{where}: expected a {n} x {n} matrix (a list of {n} rows)")
+    return [vector(row, n, f"{where}[{i}]") for i, row in enumerate(value)]
+
+
+def dist2(u: list[Fraction], v: list[Fraction]) -> Fraction:
+    """|u - v|_2^2, exactly."""
+    return sum(((a - b) ** 2 for a, b in zip(u, v, strict=True)), Fraction(0))
 
 
 def box(value: Any, length: int, where: str) -> list[tuple[Fraction, Fraction]]:
@@ -129,6 +144,17 @@ def integer(value: Any, where: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise Rejected(f"{where}: expected an integer in [{lo}, {hi}]")
     return value
+
+
+def header(cert: dict, fields: tuple[str, ...]) -> None:
+    """The certificate's top-level ``fields`` (and an optional free-text ``producer``, not
+    trusted), with a version this checker reads."""
+    obj(cert, "certificate", fields, ("producer",))
+    if cert["version"] not in VERSIONS or isinstance(cert["version"], bool):
+        raise Rejected(f"version: unsupported version {str(cert['version'])[:20]!r} "
+                       f"(this checker reads {list(VERSIONS)})")
+    if "producer" in cert:
+        string(cert["producer"], "producer")
 
 
 # --- the certificate's objects ---------------------------------------------------------------
@@ -187,7 +213,8 @@ class Context:
     trajectory ``id``, in time order; ``accepted[id]``: the accepted obligation as written.
     """
 
-    def __init__(self, cert: dict):
+    def __init__(self, cert: dict, statement: tuple[str, ...] = ("text", "limits", "claim")
+                 ) -> None:
         self.kind: str = cert["kind"]
         model = obj(cert["model"], "model",
                     ("parameters", "inputs", "output", "relu_derivative_at_zero"))
@@ -217,16 +244,9 @@ class Context:
         if not isinstance(raw, dict) or not 1 <= len(raw) <= MAX_DATASETS:
             raise Rejected(f"datasets: expected an object of 1 to {MAX_DATASETS} datasets")
         self.datasets = {name(k, "datasets"): self._dataset(k, v) for k, v in raw.items()}
-        if self.kind == SWITCHES_KIND:
-            self.statement = obj(cert["statement"], "statement",
-                                 ("text", "dataset", "theta0", "claim"))
-            self.dataset(self.statement["dataset"], "statement.dataset")
-            if vector(self.statement["theta0"], self.p, "statement.theta0") != self.theta0:
-                raise Rejected("statement.theta0: differs from the certificate's theta0 (where "
-                               "the trajectories start)")
-            self.limits: dict[str, Limit] = {}
-        else:
-            self.statement = obj(cert["statement"], "statement", ("text", "limits", "claim"))
+        self.statement = obj(cert["statement"], "statement", statement)
+        self.limits: dict[str, Limit] = {}
+        if "limits" in statement:
             limits = self.statement["limits"]
             if not isinstance(limits, dict) or not 1 <= len(limits) <= 2:
                 raise Rejected("statement.limits: expected 1 or 2 limits")
@@ -283,21 +303,27 @@ class Context:
 
     # --- helpers for obligation modules ---------------------------------------------------
     def dataset(self, value: Any, where: str) -> Dataset:
-        if not isinstance(value, str) or value not in self.datasets:
-            raise Rejected(f"{where}: unknown dataset {str(value)[:40]!r}")
-        return self.datasets[value]
+        return self.ref(value, self.datasets, where, "unknown dataset")
 
     def limit(self, value: Any, where: str) -> Limit:
-        if not isinstance(value, str) or value not in self.limits:
-            raise Rejected(f"{where}: unknown limit {str(value)[:40]!r}")
-        return self.limits[value]
+        return self.ref(value, self.limits, where, "unknown limit")
 
-    def ref(self, value: Any, table: dict, where: str) -> Any:
-        """An earlier accepted obligation's fact from ``table`` (e.g. ``ctx.endgame``)."""
+    def ref(self, value: Any, table: dict, where: str, unknown: str = "") -> Any:
+        """``table[value]``: a dataset, a limit, or an earlier accepted obligation's fact (e.g.
+        from ``ctx.endgame``)."""
         if not isinstance(value, str) or value not in table:
-            raise Rejected(f"{where}: {str(value)[:40]!r} is not an earlier accepted "
-                           "obligation of the right type")
+            raise Rejected(f"{where}: {unknown} {str(value)[:40]!r}" if unknown else
+                           f"{where}: {str(value)[:40]!r} is not an earlier accepted obligation "
+                           "of the right type")
         return table[value]
+
+    def start(self, ob: dict) -> tuple[Dataset, list[tuple[Fraction, Fraction]]]:
+        """The obligation's dataset and the box its ``start`` obligation reached on it."""
+        ds = self.dataset(ob["dataset"], "dataset")
+        start_ds, start_box = self.ref(ob["start"], self.reach, "start")
+        if start_ds != ds.name:
+            raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+        return ds, start_box
 
     def env(self, b: list[tuple[Fraction, Fraction]]) -> dict[str, iv.Interval]:
         return {p: iv.Interval(lo, hi)

@@ -19,9 +19,11 @@ internal functions ``step`` (relu' with relu'(0) = 0) and ``sign`` (abs'), which
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
+from typing import Any
 
 from igproof.checker import intervals as iv
 from igproof.checker.errors import Rejected
@@ -103,39 +105,37 @@ class _Parser:
     def expr(self) -> tuple:
         node = self.term()
         while self.peek() in ("+", "-"):
-            op = self.take()[1]
-            node = ("add" if op == "+" else "sub", node, self.term())
+            node = ("add" if self.take()[1] == "+" else "sub", node, self.term())
         return node
 
     def term(self) -> tuple:
         node = self.unary()
         while self.peek() in ("*", "/"):
-            op = self.take()[1]
-            node = ("mul" if op == "*" else "div", node, self.unary())
+            node = ("mul" if self.take()[1] == "*" else "div", node, self.unary())
         return node
 
     def unary(self) -> tuple:
         if self.peek() == "-":
             self.take()
-            self._enter()
-            node = ("neg", self.unary())
-            self.depth -= 1
-            return node
+            return ("neg", self._nested(self.unary))
         return self.power()
 
-    def _enter(self) -> None:
+    def _nested(self, parse: Callable[[], tuple]) -> tuple:
+        """parse() one nesting level deeper (at most MAX_DEPTH levels)."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise Rejected(f"expression nested deeper than {MAX_DEPTH}")
+        node = parse()
+        self.depth -= 1
+        return node
 
     def power(self) -> tuple:
         node = self.atom()
         if self.peek() in ("^", "**"):
             self.take()
-            negative = False
-            if self.peek() == "-":
+            negative = self.peek() == "-"
+            if negative:
                 self.take()
-                negative = True
             kind, token = self.take()
             if kind != "num" or "." in token:
                 raise Rejected(f"exponent must be an integer literal, found {token!r}")
@@ -150,10 +150,8 @@ class _Parser:
         if kind == "num":
             return ("num", Fraction(token))
         if token == "(":
-            self._enter()
-            node = self.expr()
+            node = self._nested(self.expr)
             self.expect(")")
-            self.depth -= 1
             return node
         if kind == "name":
             if self.peek() == "(":
@@ -161,10 +159,8 @@ class _Parser:
                     raise Rejected(f"unknown function {token!r} (allowed: "
                                    f"{', '.join(PUBLIC_FUNCTIONS)})")
                 self.take()
-                self._enter()
-                arg = self.expr()
+                arg = self._nested(self.expr)
                 self.expect(")")
-                self.depth -= 1
                 return ("call", token, arg)
             if token not in self.names:
                 raise Rejected(f"unknown name {token!r} in expression")
@@ -368,91 +364,115 @@ def gradient(node: tuple, names: list[str]) -> list[tuple]:
     return grads
 
 
-# --- evaluation ----------------------------------------------------------------------------
+def loss_gradient(residuals: list[tuple], names: list[str], scale: Fraction) -> list[tuple]:
+    """scale * sum_i r_i grad r_i, exactly: grad L_S for scale = 1/n (L_S = (1/(2n)) sum_i
+    r_i^2), the gradient-flow field -grad L_S for scale = -1/n."""
+    grad = [ZERO] * len(names)
+    for r in residuals:
+        grad = [add(g, mul(r, d)) for g, d in zip(grad, gradient(r, names), strict=True)]
+    return [mul(("num", scale), g) for g in grad]
+
+
+# --- evaluation: one walk, three arithmetics ------------------------------------------------
+
+def fold(node: tuple, env: dict[str, Any], const: Callable[[Fraction], Any],
+         call: Callable[[str, Any], Any]) -> Any:
+    """The value of node with the names read from ``env``, numbers made by ``const`` and functions
+    applied by ``call``; + - * / neg and integer powers are the values' own operators. The
+    arithmetic decides what a value is: an :class:`Interval` (:func:`evaluate`), an exact
+    ``Fraction`` (:func:`evaluate_exact`) or a :class:`Polynomial` (:func:`polynomial`).
+    """
+    tag = node[0]
+    if tag == "num":
+        return const(node[1])
+    if tag == "var":
+        return env[node[1]]
+    if tag == "neg":
+        return -fold(node[1], env, const, call)
+    if tag == "pow":
+        return fold(node[1], env, const, call) ** node[2]
+    if tag == "call":
+        return call(node[1], fold(node[2], env, const, call))
+    a = fold(node[1], env, const, call)
+    try:
+        b = fold(node[2], env, const, call)
+    except Rejected:
+        # 0 * relu'(z) or 0 * abs'(z) is 0 even where the bounded factor is undecided
+        if (tag == "mul" and node[2][0] == "call" and node[2][1] in ("step", "sign")
+                and isinstance(a, iv.Interval) and a.is_zero()):
+            return a
+        raise
+    return _OPERATORS[tag](a, b)
+
+
+_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+              "div": operator.truediv}
+
 
 def evaluate(node: tuple, env: dict[str, iv.Interval]) -> iv.Interval:
     """Interval enclosure of node over the box ``env``. Guarantee: enclosure."""
-    tag = node[0]
-    if tag == "num":
-        return iv.Interval.point(node[1])
-    if tag == "var":
-        return env[node[1]]
-    if tag == "add":
-        return evaluate(node[1], env) + evaluate(node[2], env)
-    if tag == "sub":
-        return evaluate(node[1], env) - evaluate(node[2], env)
-    if tag == "mul":
-        a = evaluate(node[1], env)
-        try:
-            return a * evaluate(node[2], env)
-        except Rejected:
-            # 0 * relu'(z) or 0 * abs'(z) is 0 even where the bounded factor is undecided
-            if a.is_zero() and node[2][0] == "call" and node[2][1] in ("step", "sign"):
-                return a
-            raise
-    if tag == "div":
-        return evaluate(node[1], env) / evaluate(node[2], env)
-    if tag == "neg":
-        return -evaluate(node[1], env)
-    if tag == "pow":
-        return evaluate(node[1], env).power(node[2])
-    if tag == "call":
-        return iv.FUNCTIONS[node[1]](evaluate(node[2], env))
-    raise Rejected(f"unknown AST node {tag!r}")  # pragma: no cover
+    return fold(node, env, iv.Interval, _interval_call)
+
+
+def _interval_call(name: str, z: iv.Interval) -> iv.Interval:
+    return iv.FUNCTIONS[name](z)
 
 
 def evaluate_exact(node: tuple, env: dict[str, Fraction]) -> Fraction:
     """The exact rational value of node at a rational point (relu, abs exact; exp(0) = 1,
     log(1) = 0, tanh(0) = 0, sigmoid(0) = 1/2, sqrt of a rational square). Other
     transcendental values are not rational: rejected."""
-    tag = node[0]
-    if tag == "num":
-        return node[1]
-    if tag == "var":
-        return env[node[1]]
-    if tag in ("add", "sub", "mul", "div"):
-        a = evaluate_exact(node[1], env)
-        b = evaluate_exact(node[2], env)
-        if tag == "add":
-            return a + b
-        if tag == "sub":
-            return a - b
-        if tag == "mul":
-            return a * b
-        if b == 0:
-            raise Rejected("division by zero in exact evaluation")
-        return a / b
-    if tag == "neg":
-        return -evaluate_exact(node[1], env)
-    if tag == "pow":
-        base = evaluate_exact(node[1], env)
-        if base == 0 and node[2] < 0:
-            raise Rejected("0 to a negative power in exact evaluation")
-        return base ** node[2]
-    if tag == "call":
-        name, z = node[1], evaluate_exact(node[2], env)
-        if name == "relu":
-            return max(z, Fraction(0))
-        if name == "abs":
-            return abs(z)
-        if name == "step":
-            return Fraction(1 if z > 0 else 0)
-        if name == "sign":
-            return Fraction((z > 0) - (z < 0))
-        if name == "sqrt" and z >= 0:
-            root = iv.sqrt(iv.Interval.point(z))
-            if root.lo == root.hi:
-                return root.lo
-        exact_at_zero = {"exp": 1, "tanh": 0, "sigmoid": Fraction(1, 2)}
-        if z == 0 and name in exact_at_zero:
-            return Fraction(exact_at_zero[name])
-        if name == "log" and z == 1:
-            return Fraction(0)
-        raise Rejected(f"{name}({z}) is not an exact rational")
-    raise Rejected(f"unknown AST node {tag!r}")  # pragma: no cover
+    try:
+        return fold(node, env, Fraction, _exact_call)
+    except ZeroDivisionError:
+        raise Rejected("division by zero in exact evaluation") from None
+
+
+# The transcendental functions at the one rational argument where their value is rational.
+_EXACT_AT = {"exp": (0, Fraction(1)), "tanh": (0, Fraction(0)), "sigmoid": (0, Fraction(1, 2)),
+             "log": (1, Fraction(0))}
+
+
+def _exact_call(name: str, z: Fraction) -> Fraction:
+    if name == "relu":
+        return max(z, Fraction(0))
+    if name == "abs":
+        return abs(z)
+    if name == "step":
+        return Fraction(1 if z > 0 else 0)
+    if name == "sign":
+        return Fraction((z > 0) - (z < 0))
+    if name == "sqrt" and z >= 0:
+        root = iv.sqrt(iv.Interval(z))
+        if root.lo == root.hi:
+            return root.lo
+    if name in _EXACT_AT and z == _EXACT_AT[name][0]:
+        return _EXACT_AT[name][1]
+    raise Rejected(f"{name}({z}) is not an exact rational")
 
 
 # --- pattern substitution and polynomial normal form --------------------------------------
+
+_BUILD = {"add": add, "sub": sub, "mul": mul, "div": div}
+
+
+def rebuild(node: tuple, replace: Callable[[tuple, tuple], tuple | None]) -> tuple:
+    """node rebuilt bottom-up (sums, products, quotients and negations simplified by add, sub,
+    mul, div, neg), each call f(a) replaced by ``replace(f(a), a')``, a' the rebuilt argument,
+    or kept as f(a') where that is None."""
+    tag = node[0]
+    if tag in ("num", "var"):
+        return node
+    if tag == "neg":
+        return neg(rebuild(node[1], replace))
+    if tag == "pow":
+        return ("pow", rebuild(node[1], replace), node[2])
+    if tag == "call":
+        arg = rebuild(node[2], replace)
+        new = replace(node, arg)
+        return ("call", node[1], arg) if new is None else new
+    return _BUILD[tag](rebuild(node[1], replace), rebuild(node[2], replace))
+
 
 def fix_pattern(node: tuple, env: dict[str, iv.Interval]) -> tuple:
     """Replace relu/abs/step/sign by their branch, decided on the box ``env``.
@@ -460,104 +480,82 @@ def fix_pattern(node: tuple, env: dict[str, iv.Interval]) -> tuple:
     relu(z) -> z where z >= 0 on the box, -> 0 where z <= 0 (both exact); abs likewise;
     step(z), sign(z) need z certainly non-zero. Anything undecided is rejected.
     """
-    tag = node[0]
-    if tag in ("num", "var"):
-        return node
-    if tag in ("neg",):
-        return neg(fix_pattern(node[1], env))
-    if tag == "pow":
-        return ("pow", fix_pattern(node[1], env), node[2])
-    if tag == "call":
-        name, arg = node[1], fix_pattern(node[2], env)
-        if name in ("relu", "abs", "step", "sign"):
-            z = evaluate(arg, env)
-            if name == "relu":
-                if z.lo >= 0:
-                    return arg
-                if z.hi <= 0:
-                    return ZERO
-            elif name == "abs":
-                if z.lo >= 0:
-                    return arg
-                if z.hi <= 0:
-                    return neg(arg)
-            else:
-                value = iv.FUNCTIONS[name](z)  # raises when undecided
-                return ("num", value.lo)
-            raise Rejected(f"undecided: sign of the argument of {name} on the box")
-        return ("call", name, arg)
-    a, b = fix_pattern(node[1], env), fix_pattern(node[2], env)
-    return {"add": add, "sub": sub, "mul": mul, "div": div}[tag](a, b)
+    def branch(call_node: tuple, arg: tuple) -> tuple | None:
+        name = call_node[1]
+        if name not in ("relu", "abs", "step", "sign"):
+            return None
+        z = evaluate(arg, env)
+        if name in ("step", "sign"):
+            return ("num", iv.FUNCTIONS[name](z).lo)  # raises when undecided
+        if z.lo >= 0:
+            return arg
+        if z.hi <= 0:
+            return ZERO if name == "relu" else neg(arg)
+        raise Rejected(f"undecided: sign of the argument of {name} on the box")
+
+    return rebuild(node, branch)
 
 
-def polynomial(node: tuple, names: list[str]) -> dict[tuple[int, ...], Fraction]:
+class Polynomial(dict):
+    """An expanded polynomial {exponents: non-zero rational coefficient} in ``width`` variables,
+    the sum of the given (exponents, coefficient) terms, exact; closed under + - *,
+    non-negative integer powers and division by a constant."""
+
+    def __init__(self, terms: Iterable[tuple[tuple[int, ...], Fraction]], width: int) -> None:
+        super().__init__()
+        self.width = width
+        for mono, c in terms:
+            total = self.pop(mono, 0) + c
+            if total != 0:
+                self[mono] = total
+        if len(self) > MAX_POLY_TERMS:
+            raise Rejected(f"polynomial identity has more than {MAX_POLY_TERMS} terms")
+
+    def __add__(self, other: Polynomial) -> Polynomial:
+        return Polynomial([*self.items(), *other.items()], self.width)
+
+    def __neg__(self) -> Polynomial:
+        return Polynomial(((mono, -c) for mono, c in self.items()), self.width)
+
+    def __sub__(self, other: Polynomial) -> Polynomial:
+        return self + (-other)
+
+    def __mul__(self, other: Polynomial) -> Polynomial:
+        return Polynomial(((tuple(map(operator.add, m1, m2)), c1 * c2)
+                           for m1, c1 in self.items() for m2, c2 in other.items()), self.width)
+
+    def __truediv__(self, other: Polynomial) -> Polynomial:
+        if len(other) != 1 or any(next(iter(other))):
+            raise Rejected("identity check: division by a non-constant")
+        c = next(iter(other.values()))
+        return Polynomial(((mono, v / c) for mono, v in self.items()), self.width)
+
+    def __pow__(self, n: int) -> Polynomial:
+        if n < 0:
+            raise Rejected("identity check: negative power")
+        out = Polynomial([((0,) * self.width, Fraction(1))], self.width)
+        for _ in range(n):
+            out = out * self
+        return out
+
+
+def polynomial(node: tuple, names: list[str]) -> Polynomial:
     """The expanded polynomial {exponents: coefficient} of node in ``names``.
 
     Only + - *, non-negative integer powers and division by a non-zero constant are admitted;
     anything else (a transcendental function, division by a variable) is rejected.
     """
-    index = {name: k for k, name in enumerate(names)}
+    unknown = free_names(node) - set(names)
+    if unknown:
+        raise Rejected(f"name {min(unknown)!r} is not a variable of the identity")
     width = len(names)
+    env = {name: Polynomial([(tuple(int(j == k) for j in range(width)), Fraction(1))], width)
+           for k, name in enumerate(names)}
 
-    def const(c: Fraction) -> dict:
-        return {(0,) * width: c} if c != 0 else {}
+    def const(c: Fraction) -> Polynomial:
+        return Polynomial([((0,) * width, c)], width)
 
-    def padd(p: dict, q: dict, sign: int = 1) -> dict:
-        out = dict(p)
-        for mono, c in q.items():
-            v = out.get(mono, Fraction(0)) + sign * c
-            if v == 0:
-                out.pop(mono, None)
-            else:
-                out[mono] = v
-        return out
+    def call(name: str, _arg: Polynomial) -> Polynomial:
+        raise Rejected(f"identity check: function {name!r} is not polynomial")
 
-    def pmul(p: dict, q: dict) -> dict:
-        out: dict = {}
-        for m1, c1 in p.items():
-            for m2, c2 in q.items():
-                mono = tuple(a + b for a, b in zip(m1, m2, strict=True))
-                v = out.get(mono, Fraction(0)) + c1 * c2
-                if v == 0:
-                    out.pop(mono, None)
-                else:
-                    out[mono] = v
-        if len(out) > MAX_POLY_TERMS:
-            raise Rejected(f"polynomial identity has more than {MAX_POLY_TERMS} terms")
-        return out
-
-    def walk(n: tuple) -> dict:
-        tag = n[0]
-        if tag == "num":
-            return const(n[1])
-        if tag == "var":
-            if n[1] not in index:
-                raise Rejected(f"name {n[1]!r} is not a variable of the identity")
-            mono = [0] * width
-            mono[index[n[1]]] = 1
-            return {tuple(mono): Fraction(1)}
-        if tag == "add":
-            return padd(walk(n[1]), walk(n[2]))
-        if tag == "sub":
-            return padd(walk(n[1]), walk(n[2]), -1)
-        if tag == "neg":
-            return padd({}, walk(n[1]), -1)
-        if tag == "mul":
-            return pmul(walk(n[1]), walk(n[2]))
-        if tag == "div":
-            q = walk(n[2])
-            if len(q) != 1 or any(next(iter(q))):
-                raise Rejected("identity check: division by a non-constant")
-            c = next(iter(q.values()))
-            return {m: v / c for m, v in walk(n[1]).items()}
-        if tag == "pow":
-            if n[2] < 0:
-                raise Rejected("identity check: negative power")
-            out = const(Fraction(1))
-            base = walk(n[1])
-            for _ in range(n[2]):
-                out = pmul(out, base)
-            return out
-        raise Rejected(f"identity check: function {n[1]!r} is not polynomial")
-
-    return walk(node)
+    return fold(node, env, const, call)

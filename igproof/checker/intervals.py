@@ -45,9 +45,12 @@ def cut(lo: int, hi: int, e: int) -> Interval:
     depends on the choice of s.
     """
     s = (hi if hi > -lo else -lo).bit_length() - PREC
+    x = _new(Interval)  # raw(), inlined: the hottest call of the Taylor replay
     if s > 0:
-        return raw(lo >> s, -((-hi) >> s), e + s)
-    return raw(lo, hi, e)
+        x.lo_m, x.hi_m, x.e = lo >> s, -((-hi) >> s), e + s
+    else:
+        x.lo_m, x.hi_m, x.e = lo, hi, e
+    return x
 
 
 def _coarsen(x: Interval, e: int) -> tuple[int, int]:
@@ -84,6 +87,14 @@ class Interval:
         hi = lo if hi is None else Fraction(hi)
         if lo > hi:
             raise Rejected(f"empty interval [{lo}, {hi}]")
+        d_lo, d_hi = lo.denominator, hi.denominator
+        if not (d_lo & (d_lo - 1) or d_hi & (d_hi - 1)):  # dyadic ends: exact if short
+            b = max(d_lo, d_hi).bit_length() - 1  # both ends as mantissas times 2^-b
+            lo_m = lo.numerator << (b + 1 - d_lo.bit_length())
+            hi_m = hi.numerator << (b + 1 - d_hi.bit_length())
+            if (hi_m if hi_m > -lo_m else -lo_m).bit_length() <= PREC:
+                self.lo_m, self.hi_m, self.e = lo_m, hi_m, -b
+                return
         big = max(abs(lo), abs(hi))
         if big == 0:
             self.lo_m, self.hi_m, self.e = 0, 0, 0
@@ -191,6 +202,8 @@ class Interval:
         if n % 2 == 0:
             return self.sqr().power(n // 2) if n > 2 else self.sqr()
         return cut(self.lo_m ** n, self.hi_m ** n, self.e * n) if n > 1 else self
+
+    __pow__ = power
 
     def reciprocal(self) -> Interval:
         """1/x = [1/hi, 1/lo] (decreasing), 0 outside the interval required: the integer
@@ -482,24 +495,22 @@ def absolute(x: Interval) -> Interval:
 
 def step(x: Interval) -> Interval:
     """relu'(x) with relu'(0) = 0: decided only when x is certainly non-zero."""
-    if x.lo_m > 0:
-        return ONE
-    if x.hi_m < 0:
-        return ZERO
-    raise Rejected(f"undecided: relu'(z) for z in {_show(x)} (touches or straddles the kink)")
+    return _decided(x, ZERO, "relu'(z)", "the kink")
 
 
 def sign(x: Interval) -> Interval:
     """|x|' = sign(x): decided only when x is certainly non-zero."""
+    return _decided(x, -ONE, "abs'(z)", "0")
+
+
+def _decided(x: Interval, below: Interval, what: str, kink: str) -> Interval:
+    """ONE where x is certainly positive, ``below`` where certainly negative, else Rejected."""
     if x.lo_m > 0:
         return ONE
     if x.hi_m < 0:
-        return -ONE
-    raise Rejected(f"undecided: abs'(z) for z in {_show(x)} (touches or straddles 0)")
-
-
-def _show(x: Interval) -> str:
-    return f"[{float(x.lo):.6g}, {float(x.hi):.6g}]"
+        return below
+    raise Rejected(f"undecided: {what} for z in [{float(x.lo):.6g}, {float(x.hi):.6g}] "
+                   f"(touches or straddles {kink})")
 
 
 FUNCTIONS = {

@@ -46,14 +46,13 @@ from fractions import Fraction
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
-from igproof.checker.context import Context, Endgame, box, integer, number, vector
+from igproof.checker import obligations
+from igproof.checker.context import Context, Endgame, box, dist2, integer, matrix, number, vector
 from igproof.checker.errors import Rejected
-from igproof.checker.obligations import certainly_positive_definite, contain_endgame_ball
 
 # Functions whose argument is a kink: the loss is smooth on D only where each is non-zero.
 KINK_FUNCTIONS = ("relu", "abs", "step", "sign")
 
-_ZERO = iv.Interval.point(Fraction(0))
 # Required fields of an isolated-zero obligation (besides id, type).
 ISOLATED_ZERO_FIELDS = ("dataset", "start", "domain", "point", "inverse", "lambda", "rows",
                         "relations")
@@ -68,28 +67,12 @@ MIDPOINT_EXTRA_BITS = 8
 
 def _check_kinks(node: tuple, env: dict[str, iv.Interval]) -> None:
     """Reject unless every relu / abs argument in ``node`` is certainly non-zero on ``env``."""
-    tag = node[0]
-    if tag in ("num", "var"):
-        return
-    if tag == "call":
-        if node[1] in KINK_FUNCTIONS:
-            z = ex.evaluate(node[2], env)
+    for n in ex.nodes(node):
+        if n[0] == "call" and n[1] in KINK_FUNCTIONS:
+            z = ex.evaluate(n[2], env)
             if not (z.lo > 0 or z.hi < 0):
-                raise Rejected(f"domain: a kink ({node[1]} argument in [{float(z.lo):.6g}, "
+                raise Rejected(f"domain: a kink ({n[1]} argument in [{float(z.lo):.6g}, "
                                f"{float(z.hi):.6g}]) is not certainly non-zero on D")
-        _check_kinks(node[2], env)
-        return
-    if tag in ("neg", "pow"):
-        _check_kinks(node[1], env)
-        return
-    _check_kinks(node[1], env)
-    _check_kinks(node[2], env)
-
-
-def _matrix(value: object, p: int, where: str) -> list[list[Fraction]]:
-    if not isinstance(value, list) or len(value) != p:
-        raise Rejected(f"{where}: expected a {p} x {p} matrix (a list of {p} rows)")
-    return [vector(row, p, f"{where}[{i}]") for i, row in enumerate(value)]
 
 
 def _sup_distance2(a: list[tuple[Fraction, Fraction]], b: list[iv.Interval]) -> Fraction:
@@ -100,10 +83,9 @@ def _sup_distance2(a: list[tuple[Fraction, Fraction]], b: list[iv.Interval]) -> 
 
 @dataclass(frozen=True)
 class KrawczykBall:
-    """What isolated-endgame establishes: theta* in the box ``image`` = K(D), hence in
-    B(center, radius); L(theta*) in ``loss``; r0 < margin."""
+    """What isolated-endgame establishes: theta* in B(center, radius) (which contains the
+    Krawczyk image K(D) or its refinement); L(theta*) in ``loss``; r0 < margin."""
 
-    image: list[iv.Interval]
     center: list[Fraction]
     radius: Fraction
     loss: iv.Interval
@@ -128,20 +110,9 @@ def _smooth_piece(residuals: list[tuple], names: list[str], m: list[Fraction],
     return env_D, env_m, fixed
 
 
-def _loss_gradient(fixed: list[tuple], names: list[str], n: int) -> list[tuple]:
-    """grad L for L = (1/(2n)) sum r_i^2, exactly from the certificate's own residuals."""
-    grad = [ex.ZERO] * len(names)
-    for r in fixed:
-        dr = ex.gradient(r, names)
-        grad = [ex.add(g, ex.mul(r, d)) for g, d in zip(grad, dr, strict=True)]
-    return [ex.mul(("num", Fraction(1, n)), g) for g in grad]
-
-
 def _strongly_convex(H_D: list[list[iv.Interval]], lam: Fraction) -> None:
     """H(D) - lambda I certainly positive definite, else Rejected."""
-    shifted = [[h - iv.Interval.point(lam) if i == j else h for j, h in enumerate(row)]
-               for i, row in enumerate(H_D)]
-    if not certainly_positive_definite(shifted):
+    if not obligations.certainly_positive_definite(H_D, lam):
         raise Rejected(f"lambda: H(D) - {lam} I is not certainly positive definite")
 
 
@@ -175,7 +146,7 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
         raise Rejected("lambda: must be positive")
     # 0. one smooth piece on D; exact derivatives of the certificate's own loss
     env_D, env_m, fixed = _smooth_piece(residuals, names, m, domain)
-    grad = _loss_gradient(fixed, names, len(fixed))
+    grad = ex.loss_gradient(fixed, names, Fraction(1, len(fixed)))
     hess = [ex.gradient(g, names) for g in grad]
     H_D = [[ex.evaluate(h, env_D) for h in row] for row in hess]
     # 1. H - lambda I positive definite on D
@@ -184,11 +155,8 @@ def krawczyk_ball(residuals: list[tuple], names: list[str], domain: list[tuple[F
     center, radius, X, r0, margin = _enclosed_zero(
         names, grad, hess, m, Y, [ex.evaluate(g, env_m) for g in grad], H_D, domain, start_box)
     env_X = dict(zip(names, X, strict=True))
-    loss = _ZERO
-    for r in fixed:
-        loss = loss + ex.evaluate(r, env_X).sqr()
-    loss = loss * iv.Interval.point(Fraction(1, 2 * len(fixed)))
-    return KrawczykBall(X, center, radius, loss, r0, margin)
+    loss = obligations.sum_of_squares(fixed, env_X) * iv.Interval(Fraction(1, 2 * len(fixed)))
+    return KrawczykBall(center, radius, loss, r0, margin)
 
 
 def _refined_ball(names: list[str], f: list[tuple], jac: list[list[tuple]], K: list[iv.Interval],
@@ -217,8 +185,7 @@ def _refined_ball(names: list[str], f: list[tuple], jac: list[list[tuple]], K: l
         if not shrunk:
             break
     c_x, r_x = _ball(X)
-    shift2 = sum(((a - b) ** 2 for a, b in zip(c_x, center, strict=True)), Fraction(0))
-    if r_x <= radius and shift2 <= (radius - r_x) ** 2:
+    if r_x <= radius and dist2(c_x, center) <= (radius - r_x) ** 2:
         return c_x, r_x, X
     return center, radius, X
 
@@ -283,19 +250,22 @@ def _short_inverse(H: list[list[iv.Interval]], bits: int) -> list[list[Fraction]
     return [[Fraction(round(v * (1 << bits)), 1 << bits) for v in row[p:]] for row in a]
 
 
+def _hints(ctx: Context, ob: dict) -> tuple[list, list[Fraction], list[list[Fraction]], Fraction]:
+    """The Krawczyk hints of an obligation: the domain D, the point m, the matrix Y, lambda > 0."""
+    lam = number(ob["lambda"], "lambda")
+    if lam <= 0:
+        raise Rejected("lambda: must be positive")
+    p = ctx.p
+    return (box(ob["domain"], p, "domain"), vector(ob["point"], p, "point"),
+            matrix(ob["inverse"], p, "inverse"), lam)
+
+
 def check_isolated_endgame(ctx: Context, ob: dict) -> str:
     """Strong convexity + Krawczyk on D: the flow from B_T converges to the unique critical
     point theta* of L in D, a strict local minimizer lying in K(D)."""
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
-    p = ctx.p
-    domain = box(ob["domain"], p, "domain")
-    m = vector(ob["point"], p, "point")
-    Y = _matrix(ob["inverse"], p, "inverse")
-    lam = number(ob["lambda"], "lambda")
-    ctx.charge(1 + p * p, "isolated-endgame")
+    ds, start_box = ctx.start(ob)
+    domain, m, Y, lam = _hints(ctx, ob)
+    ctx.charge(1 + ctx.p ** 2, "isolated-endgame")
     ball = krawczyk_ball(ds.residuals, ctx.parameters, domain, m, Y, lam, start_box)
     ctx.isolated[ob["id"]] = Endgame(ds.name, ball.center, ball.radius, domain, start_box)
     return (f"strict local minimizer of L_{ds.name} (H >= {float(lam):.6g} I on D, Krawczyk "
@@ -306,7 +276,7 @@ def check_isolated_endgame(ctx: Context, ob: dict) -> str:
 
 def check_isolated_contain(ctx: Context, ob: dict) -> str:
     """The claimed ball contains the isolated end-game ball (a strict local minimizer)."""
-    name = contain_endgame_ball(ctx, ob, ctx.isolated, ctx.proved_isolated)
+    name = obligations.contain_endgame_ball(ctx, ob, ctx.isolated, ctx.proved_isolated)
     return f"claimed ball of {name} contains the strict local minimizer's ball"
 
 
@@ -361,17 +331,9 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
     critical point theta*): the limit is theta*. The fact is recorded in ``ctx.endgame`` (a
     zero-loss limit, like pl-endgame), with the refined Krawczyk ball.
     """
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    ds, start_box = ctx.start(ob)
     p, n, names = ctx.p, len(ds.residuals), list(ctx.parameters)
-    domain = box(ob["domain"], p, "domain")
-    m = vector(ob["point"], p, "point")
-    Y = _matrix(ob["inverse"], p, "inverse")
-    lam = number(ob["lambda"], "lambda")
-    if lam <= 0:
-        raise Rejected("lambda: must be positive")
+    domain, m, Y, lam = _hints(ctx, ob)
     raw_rows = ob["rows"]
     if not isinstance(raw_rows, list) or len(raw_rows) != p:
         raise Rejected(f"rows: expected {p} residual indices (one per parameter)")
@@ -392,7 +354,7 @@ def check_isolated_zero(ctx: Context, ob: dict) -> str:
             raise Rejected(f"relations: residual {j} is not identically the stated combination "
                            "of the chosen rows on this piece")
     # 1. L strongly convex on D
-    grad = _loss_gradient(fixed, names, n)
+    grad = ex.loss_gradient(fixed, names, Fraction(1, n))
     hess = [ex.gradient(g, names) for g in grad]
     _strongly_convex([[ex.evaluate(h, env_D) for h in row] for row in hess], lam)
     # 2 and 4. Krawczyk on the chosen residuals; the flow from B_T cannot leave D

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
@@ -27,8 +27,8 @@ from igproof.checker.context import (
     INTERPOLATION_KIND,
     ISOLATED_CLAIM,
     SWITCHES_KIND,
-    VERSIONS,
     Context,
+    header,
     obj,
     string,
 )
@@ -228,16 +228,10 @@ def limits_conclusion(ctx: Context) -> str:
 
 
 KINDS: dict[str, Kind] = {
-    # core
-    "gf-limit": Kind(MODEL_FIELDS, limits_context, partial(limits_text, "gf-limit"),
-                     None, limits_conclusion),
-    "two-point-overlap": Kind(MODEL_FIELDS, limits_context,
-                              partial(limits_text, "two-point-overlap"), None, limits_conclusion),
-    "one-point-overlap": Kind(MODEL_FIELDS, limits_context,
-                              partial(limits_text, "one-point-overlap"), None, limits_conclusion),
-    "not-characterized-by": Kind(MODEL_FIELDS, limits_context,
-                                 partial(limits_text, "not-characterized-by"), None,
-                                 limits_conclusion),
+    # core: the four limit kinds
+    **{name: Kind(MODEL_FIELDS, limits_context, partial(limits_text, name), None,
+                  limits_conclusion)
+       for name in ("gf-limit", "two-point-overlap", "one-point-overlap", "not-characterized-by")},
     # tier minnorm
     INTERPOLATION_KIND: Kind(("format", "version", "kind", "data", "statement", "obligations"),
                              minnorm.InterpolationContext, minnorm.interpolation_text,
@@ -277,9 +271,7 @@ class Report:
     not_a_certificate: bool = False
 
     def as_dict(self) -> dict:
-        return {"accepted": self.accepted, "kind": self.kind, "obligations": self.obligations,
-                "conclusion": self.conclusion, "error": self.error,
-                "not_a_certificate": self.not_a_certificate}
+        return asdict(self)
 
 
 def _check_statement_text(ctx: Any) -> None:
@@ -314,15 +306,10 @@ def _check(cert: Any) -> Report:
         entries, conclusion = WHOLE_KINDS[cert["kind"]](cert, check_certificate)
         return Report(True, cert["kind"], entries, conclusion)
     kind = KINDS.get(cert.get("kind")) if isinstance(cert.get("kind"), str) else None
-    obj(cert, "certificate", kind.fields if kind else MODEL_FIELDS, ("producer",))
-    if cert["version"] not in VERSIONS or isinstance(cert["version"], bool):
-        raise Rejected(f"version: unsupported version {str(cert['version'])[:20]!r} "
-                       f"(this checker reads {list(VERSIONS)})")
+    header(cert, kind.fields if kind else MODEL_FIELDS)
     if kind is None:
         raise Rejected(f"kind: unknown kind {str(cert['kind'])[:40]!r} "
                        f"(known: {[*KINDS, *WHOLE_KINDS]})")
-    if "producer" in cert:
-        string(cert["producer"], "producer")
     ctx = kind.context(cert)
     _check_statement_text(ctx)
     report = _replay(ctx, cert["obligations"], kind.allowed)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from igproof.checker.context import number, obj
+from igproof.checker.context import number, obj, vector
 from igproof.checker.errors import Rejected
 from igproof.checker.intervals import sqrt_upper
 
@@ -32,9 +32,7 @@ WEIGHTS = ("sqrt(1+x^2)", "1")
 
 
 def _numbers(value: Any, where: str) -> list[Fraction]:
-    if not isinstance(value, list) or not 2 <= len(value) <= MAX_POINTS:
-        raise Rejected(f"{where}: expected a list of 2 to {MAX_POINTS} numbers")
-    return [number(v, f"{where}[{k}]") for k, v in enumerate(value)]
+    return vector(value, 2, where, MAX_POINTS)
 
 
 def _segment_ratio_sq(a: Fraction, b: Fraction, alpha: Fraction, beta: Fraction,

@@ -34,7 +34,7 @@ from typing import Any
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
-from igproof.checker.context import VERSIONS, number, obj, string
+from igproof.checker.context import header, number, obj, string, vector
 from igproof.checker.errors import Rejected
 
 KIND = "nuclear-gap"
@@ -56,12 +56,6 @@ def statement_text(n: int, m: int, activation: str, claim: str, minimum: Fractio
 def _q(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else \
         f"{value.numerator}/{value.denominator}"
-
-
-def _numbers(value: Any, where: str, lo: int, hi: int) -> list[Fraction]:
-    if not isinstance(value, list) or not lo <= len(value) <= hi:
-        raise Rejected(f"{where}: expected a list of {lo} to {hi} numbers")
-    return [number(v, f"{where}[{k}]") for k, v in enumerate(value)]
 
 
 def _flatten(node: tuple, tag: str) -> list[tuple]:
@@ -126,12 +120,7 @@ def check_nuclear_gap(cert: dict, check_limit: Callable[[dict], Any]
     """Check a ``nuclear-gap`` certificate (see the module docstring): the accepted obligation
     entries and the conclusion, or Rejected. ``check_limit`` is the kernel's
     ``check_certificate``, which replays the embedded gf-limit certificate."""
-    obj(cert, "certificate", ("format", "version", "kind", "problem", "limit", "statement",
-                              "evidence"), ("producer",))
-    if cert["version"] not in VERSIONS or isinstance(cert["version"], bool):
-        raise Rejected(f"version: unsupported version {str(cert['version'])[:20]!r}")
-    if "producer" in cert:
-        string(cert["producer"], "producer")
+    header(cert, ("format", "version", "kind", "problem", "limit", "statement", "evidence"))
     problem = obj(cert["problem"], "problem", ("A", "y", "activation"))
     activation = problem["activation"]
     if activation not in ACTIVATIONS:
@@ -139,11 +128,11 @@ def check_nuclear_gap(cert: dict, check_limit: Callable[[dict], Any]
     rows = problem["A"]
     if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_MEASUREMENTS:
         raise Rejected(f"problem.A: expected 1 to {MAX_MEASUREMENTS} rows")
-    a = [_numbers(r, f"problem.A[{i}]", 1, MAX_DIM) for i, r in enumerate(rows)]
+    a = [vector(r, 1, f"problem.A[{i}]", MAX_DIM) for i, r in enumerate(rows)]
     n, m = len(a[0]), len(a)
     if any(len(r) != n for r in a):
         raise Rejected("problem.A: rows of different lengths")
-    y = _numbers(problem["y"], "problem.y", m, m)
+    y = vector(problem["y"], m, "problem.y")
     statement = obj(cert["statement"], "statement", ("text", "claim"))
     claim = statement["claim"]
     if claim not in CLAIMS:
@@ -184,8 +173,8 @@ def check_nuclear_gap(cert: dict, check_limit: Callable[[dict], Any]
     radius = number(ball["radius"], "limit radius")
 
     # 2. the minimum, by a feasible d* and a dual lambda
-    d_star = _numbers(ev["d_star"], "evidence.d_star", n, n)
-    lam = _numbers(ev["lambda"], "evidence.lambda", m, m)
+    d_star = vector(ev["d_star"], n, "evidence.d_star")
+    lam = vector(ev["lambda"], m, "evidence.lambda")
     if any(_dot(r, d_star) != yi for r, yi in zip(a, y, strict=True)):
         raise Rejected("evidence.d_star: A d* != y")
     if sum((abs(v) for v in d_star), Fraction(0)) != minimum:
@@ -239,7 +228,7 @@ def check_nuclear_gap(cert: dict, check_limit: Callable[[dict], Any]
         if not isinstance(signs, list) or len(signs) != n or any(
                 s not in (1, -1) or isinstance(s, bool) for s in signs):
             raise Rejected(f"evidence.signs: expected {n} entries 1 or -1")
-        lam_kkt = _numbers(ev["lambda_kkt"], "evidence.lambda_kkt", m, m)
+        lam_kkt = vector(ev["lambda_kkt"], m, "evidence.lambda_kkt")
         for k, (z, s) in enumerate(zip(zs, signs, strict=True)):
             if not (z.lo > 0 if s == 1 else z.hi < 0):
                 raise Rejected(f"evidence.signs: sigma(u_{k + 1} v_{k + 1}) has no certain sign "

@@ -24,7 +24,7 @@ from itertools import permutations
 
 from igproof.checker import expr as ex
 from igproof.checker import intervals as iv
-from igproof.checker.context import Context, Endgame, box, integer, number, vector
+from igproof.checker.context import Context, Dataset, Endgame, box, dist2, integer, number, vector
 from igproof.checker.errors import Rejected
 
 # Most leaves a bisection cover may have: bounds the work (each leaf costs a few interval
@@ -72,17 +72,27 @@ def leaves(cover: object, region: Box, where: str) -> list[Box]:
     return out
 
 
-def _live_rows(ctx: Context, ds, env) -> list[int]:
+def _live_rows(ds: Dataset, env: dict[str, iv.Interval]) -> list[int]:
     """Indices of points whose residual is not identically 0 on the box (exact [0, 0])."""
     return [i for i, r in enumerate(ds.residuals) if not ex.evaluate(r, env).is_zero()]
 
 
-def certainly_positive_definite(a: list[list[iv.Interval]]) -> bool:
-    """Interval Cholesky: every pivot certainly > 0 => every symmetric matrix in ``a`` is PD."""
+def sum_of_squares(residuals: list[tuple], env: dict[str, iv.Interval]) -> iv.Interval:
+    """sum_i r_i^2 over the box ``env`` (2n L_S). Guarantee: enclosure."""
+    total = iv.ZERO
+    for r in residuals:
+        total = total + ex.evaluate(r, env).sqr()
+    return total
+
+
+def certainly_positive_definite(a: list[list[iv.Interval]], shift: Fraction = Fraction(0)
+                                ) -> bool:
+    """Interval Cholesky: every pivot certainly > 0 => every symmetric matrix in
+    ``a - shift I`` is PD."""
     n = len(a)
-    low = [[iv.Interval.point(Fraction(0))] * n for _ in range(n)]
+    low = [[iv.ZERO] * n for _ in range(n)]
     for j in range(n):
-        pivot = a[j][j]
+        pivot = a[j][j] - iv.Interval(shift) if shift else a[j][j]
         for k in range(j):
             pivot = pivot - low[j][k].sqr()
         if pivot.lo <= 0:
@@ -125,16 +135,12 @@ def check_start(ctx: Context, ob: dict) -> str:
 def check_pl_endgame(ctx: Context, ob: dict) -> str:
     """On D: |grad L|^2 >= 2 mu L with mu = lambda/n, so the limit is within
     rad(B_T) + sqrt(2 sup_{B_T} L / mu) of B_T's centre, provided that ball lies in D."""
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    ds, start_box = ctx.start(ob)
     domain = box(ob["domain"], ctx.p, "domain")
     lam = number(ob["lambda"], "lambda")
     if lam <= 0:
         raise Rejected("lambda: must be positive")
-    live = _live_rows(ctx, ds, ctx.env(domain))
-    lam_iv = iv.Interval.point(lam)
+    live = _live_rows(ds, ctx.env(domain))
     cover = leaves(ob["cover"], domain, "cover")
     ctx.charge(len(cover), "cover")
     for n_leaf, leaf in enumerate(cover):
@@ -143,19 +149,13 @@ def check_pl_endgame(ctx: Context, ob: dict) -> str:
             jac = [[ex.evaluate(g, env) for g in ctx.gradient(ds, i)] for i in live]
         except Rejected as exc:
             raise Rejected(f"cover leaf {n_leaf}: {exc}") from None
-        gram = [[sum((ra[k] * rb[k] for k in range(ctx.p)), iv.Interval.point(Fraction(0)))
-                 for rb in jac] for ra in jac]
-        for i in range(len(gram)):
-            gram[i][i] = gram[i][i] - lam_iv
-        if not certainly_positive_definite(gram):
+        gram = [[sum((ra[k] * rb[k] for k in range(ctx.p)), iv.ZERO) for rb in jac]
+                for ra in jac]
+        if not certainly_positive_definite(gram, lam):
             raise Rejected(f"cover leaf {n_leaf}: J J^T - lambda I not certainly positive "
                            "definite")
     mu = lam / ds.n
-    start_env = ctx.env(start_box)
-    loss = iv.Interval.point(Fraction(0))
-    for r in ds.residuals:
-        loss = loss + ex.evaluate(r, start_env).sqr()
-    loss_sup = loss.hi / (2 * ds.n)
+    loss_sup = sum_of_squares(ds.residuals, ctx.env(start_box)).hi / (2 * ds.n)
     center = [(lo + hi) / 2 for lo, hi in start_box]
     half2 = sum((((hi - lo) / 2) ** 2 for lo, hi in start_box), Fraction(0))
     radius = iv.sqrt_upper(half2) + iv.sqrt_upper(2 * loss_sup / mu)
@@ -176,7 +176,7 @@ def check_conserved(ctx: Context, ob: dict) -> str:
     env = ctx.env(eg.domain)
     dq = [ex.fix_pattern(g, env) for g in ex.gradient(q, ctx.parameters)]
     total = ex.ZERO
-    for i in _live_rows(ctx, ds, env):
+    for i in _live_rows(ds, env):
         r = ex.fix_pattern(ds.residuals[i], env)
         for k, g in enumerate(ctx.gradient(ds, i)):
             total = ex.add(total, ex.mul(ex.mul(dq[k], r), ex.fix_pattern(g, env)))
@@ -247,8 +247,7 @@ def contain_endgame_ball(ctx: Context, ob: dict, endgames: dict, proved: set) ->
     if eg.dataset != lim.dataset:
         raise Rejected(f"endgame: is for dataset {eg.dataset}, the limit for {lim.dataset}")
     gap = lim.radius - eg.radius
-    d2 = sum(((c - m) ** 2 for c, m in zip(lim.center, eg.center, strict=True)), Fraction(0))
-    if gap < 0 or d2 > gap * gap:
+    if gap < 0 or dist2(lim.center, eg.center) > gap * gap:
         raise Rejected(f"limit {lim.name}: claimed ball does not contain the end-game ball")
     proved.add(lim.name)
     return lim.name
@@ -395,8 +394,7 @@ def check_disjoint(ctx: Context, ob: dict) -> str:
     a, b = (ctx.limit(v, f"limits[{k}]") for k, v in enumerate(pair))
     if a.name == b.name:
         raise Rejected("limits: a ball is not disjoint from itself")
-    d2 = sum(((x - y) ** 2 for x, y in zip(a.center, b.center, strict=True)), Fraction(0))
-    if not d2 > (a.radius + b.radius) ** 2:
+    if not dist2(a.center, b.center) > (a.radius + b.radius) ** 2:
         raise Rejected(f"limits: balls of {a.name} and {b.name} intersect")
     ctx.disjoint.add(frozenset((a.name, b.name)))
     return f"balls of {a.name} and {b.name} are disjoint"
@@ -448,11 +446,8 @@ def check_ordering(ctx: Context, ob: dict) -> str:
         holds = lb + iv.sqrt_upper(Fraction(ctx.p)) * (below.radius + above.radius) <= la
     else:
         origin = [Fraction(0)] * ctx.p if cls == "norm" else ctx.theta0
-        nb = sum(((c - o) ** 2 for c, o in zip(below.center, origin, strict=True)),
-                 Fraction(0))
-        na = sum(((c - o) ** 2 for c, o in zip(above.center, origin, strict=True)),
-                 Fraction(0))
-        holds = iv.sqrt_upper(nb) + below.radius <= iv.sqrt_lower(na) - above.radius
+        holds = (iv.sqrt_upper(dist2(below.center, origin)) + below.radius
+                 <= iv.sqrt_lower(dist2(above.center, origin)) - above.radius)
     if not holds:
         raise Rejected(f"class {cls}: sup over ball {below.name} not <= inf over ball "
                        f"{above.name}")
@@ -513,7 +508,7 @@ def check_kkt(ctx: Context, ob: dict) -> str:
         raise Rejected(f"columns: expected 1 to {MAX_MINOR} distinct parameter indices")
     cols = [integer(c, f"columns[{k}]", 0, ctx.p - 1) for k, c in enumerate(cols)]
     env = ctx.env(lim.bounding_box(2))
-    live = _live_rows(ctx, ds, env)
+    live = _live_rows(ds, env)
     if len(live) + 1 != len(cols):
         raise Rejected(f"columns: {len(live)} live residuals + grad G need {len(live) + 1} "
                        f"columns, got {len(cols)}")

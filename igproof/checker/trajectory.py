@@ -50,6 +50,7 @@ The obligation establishes ``reach``: theta(T) lies in the claimed box for some 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from fractions import Fraction
@@ -63,8 +64,10 @@ from igproof.checker.context import (
     Context,
     box,
     integer,
+    matrix,
     number,
     obj,
+    vector,
 )
 from igproof.checker.errors import Rejected
 
@@ -84,9 +87,9 @@ def clear_memo() -> None:
     time the checker, not the memo.
     """
     _REPLAYED.clear()
-    _EXPM_CACHE.clear()
-    _POINT_MATRICES.clear()
-    _RATIOS.clear()
+    _expm.cache_clear()
+    _point_matrix.cache_clear()
+    _reciprocal.cache_clear()
 
 # Most segments and time intervals one obligation may list (bounds the replay work).
 MAX_SEGMENTS = 16
@@ -126,25 +129,6 @@ _TWO = iv.Interval.point(2)
 
 # --- patterns and fields ----------------------------------------------------------------------
 
-def _substitute(node: tuple, mapping: dict[tuple, tuple]) -> tuple:
-    """relu(z) -> mapping[z] (after substituting inside z)."""
-    tag = node[0]
-    if tag in ("num", "var"):
-        return node
-    if tag == "neg":
-        return ex.neg(_substitute(node[1], mapping))
-    if tag == "pow":
-        return ("pow", _substitute(node[1], mapping), node[2])
-    if tag == "call":
-        if node[1] == "relu":
-            if node[2] not in mapping:
-                raise Rejected("pattern: a relu argument is not among the atoms")
-            return mapping[node[2]]
-        return ("call", node[1], _substitute(node[2], mapping))
-    a, b = _substitute(node[1], mapping), _substitute(node[2], mapping)
-    return {"add": ex.add, "sub": ex.sub, "mul": ex.mul, "div": ex.div}[tag](a, b)
-
-
 class Pattern:
     """The smooth residuals and field of one activation pattern."""
 
@@ -153,27 +137,29 @@ class Pattern:
         self.signs = signs
         self.atoms = atoms
         mapping = {z: (z if s > 0 else ex.ZERO) for z, s in zip(atoms, signs, strict=True)}
-        self.residuals = [_substitute(r, mapping) for r in residuals]
-        n = len(residuals)
-        field = []
-        for name in ctx.parameters:
-            total = ex.ZERO
-            for r in self.residuals:
-                total = ex.add(total, ex.mul(r, ex.diff(r, name)))
-            field.append(ex.mul(("num", Fraction(-1, n)), total))
-        self.field = field
+
+        def branch(call: tuple, _arg: tuple) -> tuple | None:  # relu(z) -> mapping[z]
+            if call[1] != "relu":
+                return None
+            if call[2] not in mapping:
+                raise Rejected("pattern: a relu argument is not among the atoms")
+            return mapping[call[2]]
+
+        self.residuals = [ex.rebuild(r, branch) for r in residuals]
+        self.field = ex.loss_gradient(self.residuals, ctx.parameters, Fraction(-1, len(residuals)))
         self.atom_grads = [ex.gradient(z, ctx.parameters) for z in atoms]
 
 
-def _signs(value: object, count: int, where: str) -> list[int]:
-    if not isinstance(value, list) or len(value) != count:
-        raise Rejected(f"{where}: expected {count} signs (one per relu atom)")
-    out = []
+def _signs(value: object, where: str, count: int, most: int | None = None) -> list[int]:
+    """A list of ``count`` (to ``most``) signs 1 or -1."""
+    most = count if most is None else most
+    if not isinstance(value, list) or not count <= len(value) <= most:
+        raise Rejected(f"{where}: expected {count if most == count else f'{count} to {most}'} "
+                       "signs")
     for k, s in enumerate(value):
         if isinstance(s, bool) or s not in (1, -1):
             raise Rejected(f"{where}[{k}]: expected 1 or -1")
-        out.append(s)
-    return out
+    return list(value)
 
 
 # --- interval linear algebra: the fused dot product --------------------------------------------
@@ -295,27 +281,21 @@ def _matvec(a: Matrix, v: Vector) -> Vector:
     return [dot(row, v) for row in a]
 
 
-_EXPM_CACHE: dict[tuple, Matrix] = {}
-
-
 def expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     """Cached :func:`_expm` (the same time steps recur along a trajectory)."""
-    key = (tuple(tuple(row) for row in M), t.lo_m, t.hi_m, t.e)
-    if key not in _EXPM_CACHE:
-        if len(_EXPM_CACHE) > EXPM_CACHE_SIZE:
-            _EXPM_CACHE.clear()
-        _EXPM_CACHE[key] = _expm(M, t)
-    return _EXPM_CACHE[key]
+    return _expm(tuple(map(tuple, M)), t.lo_m, t.hi_m, t.e)
 
 
-def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
-    """An interval matrix containing exp(s M) for every s in t.
+@functools.lru_cache(maxsize=EXPM_CACHE_SIZE)
+def _expm(M: tuple[tuple[Fraction, ...], ...], lo_m: int, hi_m: int, e: int) -> Matrix:
+    """An interval matrix containing exp(s M) for every s in t = [lo_m, hi_m] 2^e.
 
     A = t M scaled by 2^-j to ||A||_inf <= 2^-EXP_SCALE_BITS; sum_{k<K} A^k/k! plus the tail
     bound ||A||^K / K! / (1 - ||A||/(K+1)) on every entry; then j squarings.
     """
     n = len(M)
-    A = [[iv.Interval.point(q) * t for q in row] for row in M]
+    t = iv.raw(lo_m, hi_m, e)
+    A = [[iv.Interval(q) * t for q in row] for row in M]
     norm = max(sum((x.magnitude() for x in row), Fraction(0)) for row in A)
     if norm > MAX_EXP_NORM:
         raise Rejected(f"exp(tM): ||tM|| = {float(norm):.3g} is too large")
@@ -331,8 +311,7 @@ def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     term = ident
     for k in range(1, EXP_TERMS):
         term = _matmul(term, B)
-        inv_k = iv.Interval.point(Fraction(1, k))
-        term = [[x * inv_k for x in row] for row in term]
+        term = [[x * _reciprocal(k) for x in row] for row in term]
         total = [[x + y for x, y in zip(r1, r2, strict=True)]
                  for r1, r2 in zip(total, term, strict=True)]
     fact = Fraction(1)
@@ -346,17 +325,10 @@ def _expm(M: list[list[Fraction]], t: iv.Interval) -> Matrix:
     return total
 
 
-_POINT_MATRICES: dict[tuple, Matrix] = {}
-
-
-def _point_matrix(M: list[list[Fraction]]) -> Matrix:
+@functools.lru_cache(maxsize=EXPM_CACHE_SIZE)
+def _point_matrix(M: tuple[tuple[Fraction, ...], ...]) -> Matrix:
     """M with every entry enclosed as a dyadic interval (kept between calls, bounded cache)."""
-    key = tuple(tuple(row) for row in M)
-    if key not in _POINT_MATRICES:
-        if len(_POINT_MATRICES) > EXPM_CACHE_SIZE:
-            _POINT_MATRICES.clear()
-        _POINT_MATRICES[key] = [[iv.Interval.point(q) for q in row] for row in M]
-    return _POINT_MATRICES[key]
+    return [[iv.Interval(q) for q in row] for row in M]
 
 
 def flow_range(M: list[list[Fraction]], v: Vector, dt: Fraction
@@ -391,7 +363,7 @@ def flow_range(M: list[list[Fraction]], v: Vector, dt: Fraction
         assert out is not None
         return out
     vnorm = max(x.magnitude() / wi for x, wi in zip(v, w, strict=True))
-    Mi = _point_matrix(M)
+    Mi = _point_matrix(tuple(map(tuple, M)))
     dt_d, a_d = iv.Interval.point(dt), iv.Interval.point(a)
     threshold = iv.Interval.point(RANGE_TAIL * max(vnorm, Fraction(1)))
     out = list(v)
@@ -402,7 +374,7 @@ def flow_range(M: list[list[Fraction]], v: Vector, dt: Fraction
     while k < RANGE_MAX_TERMS:
         k += 1
         term = _matvec(Mi, term)
-        inv_k = _ratios(k)[1]
+        inv_k = _reciprocal(k)
         coef = coef * dt_d * inv_k
         scale = iv.raw(0, coef.hi_m, coef.e)  # s^k/k! over s in [0, dt], coef.hi_m > 0
         out = [o + x * scale for o, x in zip(out, term, strict=True)]
@@ -462,6 +434,18 @@ def _atom_rate(ctx: Context, pat: Pattern, k: int, theta: Vector) -> iv.Interval
     return s
 
 
+def _end(end: object, where: str, switch_fields: tuple[str, ...], atoms: int) -> int | None:
+    """The atom a segment's ``end`` switches ({"kind": "switch", "atom": k, ...}), or None for
+    {"kind": "stop"}."""
+    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
+        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
+    if end["kind"] == "stop":
+        obj(end, f"{where}.end", ("kind",))
+        return None
+    obj(end, f"{where}.end", ("kind",), switch_fields)
+    return integer(end.get("atom"), f"{where}.end.atom", 0, atoms - 1)
+
+
 def _has_sign(x: iv.Interval, s: int) -> bool:
     return x.certainly_positive() if s > 0 else x.certainly_negative()
 
@@ -477,19 +461,12 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
     if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS:
         raise Rejected(f"{where}.intervals: expected a list of at most {MAX_INTERVALS} pairs")
     phi = [[_I1 if i == k else _Z for k in range(p + 1)] for i in range(p + 1)]
-    cache: dict[Fraction, Matrix] = {}
     t = Fraction(0)
-
-    def step(dt: Fraction) -> Matrix:
-        if dt not in cache:
-            cache[dt] = expm(M, iv.Interval.point(dt))
-        return cache[dt]
-
     for m, pair in enumerate(intervals):
         ta, tb = _time_pair(pair, f"{where}.intervals[{m}]")
         if ta != t or tb <= ta:
             raise Rejected(f"{where}.intervals[{m}]: not contiguous from time 0")
-        P_dt = step(tb - ta)
+        P_dt = expm(M, iv.Interval(tb - ta))
         W = flow_range(M, _matvec(phi, u0), tb - ta)[:p]
         for k, s in enumerate(pat.signs):
             if _has_sign(_atom_value(ctx, pat, k, W), s):
@@ -503,17 +480,9 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
         phi = _matmul(phi, P_dt)
         t = tb
     end = seg.get("end")
-    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
-        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
-    if end["kind"] == "stop":
-        ex_keys = set(end) - {"kind"}
-        if ex_keys:
-            raise Rejected(f"{where}.end: unknown fields {sorted(ex_keys)}")
+    k = _end(end, where, ("atom", "bracket", "time"), len(pat.signs))
+    if k is None:
         return _matvec(phi, u0)[:p], None, None
-    for key in end:
-        if key not in ("kind", "atom", "bracket", "time"):
-            raise Rejected(f"{where}.end: unknown field {str(key)[:40]!r}")
-    k = integer(end.get("atom"), f"{where}.end.atom", 0, len(pat.signs) - 1)
     ta, tb = _time_pair(end.get("bracket"), f"{where}.end.bracket")
     t1, t2 = _time_pair(end.get("time"), f"{where}.end.time")
     if ta != t or not ta <= t1 <= t2 <= tb or tb <= ta:
@@ -601,76 +570,63 @@ class _Program:
 
     def taylor(self, x0: Vector, order: int) -> list[Vector]:
         """Normalized Taylor coefficients [x_i[0..order]] of x' = F(x), x(0) = x0 (intervals)."""
-        c: list[Vector] = [[] for _ in self.nodes]
+        c: list[Vector] = [[x] for x in x0] + [[] for _ in self.nodes[len(x0):]]
         aux: dict[int, Vector] = {}
         scaled: dict[int, Vector] = {}
-        n = len(self.names)
-        consts = self.consts
-        for k in range(n):
-            c[k].append(x0[k])
         for m in range(order):
-            ratios = _ratios(m)  # ratios[j] encloses j/m; ratios[1] is 1/m
-            for idx, op in enumerate(self.nodes):
-                kind = op[0]
-                if kind == "var":
-                    continue
-                if kind == "num":
-                    c[idx].append(consts[idx] if m == 0 else _Z)
-                elif kind == "neg":
-                    c[idx].append(-c[op[1]][m])
-                elif kind == "add":
-                    c[idx].append(c[op[1]][m] + c[op[2]][m])
-                elif kind == "sub":
-                    c[idx].append(c[op[1]][m] - c[op[2]][m])
-                elif kind == "mul":
-                    u, v = c[op[1]], c[op[2]]
-                    c[idx].append(dot(u[: m + 1], v[m::-1]))
-                elif kind == "cmul":
-                    c[idx].append(consts[op[1]] * c[op[2]][m])
-                elif kind == "exp":  # w' = u' w: m w_m = sum_{j=1..m} j u_j w_{m-j}
-                    u, w = c[op[1]], c[idx]
-                    if m == 0:
-                        w.append(iv.exp(u[0]))
-                    else:
-                        du = _scaled(scaled, op[1], u, m)
-                        w.append(dot(du[1:m + 1], w[m - 1::-1]) * ratios[1])
-                else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
-                    # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
-                    # m u_m - m u_m w_0^2 would double the width of every order's leading term)
-                    u, w = c[op[1]], c[idx]
-                    s = aux.setdefault(idx, [])
-                    if m == 0:
-                        w.append(iv.tanh(u[0]))
-                        s.append(_I1 - w[0].sqr())
-                    else:
-                        du = _scaled(scaled, op[1], u, m)
-                        w.append(dot(du[1:m + 1], s[m - 1::-1]) * ratios[1])
-                        s.append(-_square_coefficient(w, m))
-            inv = iv.Interval.point(Fraction(1, m + 1))
+            self._coefficients(c, m, aux, scaled)
             for k, o in enumerate(self.outputs):
-                c[k].append(c[o][m] * inv)
-        return [c[k][: order + 1] for k in range(n)]
+                c[k].append(c[o][m] * _reciprocal(m + 1))
+        return [c[k][: order + 1] for k in range(len(x0))]
 
     def evaluate(self, x: Vector) -> Vector:
-        env = dict(zip(self.names, x, strict=True))
-        values: Vector = []
-        for op in self.nodes:
+        """F(x), the outputs' coefficients of order 0. Guarantee: enclosure."""
+        c: list[Vector] = [[v] for v in x] + [[] for _ in self.nodes[len(x):]]
+        self._coefficients(c, 0, {}, {})
+        return [c[o][0] for o in self.outputs]
+
+    def _coefficients(self, c: list[Vector], m: int, aux: dict[int, Vector],
+                      scaled: dict[int, Vector]) -> None:
+        """Append the normalized Taylor coefficient of order m of every node to ``c``, given the
+        coefficients 0..m of the variables and 0..m-1 of every node (``aux``, ``scaled``:
+        the series kept by tanh and exp nodes)."""
+        consts = self.consts
+        for idx, op in enumerate(self.nodes):
             kind = op[0]
             if kind == "var":
-                values.append(env[self.names[op[1]]])
+                continue
+            if kind == "cmul":
+                c[idx].append(consts[op[1]] * c[op[2]][m])
             elif kind == "num":
-                values.append(self.consts[len(values)])
+                c[idx].append(consts[idx] if m == 0 else _Z)
             elif kind == "neg":
-                values.append(-values[op[1]])
+                c[idx].append(-c[op[1]][m])
             elif kind == "add":
-                values.append(values[op[1]] + values[op[2]])
+                c[idx].append(c[op[1]][m] + c[op[2]][m])
             elif kind == "sub":
-                values.append(values[op[1]] - values[op[2]])
-            elif kind in ("mul", "cmul"):
-                values.append(values[op[1]] * values[op[2]])
-            else:
-                values.append(iv.FUNCTIONS[kind](values[op[1]]))
-        return [values[o] for o in self.outputs]
+                c[idx].append(c[op[1]][m] - c[op[2]][m])
+            elif kind == "mul":
+                u, v = c[op[1]], c[op[2]]
+                c[idx].append(dot(u[: m + 1], v[m::-1]) if m else u[0] * v[0])
+            elif kind == "exp":  # w' = u' w: m w_m = sum_{j=1..m} j u_j w_{m-j}
+                u, w = c[op[1]], c[idx]
+                if m == 0:
+                    w.append(iv.exp(u[0]))
+                else:
+                    du = _scaled(scaled, op[1], u, m)
+                    w.append(dot(du[1:m + 1], w[m - 1::-1]) * _reciprocal(m))
+            else:  # tanh: w' = s u' with s = 1 - w^2: m w_m = sum_{j=1..m} j u_j s_{m-j}
+                # (s_0 = 1 - w_0^2 enclosed as one factor: writing m u_m (1 - w_0^2) as
+                # m u_m - m u_m w_0^2 would double the width of every order's leading term)
+                u, w = c[op[1]], c[idx]
+                s = aux.setdefault(idx, [])
+                if m == 0:
+                    w.append(iv.tanh(u[0]))
+                    s.append(_I1 - w[0].sqr())
+                else:
+                    du = _scaled(scaled, op[1], u, m)
+                    w.append(dot(du[1:m + 1], s[m - 1::-1]) * _reciprocal(m))
+                    s.append(-_square_coefficient(w, m))
 
 
 def _square_coefficient(w: Vector, m: int) -> iv.Interval:
@@ -692,14 +648,10 @@ def _scaled(cache: dict[int, Vector], idx: int, u: Vector, m: int) -> Vector:
     return du
 
 
-_RATIOS: dict[int, Vector] = {}
-
-
-def _ratios(m: int) -> Vector:
-    """Enclosures of j/m for j = 0..m (m >= 1), kept between calls."""
-    if m not in _RATIOS:
-        _RATIOS[m] = [iv.Interval.point(Fraction(j, m)) for j in range(m + 1)] if m else []
-    return _RATIOS[m]
+@functools.cache
+def _reciprocal(k: int) -> iv.Interval:
+    """The enclosure of 1/k (k >= 1), kept between calls."""
+    return iv.Interval(Fraction(1, k))
 
 
 def _horner(coeffs: Vector, h: iv.Interval) -> iv.Interval:
@@ -740,17 +692,7 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
     steps = seg.get("steps")
     if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_INTERVALS:
         raise Rejected(f"{where}.steps: expected 1 to {MAX_INTERVALS} steps")
-    end = seg.get("end", {"kind": "stop"})
-    if not isinstance(end, dict) or end.get("kind") not in ("stop", "switch"):
-        raise Rejected(f"{where}.end: expected {{'kind': 'stop'}} or a switch")
-    crossing: int | None = None
-    if end["kind"] == "switch":
-        for key in end:
-            if key not in ("kind", "atom"):
-                raise Rejected(f"{where}.end: unknown field {str(key)[:40]!r}")
-        crossing = integer(end.get("atom"), f"{where}.end.atom", 0, len(pat.signs) - 1)
-    elif set(end) != {"kind"}:
-        raise Rejected(f"{where}.end: unknown fields {sorted(set(end) - {'kind'})}")
+    crossing = _end(seg.get("end", {"kind": "stop"}), where, ("atom",), len(pat.signs))
     names = list(ctx.parameters)
     vnames = [f"_V{k}" for k in range(p * p)]
     jac = [[ex.diff(f, q) for q in names] for f in pat.field]
@@ -779,9 +721,7 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
                 raise Rejected(f"{w}.h: must be positive")
             trial = [iv.Interval(lo, hi)
                      for lo, hi in box(st["picard"], p + p * p, f"{w}.picard")]
-            A_new = [[number(x, f"{w}.A") for x in row] if isinstance(row, list) and len(row) == p
-                     else _bad(f"{w}.A") for row in (st["A"] if isinstance(st["A"], list)
-                                                      and len(st["A"]) == p else _bad(f"{w}.A"))]
+            A_new = matrix(st["A"], p, f"{w}.A")
             Ai = [[iv.Interval.point(q) for q in row] for row in A]
             X = [c[i] + dot(Ai[i], r) for i in range(p)]
             T = iv.Interval(Fraction(0), h)
@@ -845,10 +785,6 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
     return E, crossing, new
 
 
-def _bad(where: str) -> list:
-    raise Rejected(f"{where}: expected a square matrix of rationals")
-
-
 def _replay_key(ctx: Context, residuals: list[tuple], start_box: list, segments: list) -> str:
     """Everything the replay of a trajectory depends on, as one canonical string."""
     start = [[str(lo), str(hi)] for lo, hi in start_box]
@@ -871,7 +807,7 @@ def _replay(ctx: Context, residuals: list[tuple], start_box: list, segments: lis
                 if key not in ("method", "pattern", "intervals", "end", "just_switched", "order",
                                "sensitivity_order", "steps"):
                     raise Rejected(f"{where}: unknown field {str(key)[:40]!r}")
-            signs = _signs(seg.get("pattern"), len(atoms), f"{where}.pattern")
+            signs = _signs(seg.get("pattern"), f"{where}.pattern", len(atoms))
             if expected is not None and signs != expected:
                 raise Rejected(f"{where}.pattern: must be the previous pattern with the switched "
                                "atom flipped")
@@ -901,10 +837,7 @@ def _replay(ctx: Context, residuals: list[tuple], start_box: list, segments: lis
 
 def check_trajectory(ctx: Context, ob: dict) -> str:
     """Replay the enclosure of theta on [0, T] from a start box; theta(T) lies in ``box``."""
-    ds = ctx.dataset(ob["dataset"], "dataset")
-    start_ds, start_box = ctx.ref(ob["start"], ctx.reach, "start")
-    if start_ds != ds.name:
-        raise Rejected(f"start: start box is for dataset {start_ds}, not {ds.name}")
+    ds, start_box = ctx.start(ob)
     claimed = box(ob["box"], ctx.p, "box")
     segments = ob["segments"]
     if not isinstance(segments, list) or not 1 <= len(segments) <= MAX_SEGMENTS:
@@ -959,16 +892,12 @@ def switches_claim(claim: Any) -> tuple[int, int, list[int]]:
     obj(claim, "statement.claim", ("atom", "point", "sequence"))
     atom = integer(claim["atom"], "statement.claim.atom", 0, MAX_PARAMETERS * MAX_POINTS)
     point = integer(claim["point"], "statement.claim.point", 1, MAX_POINTS)
-    seq = claim["sequence"]
-    if not isinstance(seq, list) or not 2 <= len(seq) <= MAX_SEQUENCE:
-        raise Rejected(f"statement.claim.sequence: expected 2 to {MAX_SEQUENCE} signs")
-    for k, v in enumerate(seq):
-        if isinstance(v, bool) or v not in (1, -1):
-            raise Rejected(f"statement.claim.sequence[{k}]: expected 1 or -1")
-        if k and v == seq[k - 1]:
+    seq = _signs(claim["sequence"], "statement.claim.sequence", 2, MAX_SEQUENCE)
+    for k in range(1, len(seq)):
+        if seq[k] == seq[k - 1]:
             raise Rejected(f"statement.claim.sequence[{k}]: equal to the sign before it (write "
                            "each run of equal signs once)")
-    return atom, point, list(seq)
+    return atom, point, seq
 
 
 def _duration_positive(seg: dict) -> bool:
@@ -1049,6 +978,10 @@ def switches_conclusion(ctx: Context) -> str:
 
 def switches_context(cert: dict) -> Context:
     """The context of a ``gf-switches`` certificate, its claim validated."""
-    ctx = Context(cert)
+    ctx = Context(cert, ("text", "dataset", "theta0", "claim"))
+    ctx.dataset(ctx.statement["dataset"], "statement.dataset")
+    if vector(ctx.statement["theta0"], ctx.p, "statement.theta0") != ctx.theta0:
+        raise Rejected("statement.theta0: differs from the certificate's theta0 (where the "
+                       "trajectories start)")
     switches_claim(ctx.statement["claim"])
     return ctx
