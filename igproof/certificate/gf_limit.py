@@ -75,12 +75,26 @@ TIME_SLACK = Fraction(1, 2 ** 100)
 # width, to the simplest rational there (the trial box of a step is ~3x its first-order image,
 # so 2^-8 of its width changes nothing: the checker's 4 Picard refinements shrink it back).
 PICARD_GRID_BITS = 8
+# ... and by at least 2^-PICARD_FLOOR_BITS of its magnitude: a coordinate the flow keeps constant
+# (an inactive unit's weights, the identity rows of V) has a trial box only ~2^-60 |y| wide,
+# whose ends would otherwise need ~20 digits; 2^-48 of |y| stays far below every other
+# coordinate's Picard margin (~3 h |F|).
+PICARD_FLOOR_BITS = 48
 # Compact Lohner matrices: each entry replaced by the simplest rational within 2^-A_BITS (A ~ an
 # orthogonal Q; the checker encloses A^-1 around A^T with an error ~ |I - A^T A| ~ p^1.5 2^-A_BITS,
 # which widens the Lohner set by ~ p times that per step: 2^-24 keeps 2000 steps of a
 # 6-parameter flow within ~1e-3 of the full-precision replay; 2^-12 was seen to cost the claimed
 # box of a 134-step flow).
 A_BITS = 24
+# With compact hints the checker's Lohner set is wider than the prover's, by ~ p |I - A^T A| of
+# its widest side per step in every coordinate (also in one the flow keeps constant, which the
+# prover encloses to rounding level) and, with fitted Picard boxes, by a wider restart after a
+# crossing (vardi2021's S1 limit: 1.5x): the claimed box at the end of a trajectory obligation
+# is widened on each side by COMPACT_BOX_GROWTH^(c + 1) / 4 times its widest side for the c-th
+# chunk of a cut segment (each chunk restarts from the last claimed box). The end-game ball grows
+# by about the box's half-diagonal, far below its arc term (~1e-12 against ~1e-6 for the
+# shipped two-layer flows).
+COMPACT_BOX_GROWTH = 4
 # Growth per chunk of the claimed box slack when a long segment is cut (see _box_slack).
 CHUNK_SLACK_GROWTH = 2 ** 8
 # Growth per switch of the switching-time slack, tried in turn: 1 (every bracket widened by
@@ -208,6 +222,9 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     reasons: list[str] = []
 
     rejected_in: set[str] = set()  # methods of the segments the checker rejected
+    # the switching time slack (and with it the claimed box slack) grows only per affine switch
+    slacks = TIME_SLACK_GROWTH if any(seg.kind == "affine" and seg.switch is not None
+                                      for seg in result.segments) else (1,)
 
     def accepted(hints: str) -> dict[str, Any] | None:
         """The first certificate with these hints the checker accepts, trying wider switching
@@ -216,7 +233,7 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
         while True:
             try:
                 cert = _limit_certificate(result, flow, form, dataset_name, limit_name,
-                                          hints=hints, growth=TIME_SLACK_GROWTH[growth],
+                                          hints=hints, growth=slacks[growth],
                                           split=AFFINE_SPLITS[split])
                 check_limits(cert)
             except CertificateError as exc:
@@ -230,7 +247,7 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
             if method:
                 rejected_in.add(method)
             if (".end.time" in reasons[-1] or "claimed box" in reasons[-1]) and \
-                    growth + 1 < len(TIME_SLACK_GROWTH):
+                    growth + 1 < len(slacks):
                 growth += 1  # only a switching time bracket is helped by a wider slack
             elif method == "affine" and split + 1 < len(AFFINE_SPLITS):
                 split += 1
@@ -242,12 +259,16 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     # the checker re-derives it (igproof.certificate.picard: its uncancelled terms can widen
     # the image beyond the prover's box), then the full-precision hints (rounding the hints
     # outward can cost the last bit of a tight Picard inclusion). Without Taylor steps all are
-    # the same certificate.
+    # the same certificate, so the first try is the outcome. The isolated (positive loss)
+    # end-game keeps full hints: its Krawczyk ball is built on the reached box, which compact
+    # hints widen.
     taylor = any(seg.kind == "taylor" for seg in result.segments)
-    cert = accepted("compact")
-    if cert is None and "taylor" in rejected_in:
-        cert = accepted("fit")
-    if cert is None and taylor:
+    cert = None
+    if not isinstance(result.endgame, IsolatedEndgame):
+        cert = accepted("compact")
+        if cert is None and "taylor" in rejected_in:
+            cert = accepted("fit")
+    if cert is None and (taylor or isinstance(result.endgame, IsolatedEndgame)):
         cert = accepted("full")
     if cert is not None:
         return cert
@@ -554,7 +575,10 @@ def _trajectories(result: ProvedLimit, dataset_name: str, *, hints: str, growth:
     checker's MAX_INTERVALS; it is then cut into chunks of at most MAX_INTERVALS steps, each
     chunk after the first starting a new trajectory obligation from the (slightly widened)
     enclosure where the previous one stopped (any start box is sound; the Lohner set restarts
-    there). The segment count per obligation is at most MAX_SEGMENTS."""
+    there). The segment count per obligation is at most MAX_SEGMENTS. Empty when the flow
+    started inside the end-game's reach (no step at all: the end-game starts from theta0)."""
+    if all(seg.kind == "taylor" and not seg.steps for seg in result.segments):
+        return []
     out: list[dict[str, Any]] = []
     current: list[dict[str, Any]] = []
     switches = 0
@@ -583,10 +607,23 @@ def _trajectories(result: ProvedLimit, dataset_name: str, *, hints: str, growth:
             current.append(_segment_entry(result, m, k, end, first=c == 0, last=is_last,
                                           hints=hints, slack=TIME_SLACK, form=form))
             if not is_last:
-                close(_box(seg.steps[end - 1].hull_after,
-                           _box_slack(growth, switches, len(out))))
-    close(_box(result.box_T, _box_slack(growth, switches, len(out))))
+                close(_claimed_box(seg.steps[end - 1].hull_after,
+                                   _box_slack(growth, switches, len(out)), hints, len(out)))
+    taylor = any(seg.kind == "taylor" for seg in result.segments)
+    close(_claimed_box(result.box_T, _box_slack(growth, switches, len(out)),
+                       hints if taylor else "full", len(out)))
     return out
+
+
+def _claimed_box(values: list[Any], slack: Fraction, hints: str,
+                 chunk: int) -> list[list[Fraction]]:
+    """The claimed box around the enclosure ``values``: each side widened by ``slack``, and
+    with compact or fitted hints also by COMPACT_BOX_GROWTH^(chunk + 1) / 4 of the widest
+    side (``hints`` "full" for a trajectory without Taylor steps: no hint is rounded)."""
+    if hints == "full":
+        return _box(values, slack)
+    widest = max(2 * arb_radius_fraction(v) for v in values)
+    return _box(values, slack + widest * COMPACT_BOX_GROWTH ** (chunk + 1) / 4)
 
 
 def _box_slack(growth: int, switches: int, chunk: int) -> Fraction:
@@ -633,8 +670,10 @@ def _step_hints(st: Any, compact: bool) -> dict[str, Any]:
 
 def _outward(lo: Fraction, hi: Fraction) -> list[Fraction]:
     """[lo', hi'] containing [lo, hi]: lo' the simplest rational in [lo - d, lo], hi' in
-    [hi, hi + d], d = 2^-PICARD_GRID_BITS (hi - lo)."""
-    d = (hi - lo) / (1 << PICARD_GRID_BITS)
+    [hi, hi + d], d = 2^-PICARD_GRID_BITS (hi - lo), at least 2^-PICARD_FLOOR_BITS max(|lo|,
+    |hi|)."""
+    d = max((hi - lo) / (1 << PICARD_GRID_BITS),
+            max(abs(lo), abs(hi)) / (1 << PICARD_FLOOR_BITS))
     return [simplest_between(lo - d, lo), simplest_between(hi, hi + d)]
 
 
