@@ -229,12 +229,13 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     def accepted(hints: str) -> dict[str, Any] | None:
         """The first certificate with these hints the checker accepts, trying wider switching
         time slacks and shorter affine time intervals; None (reasons recorded) when none is."""
-        growth, split = 0, 0
+        growth = 0
+        split: dict[int, int] = {}  # segment index -> index into AFFINE_SPLITS
         while True:
             try:
                 cert = _limit_certificate(result, flow, form, dataset_name, limit_name,
                                           hints=hints, growth=slacks[growth],
-                                          split=AFFINE_SPLITS[split])
+                                          split={m: AFFINE_SPLITS[k] for m, k in split.items()})
                 check_limits(cert)
             except CertificateError as exc:
                 reasons.append(str(exc))
@@ -243,14 +244,14 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
             if report.accepted:
                 return cert
             reasons.append(rejection(report))
-            method = _rejected_method(report, cert)
+            method, m = _rejected_segment(report, cert, result)
             if method:
                 rejected_in.add(method)
             if (".end.time" in reasons[-1] or "claimed box" in reasons[-1]) and \
                     growth + 1 < len(slacks):
                 growth += 1  # only a switching time bracket is helped by a wider slack
-            elif method == "affine" and split + 1 < len(AFFINE_SPLITS):
-                split += 1
+            elif method == "affine" and split.get(m, 0) + 1 < len(AFFINE_SPLITS):
+                split[m] = split.get(m, 0) + 1  # shorter intervals on that segment only
             else:
                 return None
 
@@ -278,10 +279,10 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
 
 def _limit_certificate(result: ProvedLimit, flow: Any, form: CheckerForm, dataset_name: str,
                        limit_name: str, *, hints: str = "compact", growth: int = 1,
-                       split: int = 1) -> dict[str, Any]:
+                       split: dict[int, int] | None = None) -> dict[str, Any]:
     """The certificate with Taylor step hints ``hints`` ("compact", "fit" or "full", see
     _step_hints); the k-th affine switching time bracket is widened by TIME_SLACK growth^k,
-    and every affine time interval cut into ``split`` equal pieces."""
+    and every time interval of affine segment m cut into ``split[m]`` equal pieces."""
     if hints not in HINTS:
         raise InvalidArgument(f"hints: expected one of {HINTS}, got {hints!r}")
     start = [{"id": "start", "type": "start", "dataset": dataset_name,
@@ -570,7 +571,8 @@ def _shrunk_bracket(a: Fraction, b: Fraction, t1: Fraction, t2: Fraction, split:
 
 
 def _trajectories(result: ProvedLimit, dataset_name: str, *, hints: str, growth: int,
-                  split: int = 1, form: CheckerForm | None = None) -> list[dict[str, Any]]:
+                  split: dict[int, int] | None = None, form: CheckerForm | None = None
+                  ) -> list[dict[str, Any]]:
     """The trajectory obligations: one, unless a Taylor segment has more steps than the
     checker's MAX_INTERVALS; it is then cut into chunks of at most MAX_INTERVALS steps, each
     chunk after the first starting a new trajectory obligation from the (slightly widened)
@@ -598,7 +600,8 @@ def _trajectories(result: ProvedLimit, dataset_name: str, *, hints: str, growth:
             slack = TIME_SLACK * growth ** switches
             switches += seg.kind == "affine" and seg.switch is not None
             current.append(_segment_entry(result, m, 0, len(seg.steps), first=True, last=True,
-                                          hints=hints, slack=slack, split=split, form=form))
+                                          hints=hints, slack=slack,
+                                          split=(split or {}).get(m, 1), form=form))
             continue
         starts = range(0, len(seg.steps), MAX_INTERVALS)
         for c, k in enumerate(starts):
@@ -719,18 +722,29 @@ def _full_pattern(result: ProvedLimit) -> tuple[int, ...] | None:
 
 
 
-def _rejected_method(report: Any, cert: dict[str, Any]) -> str | None:
-    """The method ("affine" or "taylor") of the segment where the checker rejected a trajectory
-    obligation of ``cert`` (the structured ``segment`` of its report entry); None when no
-    trajectory was rejected in a segment."""
-    by_id = {ob["id"]: ob for ob in cert["obligations"]}
-    for entry in report.obligations:
-        ob, segment = by_id.get(entry.get("id")), entry.get("segment")
-        if (entry.get("status") == "rejected" and ob is not None
-                and ob["type"] == "trajectory" and isinstance(segment, int)
-                and 0 <= segment < len(ob["segments"])):
-            return str(ob["segments"][segment]["method"])
-    return None
+def _rejected_segment(report: Any, cert: dict[str, Any], result: ProvedLimit
+                      ) -> tuple[str | None, int]:
+    """(method, m): the method ("affine" or "taylor") of the segment where the checker rejected
+    a trajectory obligation of ``cert`` (the structured ``segment`` of its report entry) and the
+    index m of that segment in ``result.segments``; (None, -1) when no trajectory was rejected
+    in a segment. The obligations list the segments in order, a Taylor segment longer than
+    MAX_INTERVALS steps as several chunks (see _trajectories)."""
+    origins = [m for m, seg in enumerate(result.segments)
+               for _ in range(1 if seg.kind != "taylor" or len(seg.steps) <= MAX_INTERVALS
+                              else math.ceil(len(seg.steps) / MAX_INTERVALS))]
+    before = 0
+    for ob in cert["obligations"]:
+        if ob["type"] != "trajectory":
+            continue
+        entry = next((e for e in report.obligations if e.get("id") == ob["id"]), None)
+        segment = None if entry is None else entry.get("segment")
+        if (entry is not None and entry.get("status") == "rejected"
+                and isinstance(segment, int) and 0 <= segment < len(ob["segments"])):
+            where = before + segment
+            return (str(ob["segments"][segment]["method"]),
+                    origins[where] if where < len(origins) else -1)
+        before += len(ob["segments"])
+    return None, -1
 
 
 def _failed_step(entry: dict[str, Any], last: int) -> int | None:
