@@ -237,6 +237,8 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
                                           hints=hints, growth=slacks[growth],
                                           split={m: AFFINE_SPLITS[k] for m, k in split.items()})
                 check_limits(cert)
+            except IsolatedLimitNotCertifiable:
+                raise  # the isolated end-game's own refusal, with its reason
             except CertificateError as exc:
                 reasons.append(str(exc))
                 return None
