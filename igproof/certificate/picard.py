@@ -27,8 +27,9 @@ from igproof.errors import CertificateError
 from igproof.numeric.ball.arith import arb_radius_fraction, arb_to_fraction
 
 # Enlargements tried per step: T <- hull(T, image) widened by FIT_INFLATION times the image's
-# radius on each side (the prover's own rule, lohner.APRIORI_INFLATION = 3, converges in 1-2
-# rounds when h times the Lipschitz constant of the uncancelled field is well below 1).
+# radius on each side. It converges in 1-2 rounds when h times the Lipschitz constant of the
+# uncancelled field is well below 1 (else gf_limit cuts the step); the prover's own factor 3
+# (lohner.APRIORI_INFLATION) made the wide V entries of a bias+skip flow grow faster than T.
 FIT_ROUNDS = 6
 FIT_INFLATION = Fraction(1)
 # The image must fit with this fraction of its radius to spare on each side (the checker's X
