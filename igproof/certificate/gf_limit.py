@@ -11,10 +11,10 @@ A limit proved by the isolated-zero end-game (Krawczyk on p residuals, the other
 rational combinations of them: zero loss) has ``isolated-zero`` (D, m, Y ~ J_R(m)^-1, lambda,
 rows, relations) instead of ``pl-endgame``, and the same ``contain`` and claim {} (in M_S).
 A Taylor segment longer than the checker's MAX_INTERVALS steps is cut into several trajectory
-obligations (``trajectory``, ``trajectory-2``, ...), each starting where the last stopped; a
-certificate whose full-precision text exceeds COMPACT_ABOVE_BYTES gets compact hints. Every
-certificate respects the checker's published limits (common.check_limits) before it is
-returned.
+obligations (``trajectory``, ``trajectory-2``, ...), each starting where the last stopped. Taylor
+steps are written with compact hints (short rationals rounded outward, _step_hints) unless the
+checker rejects them. Every certificate respects the checker's published limits
+(common.check_limits) before it is returned.
 
 For a limit proved by the isolated end-game (a strict local minimizer, loss possibly positive)
 the last two are ``isolated-endgame`` (D, its centre m, Y ~ H(m)^-1, lambda) and
@@ -36,6 +36,7 @@ from typing import Any
 import sympy
 from flint import arb, arb_mat
 
+from igproof.certificate import picard
 from igproof.certificate.common import (
     ISOLATED_CLAIM,
     MAX_INTERVALS,
@@ -69,16 +70,31 @@ BOX_SLACK = Fraction(1, 2 ** 90)
 # Switching times are widened by this much on each side so that the checker's independent
 # sign tests at t1 and t2 are decided (|z| there is ~ this times |dz/dt|).
 TIME_SLACK = Fraction(1, 2 ** 100)
-# Certificates whose full-precision text is larger than this are written with compact hints
-# (Picard boxes rounded outward, Lohner matrices rounded; see _step_hints), checked by the
-# checker before they are returned: the aim is under 1 MB for a 6-parameter flow.
-COMPACT_ABOVE_BYTES = 1_000_000
-# Compact Picard boxes: bits of the outward rounding grid below each interval's width (the
-# trial box of a step is ~3x its first-order image, so 2^-8 of its width changes nothing).
+# Compact Taylor step hints (the default; full precision only when the checker rejects them):
+# each end of a Picard trial box moves outward by at most 2^-PICARD_GRID_BITS of the interval's
+# width, to the simplest rational there (the trial box of a step is ~3x its first-order image,
+# so 2^-8 of its width changes nothing: the checker's 4 Picard refinements shrink it back).
 PICARD_GRID_BITS = 8
-# Compact Lohner matrices: entries on a 2^-A_BITS grid (A ~ an orthogonal Q; the checker
-# inverts the exact rational A, so rounding only perturbs the coordinates of the set).
-A_BITS = 32
+# ... and by at least 2^-PICARD_FLOOR_BITS of its magnitude: a coordinate the flow keeps constant
+# (an inactive unit's weights, the identity rows of V) has a trial box only ~2^-60 |y| wide,
+# whose ends would otherwise need ~20 digits; 2^-48 of |y| stays far below every other
+# coordinate's Picard margin (~3 h |F|).
+PICARD_FLOOR_BITS = 48
+# Compact Lohner matrices: each entry replaced by the simplest rational within 2^-A_BITS (A ~ an
+# orthogonal Q; the checker encloses A^-1 around A^T with an error ~ |I - A^T A| ~ p^1.5 2^-A_BITS,
+# which widens the Lohner set by ~ p times that per step: 2^-24 keeps 2000 steps of a
+# 6-parameter flow within ~1e-3 of the full-precision replay; 2^-12 was seen to cost the claimed
+# box of a 134-step flow).
+A_BITS = 24
+# With compact hints the checker's Lohner set is wider than the prover's, by ~ p |I - A^T A| of
+# its widest side per step in every coordinate (also in one the flow keeps constant, which the
+# prover encloses to rounding level) and, with fitted Picard boxes, by a wider restart after a
+# crossing (vardi2021's S1 limit: 1.5x): the claimed box at the end of a trajectory obligation
+# is widened on each side by COMPACT_BOX_GROWTH^(c + 1) / 4 times its widest side for the c-th
+# chunk of a cut segment (each chunk restarts from the last claimed box). The end-game ball grows
+# by about the box's half-diagonal, far below its arc term (~1e-12 against ~1e-6 for the
+# shipped two-layer flows).
+COMPACT_BOX_GROWTH = 4
 # Growth per chunk of the claimed box slack when a long segment is cut (see _box_slack).
 CHUNK_SLACK_GROWTH = 2 ** 8
 # Growth per switch of the switching-time slack, tried in turn: 1 (every bracket widened by
@@ -86,6 +102,19 @@ CHUNK_SLACK_GROWTH = 2 ** 8
 # checker's replay boxes widen after each crossing (by ~ the previous bracket), so the k-th
 # sign test needs a larger margin; the claimed end box is widened by BOX_SLACK growth^k too.
 TIME_SLACK_GROWTH = (1, 2 ** 4, 2 ** 8)
+# Pieces each time interval of an affine segment is cut into, tried in turn when the checker
+# rejects a sign test on an affine segment: the prover's intervals are decided by arb's
+# exponential of M [0, dt], while the checker's range enclosure (a Taylor sum with each s^k/k!
+# taken in [0, dt^k/k!] separately) is looser once ||M|| dt ~ 1; on shorter intervals it is
+# tight again. Sound for any cut (the listed intervals only need to be contiguous from 0). A
+# relu neuron in d = 3 with a fast label-0 pull (||M|| ~ 9, dt = 1/8) needs 2.
+AFFINE_SPLITS = (1, 4, 16)
+# Taylor step hints, tried in this order (see limit_certificate and _step_hints).
+HINTS = ("compact", "fit", "full")
+# Equal sub-steps a Taylor step is cut into, tried in turn, in "fit" hints when no Picard box of
+# the whole step fits the checker's field: its uncancelled terms (c - c) can make h times its
+# Lipschitz constant ~1 where the prover's is well below 1 (two-layer --bias --skip, h ~ 0.3).
+FIT_SPLITS = (1, 2, 4, 8)
 # Isolated-zero end-game: the claimed radius is 2 (proof radius) + this, enlarged by 2^32 up to
 # ISOLATED_ZERO_TRIES - 1 times if the checker's own (160-bit) Krawczyk ball is not inside.
 ISOLATED_ZERO_SLACK = Fraction(1, 2 ** 100)
@@ -192,34 +221,58 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
     form = checker_form(flow)
     reasons: list[str] = []
 
-    def accepted(compact: bool, *, large: bool) -> dict[str, Any] | None:
+    rejected_in: set[str] = set()  # methods of the segments the checker rejected
+    # the switching time slack (and with it the claimed box slack) grows only per affine switch
+    slacks = TIME_SLACK_GROWTH if any(seg.kind == "affine" and seg.switch is not None
+                                      for seg in result.segments) else (1,)
+
+    def accepted(hints: str) -> dict[str, Any] | None:
         """The first certificate with these hints the checker accepts, trying wider switching
-        time slacks; None (reasons recorded) when none is, or when full-precision hints exceed
-        COMPACT_ABOVE_BYTES and ``large`` is False."""
-        for growth in TIME_SLACK_GROWTH:
-            cert = _limit_certificate(result, flow, form, dataset_name, limit_name,
-                                      compact=compact, growth=growth)
+        time slacks and shorter affine time intervals; None (reasons recorded) when none is."""
+        growth = 0
+        split: dict[int, int] = {}  # segment index -> index into AFFINE_SPLITS
+        while True:
             try:
-                text = check_limits(cert)
+                cert = _limit_certificate(result, flow, form, dataset_name, limit_name,
+                                          hints=hints, growth=slacks[growth],
+                                          split={m: AFFINE_SPLITS[k] for m, k in split.items()})
+                check_limits(cert)
+            except IsolatedLimitNotCertifiable:
+                raise  # the isolated end-game's own refusal, with its reason
             except CertificateError as exc:
                 reasons.append(str(exc))
-                return None
-            if not compact and not large and len(text.encode("utf-8")) > COMPACT_ABOVE_BYTES:
                 return None
             report = recheck(cert)
             if report.accepted:
                 return cert
             reasons.append(rejection(report))
-            if ".end.time" not in reasons[-1] and "claimed box" not in reasons[-1]:
-                return None  # only a switching time bracket is helped by a wider slack
-        return None
+            method, m = _rejected_segment(report, cert, result)
+            if method:
+                rejected_in.add(method)
+            if (".end.time" in reasons[-1] or "claimed box" in reasons[-1]) and \
+                    growth + 1 < len(slacks):
+                growth += 1  # only a switching time bracket is helped by a wider slack
+            elif method == "affine" and split.get(m, 0) + 1 < len(AFFINE_SPLITS):
+                split[m] = split.get(m, 0) + 1  # shorter intervals on that segment only
+            else:
+                return None
 
-    # Full-precision hints; above COMPACT_ABOVE_BYTES compact ones first, and the full ones
-    # after all when those are rejected (rounding the hints outward can cost the last bit of a
-    # tight Picard inclusion) and the full text fits the checker's limits.
-    cert = accepted(False, large=False)
-    if cert is None and not reasons:
-        cert = accepted(True, large=True) or accepted(False, large=True)
+    # Compact hints first (short outward-rounded rationals: what the replay needs, see
+    # _step_hints); when the checker rejects a Taylor step, Picard boxes fitted to the field as
+    # the checker re-derives it (igproof.certificate.picard: its uncancelled terms can widen
+    # the image beyond the prover's box), then the full-precision hints (rounding the hints
+    # outward can cost the last bit of a tight Picard inclusion). Without Taylor steps all are
+    # the same certificate, so the first try is the outcome. The isolated (positive loss)
+    # end-game keeps full hints: its Krawczyk ball is built on the reached box, which compact
+    # hints widen.
+    taylor = any(seg.kind == "taylor" for seg in result.segments)
+    cert = None
+    if not isinstance(result.endgame, IsolatedEndgame):
+        cert = accepted("compact")
+        if cert is None and "taylor" in rejected_in:
+            cert = accepted("fit")
+    if cert is None and (taylor or isinstance(result.endgame, IsolatedEndgame)):
+        cert = accepted("full")
     if cert is not None:
         return cert
     raise CertificateError("certificate: not accepted by the independent checker ("
@@ -227,12 +280,17 @@ def limit_certificate(result: ProvedLimit, flow: Any, *, dataset_name: str = "S"
 
 
 def _limit_certificate(result: ProvedLimit, flow: Any, form: CheckerForm, dataset_name: str,
-                       limit_name: str, *, compact: bool, growth: int) -> dict[str, Any]:
-    """The certificate with full-precision hints, or short outward-rounded ones (``compact``);
-    the k-th affine switching time bracket is widened by TIME_SLACK growth^k."""
+                       limit_name: str, *, hints: str = "compact", growth: int = 1,
+                       split: dict[int, int] | None = None) -> dict[str, Any]:
+    """The certificate with Taylor step hints ``hints`` ("compact", "fit" or "full", see
+    _step_hints); the k-th affine switching time bracket is widened by TIME_SLACK growth^k,
+    and every time interval of affine segment m cut into ``split[m]`` equal pieces."""
+    if hints not in HINTS:
+        raise InvalidArgument(f"hints: expected one of {HINTS}, got {hints!r}")
     start = [{"id": "start", "type": "start", "dataset": dataset_name,
               "box": [[q, q] for q in result.theta0]},
-             *_trajectories(result, dataset_name, compact=compact, growth=growth)]
+             *_trajectories(result, dataset_name, hints=hints, growth=growth, split=split,
+                            form=form)]
     box_T = start[-1]["box"]
     eg = result.endgame
     last_id = start[-1]["id"]
@@ -436,48 +494,95 @@ def _isolated_zero_certificate(result: ProvedLimit, flow: Any, header: dict[str,
                            f"checker ({reason})")
 
 
-def _segment_entry(result: ProvedLimit, m: int, steps: list[Any] | None, *,
-                   first: bool, last: bool, compact: bool, slack: Fraction) -> dict[str, Any]:
-    """The certificate entry of segment m (for a Taylor segment, of its ``steps``): the
-    just_switched atom only on the segment's first chunk, the crossing only on its last."""
+def _segment_entry(result: ProvedLimit, m: int, first_step: int, last_step: int, *,
+                   first: bool, last: bool, hints: str, slack: Fraction, split: int = 1,
+                   form: CheckerForm | None = None) -> dict[str, Any]:
+    """The certificate entry of segment m (for a Taylor segment, of its steps first_step to
+    last_step - 1): the just_switched atom only on the segment's first chunk, the crossing only
+    on its last; each time interval of an affine segment cut into ``split`` equal pieces."""
     seg = result.segments[m]
     if seg.kind == "taylor":
+        program = None
+        if hints == "fit":
+            if form is None:
+                raise InvalidArgument("form: fitted Picard boxes need the checker form")
+            program = picard.FieldProgram(
+                form.params + [f"_V{k}" for k in range(len(form.params) ** 2)],
+                picard.joint_field(form.params, form.residuals, list(seg.pattern or ())))
+        out = []
+        for k in range(first_step, last_step):
+            st = seg.steps[k]
+            hint = _step_hints(st, hints != "full")
+            if program is None:
+                out.append(hint)
+                continue
+            before = seg.start if k == 0 else seg.steps[k - 1].hull_after
+            out += _fitted_steps(program, st, list(before), hint)
+        if len(out) > MAX_INTERVALS:
+            raise CertificateError(f"certificate: Taylor segment {m} has {len(out)} steps after "
+                                   f"fitting, the checker accepts at most {MAX_INTERVALS}")
         tentry: dict[str, Any] = {
             "method": "taylor", "pattern": list(seg.pattern or ()), "order": seg.order,
-            "sensitivity_order": seg.sensitivity_order or SENSITIVITY_ORDER,
-            "steps": [_step_hints(st, compact) for st in steps or seg.steps]}
+            "sensitivity_order": seg.sensitivity_order or SENSITIVITY_ORDER, "steps": out}
         if first and m > 0 and result.segments[m - 1].switch_kink is not None:
             tentry["just_switched"] = result.segments[m - 1].switch_kink
         if last and seg.switch_kink is not None:  # the last step is the certified crossing
             tentry["end"] = {"kind": "switch", "atom": seg.switch_kink}
         return tentry
-    if len(seg.intervals) > MAX_INTERVALS:
-        raise CertificateError(f"certificate: affine segment {m} has {len(seg.intervals)} time "
-                               f"intervals, the checker accepts at most {MAX_INTERVALS}")
-    entry: dict[str, Any] = {"method": "affine", "pattern": list(seg.pattern or ()),
-                             "intervals": [[a, b] for a, b in seg.intervals]}
-    if m > 0 and result.segments[m - 1].switch_kink is not None:
-        entry["just_switched"] = result.segments[m - 1].switch_kink
-    if seg.switch is None:
-        entry["end"] = {"kind": "stop"}
-    else:
+    intervals = [[a + (b - a) * j / split, a + (b - a) * (j + 1) / split]
+                 for a, b in seg.intervals for j in range(split)]
+    end: dict[str, Any] = {"kind": "stop"}
+    if seg.switch is not None:
         t = seg.switch.t
         t1 = arb_to_fraction(t) - arb_radius_fraction(t) - slack
         t2 = arb_to_fraction(t) + arb_radius_fraction(t) + slack
         a, b = seg.switch.bracket
         t1, t2 = max(t1, a), min(t2, b)
-        entry["end"] = {"kind": "switch", "atom": seg.switch_kink,
-                        "bracket": [a, b], "time": [t1, t2]}
+        gap, (a, b) = _shrunk_bracket(a, b, t1, t2, split)
+        intervals += gap
+        end = {"kind": "switch", "atom": seg.switch_kink, "bracket": [a, b], "time": [t1, t2]}
+    if len(intervals) > MAX_INTERVALS:
+        raise CertificateError(f"certificate: affine segment {m} has {len(intervals)} time "
+                               f"intervals, the checker accepts at most {MAX_INTERVALS}")
+    entry: dict[str, Any] = {"method": "affine", "pattern": list(seg.pattern or ()),
+                             "intervals": intervals}
+    if m > 0 and result.segments[m - 1].switch_kink is not None:
+        entry["just_switched"] = result.segments[m - 1].switch_kink
+    entry["end"] = end
     return entry
 
 
-def _trajectories(result: ProvedLimit, dataset_name: str, *, compact: bool, growth: int
+def _shrunk_bracket(a: Fraction, b: Fraction, t1: Fraction, t2: Fraction, split: int
+                    ) -> tuple[list[list[Fraction]], tuple[Fraction, Fraction]]:
+    """The switching bracket [a, b] (holding the switching times [t1, t2]) cut to about
+    (b - a) / split around [t1, t2], and the time intervals that fill [a, a'] before it.
+
+    With q = (b - a) / (4 split): a' = a + q (floor((t1 - a) / q) - 1) (so t1 - a' >= q: the
+    atom keeps a margin ~ q |dz/dt| on the last filling interval), b' the first grid point
+    above t2 plus q (at most b), and [a, a'] cut into intervals of length q. Every trajectory
+    still crosses in [t1, t2] inside [a', b']; the checker's range enclosure over the short
+    bracket decides the rate and the other atoms' signs where the long one could not.
+    """
+    if split == 1:
+        return [], (a, b)
+    q = (b - a) / (4 * split)
+    n = max(0, math.floor((t1 - a) / q) - 1)
+    a_new = a + n * q
+    b_new = min(b, a_new + q * (math.ceil((t2 - a_new) / q) + 1))
+    return [[a + j * q, a + (j + 1) * q] for j in range(n)], (a_new, b_new)
+
+
+def _trajectories(result: ProvedLimit, dataset_name: str, *, hints: str, growth: int,
+                  split: dict[int, int] | None = None, form: CheckerForm | None = None
                   ) -> list[dict[str, Any]]:
     """The trajectory obligations: one, unless a Taylor segment has more steps than the
     checker's MAX_INTERVALS; it is then cut into chunks of at most MAX_INTERVALS steps, each
     chunk after the first starting a new trajectory obligation from the (slightly widened)
     enclosure where the previous one stopped (any start box is sound; the Lohner set restarts
-    there). The segment count per obligation is at most MAX_SEGMENTS."""
+    there). The segment count per obligation is at most MAX_SEGMENTS. Empty when the flow
+    started inside the end-game's reach (no step at all: the end-game starts from theta0)."""
+    if all(seg.kind == "taylor" and not seg.steps for seg in result.segments):
+        return []
     out: list[dict[str, Any]] = []
     current: list[dict[str, Any]] = []
     switches = 0
@@ -496,19 +601,34 @@ def _trajectories(result: ProvedLimit, dataset_name: str, *, compact: bool, grow
         if seg.kind != "taylor" or len(seg.steps) <= MAX_INTERVALS:
             slack = TIME_SLACK * growth ** switches
             switches += seg.kind == "affine" and seg.switch is not None
-            current.append(_segment_entry(result, m, None, first=True, last=True,
-                                          compact=compact, slack=slack))
+            current.append(_segment_entry(result, m, 0, len(seg.steps), first=True, last=True,
+                                          hints=hints, slack=slack,
+                                          split=(split or {}).get(m, 1), form=form))
             continue
-        chunks = [seg.steps[k:k + MAX_INTERVALS] for k in range(0, len(seg.steps),
-                                                                 MAX_INTERVALS)]
-        for c, chunk in enumerate(chunks):
-            is_last = c == len(chunks) - 1
-            current.append(_segment_entry(result, m, chunk, first=c == 0, last=is_last,
-                                          compact=compact, slack=TIME_SLACK))
+        starts = range(0, len(seg.steps), MAX_INTERVALS)
+        for c, k in enumerate(starts):
+            is_last = c == len(starts) - 1
+            end = min(k + MAX_INTERVALS, len(seg.steps))
+            current.append(_segment_entry(result, m, k, end, first=c == 0, last=is_last,
+                                          hints=hints, slack=TIME_SLACK, form=form))
             if not is_last:
-                close(_box(chunk[-1].hull_after, _box_slack(growth, switches, len(out))))
-    close(_box(result.box_T, _box_slack(growth, switches, len(out))))
+                close(_claimed_box(seg.steps[end - 1].hull_after,
+                                   _box_slack(growth, switches, len(out)), hints, len(out)))
+    taylor = any(seg.kind == "taylor" for seg in result.segments)
+    close(_claimed_box(result.box_T, _box_slack(growth, switches, len(out)),
+                       hints if taylor else "full", len(out)))
     return out
+
+
+def _claimed_box(values: list[Any], slack: Fraction, hints: str,
+                 chunk: int) -> list[list[Fraction]]:
+    """The claimed box around the enclosure ``values``: each side widened by ``slack``, and
+    with compact or fitted hints also by COMPACT_BOX_GROWTH^(chunk + 1) / 4 of the widest
+    side (``hints`` "full" for a trajectory without Taylor steps: no hint is rounded)."""
+    if hints == "full":
+        return _box(values, slack)
+    widest = max(2 * arb_radius_fraction(v) for v in values)
+    return _box(values, slack + widest * COMPACT_BOX_GROWTH ** (chunk + 1) / 4)
 
 
 def _box_slack(growth: int, switches: int, chunk: int) -> Fraction:
@@ -518,36 +638,115 @@ def _box_slack(growth: int, switches: int, chunk: int) -> Fraction:
     return BOX_SLACK * growth ** switches * CHUNK_SLACK_GROWTH ** chunk
 
 
+def _fitted_steps(program: picard.FieldProgram, st: Any, before: list[arb],
+                  hint: dict[str, Any]) -> list[dict[str, Any]]:
+    """The step ``st`` as n equal sub-steps (n from FIT_SPLITS, the first that fits; a
+    crossing step stays whole) with Picard boxes fitted to the checker's field
+    (:func:`igproof.certificate.picard.fit_trial`) and the step's Lohner matrix A: any
+    sub-step with a box that passes the checker's Picard test is a valid validated step. The
+    first sub-step starts from the hull ``before``, the others from its union with the hull
+    after the step (where the prover's enclosure says the flow is)."""
+    splits = FIT_SPLITS if st.crossing is None else (1,)
+    middle = [a.union(b) for a, b in zip(before, st.hull_after, strict=True)]
+    failure: CertificateError | None = None
+    for n in splits:
+        h = st.h / n
+        try:
+            return [{"h": h, "picard": picard.fit_trial(program, before if j == 0 else middle,
+                                                          hint["picard"], h, _outward),
+                     "A": hint["A"]} for j in range(n)]
+        except CertificateError as exc:
+            failure = exc
+    assert failure is not None
+    raise failure
+
+
 def _step_hints(st: Any, compact: bool) -> dict[str, Any]:
     """A Taylor step's hints: h, the Picard trial box and the Lohner matrix A. Compact hints
-    round the trial box outward to PICARD_GRID_BITS bits below each interval's width and A to a
-    2^-A_BITS grid: both stay sound (the checker verifies the Picard inclusion of whatever box
-    it is given, and any invertible A is a valid Lohner coordinate matrix)."""
+    move each end of the trial box outward by at most 2^-PICARD_GRID_BITS of its width and A's
+    entries by at most 2^-A_BITS, each to the simplest rational there (the shortest text): both
+    stay sound (the checker verifies the Picard inclusion of whatever box it is given, and any
+    invertible A is a valid Lohner coordinate matrix)."""
     if not compact:
         return {"h": st.h, "picard": _box(st.trial, Fraction(0)), "A": st.A}
     return {"h": st.h, "picard": [_outward(lo, hi) for lo, hi in _box(st.trial, Fraction(0))],
-            "A": [[_nearest(q, A_BITS) for q in row] for row in st.A]}
+            "A": [[_near(q, A_BITS) for q in row] for row in st.A]}
 
 
 def _outward(lo: Fraction, hi: Fraction) -> list[Fraction]:
-    """[lo', hi'] containing [lo, hi], on a dyadic grid PICARD_GRID_BITS below its width."""
-    width = hi - lo
-    if width <= 0:
-        return [lo, hi]
-    bits = max(0, width.denominator.bit_length() - width.numerator.bit_length()
-               + PICARD_GRID_BITS)
-    scale = 1 << bits
-    return [Fraction(math.floor(lo * scale), scale), Fraction(math.ceil(hi * scale), scale)]
+    """[lo', hi'] containing [lo, hi]: lo' the simplest rational in [lo - d, lo], hi' in
+    [hi, hi + d], d = 2^-PICARD_GRID_BITS (hi - lo), at least 2^-PICARD_FLOOR_BITS max(|lo|,
+    |hi|)."""
+    d = max((hi - lo) / (1 << PICARD_GRID_BITS),
+            max(abs(lo), abs(hi)) / (1 << PICARD_FLOOR_BITS))
+    return [simplest_between(lo - d, lo), simplest_between(hi, hi + d)]
 
 
-def _nearest(q: Fraction, bits: int) -> Fraction:
-    """q rounded to the nearest multiple of 2^-bits."""
-    return Fraction(round(q * (1 << bits)), 1 << bits)
+def _near(q: Fraction, bits: int) -> Fraction:
+    """The simplest rational within 2^-bits of q."""
+    e = Fraction(1, 1 << bits)
+    return simplest_between(q - e, q + e)
+
+
+def simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
+    """The rational p/q in [lo, hi] with the least q (and then the least |p|): the shortest text.
+
+    Continued fractions: with f = floor(a), [a, b] holds an integer (take the least one >= a,
+    or 0 across zero), or a = f + 1/y with y in [1/(b - f), 1/(a - f)]; the convergent matrix
+    accumulates the partial quotients.
+
+    >>> simplest_between(Fraction(3, 10), Fraction(7, 20))
+    Fraction(1, 3)
+    >>> simplest_between(Fraction(-22, 7), Fraction(-3))
+    Fraction(-3, 1)
+    >>> simplest_between(Fraction(314159, 100000), Fraction(314160, 100000))
+    Fraction(355, 113)
+    """
+    if lo > hi:
+        raise InvalidArgument(f"simplest_between: lower end {lo} above upper end {hi}")
+    if lo <= 0 <= hi:
+        return Fraction(0)
+    if hi < 0:
+        return -simplest_between(-hi, -lo)
+    p0, q0, p1, q1 = 0, 1, 1, 0  # x = (p1 y + p0) / (q1 y + q0), y the remaining tail
+    a, b = Fraction(lo), Fraction(hi)
+    while True:
+        f = math.floor(a)
+        if f == a or f + 1 <= b:
+            n = f if f == a else f + 1
+            return Fraction(p1 * n + p0, q1 * n + q0)
+        p0, q0, p1, q1 = p1, q1, f * p1 + p0, f * q1 + q0
+        a, b = 1 / (b - f), 1 / (a - f)
 
 
 def _full_pattern(result: ProvedLimit) -> tuple[int, ...] | None:
     return result.segments[-1].pattern
 
+
+
+def _rejected_segment(report: Any, cert: dict[str, Any], result: ProvedLimit
+                      ) -> tuple[str | None, int]:
+    """(method, m): the method ("affine" or "taylor") of the segment where the checker rejected
+    a trajectory obligation of ``cert`` (the structured ``segment`` of its report entry) and the
+    index m of that segment in ``result.segments``; (None, -1) when no trajectory was rejected
+    in a segment. The obligations list the segments in order, a Taylor segment longer than
+    MAX_INTERVALS steps as several chunks (see _trajectories)."""
+    origins = [m for m, seg in enumerate(result.segments)
+               for _ in range(1 if seg.kind != "taylor" or len(seg.steps) <= MAX_INTERVALS
+                              else math.ceil(len(seg.steps) / MAX_INTERVALS))]
+    before = 0
+    for ob in cert["obligations"]:
+        if ob["type"] != "trajectory":
+            continue
+        entry = next((e for e in report.obligations if e.get("id") == ob["id"]), None)
+        segment = None if entry is None else entry.get("segment")
+        if (entry is not None and entry.get("status") == "rejected"
+                and isinstance(segment, int) and 0 <= segment < len(ob["segments"])):
+            where = before + segment
+            return (str(ob["segments"][segment]["method"]),
+                    origins[where] if where < len(origins) else -1)
+        before += len(ob["segments"])
+    return None, -1
 
 
 def _failed_step(entry: dict[str, Any], last: int) -> int | None:

@@ -29,9 +29,10 @@ def _plain(value: Any) -> Any:
 
 
 # Above this many bytes of indented text, a certificate is written with every list that holds
-# no object on one line (the same JSON value; two-space indentation of a 6-parameter trajectory
-# is two thirds of its text). Every shipped certificate is smaller and keeps its bytes.
-FLAT_ABOVE_BYTES = 1_000_000
+# no object on one line (the same JSON value; two-space indentation of a Taylor trajectory, one
+# number per line, is two thirds of its text). The small shipped certificates (affine flows,
+# switches, PL starts) stay indented; those with Taylor trajectories are written flat.
+FLAT_ABOVE_BYTES = 100_000
 
 
 def dumps_certificate(cert: dict[str, Any]) -> str:

@@ -12,6 +12,15 @@ B(c, rho_T + R) inside D (checked as R < delta for the cube D = c +- (rho_T + de
 never leaves that ball, L(theta(t)) <= L(theta_T) e^{-2 mu (t - T)} -> 0 and the limit exists
 and lies in the closed ball B(c, rho_T + R) and in M_S (zero loss).
 
+A residual that occurs m_j > 1 times (a repeated data point) makes J J^T singular over all rows,
+so J is taken over the distinct residuals s_j only: with W = diag(m_j) >= I,
+grad L = (1/n) J^T W s and
+
+    |grad L|^2 = (1/n^2) (W s)^T J J^T (W s) >= (lambda/n^2) |W s|^2 >= (lambda/n^2) s^T W s
+               = 2 mu L,   mu = lambda / n,
+
+the same constant (L = (1/2n) s^T W s counts every copy).
+
 For piecewise (ReLU) models every kink must have a certain sign on D, equal to the pattern whose
 residuals are used.
 
@@ -124,6 +133,12 @@ def pl_endgame(parameters: Sequence[sympy.Symbol], residuals: Sequence[sympy.Exp
     if not active:
         return EndgameFailure("every residual is identically zero: nothing to prove "
                               "(theta0 is already a global minimum of every point)")
+    # one row per distinct residual (a repeated point once), with its multiplicity
+    first: dict[sympy.Expr, int] = {}
+    for i in active:
+        first.setdefault(res[i], i)
+    active = tuple(first.values())
+    mult = [sum(1 for r in res if r == res[i]) for i in active]
     rA = [res[i] for i in active]
     J = sympy.Matrix(rA).jacobian(list(params))
     JJt = J * J.T
@@ -139,8 +154,8 @@ def pl_endgame(parameters: Sequence[sympy.Symbol], residuals: Sequence[sympy.Exp
     rho_T = arb(rho_T.sqrt().upper())
     r_T = prog_r.evaluate(list(box_T))
     loss_T = arb(0)
-    for v in r_T:
-        loss_T = loss_T + v * v
+    for v, k in zip(r_T, mult, strict=True):
+        loss_T = loss_T + k * v * v
     loss_T = arb((loss_T / (2 * n)).upper())
 
     G_c = prog_g.evaluate(centre)
