@@ -134,13 +134,18 @@ def check_start(ctx: Context, ob: dict) -> str:
 
 def check_pl_endgame(ctx: Context, ob: dict) -> str:
     """On D: |grad L|^2 >= 2 mu L with mu = lambda/n, so the limit is within
-    rad(B_T) + sqrt(2 sup_{B_T} L / mu) of B_T's centre, provided that ball lies in D."""
+    rad(B_T) + sqrt(2 sup_{B_T} L / mu) of B_T's centre, provided that ball lies in D.
+
+    J J^T >= lambda I is required over the distinct live residuals s_j only (a repeated point
+    makes J J^T singular). With multiplicities W = diag(m_j) >= I, grad L = J^T W s / n, so
+    |grad L|^2 >= lambda |W s|^2 / n^2 >= lambda s^T W s / n^2 = 2 (lambda / n) L."""
     ds, start_box = ctx.start(ob)
     domain = box(ob["domain"], ctx.p, "domain")
     lam = number(ob["lambda"], "lambda")
     if lam <= 0:
         raise Rejected("lambda: must be positive")
     live = _live_rows(ds, ctx.env(domain))
+    live = [i for i in live if ds.residuals[i] not in ds.residuals[:i]]
     cover = leaves(ob["cover"], domain, "cover")
     ctx.charge(len(cover), "cover")
     for n_leaf, leaf in enumerate(cover):

@@ -117,6 +117,19 @@ def test_leaky_relu_overlap_under_one_megabyte():
     assert len(dumps_certificate(outcome.certificate).encode()) < 1_000_000
 
 
+def test_repeated_point_overlap_is_proved():
+    """examples/overlap/tanh-repeated: S2 repeats (1,1) three times; the pair is PROVED and the
+    checker accepts the end-game over the distinct rows."""
+    model = build_model("neuron", dim=2, activation="tanh")
+    outcome = overlap_pair(model, _example("tanh-repeated", "S1"), _example("tanh-repeated", "S2"),
+                           _init("tanh-repeated"),
+                           options=ProverOptions(prec=53, order=16, sensitivity_order=6,
+                                                 loss_target=Fraction(1, 10 ** 12),
+                                                 t_max=1000))
+    assert outcome.verdict is Verdict.PROVED
+    assert recheck(outcome.certificate).accepted
+
+
 # -- item 2: affine intervals the checker's range enclosure decides -----------------------------
 
 RELU3 = Dataset([[0, 1, -1], [0, 0, -4]], [Fraction(1, 2), 0])
@@ -269,16 +282,45 @@ def test_pl_endgame_over_distinct_rows_of_a_repeated_point():
                 * f_loss(*point) * (1 - mpmath.mpf(10) ** -20)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the checker's pl-endgame over distinct residuals "
-                   "(a checker change, routed by the lead; see the certs report)")
-def test_repeated_point_certificate_accepted():
-    """The producer's PL end-game on the repeated dataset (lambda over distinct rows) is
-    certified; the checker still builds J J^T over every row, so it rejects the end-game until
-    it merges identical residuals too (strict: this test fails once the checker accepts)."""
+def _repeated_certificate():
     flow = gradient_flow(TANH, REPEATED)
     result = prove_flow_limit(flow, _near_zero_theta0())
     assert isinstance(result, ProvedLimit)
-    assert recheck(limit_certificate(result, flow)).accepted
+    return limit_certificate(result, flow)
+
+
+def _pl_obligation(cert):
+    return next(o for o in cert["obligations"] if o["type"] == "pl-endgame")
+
+
+def _pl_rejection(report):
+    """The checker's reason for rejecting the pl-endgame obligation ('' when it was accepted)."""
+    entry = next(o for o in report.obligations if o["type"] == "pl-endgame")
+    return "" if entry["status"] == "accepted" else entry["reason"]
+
+
+def test_repeated_point_certificate_accepted():
+    """The PL end-game on the repeated dataset (lambda over distinct rows, mu = lambda / n) is
+    certified and the checker, which merges identical residuals too, accepts it."""
+    assert recheck(_repeated_certificate()).accepted
+
+
+def test_repeated_point_lambda_too_large_rejected():
+    """The checker's bound is not vacuous on merged rows: 4 lambda is refused."""
+    cert = _repeated_certificate()
+    ob = _pl_obligation(cert)
+    ob["lambda"] = str(Fraction(ob["lambda"]) * 4)
+    report = recheck(cert)
+    assert not report.accepted and "positive definite" in _pl_rejection(report)
+
+
+def test_same_input_different_labels_keeps_both_rows():
+    """(1,1) with labels 1/4 and 1/3: the two residuals differ (by a constant), so both rows stay,
+    J J^T has two equal rows and is singular: the checker refuses the producer's lambda."""
+    cert = _repeated_certificate()
+    cert["datasets"]["S"]["y"][2] = Fraction(1, 3)
+    report = recheck(cert)
+    assert not report.accepted and "positive definite" in _pl_rejection(report)
 
 
 def test_repeated_point_endgame_failed_before():
