@@ -59,12 +59,16 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="witness (default): a counterexample to one G; two-point / "
                         "one-point: certified Overlapping instances (docs/search.md)")
     parser.add_argument("--model", metavar="M",
-                        help=f"one of {', '.join(MODELS)} (required for witness; for "
-                        "two-point/one-point the default is every family)")
+                        help=f"one of {', '.join(MODELS)} (required for witness); "
+                        "two-point/one-point also two-layer (default: every family)")
     parser.add_argument("--activation", default=None, metavar="A",
-                        help="relu (default) or tanh; relu-neuron is always relu")
+                        help="relu (default) or tanh; two-point/one-point also leaky-relu "
+                        "(or leaky_relu); relu-neuron is always relu")
     parser.add_argument("--dim", type=int, default=None, metavar="D",
                         help="input dimension (default 3 for relu-neuron, 1 for neuron)")
+    parser.add_argument("--width", type=int, default=None, metavar="M",
+                        help="two-point/one-point with --model two-layer: hidden width, 2 "
+                        "(default) or 3")
     parser.add_argument("--regularizer", metavar="EXPR",
                         help="witness: l2, l2-init, l1, linf, lp:P, or an expression in the safe "
                         "language over a, w1..wd and a0, w1_0..wd_0 (d = 1: w, w0); one-point: "
@@ -110,6 +114,9 @@ def _validate(args: argparse.Namespace) -> tuple[Any, Any]:
                               "l1, linf, lp:P or an expression)")
     if args.budget is not None:
         raise InvalidArgument("--budget: only for --mechanism two-point / one-point")
+    if args.width is not None:
+        raise InvalidArgument("--width: only for --mechanism two-point / one-point with "
+                              "--model two-layer")
     if args.activation is None:
         args.activation = "relu"
     if args.max_examples is None:
@@ -277,11 +284,11 @@ def _overlap_options(args: argparse.Namespace) -> tuple[list[Any], str | None]:
     if args.database is not None:
         raise InvalidArgument("--database: the overlap search is seeded and keeps no database")
     if args.model is None:
-        if args.activation is not None or args.dim is not None:
-            raise InvalidArgument("--activation/--dim: give them with --model")
+        if args.activation is not None or args.dim is not None or args.width is not None:
+            raise InvalidArgument("--activation/--dim/--width: give them with --model")
         families = list(FAMILIES.values())
     else:
-        families = [get_family(args.model, args.activation, args.dim)]
+        families = [get_family(args.model, args.activation, args.dim, args.width)]
     return families, args.regularizer if args.mechanism == "one-point" else None
 
 
