@@ -1,7 +1,8 @@
 """Batched float evaluation of the model families the search explores.
 
 Three families (SPEC sections 1-3), square loss L(theta) = (1/2n) sum_i (f(x_i; theta) - y_i)^2,
-sigma = relu, tanh or leaky relu (slope :data:`LEAKY_SLOPE`), parameters in the order of :func:`igproof.symbolic.models.build_model`:
+sigma = relu, tanh or leaky relu (slope :data:`LEAKY_SLOPE`), parameters in the order of
+:func:`igproof.symbolic.models.build_model`:
 
 - ``relu-neuron``: f(x; w) = relu(w . x), theta = w (d entries);
 - ``neuron``: f(x; a, w) = a * sigma(w . x), theta = (a, w_1, ..., w_d);
@@ -12,9 +13,10 @@ sigma = relu, tanh or leaky relu (slope :data:`LEAKY_SLOPE`), parameters in the 
 The neurons have no bias (append a constant input coordinate to the data instead). Every
 function here works on a *batch* of examples of the same shape, arrays with a leading batch
 axis B: ``theta`` (B, p), ``x`` (B, n, d), ``y`` (B, n). ReLU follows the convention
-relu'(0) = 0 (leaky relu: sigma'(0) = slope). The implicit-bias (KKT) search covers :data:`MODEL_KINDS`; the two-layer family
-is integrated and drawn (e.g. for Overlapping searches) but has no KKT violation
-(:func:`implicit_bias_family` refuses it by name).
+relu'(0) = 0 (leaky relu: sigma'(0) = slope). The implicit-bias (KKT) search covers
+:data:`MODEL_KINDS` with relu and tanh; the two-layer family and leaky relu are integrated
+and drawn (e.g. for Overlapping searches) but have no KKT violation
+(:func:`implicit_bias_family` refuses them by name).
 
 Guarantee: none (IEEE double arithmetic). This module serves the fast search surrogate only;
 the rigorous layers derive their fields symbolically.

@@ -100,6 +100,8 @@ OBTUSE_TILTS = tuple(Fraction(t) for t in ("1", "-1", "2", "-2", "1/2", "-1/2"))
 # denominators 2, 5, 10), at most 5 steps (points with denominator <= 2 block few of them).
 KINK_SHIFT = Fraction(1, 10)
 KINK_SHIFTS = 5
+# An output weight v_j drawn as 0 starts at 1/2 (vardi2021's theta0; v = 0 is a saddle).
+ZERO_V_INIT = Fraction(1, 2)
 # Hypothesis budget of one search (valid examples).
 DEFAULT_MAX_EXAMPLES = 300
 
@@ -342,10 +344,16 @@ def _off_kinks(family: Family, theta0: tuple[Fraction, ...],
 
 def _oriented(family: Family, theta0: tuple[Fraction, ...],
               x1: Sequence[Fraction]) -> tuple[Fraction, ...]:
-    """theta0 with v_j >= 0 and w_j . x1 >= 0 for every unit (|v_j|, and w_j -> -w_j where
-    w_j . x1 < 0): the labels are positive, and a unit that starts dead on x1 with v_j < 0
-    mostly leaves the flow stationary away from M_S."""
-    theta = [abs(t) if k < family.width else t for k, t in enumerate(theta0)]
+    """theta0 with v_j > 0, w_j . x1 >= 0 and no zero weight w_jk for every unit (|v_j| or
+    ZERO_V_INIT for v_j = 0, w_j -> -w_j where w_j . x1 < 0, w_jk = 0 -> KINK_SHIFT): the
+    labels are positive, a unit that starts dead on x1 with v_j < 0 mostly leaves the flow
+    stationary away from M_S, v = 0 starts at a saddle (measured: the first Taylor steps of
+    such flows fail the checker's Picard inclusion after outward rounding), and a
+    zero weight whose input coordinate is 0 on every active point stays exactly 0 (measured:
+    such certificates are rejected, "the replayed enclosure [-7e-26, 7e-26] is not inside the
+    claimed box", a producer/checker disagreement reported to the certificate owners)."""
+    theta = [(abs(t) or ZERO_V_INIT) if k < family.width else (t or KINK_SHIFT)
+             for k, t in enumerate(theta0)]
     m, d = family.width, family.dim
     for j in range(m):
         w = theta[m + j * d:m + (j + 1) * d]
@@ -461,8 +469,11 @@ def _exactly_off_kinks(family: Family, datasets: Sequence[Dataset],
                        theta0: Sequence[Fraction]) -> str | None:
     """None when theta0 is on no kink (w0_j . x_i != 0 exactly for every unit j) and no two
     points of a dataset are parallel (two kinks on one hyperplane would be crossed at the same
-    instant); else the reason."""
+    instant; nor two units with equal weights w_j = w_k, whose kinks on a point are crossed
+    together when v_j = v_k); else the reason."""
     units = family.units(tuple(theta0))
+    if len({tuple(w) for w in units}) < len(units):
+        return "two hidden units with equal weights at theta0 (their kinks crossed together)"
     for ds in datasets:
         for xi in ds.x:
             if any(_dot(w0, xi) == 0 for w0 in units):
