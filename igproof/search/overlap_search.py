@@ -342,11 +342,14 @@ def _off_kinks(family: Family, theta0: tuple[Fraction, ...],
     return tuple(theta)
 
 
-def _oriented(family: Family, theta0: tuple[Fraction, ...],
-              x1: Sequence[Fraction]) -> tuple[Fraction, ...]:
-    """theta0 with v_j > 0, w_j . x1 >= 0 and no zero weight w_jk for every unit (|v_j| or
-    ZERO_V_INIT for v_j = 0, w_j -> -w_j where w_j . x1 < 0, w_jk = 0 -> KINK_SHIFT): the
-    labels are positive, a unit that starts dead on x1 with v_j < 0 mostly leaves the flow
+def _oriented(family: Family, theta0: tuple[Fraction, ...], xs: Sequence[Sequence[Fraction]],
+              zero: Sequence[Fraction]) -> tuple[Fraction, ...]:
+    """theta0 with v_j > 0, w_j . x_(j mod n) >= 0 and no zero weight w_jk for every unit
+    (|v_j| or ZERO_V_INIT for v_j = 0, w_j -> -w_j where w_j . x_(j mod n) < 0, w_jk = 0 ->
+    KINK_SHIFT), and unit 1 turned towards the label-0 point x' (its component along
+    x1^perp reflected when that makes w_1 . x' > 0: x' then acts on the flow, so the scale g
+    moves the limit). The labels are positive, a unit that starts dead with v_j < 0 mostly
+    leaves the flow
     stationary away from M_S, v = 0 starts at a saddle (measured: the first Taylor steps of
     such flows fail the checker's Picard inclusion after outward rounding), and a
     zero weight whose input coordinate is 0 on every active point stays exactly 0 (measured:
@@ -357,8 +360,15 @@ def _oriented(family: Family, theta0: tuple[Fraction, ...],
     m, d = family.width, family.dim
     for j in range(m):
         w = theta[m + j * d:m + (j + 1) * d]
-        if _dot(w, x1) < 0:
+        if _dot(w, xs[j % len(xs)]) < 0:
             theta[m + j * d:m + (j + 1) * d] = [-c for c in w]
+    x1 = xs[0]
+    perp = (-x1[1], x1[0], *([Fraction(0)] * (d - 2)))
+    w = theta[m:m + d]
+    along = _dot(w, perp) / _dot(perp, perp)
+    turned = [c - 2 * along * q for c, q in zip(w, perp, strict=True)]
+    if _dot(w, zero) <= 0 < _dot(turned, zero):
+        theta[m:m + d] = turned
     return tuple(theta)
 
 
@@ -383,10 +393,11 @@ def _two_layer_candidates(family: Family, chosen: tuple[str, ...],
         n = draw(st.integers(1, max_points))
         xs = [draw(_vectors(family.dim)) for _ in range(n)]
         ys = [draw(_labels()) for _ in range(n)]
-        theta0 = _oriented(family, draw(initializations(
-            p, min_exponent=INIT_EXPONENTS[0], max_exponent=INIT_EXPONENTS[1],
-            max_denominator=MAX_DENOMINATOR)), xs[0])
+        raw = draw(initializations(p, min_exponent=INIT_EXPONENTS[0],
+                                   max_exponent=INIT_EXPONENTS[1],
+                                   max_denominator=MAX_DENOMINATOR))
         zero = _obtuse_partner(xs[0], draw(st.sampled_from(OBTUSE_TILTS)))
+        theta0 = _oriented(family, raw, xs, zero)
         if recipe == "scaled":
             gamma = draw(st.sampled_from(GAMMAS))
             s1 = Dataset([*xs, zero], [*ys, Fraction(0)])
