@@ -465,10 +465,7 @@ def _kinks_decided(family: Family, ds: Dataset, theta: np.ndarray, *, label_zero
             z = float(w @ xv)
             margin = KINK_MARGIN * float(np.linalg.norm(xv)) * max(1.0, float(np.linalg.norm(w)))
             if abs(z) < margin:
-                return ("label-0 point on its kink at a limit (leaky relu fits it only at "
-                        "w . x' = 0: no smooth end-game)"
-                        if yi == 0 and family.activation == "leaky-relu"
-                        else "a limit within KINK_MARGIN of a kink")
+                return "a limit within KINK_MARGIN of a kink"
             if family.relu and yi == 0 and label_zero_off and z > 0:
                 return "a label-0 point active at a limit (not strictly inactive)"
             if family.relu and family.kind != "two-layer" and yi != 0 and z < 0:
@@ -509,6 +506,12 @@ REPEATED_SKIP = ("repeated point: live at the limit (two equal rows, J J^T singu
                  "active (equal limits)")
 
 
+# Why a leaky relu neuron with a label-0 point is skipped before any flow is integrated:
+# a leaky(w . x') = 0 with a != 0 forces w . x' = 0, so its limit lies on the kink.
+LEAKY_LABEL_ZERO_SKIP = ("label-0 point of a leaky relu neuron: fitted only on its kink "
+                         "w . x' = 0, so the limit lies on a kink (no smooth end-game)")
+
+
 def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
                      cls: str | None = None) -> Screen | str:
     """The :class:`Screen` of a candidate that passes the float pre-filter, else the reason
@@ -521,6 +524,9 @@ def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
         return "superset recipe: theta1 in M_S2 is not decidable (Two-point)"
     if candidate.recipe == "repeated":
         return REPEATED_SKIP
+    if fam.kind == "neuron" and fam.activation == "leaky-relu" and any(
+            y == 0 for ds in (candidate.s1, candidate.s2) for y in ds.y):
+        return LEAKY_LABEL_ZERO_SKIP
     if fam.piecewise:
         why = _exactly_off_kinks(fam, (candidate.s1, candidate.s2), candidate.theta0)
         if why is not None:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from igproof.errors import InvalidArgument
 from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
 from igproof.search import dopri as _s
-from igproof.search.families import SurrogateModel
+from igproof.search.families import LEAKY_SLOPE, SurrogateModel
 
 _A = [[float(c) for c in row] for row in _s.A_TABLEAU]
 _B5 = [float(c) for c in _s.B5]
@@ -32,8 +32,9 @@ _REJECTED = StepOutcome(accepted=False)
 
 
 def _loss_grad(neuron: bool, relu: bool, xs: Sequence[Sequence[float]], ys: Sequence[float],
-               th: Sequence[float]) -> tuple[float, list[float]]:
-    """L = (1/2n) sum r_i^2 and grad L for relu(w.x) or a sigma(w.x) (relu'(0) = 0)."""
+               th: Sequence[float], slope: float = 0.0) -> tuple[float, list[float]]:
+    """L = (1/2n) sum r_i^2 and grad L for relu(w.x) or a sigma(w.x) (relu'(0) = 0); with
+    ``relu`` and ``slope`` s > 0 the leaky relu (s z and s for z <= 0)."""
     n = len(ys)
     grad = [0.0] * len(th)
     total = 0.0
@@ -44,7 +45,7 @@ def _loss_grad(neuron: bool, relu: bool, xs: Sequence[Sequence[float]], ys: Sequ
         for k, xk in enumerate(xi):
             z += th[off + k] * xk
         if relu:
-            s, ds = (z, 1.0) if z > 0.0 else (0.0, 0.0)
+            s, ds = (z, 1.0) if z > 0.0 else (slope * z, slope)
         else:
             s = math.tanh(z)
             ds = 1.0 - s * s
@@ -107,6 +108,7 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         self.max_steps_total = options["max_steps"]
         self.neuron = model.kind == "neuron"
         self.relu = model.piecewise
+        self.slope = LEAKY_SLOPE if model.activation == "leaky-relu" else 0.0
         self.xs = xs = [list(map(float, row)) for row in xs]
         self.ys = ys = [float(v) for v in ys]
         th = [float(v) for v in theta0]
@@ -117,7 +119,7 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         label_scale = math.sqrt(sum(v * v for v in ys) / n)
         self.data_scale = math.sqrt(sum(c * c for row in xs for c in row) / n)
         self.norms = [math.sqrt(sum(c * c for c in row)) for row in xs]
-        loss, grad = _loss_grad(self.neuron, self.relu, xs, ys, th)
+        loss, grad = _loss_grad(self.neuron, self.relu, xs, ys, th, self.slope)
         if label_scale == 0:
             label_scale = math.sqrt(2.0 * loss)
         self.label_scale = label_scale
@@ -163,14 +165,14 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
                 hc = h * c
                 for j in prange:
                     stage[j] += hc * k[j]
-            ks.append([-g for g in _loss_grad(neuron, relu, xs, ys, stage)[1]])
+            ks.append([-g for g in _loss_grad(neuron, relu, xs, ys, stage, self.slope)[1]])
         new = th[:]
         for c, k in zip(_B5, ks, strict=False):
             if c:
                 hc = h * c
                 for j in prange:
                     new[j] += hc * k[j]
-        new_loss, new_grad = _loss_grad(neuron, relu, xs, ys, new)
+        new_loss, new_grad = _loss_grad(neuron, relu, xs, ys, new, self.slope)
         ks.append([-g for g in new_grad])
         errs = [0.0] * p
         for c, k in zip(_E, ks, strict=True):
@@ -191,7 +193,7 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
             first, jump, norms = 1.0, 0.0, self.norms
             a_abs = abs(th[0]) if neuron else 1.0
             for i in range(n):
-                size = abs(ys[i]) * norms[i] / n * a_abs
+                size = abs(ys[i]) * norms[i] / n * a_abs * (1.0 - self.slope)
                 if size <= 0.0:
                     continue
                 z0 = sum(th[off + k] * c for k, c in enumerate(xs[i]))

@@ -286,8 +286,7 @@ def float_limit(model: SurrogateModel, x: Sequence[Sequence[Any]], y: Sequence[A
         raise InvalidArgument(f"x: expected n rows of {model.dim} numbers")
     _as_batch(model, xs[None], ys[None], th[None])
     _check_options(rtol, atol_scale, residual_tol, max_steps)
-    # The Python-float path covers the relu and tanh neurons only.
-    if model.kind not in ("relu-neuron", "neuron") or model.activation == "leaky-relu":
+    if model.kind not in ("relu-neuron", "neuron"):  # the Python-float path is neuron-only
         out = integrate_batch(model, xs[None], ys[None], th[None], rtol=rtol,
                               atol_scale=atol_scale, residual_tol=residual_tol, t_max=t_max,
                               max_steps=max_steps)

@@ -43,6 +43,7 @@ LEAKY = FAMILIES["neuron/leaky-relu"]
 SLOPE = Q(1, 100)  # the leaky relu slope of the family (symbolic default)
 # Seeds whose shrunk float hit certifies (measured; see docs/search.md for the others).
 TWO_LAYER_SEED = 1
+TWO_LAYER_3_SEED = 1
 LEAKY_ONE_POINT_SEED = 0
 
 
@@ -118,42 +119,63 @@ def _check_two_point_certificate(cert: dict, family) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_layer_hit():
-    found = find_overlap(TWO_LAYER, seed=TWO_LAYER_SEED)
-    assert found.candidate is not None, found.stop_reason
-    return found
+def two_layer_cli(tmp_path_factory):
+    """`igproof search --mechanism two-point --model two-layer --width 2 --seed S --out DIR
+    --json`, run once: (exit code, JSON report, the certificate files)."""
+    import contextlib
+    import io
+
+    out_dir = tmp_path_factory.mktemp("two_layer")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["search", "--mechanism", "two-point", "--model", "two-layer", "--width",
+                     "2", "--seed", str(TWO_LAYER_SEED), "--out", str(out_dir), "--json",
+                     "--no-progress"])
+    return code, json.loads(buf.getvalue()), sorted(out_dir.iterdir())
 
 
-def test_two_layer_width_2_search_certifies(two_layer_hit):
-    """Seeded search on v1 relu(w1.x) + v2 relu(w2.x): a scaled-label-0 hit, PROVED, the
-    checker accepts it, and the pair shares its zero-loss set by the independent route."""
-    c = two_layer_hit.candidate
-    assert c.family == TWO_LAYER and c.recipe in ("scaled", "inactive")
-    out = certify_candidate(c)
-    assert out.verdict is Verdict.PROVED, out.evidence
-    rels = {ob["relation"] for ob in out.certificate["obligations"] if ob["type"] == "zero-set"}
-    assert rels <= {"zero-on-ball", "scaled-label-zero", "subset"}
-    if c.recipe == "scaled":
-        _check_two_point_certificate(out.certificate, TWO_LAYER)
-
-
-def test_two_layer_search_is_deterministic(two_layer_hit):
-    again = find_overlap(TWO_LAYER, seed=TWO_LAYER_SEED)
-    assert again.candidate == two_layer_hit.candidate
-
-
-def test_cli_two_layer_search_writes_a_checked_certificate(tmp_path, capsys):
-    """`igproof search --mechanism two-point --model two-layer --width 2 --seed S --out DIR`:
-    exit 0, PROVED, one file that `igproof check` accepts."""
-    code = main(["search", "--mechanism", "two-point", "--model", "two-layer", "--width", "2",
-                 "--seed", str(TWO_LAYER_SEED), "--out", str(tmp_path), "--json",
-                 "--no-progress"])
-    report = json.loads(capsys.readouterr().out)
+def test_cli_two_layer_search_writes_a_checked_certificate(two_layer_cli):
+    """Seeded search on v1 relu(w1.x) + v2 relu(w2.x): exit 0, PROVED, one file that the
+    independent checker accepts, its zero-set obligations the recipe's, skips counted."""
+    code, report, files = two_layer_cli
     assert code == 0 and report["verdict"] == "PROVED" and report["certified"] == 1
-    (path,) = list(tmp_path.iterdir())
+    (path,) = files
     assert check_file(path).accepted
+    (entry,) = report["instances"]
+    assert entry["family"] == "two-layer-2/relu" and entry["recipe"] in ("scaled", "inactive")
+    assert entry["certificate_bytes"] == path.stat().st_size < 1_000_000
+    cert = _load(path)
+    rels = {ob["relation"] for ob in cert["obligations"] if ob["type"] == "zero-set"}
+    assert rels <= {"zero-on-ball", "scaled-label-zero", "subset"}
     assert report["families"]["two-layer-2/relu"]["skipped"]
-    _check_two_point_certificate(_load(path), TWO_LAYER)
+
+
+def test_two_layer_pair_shares_the_zero_loss_set(two_layer_cli):
+    """The printed datasets share M exactly and both limits lie in it (independent route)."""
+    _, report, files = two_layer_cli
+    if report["instances"][0]["recipe"] == "scaled":
+        _check_two_point_certificate(_load(files[0]), TWO_LAYER)
+
+
+@pytest.mark.slow
+def test_two_layer_search_is_deterministic(two_layer_cli):
+    """The same seed shrinks to the same instance through the API."""
+    _, report, _ = two_layer_cli
+    found = find_overlap(TWO_LAYER, seed=TWO_LAYER_SEED)
+    assert found.candidate is not None
+    assert found.candidate.s1.to_json() == report["instances"][0]["S1"]
+    assert found.candidate.s2.to_json() == report["instances"][0]["S2"]
+
+
+@pytest.mark.slow
+def test_two_layer_width_3_search_certifies():
+    """Slow (~1-2 min): width 3, seed 1: PROVED, re-checked, zero-loss sets shared."""
+    found = find_overlap(TWO_LAYER_3, seed=TWO_LAYER_3_SEED)
+    assert found.candidate is not None, found.stop_reason
+    out = certify_candidate(found.candidate)
+    assert out.verdict is Verdict.PROVED, out.evidence
+    if found.candidate.recipe == "scaled":
+        _check_two_point_certificate(out.certificate, TWO_LAYER_3)
 
 
 def test_leaky_relu_neuron_one_point_superset_certifies():

@@ -56,7 +56,8 @@ def test_relu_neuron_always_active_point_gives_the_projection():
 
 
 @pytest.mark.parametrize(("kind", "act", "dim"), [
-    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2)])
+    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2),
+    ("neuron", "leaky-relu", 2)])
 def test_batch_limits_agree_with_solve_ivp(kind, act, dim):
     """Random examples: batch limits match DOP853 (rtol 1e-12, restarts at kinks)."""
     rng = np.random.default_rng(7)
@@ -112,7 +113,8 @@ def test_bad_shapes_and_values_are_named():
 
 
 @pytest.mark.parametrize(("kind", "act", "dim"), [
-    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2)])
+    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2),
+    ("neuron", "leaky-relu", 2)])
 def test_single_flow_path_agrees_with_the_batch_path(kind, act, dim):
     """float_limit (plain-float path) and integrate_batch run the same method: same status and
     limits equal to rounding-level differences on converged flows."""
