@@ -147,7 +147,7 @@ class Family:
         (:data:`REPEATED_SKIP`; the neurons keep it so that their seeded searches stay as
         they were)."""
         if self.kind == "two-layer":
-            return ("scaled", "inactive")
+            return ("scaled", "inactive") if self.relu else ("scaled",)
         if self.relu:
             return TWO_POINT_RECIPES
         if self.activation == "leaky-relu":
@@ -187,6 +187,7 @@ FAMILIES = {
     "neuron/tanh": Family("neuron", "tanh", 2),
     "neuron/leaky-relu": Family("neuron", "leaky-relu", 2),
     **{f"two-layer-{m}/relu": Family("two-layer", "relu", 2, m) for m in TWO_LAYER_WIDTHS},
+    "two-layer-2/leaky-relu": Family("two-layer", "leaky-relu", 2, 2),
 }
 # Activation spellings accepted on the command line (activations.get_activation's alias).
 ACTIVATION_ALIASES = {"leaky_relu": "leaky-relu"}
@@ -685,6 +686,8 @@ PROOF_OPTIONS: dict[str, dict[str, Any]] = {
                           "loss_target": Fraction(1, 10**8)},
     "two-layer/relu": {"prec": 53, "order": 16, "sensitivity_order": 6,
                        "loss_target": Fraction(1, 10**8)},
+    "two-layer/leaky-relu": {"prec": 53, "order": 16, "sensitivity_order": 6,
+                             "loss_target": Fraction(1, 10**8)},
 }
 
 

@@ -40,10 +40,12 @@ Q = Fraction
 TWO_LAYER = FAMILIES["two-layer-2/relu"]
 TWO_LAYER_3 = FAMILIES["two-layer-3/relu"]
 LEAKY = FAMILIES["neuron/leaky-relu"]
+TWO_LAYER_LEAKY = FAMILIES["two-layer-2/leaky-relu"]
 SLOPE = Q(1, 100)  # the leaky relu slope of the family (symbolic default)
 # Seeds whose shrunk float hit certifies (measured; see docs/search.md for the others).
 TWO_LAYER_SEED = 1
 TWO_LAYER_3_SEED = 1
+TWO_LAYER_LEAKY_SEED = 0
 LEAKY_ONE_POINT_SEED = 0
 
 
@@ -84,11 +86,12 @@ def _load(path) -> dict:
 
 def _check_two_point_certificate(cert: dict, family) -> None:
     """A certified Two-point pair of the scaled recipe: S2 is S1 with its label-0 point x'
-    replaced by g x'; relu(w . g x') = g relu(w . x') exactly (sympy, g > 0), so the zero-loss
-    sets agree, and at random rational theta membership agrees (exact substitution). At each
-    certified centre c the label-0 point is strictly inactive for every unit on the whole
-    ball (margin larger than radius |x'|), so f(x'; theta) = f(g x'; theta) = 0 on both balls,
-    and the labelled residuals at c are below a Lipschitz multiple of the radius."""
+    replaced by g x'; sigma(g z) = g sigma(z) exactly for relu and leaky relu (sympy, g > 0),
+    so the zero-loss sets agree, and at random rational theta membership agrees (exact
+    substitution). At each certified centre c every unit keeps the sign of w_j . x' on the
+    whole ball (margin larger than radius (|x'| + 1)): relu units strictly inactive, so
+    f(x'; theta) = f(g x'; theta) = 0 on both balls; leaky units on a fixed side with the
+    residual of x' small at c. The labelled residuals at c are small."""
     assert cert["kind"] == "two-point-overlap"
     assert recheck(cert).accepted
     s1, s2 = cert["datasets"]["S1"], cert["datasets"]["S2"]
@@ -99,9 +102,11 @@ def _check_two_point_certificate(cert: dict, family) -> None:
     x1, x2 = [Q(c) for c in s1["x"][i]], [Q(c) for c in s2["x"][i]]
     gamma = x2[0] / x1[0] if x1[0] != 0 else x2[1] / x1[1]
     assert gamma > 0 and all(b == gamma * a for a, b in zip(x1, x2, strict=True))
-    g = sympy.Symbol("g", positive=True)  # relu(g z) = g relu(z) on both sides of the kink
+    g = sympy.Symbol("g", positive=True)  # sigma(g z) = g sigma(z) on both sides of the kink
     for z in (sympy.Symbol("z", positive=True), sympy.Symbol("z", nonpositive=True)):
         assert sympy.simplify(sympy.Max(0, g * z) - g * sympy.Max(0, z)) == 0
+        leaky = sympy.Max(z, z / 100)  # z (z > 0), z / 100 (z <= 0)
+        assert sympy.simplify(leaky.subs(z, g * z) - g * leaky) == 0
     for theta in _random_thetas(family):
         assert _in_m(family, s1, theta) == _in_m(family, s2, theta)
     m, d = family.width, family.dim
@@ -112,7 +117,11 @@ def _check_two_point_certificate(cert: dict, family) -> None:
             norm = float(sum(c * c for c in xp)) ** 0.5
             for j in range(m):
                 zj = sum(w * c for w, c in zip(centre[m + j * d:m + (j + 1) * d], xp, strict=True))
-                assert float(zj) < -radius * (norm + 1.0)
+                if family.activation == "relu":
+                    assert float(zj) < -radius * (norm + 1.0)
+                else:
+                    assert abs(float(zj)) > radius * (norm + 1.0)
+            assert abs(float(_output(family, centre, xp))) < 1e-2
         for data in (s1, s2):
             for x, y in zip(data["x"], data["y"], strict=True):
                 assert abs(float(_output(family, centre, x) - Q(y))) < 1e-2
@@ -165,6 +174,17 @@ def test_two_layer_search_is_deterministic(two_layer_cli):
     assert found.candidate is not None
     assert found.candidate.s1.to_json() == report["instances"][0]["S1"]
     assert found.candidate.s2.to_json() == report["instances"][0]["S2"]
+
+
+@pytest.mark.slow
+def test_two_layer_leaky_relu_search_certifies():
+    """Slow (~1-2 min): v1 leaky(w1.x) + v2 leaky(w2.x), seed 0: PROVED with the
+    scaled-label-zero relation both ways, re-checked, zero-loss sets shared."""
+    found = find_overlap(TWO_LAYER_LEAKY, seed=TWO_LAYER_LEAKY_SEED)
+    assert found.candidate is not None, found.stop_reason
+    out = certify_candidate(found.candidate)
+    assert out.verdict is Verdict.PROVED, out.evidence
+    _check_two_point_certificate(out.certificate, TWO_LAYER_LEAKY)
 
 
 @pytest.mark.slow
@@ -273,6 +293,7 @@ def test_leaky_relu_alias_and_widths():
     assert get_family("neuron", "leaky_relu") == LEAKY
     assert get_family("two-layer") == TWO_LAYER
     assert get_family("two-layer", "relu", None, 3) == TWO_LAYER_3
+    assert get_family("two-layer", "leaky_relu") == TWO_LAYER_LEAKY
     assert TWO_LAYER_3.surrogate.n_params == 9
 
 
