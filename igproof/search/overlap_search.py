@@ -15,8 +15,8 @@ The overlap must be exact, so the pairs are drawn from the recipes that make it 
   theta2 lies in M_S1; the instance holds when theta2 has the smaller N.
 
 Families (:data:`FAMILIES`): the relu neuron relu(w . x), the neurons a sigma(w . x) with sigma =
-relu, tanh, leaky relu (slope 1/100), and one-hidden-layer relu networks sum_j v_j relu(w_j . x)
-of width 2 and 3. Not every recipe can be certified for every family, and the screen says why
+relu, tanh, leaky relu (slope 1/100), one-hidden-layer relu networks sum_j v_j relu(w_j . x)
+of width 2 and 3, and the leaky relu network of width 2. Not every recipe can be certified for every family, and the screen says why
 (each reason counted, see :class:`Found`): a label-0 point of a leaky relu neuron is fitted only
 on its kink w . x' = 0 (no smooth end-game there); a repeated point whose residual is live at the
 limit makes J J^T singular in the prover's Polyak-Lojasiewicz end-game (so ``repeated`` certifies
