@@ -16,11 +16,12 @@ The overlap must be exact, so the pairs are drawn from the recipes that make it 
 
 Families (:data:`FAMILIES`): the relu neuron relu(w . x), the neurons a sigma(w . x) with sigma =
 relu, tanh, leaky relu (slope 1/100), one-hidden-layer relu networks sum_j v_j relu(w_j . x)
-of width 2 and 3, and the leaky relu network of width 2. Not every recipe can be certified for every family, and the screen says why
-(each reason counted, see :class:`Found`): a label-0 point of a leaky relu neuron is fitted only
-on its kink w . x' = 0 (no smooth end-game there); a repeated point whose residual is live at the
-limit makes J J^T singular in the prover's Polyak-Lojasiewicz end-game (so ``repeated`` certifies
-only a relu label-0 point that is inactive at the limit).
+of width 2 and 3, and the leaky relu network of width 2. Not every recipe can be certified for
+every family, and the screen says why (each reason counted, see :class:`Found`): a label-0
+point of a leaky relu neuron is fitted only on its kink w . x' = 0 (no smooth end-game there); a
+repeated point is live at the limit (two equal rows: J J^T singular in the prover's
+Polyak-Lojasiewicz end-game), crosses its kink together with its copy, or never acts
+(:data:`REPEATED_SKIP`).
 
 Pipeline per example: Hypothesis draws (S1, S2, theta0) (:func:`overlap_candidates`), the float
 surrogate integrates both flows (:func:`float_screen`: both converge, the limits are distinct by a
@@ -91,6 +92,11 @@ T_SCREEN = 100.0
 MAX_LIMIT_NORM = 20.0
 # Surrogate steps per float flow (each example integrates two flows).
 SCREEN_MAX_STEPS = 3000
+# The prover's end-game needs a Polyak-Lojasiewicz constant: lambda_min(J J^T) over the live
+# residual rows at the limit. The new families' screen skips limits where it is below
+# PL_FLOOR times the largest eigenvalue (a rank drop; measured: "J J^T is singular at
+# theta(T) (lambda_min ~ 0)" on a two-layer hit).
+PL_FLOOR = 1e-8
 # Hidden widths of the two-layer families (issue 14: width 2-3; each unit adds d + 1 parameters
 # and the validated Taylor steps carry p + p^2 sensitivities, so wider nets cost more to certify).
 TWO_LAYER_WIDTHS = (2, 3)
@@ -495,6 +501,20 @@ def _exactly_off_kinks(family: Family, datasets: Sequence[Dataset],
     return None
 
 
+def _pl_constant(family: Family, ds: Dataset, theta: np.ndarray) -> bool:
+    """lambda_min(J J^T) >= PL_FLOOR lambda_max over the rows of J = d r / d theta at ``theta``
+    that are not identically zero near it (a relu label-0 point inactive for every unit is
+    dropped, as the prover drops it). Float, a lead only."""
+    x, _ = ds.arrays()
+    rows = family.surrogate.residual_gradients(np.asarray(theta, float)[None], x[None])[0]
+    live = [k for k, row in enumerate(rows) if np.any(row != 0.0)]
+    if not live:
+        return False
+    jac = rows[live]
+    eig = np.linalg.eigvalsh(jac @ jac.T)
+    return bool(eig[0] >= PL_FLOOR * max(eig[-1], 1e-300))
+
+
 def _parallel(u: Sequence[Fraction], v: Sequence[Fraction]) -> bool:
     return all(u[i] * v[j] == u[j] * v[i] for i in range(len(u)) for j in range(i + 1, len(u)))
 
@@ -551,6 +571,10 @@ def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
         if candidate.recipe == "inactive" and _kinks_decided(
                 fam, candidate.s2, theta1, label_zero_off=True) is not None:
             return "the added label-0 point is not strictly inactive at theta1"
+    if fam.kind == "two-layer" or fam.activation == "leaky-relu":
+        for ds, th in ((candidate.s1, theta1), (candidate.s2, theta2)):
+            if not _pl_constant(fam, ds, th):
+                return "J J^T singular at a limit (no PL end-game: a rank drop)"
     separation = float(np.linalg.norm(theta1 - theta2))
     if separation < SEPARATION:
         return "the two limits are closer than SEPARATION"
