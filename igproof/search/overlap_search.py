@@ -86,6 +86,10 @@ ORDER_MARGIN = 1e-2
 # ReLU kinks decided at a float limit: |w . x_i| >= KINK_MARGIN |x_i| max(1, |w|) (the search's
 # promote filter uses the same 1e-3: a certified ball of radius << 1e-3 then decides every sign).
 KINK_MARGIN = 1e-3
+# The new families (two-layer, leaky relu) use 1e-2: their end-games are wider (balls ~3e-4,
+# Taylor pieces of p + p^2 sensitivities), and a two-layer leaky relu hit whose unit sat 2e-3
+# from its kink failed ("activation pattern not certified constant on D").
+WIDE_KINK_MARGIN = 1e-2
 # The float flows must converge well before the prover's t_max (proof/limits/limit.py: 200).
 T_SCREEN = 100.0
 # Limits larger than this are discarded (long flows, wide enclosures).
@@ -138,6 +142,12 @@ class Family:
     def relu(self) -> bool:
         """True for relu models: sigma = 0 on a half-space (inactive points)."""
         return self.activation == "relu"
+
+    @property
+    def new(self) -> bool:
+        """The families added for issue 14 item 2 (two-layer, leaky relu): their screen adds the
+        checks below that the neurons' seeded searches did not have (kept as they were)."""
+        return self.kind == "two-layer" or self.activation == "leaky-relu"
 
     @property
     def piecewise(self) -> bool:
@@ -466,11 +476,12 @@ def _kinks_decided(family: Family, ds: Dataset, theta: np.ndarray, *, label_zero
     relation). Leaky relu: off every kink (a label-0 point of the leaky neuron never is).
     """
     units = [np.asarray(w, dtype=float) for w in family.units(theta)]
+    relative = WIDE_KINK_MARGIN if family.new else KINK_MARGIN
     for xi, yi in zip(ds.x, ds.y, strict=True):
         xv = np.array([float(c) for c in xi])
         for w in units:
             z = float(w @ xv)
-            margin = KINK_MARGIN * float(np.linalg.norm(xv)) * max(1.0, float(np.linalg.norm(w)))
+            margin = relative * float(np.linalg.norm(xv)) * max(1.0, float(np.linalg.norm(w)))
             if abs(z) < margin:
                 return "a limit within KINK_MARGIN of a kink"
             if family.relu and yi == 0 and label_zero_off and z > 0:
@@ -499,6 +510,25 @@ def _exactly_off_kinks(family: Family, datasets: Sequence[Dataset],
                 if _parallel(u, v):
                     return "two parallel points in one dataset (kinks crossed together)"
     return None
+
+
+# Why a hit with a frozen dyadic parameter is skipped: a parameter that never moves (its input
+# coordinate is 0 on every point its unit is active on) and whose theta0 value is exact in
+# binary (0, -1, 1/2, ...) gets a trajectory box that the checker rejects (measured: "box[8]:
+# the replayed enclosure [-1, -1] is not inside the claimed box"; with 0: "[-7e-26, 7e-26]"),
+# a producer/checker disagreement reported to the certificate owners.
+FROZEN_SKIP = ("a parameter with a dyadic theta0 value never moves (the checker rejects its "
+               "trajectory box: producer/checker disagreement)")
+
+
+def _frozen_dyadic(theta0: Sequence[Fraction], theta: np.ndarray) -> bool:
+    """True when some theta_k at the float limit equals theta0_k exactly and theta0_k has a
+    power-of-two denominator (a frozen coordinate with an exact binary value)."""
+    for t0, t in zip(theta0, theta, strict=True):
+        den = Fraction(t0).denominator
+        if den & (den - 1) == 0 and float(t) == float(t0):
+            return True
+    return False
 
 
 def _pl_constant(family: Family, ds: Dataset, theta: np.ndarray) -> bool:
@@ -571,10 +601,12 @@ def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
         if candidate.recipe == "inactive" and _kinks_decided(
                 fam, candidate.s2, theta1, label_zero_off=True) is not None:
             return "the added label-0 point is not strictly inactive at theta1"
-    if fam.kind == "two-layer" or fam.activation == "leaky-relu":
+    if fam.new:
         for ds, th in ((candidate.s1, theta1), (candidate.s2, theta2)):
             if not _pl_constant(fam, ds, th):
                 return "J J^T singular at a limit (no PL end-game: a rank drop)"
+            if _frozen_dyadic(candidate.theta0, th):
+                return FROZEN_SKIP
     separation = float(np.linalg.norm(theta1 - theta2))
     if separation < SEPARATION:
         return "the two limits are closer than SEPARATION"
