@@ -516,7 +516,8 @@ def _exactly_off_kinks(family: Family, datasets: Sequence[Dataset],
 # coordinate is 0 on every point its unit is active on) and whose theta0 value is exact in
 # binary (0, -1, 1/2, ...) gets a trajectory box that the checker rejects (measured: "box[8]:
 # the replayed enclosure [-1, -1] is not inside the claimed box"; with 0: "[-7e-26, 7e-26]"),
-# a producer/checker disagreement reported to the certificate owners.
+# a producer/checker disagreement reported to the certificate owners. Two-layer only: the leaky
+# relu neuron's one-point instance with a frozen w1 = 1 is accepted.
 FROZEN_SKIP = ("a parameter with a dyadic theta0 value never moves (the checker rejects its "
                "trajectory box: producer/checker disagreement)")
 
@@ -605,7 +606,7 @@ def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
         for ds, th in ((candidate.s1, theta1), (candidate.s2, theta2)):
             if not _pl_constant(fam, ds, th):
                 return "J J^T singular at a limit (no PL end-game: a rank drop)"
-            if _frozen_dyadic(candidate.theta0, th):
+            if fam.kind == "two-layer" and _frozen_dyadic(candidate.theta0, th):
                 return FROZEN_SKIP
     separation = float(np.linalg.norm(theta1 - theta2))
     if separation < SEPARATION:
