@@ -307,7 +307,7 @@ class _OverlapProgress:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
                                  console=Console(stderr=True), transient=False)
-        self.tasks = {f.label: self.progress.add_task(f"{f.label:<17}", total=None, info="")
+        self.tasks = {f.label: self.progress.add_task(f"{f.label:<22}", total=None, info="")
                       for f in families}
         self.counts = {f.label: {"tried": 0, "hits": 0, "certified": 0} for f in families}
         self.base = {f.label: 0 for f in families}
@@ -380,10 +380,10 @@ def run_overlap(args: argparse.Namespace) -> int:
     what = f"{args.mechanism}" + (f" ({cls})" if cls else "")
     lines = [f"mechanism   {what} Overlapping, seed {args.seed}"
              + (f", budget {args.budget:g} s" if args.budget is not None else ""),
-             f"{'family':<18}{'searches':>9}{'examples':>10}{'float hits':>12}"
+             f"{'family':<23}{'searches':>9}{'examples':>10}{'float hits':>12}"
              f"{'certified':>11}{'not cert.':>11}{'seconds':>9}"]
     for label, t in result.tallies.items():
-        lines.append(f"{label:<18}{t.searches:>9}{t.examples:>10}{t.float_hits:>12}"
+        lines.append(f"{label:<23}{t.searches:>9}{t.examples:>10}{t.float_hits:>12}"
                      f"{t.certified:>11}{t.not_certified:>11}{t.seconds:>9.1f}")
     lines.append(f"total       {result.certified} certified new instances in "
                  f"{result.seconds:.1f} s ({result.per_minute:.2f} per minute)")
