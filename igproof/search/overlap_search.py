@@ -880,7 +880,8 @@ def discover(families: Sequence[Family], *, mechanism: str = "two-point",
     family; with ``budget`` seconds, round-robin searches (round k of family f uses seed
     ``seed + ROUND_SEED_STRIDE k + f``) that exclude every instance already seen, until the
     budget is spent (no example is screened after it; a proof already started runs to its end,
-    at most about a minute for the tanh neuron). A family is dropped after EMPTY_SEARCHES
+    about a minute for the tanh neuron, up to a few for
+    the two-layer families). A family is dropped after EMPTY_SEARCHES
     searches in a row without a float hit. Each certified instance is written to ``out_dir``
     (atomic) after the checker accepted it, and only then counted.
 
