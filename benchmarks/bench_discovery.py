@@ -39,7 +39,7 @@ def main() -> None:
     labels = args.family or list(FAMILIES)
     print(f"discovery, {args.mechanism}{' ' + cls if cls else ''}, seed {args.seed}, "
           f"budget {args.budget:g} s per family")
-    print(f"{'family':<13}{'searches':>9}{'examples':>10}{'hits':>6}{'certified':>10}"
+    print(f"{'family':<23}{'searches':>9}{'examples':>10}{'hits':>6}{'certified':>10}"
           f"{'failed':>7}{'seconds':>9}{'per min':>9}{'CPU s':>8}{'per CPU min':>12}"
           f"{'mean KB':>9}")
     total, seconds, cpu_total = 0, 0.0, 0.0
@@ -53,7 +53,7 @@ def main() -> None:
             t = result.tallies[label]
             sizes = [len(dumps_certificate(i.outcome.certificate)) for i in result.instances]
             mean_kb = sum(sizes) / len(sizes) / 1024 if sizes else 0.0
-            print(f"{label:<13}{t.searches:>9}{t.examples:>10}{t.float_hits:>6}"
+            print(f"{label:<23}{t.searches:>9}{t.examples:>10}{t.float_hits:>6}"
                   f"{t.certified:>10}{t.not_certified:>7}{wall:>9.1f}"
                   f"{60 * t.certified / wall:>9.2f}{cpu:>8.1f}{60 * t.certified / cpu:>12.2f}"
                   f"{mean_kb:>9.1f}", flush=True)
@@ -62,7 +62,7 @@ def main() -> None:
             total += t.certified
             seconds += wall
             cpu_total += cpu
-    print(f"{'all':<13}{'':>9}{'':>10}{'':>6}{total:>10}{'':>7}{seconds:>9.1f}"
+    print(f"{'all':<23}{'':>9}{'':>10}{'':>6}{total:>10}{'':>7}{seconds:>9.1f}"
           f"{60 * total / seconds:>9.2f}{cpu_total:>8.1f}{60 * total / cpu_total:>12.2f}")
 
 

@@ -59,12 +59,16 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="witness (default): a counterexample to one G; two-point / "
                         "one-point: certified Overlapping instances (docs/search.md)")
     parser.add_argument("--model", metavar="M",
-                        help=f"one of {', '.join(MODELS)} (required for witness; for "
-                        "two-point/one-point the default is every family)")
+                        help=f"one of {', '.join(MODELS)} (required for witness); "
+                        "two-point/one-point also two-layer (default: every family)")
     parser.add_argument("--activation", default=None, metavar="A",
-                        help="relu (default) or tanh; relu-neuron is always relu")
+                        help="relu (default) or tanh; two-point/one-point also leaky-relu "
+                        "(or leaky_relu); relu-neuron is always relu")
     parser.add_argument("--dim", type=int, default=None, metavar="D",
                         help="input dimension (default 3 for relu-neuron, 1 for neuron)")
+    parser.add_argument("--width", type=int, default=None, metavar="M",
+                        help="two-point/one-point with --model two-layer: hidden width, 2 "
+                        "(default) or 3")
     parser.add_argument("--regularizer", metavar="EXPR",
                         help="witness: l2, l2-init, l1, linf, lp:P, or an expression in the safe "
                         "language over a, w1..wd and a0, w1_0..wd_0 (d = 1: w, w0); one-point: "
@@ -110,6 +114,9 @@ def _validate(args: argparse.Namespace) -> tuple[Any, Any]:
                               "l1, linf, lp:P or an expression)")
     if args.budget is not None:
         raise InvalidArgument("--budget: only for --mechanism two-point / one-point")
+    if args.width is not None:
+        raise InvalidArgument("--width: only for --mechanism two-point / one-point with "
+                              "--model two-layer")
     if args.activation is None:
         args.activation = "relu"
     if args.max_examples is None:
@@ -277,11 +284,11 @@ def _overlap_options(args: argparse.Namespace) -> tuple[list[Any], str | None]:
     if args.database is not None:
         raise InvalidArgument("--database: the overlap search is seeded and keeps no database")
     if args.model is None:
-        if args.activation is not None or args.dim is not None:
-            raise InvalidArgument("--activation/--dim: give them with --model")
+        if args.activation is not None or args.dim is not None or args.width is not None:
+            raise InvalidArgument("--activation/--dim/--width: give them with --model")
         families = list(FAMILIES.values())
     else:
-        families = [get_family(args.model, args.activation, args.dim)]
+        families = [get_family(args.model, args.activation, args.dim, args.width)]
     return families, args.regularizer if args.mechanism == "one-point" else None
 
 
@@ -300,7 +307,7 @@ class _OverlapProgress:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
                                  console=Console(stderr=True), transient=False)
-        self.tasks = {f.label: self.progress.add_task(f"{f.label:<12}", total=None, info="")
+        self.tasks = {f.label: self.progress.add_task(f"{f.label:<22}", total=None, info="")
                       for f in families}
         self.counts = {f.label: {"tried": 0, "hits": 0, "certified": 0} for f in families}
         self.base = {f.label: 0 for f in families}
@@ -373,10 +380,10 @@ def run_overlap(args: argparse.Namespace) -> int:
     what = f"{args.mechanism}" + (f" ({cls})" if cls else "")
     lines = [f"mechanism   {what} Overlapping, seed {args.seed}"
              + (f", budget {args.budget:g} s" if args.budget is not None else ""),
-             f"{'family':<13}{'searches':>9}{'examples':>10}{'float hits':>12}"
+             f"{'family':<23}{'searches':>9}{'examples':>10}{'float hits':>12}"
              f"{'certified':>11}{'not cert.':>11}{'seconds':>9}"]
     for label, t in result.tallies.items():
-        lines.append(f"{label:<13}{t.searches:>9}{t.examples:>10}{t.float_hits:>12}"
+        lines.append(f"{label:<23}{t.searches:>9}{t.examples:>10}{t.float_hits:>12}"
                      f"{t.certified:>11}{t.not_certified:>11}{t.seconds:>9.1f}")
     lines.append(f"total       {result.certified} certified new instances in "
                  f"{result.seconds:.1f} s ({result.per_minute:.2f} per minute)")
@@ -388,6 +395,9 @@ def run_overlap(args: argparse.Namespace) -> int:
     for label, t in result.tallies.items():
         for reason in t.reasons:
             lines.append(f"not certified ({label}): {reason}")
+    for label, t in result.tallies.items():
+        for reason, count in sorted(t.skipped.items(), key=lambda kv: -kv[1]):
+            lines.append(f"skipped     ({label}) {count:>5} x {reason}")
     if single or args.budget is None:
         message = {Verdict.PROVED: "certificate accepted by the independent checker",
                    Verdict.SUPPORTED: "float hits only: none could be certified",

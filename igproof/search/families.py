@@ -1,7 +1,8 @@
 """Batched float evaluation of the model families the search explores.
 
 Three families (SPEC sections 1-3), square loss L(theta) = (1/2n) sum_i (f(x_i; theta) - y_i)^2,
-sigma = relu or tanh, parameters in the order of :func:`igproof.symbolic.models.build_model`:
+sigma = relu, tanh or leaky relu (slope :data:`LEAKY_SLOPE`), parameters in the order of
+:func:`igproof.symbolic.models.build_model`:
 
 - ``relu-neuron``: f(x; w) = relu(w . x), theta = w (d entries);
 - ``neuron``: f(x; a, w) = a * sigma(w . x), theta = (a, w_1, ..., w_d);
@@ -12,9 +13,10 @@ sigma = relu or tanh, parameters in the order of :func:`igproof.symbolic.models.
 The neurons have no bias (append a constant input coordinate to the data instead). Every
 function here works on a *batch* of examples of the same shape, arrays with a leading batch
 axis B: ``theta`` (B, p), ``x`` (B, n, d), ``y`` (B, n). ReLU follows the convention
-relu'(0) = 0. The implicit-bias (KKT) search covers :data:`MODEL_KINDS`; the two-layer family
-is integrated and drawn (e.g. for Overlapping searches) but has no KKT violation
-(:func:`implicit_bias_family` refuses it by name).
+relu'(0) = 0 (leaky relu: sigma'(0) = slope). The implicit-bias (KKT) search covers
+:data:`MODEL_KINDS` with relu and tanh; the two-layer family and leaky relu are integrated
+and drawn (e.g. for Overlapping searches) but have no KKT violation
+(:func:`implicit_bias_family` refuses them by name).
 
 Guarantee: none (IEEE double arithmetic). This module serves the fast search surrogate only;
 the rigorous layers derive their fields symbolically.
@@ -28,6 +30,7 @@ view of the one model type :class:`igproof.symbolic.models.Model`, made with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -40,7 +43,13 @@ from igproof.symbolic.models import Model, build_model
 # integrates.
 MODEL_KINDS = ("relu-neuron", "neuron")
 FLOW_KINDS = ("relu-neuron", "neuron", "two-layer")
+# The activations of the implicit-bias search (strategies.activations draws from these), and all
+# activations the surrogate integrates (leaky relu serves the Overlapping search).
 ACTIVATIONS = ("relu", "tanh")
+FLOW_ACTIVATIONS = (*ACTIVATIONS, "leaky-relu")
+# The leaky relu slope the surrogate integrates: the symbolic default (activations.py), 1/100.
+LEAKY_SLOPE = 0.01
+LEAKY_SLOPE_EXACT = Fraction(1, 100)
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,9 @@ class SurrogateModel:
         if self.kind not in FLOW_KINDS:
             raise InvalidArgument(f"model_kind: unknown model {self.kind!r}; "
                                   f"use one of {', '.join(FLOW_KINDS)}")
-        if self.activation not in ACTIVATIONS:
+        if self.activation not in FLOW_ACTIVATIONS:
             raise InvalidArgument(f"activation: unknown activation {self.activation!r}; "
-                                  f"use one of {', '.join(ACTIVATIONS)}")
+                                  f"use one of {', '.join(FLOW_ACTIVATIONS)}")
         if self.kind == "relu-neuron" and self.activation != "relu":
             raise InvalidArgument(f"activation: the relu-neuron model has activation relu, "
                                   f"got {self.activation!r}; use model 'neuron' for "
@@ -85,8 +94,9 @@ class SurrogateModel:
 
     @classmethod
     def from_model(cls, model: Model) -> SurrogateModel:
-        """The float view of a built ``relu-neuron`` or ``neuron`` model (relu or tanh, no bias)
-        or ``two-layer`` model (relu or tanh, any width, with or without bias and skip part).
+        """The float view of a built ``relu-neuron`` or ``neuron`` model (relu, tanh or leaky relu
+        of slope 1/100, no bias) or ``two-layer`` model (the same activations, any width, with or
+        without bias and skip part).
 
         >>> SurrogateModel.from_model(build_model("neuron", dim=2, activation="tanh"))
         SurrogateModel(kind='neuron', activation='tanh', dim=2, width=1, bias=False, skip=False)
@@ -96,12 +106,15 @@ class SurrogateModel:
                                   f"{model!r}")
         act = model.activation.name if model.activation is not None else None
         two_layer = model.kind == "two-layer"
-        if model.kind not in FLOW_KINDS or act not in ACTIVATIONS or (
+        slope_ok = act != "leaky-relu" or (
+            model.activation.options.get("slope") == LEAKY_SLOPE_EXACT)
+        if model.kind not in FLOW_KINDS or act not in FLOW_ACTIVATIONS or not slope_ok or (
                 not two_layer and (model.bias or model.width != 1)):
             raise InvalidArgument(f"model: the search integrates build_model('relu-neuron'), "
-                                  f"build_model('neuron', activation='relu' or 'tanh') without "
-                                  f"bias and build_model('two-layer', activation='relu' or "
-                                  f"'tanh', ...), got {model!r}")
+                                  f"build_model('neuron', activation='relu', 'tanh' or "
+                                  f"'leaky-relu' (slope 1/100)) without bias and "
+                                  f"build_model('two-layer', activation=one of these, ...), "
+                                  f"got {model!r}")
         return _surrogate(model.kind, act, model.dim, model.width, model.bias, model.skip)
 
     def to_model(self) -> Model:
@@ -135,13 +148,13 @@ class SurrogateModel:
     @property
     def piecewise(self) -> bool:
         """True when the flow is a piecewise-smooth system with kinks at w . x_i [+ b] = 0."""
-        return self.activation == "relu"
+        return self.activation in ("relu", "leaky-relu")
 
     @property
     def homogeneous(self) -> bool:
         """True when a^2 - |w|^2 (neuron) or |w_j|^2 [+ b_j^2] - v_j^2 (two-layer, each unit) is
         conserved by gradient flow (positively homogeneous sigma)."""
-        return self.kind in ("neuron", "two-layer") and self.activation == "relu"
+        return self.kind in ("neuron", "two-layer") and self.piecewise
 
     # -- the two-layer family ----------------------------------------------------------------
     def _two_layer_parts(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -198,10 +211,13 @@ class SurrogateModel:
         return None, theta
 
     def _sigma(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """sigma(z) and sigma'(z) (relu'(0) = 0)."""
+        """sigma(z) and sigma'(z) (relu'(0) = 0; leaky relu: s z and s for z <= 0)."""
         if self.activation == "relu":
             active = z > 0.0
             return np.where(active, z, 0.0), active.astype(z.dtype)
+        if self.activation == "leaky-relu":
+            active = z > 0.0
+            return np.where(active, z, LEAKY_SLOPE * z), np.where(active, 1.0, LEAKY_SLOPE)
         s = np.tanh(z)
         return s, 1.0 - s * s
 
@@ -269,19 +285,21 @@ class SurrogateModel:
         crosses without any jump. Two-layer: unit j at point i switches the (w_j, b_j) part
         of the field by (1/n) r_i v_j (x_i [, 1]), with r_i the residual at theta (the other
         units still act at the kink), shape (B, n m) in the order of :meth:`pre_activations`.
+        Leaky relu: sigma' jumps by 1 - slope instead of 1, so every jump is (1 - slope) times.
         """
+        jump = 1.0 - LEAKY_SLOPE if self.activation == "leaky-relu" else 1.0
         if self.kind == "two-layer":
             if not self.piecewise:
                 return np.zeros((y.shape[0], y.shape[1] * self.width))
             v = theta[:, :self.width]
             r = self.outputs(theta, x) - y
             norms = np.sqrt(np.sum(x * x, axis=2) + (1.0 if self.bias else 0.0))
-            size = (np.abs(r) * norms / x.shape[1])[:, :, None] * np.abs(v)[:, None, :]
+            size = (jump * np.abs(r) * norms / x.shape[1])[:, :, None] * np.abs(v)[:, None, :]
             return size.reshape(size.shape[0], -1)
         if not self.piecewise:
             return np.zeros(y.shape)
         a, _ = self._split(theta)
-        size = np.abs(y) * np.linalg.norm(x, axis=2) / x.shape[1]
+        size = jump * np.abs(y) * np.linalg.norm(x, axis=2) / x.shape[1]
         return size if a is None else np.abs(a)[:, None] * size
 
 
@@ -321,4 +339,7 @@ def implicit_bias_family(model: Any) -> SurrogateModel:
         raise InvalidArgument(f"model: the implicit-bias search (KKT violation, certificates of "
                               f"non-minimality) covers {', '.join(MODEL_KINDS)}, not "
                               f"{view.kind!r}")
+    if view.activation not in ACTIVATIONS:
+        raise InvalidArgument(f"model: the implicit-bias search (KKT violation) covers the "
+                              f"activations {', '.join(ACTIVATIONS)}, not {view.activation!r}")
     return view

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from igproof.errors import InvalidArgument
 from igproof.numeric.stepper import PiecewiseIntegrator, StepOutcome, check_options, run
 from igproof.search import dopri as _s
-from igproof.search.families import SurrogateModel
+from igproof.search.families import LEAKY_SLOPE, SurrogateModel
 
 _A = [[float(c) for c in row] for row in _s.A_TABLEAU]
 _B5 = [float(c) for c in _s.B5]
@@ -32,8 +32,9 @@ _REJECTED = StepOutcome(accepted=False)
 
 
 def _loss_grad(neuron: bool, relu: bool, xs: Sequence[Sequence[float]], ys: Sequence[float],
-               th: Sequence[float]) -> tuple[float, list[float]]:
-    """L = (1/2n) sum r_i^2 and grad L for relu(w.x) or a sigma(w.x) (relu'(0) = 0)."""
+               th: Sequence[float], slope: float = 0.0) -> tuple[float, list[float]]:
+    """L = (1/2n) sum r_i^2 and grad L for relu(w.x) or a sigma(w.x) (relu'(0) = 0); with
+    ``relu`` and ``slope`` s > 0 the leaky relu (s z and s for z <= 0)."""
     n = len(ys)
     grad = [0.0] * len(th)
     total = 0.0
@@ -44,7 +45,7 @@ def _loss_grad(neuron: bool, relu: bool, xs: Sequence[Sequence[float]], ys: Sequ
         for k, xk in enumerate(xi):
             z += th[off + k] * xk
         if relu:
-            s, ds = (z, 1.0) if z > 0.0 else (0.0, 0.0)
+            s, ds = (z, 1.0) if z > 0.0 else (slope * z, slope)
         else:
             s = math.tanh(z)
             ds = 1.0 - s * s
@@ -57,6 +58,44 @@ def _loss_grad(neuron: bool, relu: bool, xs: Sequence[Sequence[float]], ys: Sequ
             for k, xk in enumerate(xi):
                 grad[off + k] += c * xk
     return 0.5 * total / n, [g / n for g in grad]
+
+
+def _two_layer_loss_grad(m: int, d: int, activation: str, xs: Sequence[Sequence[float]],
+                         ys: Sequence[float], th: Sequence[float]
+                         ) -> tuple[float, list[float], list[float]]:
+    """L = (1/2n) sum r_i^2, grad L and the residuals r_i for f = sum_j v_j sigma(w_j . x)
+    (no bias, no skip part; theta = (v_1..v_m, w_1, ..., w_m); relu'(0) = 0)."""
+    n = len(ys)
+    grad = [0.0] * len(th)
+    res = []
+    total = 0.0
+    slope = LEAKY_SLOPE if activation == "leaky-relu" else 0.0
+    for xi, yi in zip(xs, ys, strict=True):
+        f = 0.0
+        parts = []
+        for j in range(m):
+            base = m + j * d
+            z = 0.0
+            for k in range(d):
+                z += th[base + k] * xi[k]
+            if activation == "tanh":
+                s = math.tanh(z)
+                ds = 1.0 - s * s
+            else:
+                s, ds = (z, 1.0) if z > 0.0 else (slope * z, slope)
+            f += th[j] * s
+            parts.append((s, ds))
+        r = f - yi
+        res.append(r)
+        total += r * r
+        for j, (s, ds) in enumerate(parts):
+            grad[j] += r * s
+            c = r * th[j] * ds
+            if c != 0.0:
+                base = m + j * d
+                for k in range(d):
+                    grad[base + k] += c * xi[k]
+    return 0.5 * total / n, [g / n for g in grad], res
 
 
 def single_flow(model: SurrogateModel, xs: Sequence[Sequence[float]], ys: Sequence[float],
@@ -105,8 +144,14 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
             raise InvalidArgument(f"single_flow: missing keyword argument {missing[0]!r}")
         rtol, self.t_max = options["rtol"], options["t_max"]
         self.max_steps_total = options["max_steps"]
+        if model.kind == "two-layer" and (model.bias or model.skip):
+            raise InvalidArgument("single_flow: two-layer models with bias or skip part run on "
+                                  "the batched surrogate (igproof.search.surrogate)")
         self.neuron = model.kind == "neuron"
         self.relu = model.piecewise
+        self.slope = LEAKY_SLOPE if model.activation == "leaky-relu" else 0.0
+        self.two_layer = (model.width, model.dim, model.activation) \
+            if model.kind == "two-layer" else None
         self.xs = xs = [list(map(float, row)) for row in xs]
         self.ys = ys = [float(v) for v in ys]
         th = [float(v) for v in theta0]
@@ -117,7 +162,7 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         label_scale = math.sqrt(sum(v * v for v in ys) / n)
         self.data_scale = math.sqrt(sum(c * c for row in xs for c in row) / n)
         self.norms = [math.sqrt(sum(c * c for c in row)) for row in xs]
-        loss, grad = _loss_grad(self.neuron, self.relu, xs, ys, th)
+        loss, grad = self._loss_grad(th)
         if label_scale == 0:
             label_scale = math.sqrt(2.0 * loss)
         self.label_scale = label_scale
@@ -131,6 +176,12 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         d1 = math.sqrt(sum((v / s) ** 2 for v, s in zip(self.k1, sc0, strict=True)) / p)
         self.h = 0.01 * d0 / max(d1, 1e-300) if (d0 > 1e-5 and d1 > 1e-5) else 1e-6
         self._accepted = StepOutcome()
+
+    def _loss_grad(self, th: Sequence[float]) -> tuple[float, list[float]]:
+        if self.two_layer is not None:
+            m, d, act = self.two_layer
+            return _two_layer_loss_grad(m, d, act, self.xs, self.ys, th)[:2]
+        return _loss_grad(self.neuron, self.relu, self.xs, self.ys, th, self.slope)
 
     def _stop_reason(self) -> str | None:
         rms = math.sqrt(2.0 * self.loss)
@@ -163,14 +214,14 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
                 hc = h * c
                 for j in prange:
                     stage[j] += hc * k[j]
-            ks.append([-g for g in _loss_grad(neuron, relu, xs, ys, stage)[1]])
+            ks.append([-g for g in self._loss_grad(stage)[1]])
         new = th[:]
         for c, k in zip(_B5, ks, strict=False):
             if c:
                 hc = h * c
                 for j in prange:
                     new[j] += hc * k[j]
-        new_loss, new_grad = _loss_grad(neuron, relu, xs, ys, new)
+        new_loss, new_grad = self._loss_grad(new)
         ks.append([-g for g in new_grad])
         errs = [0.0] * p
         for c, k in zip(_E, ks, strict=True):
@@ -185,13 +236,18 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         accept = err <= 1.0
         factor = min(max(_s.SAFETY * max(err, 1e-12) ** -0.2, _s.FACTOR_MIN), _s.FACTOR_MAX)
         h_next = h * (factor if accept else min(factor, 1.0))
-        if relu and accept:
+        if relu and accept and self.two_layer is not None:
+            first, jump = self._two_layer_crossing(th, new)
+            if jump > 0.0 and (1.0 - first) * h * jump > atol:
+                accept = False
+                h_next = min(h_next, first * h + 0.5 * atol / jump)
+        elif relu and accept:
             n = len(ys)
             off = 1 if neuron else 0
             first, jump, norms = 1.0, 0.0, self.norms
             a_abs = abs(th[0]) if neuron else 1.0
             for i in range(n):
-                size = abs(ys[i]) * norms[i] / n * a_abs
+                size = abs(ys[i]) * norms[i] / n * a_abs * (1.0 - self.slope)
                 if size <= 0.0:
                     continue
                 z0 = sum(th[off + k] * c for k, c in enumerate(xs[i]))
@@ -214,6 +270,30 @@ class SingleFlowIntegrator(PiecewiseIntegrator):
         accepted = self._accepted  # reused: one allocation per flow, not per step
         accepted.at = (self.t + h, new)
         return accepted
+
+    def _two_layer_crossing(self, th: Sequence[float],
+                            new: Sequence[float]) -> tuple[float, float]:
+        """(fraction of the step to the first crossing, largest jump) over the kinks z_ij that
+        change sign between ``th`` and ``new``; the jump of unit j at point i is
+        (1 - slope) |r_i| |x_i| |v_j| / n with r_i the residual at ``th`` (the batched rule,
+        :meth:`SurrogateModel.kink_jumps`)."""
+        m, d, act = self.two_layer  # type: ignore[misc]
+        res = _two_layer_loss_grad(m, d, act, self.xs, self.ys, th)[2]
+        n = len(self.ys)
+        first, jump = 1.0, 0.0
+        for i, xi in enumerate(self.xs):
+            scale = (1.0 - self.slope) * abs(res[i]) * self.norms[i] / n
+            for j in range(m):
+                size = scale * abs(th[j])
+                if size <= 0.0:
+                    continue
+                base = m + j * d
+                z0 = sum(th[base + k] * xi[k] for k in range(d))
+                z1 = sum(new[base + k] * xi[k] for k in range(d))
+                if (z0 > 0.0) != (z1 > 0.0):
+                    first = min(first, min(max(z0 / (z0 - z1), 0.0), 1.0))
+                    jump = max(jump, size)
+        return first, jump
 
     def result(self) -> tuple[list[float], float, float, float, int, int, int]:
         return (self.state, self.t, self.loss, self.gnorm, _s.STATUSES.index(self.status),

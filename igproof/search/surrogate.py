@@ -286,7 +286,8 @@ def float_limit(model: SurrogateModel, x: Sequence[Sequence[Any]], y: Sequence[A
         raise InvalidArgument(f"x: expected n rows of {model.dim} numbers")
     _as_batch(model, xs[None], ys[None], th[None])
     _check_options(rtol, atol_scale, residual_tol, max_steps)
-    if model.kind not in ("relu-neuron", "neuron"):  # the Python-float path is neuron-only
+    # The Python-float path covers the neurons and two-layer models without bias or skip part.
+    if model.kind == "two-layer" and (model.bias or model.skip):
         out = integrate_batch(model, xs[None], ys[None], th[None], rtol=rtol,
                               atol_scale=atol_scale, residual_tol=residual_tol, t_max=t_max,
                               max_steps=max_steps)

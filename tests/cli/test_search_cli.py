@@ -307,6 +307,10 @@ def test_discovery_run_prints_counts_per_family(tmp_path):
     (["--mechanism", "two-point", "--activation", "tanh"], "--activation"),
     (["--mechanism", "three-point"], "--mechanism"),
     (["--model", "relu-neuron", "--regularizer", "l2", "--budget", "5"], "--budget"),
+    (["--mechanism", "two-point", "--model", "neuron", "--width", "2"], "--width"),
+    (["--mechanism", "two-point", "--model", "two-layer", "--width", "5"], "--width"),
+    (["--mechanism", "two-point", "--width", "2"], "--width"),
+    (["--model", "relu-neuron", "--regularizer", "l2", "--width", "2"], "--width"),
 ])
 def test_overlap_bad_input_exits_2_with_one_line(argv, needle):
     code, _, err = run_cli(*argv)

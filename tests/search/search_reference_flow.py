@@ -12,7 +12,8 @@ from scipy.integrate import solve_ivp
 
 def grad_loss(kind: str, activation: str, x: np.ndarray, y: np.ndarray,
               theta: np.ndarray) -> np.ndarray:
-    """grad of (1/2n) sum (f(x_i) - y_i)^2 for f = relu(w.x) or a sigma(w.x), relu'(0) = 0."""
+    """grad of (1/2n) sum (f(x_i) - y_i)^2 for f = relu(w.x) or a sigma(w.x), relu'(0) = 0;
+    leaky-relu: sigma(z) = z (z > 0), z / 100 (z <= 0)."""
     n = len(y)
     if kind == "relu-neuron":
         w = theta
@@ -23,6 +24,8 @@ def grad_loss(kind: str, activation: str, x: np.ndarray, y: np.ndarray,
     z = x @ w
     if activation == "relu":
         s, ds = np.where(z > 0, z, 0.0), (z > 0).astype(float)
+    elif activation == "leaky-relu":
+        s, ds = np.where(z > 0, z, z / 100), np.where(z > 0, 1.0, 1 / 100)
     else:
         s, ds = np.tanh(z), 1.0 / np.cosh(z) ** 2
     r = a * s - y
@@ -41,7 +44,7 @@ def reference_limit(kind: str, activation: str, x, y, theta0, *, t_end: float = 
         return -grad_loss(kind, activation, x, y, th)
 
     events = []
-    if activation == "relu":
+    if activation in ("relu", "leaky-relu"):
         for k in range(len(y)):
             def event(_t, th, k=k):
                 w = th if kind == "relu-neuron" else th[1:]

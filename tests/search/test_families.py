@@ -95,7 +95,7 @@ def test_the_surrogate_is_a_view_of_the_one_model_type():
         assert as_surrogate(model) == view and as_surrogate(view) is view
         back = view.to_model()
         assert back.kind == kind and back.activation.name == act and back.dim == dim
-    for bad in (build_model("two-layer", dim=1, width=2, activation="leaky-relu"),
+    for bad in (build_model("two-layer", dim=1, width=2, activation="sigmoid"),
                 build_model("neuron", dim=1, bias=True),
                 build_model("neuron", dim=1, activation="sigmoid")):
         with pytest.raises(InvalidArgument, match="model"):

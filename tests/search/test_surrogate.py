@@ -56,7 +56,8 @@ def test_relu_neuron_always_active_point_gives_the_projection():
 
 
 @pytest.mark.parametrize(("kind", "act", "dim"), [
-    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2)])
+    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2),
+    ("neuron", "leaky-relu", 2)])
 def test_batch_limits_agree_with_solve_ivp(kind, act, dim):
     """Random examples: batch limits match DOP853 (rtol 1e-12, restarts at kinks)."""
     rng = np.random.default_rng(7)
@@ -112,7 +113,8 @@ def test_bad_shapes_and_values_are_named():
 
 
 @pytest.mark.parametrize(("kind", "act", "dim"), [
-    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2)])
+    ("relu-neuron", "relu", 3), ("neuron", "relu", 2), ("neuron", "tanh", 2),
+    ("neuron", "leaky-relu", 2)])
 def test_single_flow_path_agrees_with_the_batch_path(kind, act, dim):
     """float_limit (plain-float path) and integrate_batch run the same method: same status and
     limits equal to rounding-level differences on converged flows."""
@@ -153,3 +155,27 @@ def test_single_flow_is_a_method_of_the_integrator_contract():
         integ.step()
     with pytest.raises(InvalidArgument, match="rtoll"):
         SingleFlowIntegrator(model, [[1.0]], [2.0], [0.5], rtoll=1e-3, **options)
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky-relu", "tanh"])
+def test_single_flow_path_agrees_with_the_batch_path_two_layer(act):
+    """The plain-float path of v1 sigma(w1 . x) + v2 sigma(w2 . x) (no bias, no skip) and the
+    batched path: same status and limits equal to rounding-level differences."""
+    rng = np.random.default_rng(5)
+    model = SurrogateModel("two-layer", act, 2, width=2)
+    batch = 8
+    x = rng.uniform(-2, 2, size=(batch, 2, 2))
+    y = rng.uniform(0.25, 2, size=(batch, 2))
+    y[:, 1] = 0.0  # a label-0 point in every example
+    theta0 = rng.uniform(-1, 1, size=(batch, model.n_params))
+    out = integrate_batch(model, x, y, theta0, max_steps=2000)
+    agreed = 0
+    for b in range(batch):
+        single = float_limit(model, x[b], y[b], theta0[b], max_steps=2000)
+        if out.converged[b] and single.converged:
+            np.testing.assert_allclose(single.theta, out.theta[b], atol=1e-6)
+            agreed += 1
+        elif out.status_name(b) != single.status:
+            assert {out.status_name(b), single.status} <= {"converged", "stalled", "t-max",
+                                                            "max-steps", "stationary"}
+    assert agreed >= 2
