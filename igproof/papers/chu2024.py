@@ -222,7 +222,8 @@ CLAIMS = [
           "as the common fixed set of reflections that fix every A_i, by exact algebra on a "
           "rational instance, with the equivariance argument that extends it written out in "
           "docs/spectral.md (igproof's own derivation).",
-          hypotheses=(*_HYP, "sigma odd (tanh)"), expected=Verdict.PROVED, check=_reduction),
+          hypotheses=(*_HYP, "sigma odd (tanh)"), expected=Verdict.PROVED, check=_reduction,
+          cost=0.5),
     Claim(id=f"{PAPER}.reduction.balance-conserved", paper=PAPER, reference=REFERENCE,
           statement="Along the reduced flow u_k^2 - v_k^2 is conserved for every k.",
           hypotheses=_HYP, expected=Verdict.PROVED, check=_conserved),
@@ -235,20 +236,21 @@ CLAIMS = [
           "limit X_inf is the minimal-nuclear-norm solution of the measurements.",
           hypotheses=(*_HYP, "rank A = n: the feasible diagonal is unique"),
           structured={"certificate": "written by igproof verify --out (0.8 MB, not shipped)"},
-          expected=Verdict.PROVED, check=lambda: _limit_claim("UNIQUE", UNIQUE_LOSS_TARGET)),
+          expected=Verdict.PROVED, check=lambda: _limit_claim("UNIQUE", UNIQUE_LOSS_TARGET),
+          cost=3.5),
     Claim(id=f"{PAPER}.minimal-nuclear.underdetermined", paper=PAPER, reference=REFERENCE,
           statement="Same target and initialization, 2 measurements a = (4,1,0), (0,4,1): the "
           "gradient-flow limit X_inf is the minimal-nuclear-norm solution of the measurements.",
           hypotheses=(*_HYP, "m = 2 < n = 3"),
           structured={"certificate": "certificates/chu2024-not-minimal.json"},
-          expected=Verdict.REFUTED, check=lambda: _limit_claim("GAP")),
+          expected=Verdict.REFUTED, check=lambda: _limit_claim("GAP"), cost=3.1),
     Claim(id=f"{PAPER}.minimal-nuclear.kkt", paper=PAPER, reference=REFERENCE,
           statement="2 measurements a = (4,4,0), (0,0,4), y = (2, 2), u0 = (1/2,1/4,1/2), "
           "v0 = (1/4,1/4,1/4): the gradient-flow limit is a minimal-nuclear-norm solution "
           "(the minimal face has points of full support; KKT holds on the limit ball).",
           hypotheses=(*_HYP, "m = 2 < n = 3, degenerate l1 program"),
           structured={"certificate": "certificates/chu2024-kkt-minimal.json"},
-          expected=Verdict.PROVED, check=lambda: _limit_claim("KKT")),
+          expected=Verdict.PROVED, check=lambda: _limit_claim("KKT"), cost=1.7),
     Claim(id=f"{PAPER}.minimal-nuclear.small-init", paper=PAPER, reference=REFERENCE,
           statement="On the underdetermined instance the nuclear-norm gap of the limit shrinks "
           "as the initialization scale decreases (minimality only in the limit of vanishing "
@@ -257,7 +259,7 @@ CLAIMS = [
     Claim(id=f"{PAPER}.rate.exponential", paper=PAPER, reference=REFERENCE,
           statement="On the proved 3 x 3 instance the loss decays exponentially: certified "
           "L(0) e^(-kappa_hi t) <= L(t) <= L(0) e^(-kappa_lo t) on [0, T], kappa_lo > 0.",
-          hypotheses=_HYP, expected=Verdict.PROVED, check=_rate),
+          hypotheses=_HYP, expected=Verdict.PROVED, check=_rate, cost=2.9),
     Claim(id=f"{PAPER}.experiment.first", paper=PAPER, reference=REFERENCE,
           statement="Experiment 1 (n = 10, rank 6, m = 75, widths [2,2,2,2], tanh, aligned "
           "initialization, full-batch GD): the loss decreases and the iterates stay aligned.",

@@ -74,13 +74,18 @@ class Claim:
     # Claims with the same non-empty key share cached work in one process (e.g. the same proved
     # limit behind two statements): `igproof verify --jobs N` runs them in the same worker.
     shares: str = ""
+    # Approximate CPU seconds of ``check()`` (0: cheap or unknown). Only orders the work of
+    # `igproof verify --jobs N` (longest first, so that no long check starts last); it never
+    # changes what is checked.
+    cost: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.id.startswith(self.paper + "."):
             raise InvalidArgument(f"claim id {self.id!r} must start with its paper key "
                                   f"{self.paper!r} followed by a dot")
-
-
+        if not (isinstance(self.cost, (int, float)) and self.cost >= 0):
+            raise InvalidArgument(f"claim {self.id!r}: cost must be a number of seconds >= 0, "
+                                  f"got {self.cost!r}")
 
 def _load_paper(key: str) -> list[Claim]:
     module = importlib.import_module(f"igproof.papers.{PAPER_MODULES[key]}")

@@ -41,6 +41,7 @@ def _pair_claim(activation: str, ridgelet: str) -> Claim:
 CLAIMS = [
     Claim(
         id=f"{PAPER}.fourier.dawson",
+        cost=0.6,
         paper=PAPER,
         reference=REFERENCE,
         statement=("The dawson ridgelet psi(z) = [2 z (z^2 - 3) D(z/sqrt 2) - sqrt 2 (z^2 - 2)] "
@@ -111,6 +112,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.lazy.width-limit",
+        cost=0.8,
         paper=PAPER,
         reference=REFERENCE,
         statement=("As p grows, (1/p) sum_j c_j delta_(a_j, b_j) tends weakly to "
@@ -123,6 +125,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.trained.comparison",
+        cost=0.7,
         paper=PAPER,
         reference=REFERENCE,
         statement=("All of (a, b, c) trained by gradient descent with the per-unit (mean-field) "
@@ -137,6 +140,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.trained.small-hidden-step",
+        cost=0.7,
         paper=PAPER,
         reference=REFERENCE,
         statement=("All of (a, b, c) trained by gradient descent, the hidden (a, b) with a step "

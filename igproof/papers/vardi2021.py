@@ -61,6 +61,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.impossibility.relu-neuron",
+        cost=0.4,
         paper=PAPER,
         reference=REFERENCE,
         statement=("No function G characterizes the implicit regularization of gradient flow on "
@@ -76,6 +77,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.impossibility.two-layer",
+        cost=1.7,
         paper=PAPER,
         reference=REFERENCE,
         statement=("No function G characterizes the implicit regularization of gradient flow on "
