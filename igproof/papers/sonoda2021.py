@@ -50,6 +50,7 @@ CLAIMS = [
         structured={"ridgelet": "dawson"},
         expected=Verdict.PROVED,
         check=checks.check_dawson_fourier_pair,
+        shares=checks.DAWSON_PAIR_WORK,
     ),
     Claim(
         id=f"{PAPER}.admissibility.gaussian-dawson",
@@ -61,6 +62,7 @@ CLAIMS = [
         structured={"activation": "gaussian", "ridgelet": "dawson", "dim": 1, "K": "1"},
         expected=Verdict.PROVED,
         check=checks.check_gaussian_dawson,
+        shares=checks.DAWSON_PAIR_WORK,
     ),
     *[_pair_claim(a, r) for a, r in checks.ENCLOSED_PAIRS],
     Claim(

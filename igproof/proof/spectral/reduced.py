@@ -150,6 +150,12 @@ def reduced_flow(problem: ReducedProblem) -> GradientFlow:
                          Dataset([list(r) for r in problem.A], list(problem.y)))
 
 
+def vanishes(expr: sympy.Expr) -> bool:
+    """expr == 0 identically, by exact algebra: expanded (a polynomial in the symbols and the
+    sigma(u_k v_k) atoms: its expansion is 0 exactly when it vanishes), else simplified."""
+    return sympy.expand(expr) == 0 or sympy.simplify(expr) == 0
+
+
 def spec_ode_matches(n: int, m: int, activation: str = "tanh") -> bool:
     """Exact algebra, symbolic A (m x n) and y: -grad of (1/2) sum_i (a_i . sigma(u v) - y_i)^2
     equals SPEC's field u' = -r sigma'(uv) v, v' = -r sigma'(uv) u, r = A^T (A z - y)."""
@@ -166,9 +172,9 @@ def spec_ode_matches(n: int, m: int, activation: str = "tanh") -> bool:
     for k in range(n):
         spec_u = -r[k] * dsig(u[k] * v[k]) * v[k]
         spec_v = -r[k] * dsig(u[k] * v[k]) * u[k]
-        if sympy.simplify(-sympy.diff(loss, u[k]) - spec_u) != 0:
+        if not vanishes(-sympy.diff(loss, u[k]) - spec_u):
             return False
-        if sympy.simplify(-sympy.diff(loss, v[k]) - spec_v) != 0:
+        if not vanishes(-sympy.diff(loss, v[k]) - spec_v):
             return False
     return True
 
@@ -184,7 +190,7 @@ def balance_conserved(n: int, m: int, activation: str = "tanh") -> bool:
     for k in range(n):
         q = u[k] ** 2 - v[k] ** 2
         rate = sum((sympy.diff(q, p) * -sympy.diff(loss, p) for p in (*u, *v)), sympy.Integer(0))
-        if sympy.simplify(rate) != 0:
+        if not vanishes(rate):
             return False
     return True
 
