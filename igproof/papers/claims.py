@@ -50,6 +50,8 @@ BUILTIN_ORIGIN = "igproof"
 SHARED_WORK: dict[str, str] = {
     "zhang2023.two-point.relu-neuron": "zhang2023/vardi-shamir-limits",
     "zhang2023.one-point.distance.relu": "zhang2023/vardi-shamir-limits",
+    # runs zhang2023.two-point.relu-neuron's (cached) check and reports its outcome
+    "vardi2021.impossibility.relu-neuron": "zhang2023/vardi-shamir-limits",
     "zhang2023.one-point.norm.relu": "zhang2023/relu-one-point-limits",
     "zhang2023.one-point.l1-norm.relu": "zhang2023/relu-one-point-limits",
     "zhang2023.one-point.norm.tanh": "zhang2023/tanh-one-point-limits",

@@ -61,7 +61,6 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.impossibility.relu-neuron",
-        cost=0.4,
         paper=PAPER,
         reference=REFERENCE,
         statement=("No function G characterizes the implicit regularization of gradient flow on "
