@@ -114,7 +114,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.lazy.width-limit",
-        cost=0.8,
+        cost=0.3,
         paper=PAPER,
         reference=REFERENCE,
         statement=("As p grows, (1/p) sum_j c_j delta_(a_j, b_j) tends weakly to "
@@ -127,7 +127,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.trained.comparison",
-        cost=0.7,
+        cost=0.6,
         paper=PAPER,
         reference=REFERENCE,
         statement=("All of (a, b, c) trained by gradient descent with the per-unit (mean-field) "
@@ -142,7 +142,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.trained.small-hidden-step",
-        cost=0.7,
+        cost=0.6,
         paper=PAPER,
         reference=REFERENCE,
         statement=("All of (a, b, c) trained by gradient descent, the hidden (a, b) with a step "
