@@ -44,12 +44,13 @@ REFERENCE = ("H. T. M. Chu, S. Ghosh, C. T. Lam, S. S. Mukherjee, Implicit regul
 # when the relative error is below FD_TOL (float evidence: SUPPORTED).
 FD_STEP = 1e-6
 FD_TOL = 1e-6
-# Loss target of the UNIQUE instance's proof. With rank A = n minimality is decided in mode
-# "unique" (every zero-loss limit is d*, so the ball only has to be consistent with it): a
-# coarser ball serves as well as the radius-1e-8 one of PROOF_LOSS_TARGET. At 1e-7 (radius
-# ~5e-4) the trajectory ends at T ~ 7 instead of 18, a third of the validated steps; the PL
-# end-game first closes near 1e-6 (at 1e-5 its arc bound does not fit the ball).
-UNIQUE_LOSS_TARGET = Fraction(1, 10 ** 7)
+# Loss targets of the UNIQUE instance's proof, tried in order. With rank A = n minimality is
+# decided in mode "unique" (every zero-loss limit is d*, so the ball only has to be consistent
+# with it): a coarse ball serves as well as the radius-1e-8 one of PROOF_LOSS_TARGET. At 1e-6
+# (radius ~1.6e-3) the trajectory ends at T ~ 5.8 instead of 18, 70 validated steps instead of
+# 185; the PL end-game first closes there (at 1e-5 its arc bound does not fit the ball), so
+# should a change of the integrator move that edge, PROOF_LOSS_TARGET is tried next.
+UNIQUE_LOSS_TARGETS = (Fraction(1, 10 ** 6), PROOF_LOSS_TARGET)
 
 
 def _activation_odd() -> Outcome:
@@ -131,10 +132,16 @@ def _gradient_fd() -> Outcome:
                    f"{worst:.2e} (tolerance {FD_TOL})", details={"worst": worst})
 
 
-def _limit_claim(name: str, loss_target: Fraction = PROOF_LOSS_TARGET) -> Outcome:
+def _limit_claim(name: str, loss_targets: tuple[Fraction, ...] = (PROOF_LOSS_TARGET,)
+                 ) -> Outcome:
+    """The nuclear-gap certificate of the proved limit of ``instances.<name>``, at the first of
+    ``loss_targets`` at which the limit is proved."""
     problem = getattr(instances, name)
-    flow, result = prove_reduced_limit(problem, loss_target=loss_target)
-    if result.verdict is not Verdict.PROVED:
+    for loss_target in loss_targets:
+        flow, result = prove_reduced_limit(problem, loss_target=loss_target)
+        if result.verdict is Verdict.PROVED:
+            break
+    else:
         return Outcome(Verdict.INCONCLUSIVE, f"the limit is not proved ({result.reason})")
     try:
         made = nuclear_certificate(problem, result, flow)
@@ -235,9 +242,9 @@ CLAIMS = [
           "(0,4,1), (1,0,4), tanh, u0 = (1/2,1/2,1/2), v0 = (1/4,1/4,1/4): the gradient-flow "
           "limit X_inf is the minimal-nuclear-norm solution of the measurements.",
           hypotheses=(*_HYP, "rank A = n: the feasible diagonal is unique"),
-          structured={"certificate": "written by igproof verify --out (0.8 MB, not shipped)"},
-          expected=Verdict.PROVED, check=lambda: _limit_claim("UNIQUE", UNIQUE_LOSS_TARGET),
-          cost=3.5),
+          structured={"certificate": "written by igproof verify --out (0.7 MB, not shipped)"},
+          expected=Verdict.PROVED, check=lambda: _limit_claim("UNIQUE", UNIQUE_LOSS_TARGETS),
+          cost=3.1),
     Claim(id=f"{PAPER}.minimal-nuclear.underdetermined", paper=PAPER, reference=REFERENCE,
           statement="Same target and initialization, 2 measurements a = (4,1,0), (0,4,1): the "
           "gradient-flow limit X_inf is the minimal-nuclear-norm solution of the measurements.",
