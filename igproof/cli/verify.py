@@ -1,11 +1,12 @@
 """``igproof verify [ID|PAPER ...]``: run catalogue claims and print their verdicts.
 
 Claims are independent, so they run in a pool of ``--jobs`` worker processes (default: one per
-CPU; ``--jobs 1`` runs them one after the other in this process). A worker receives claim ids
-(it holds the catalogue itself: forked from this process, or loading it again from the same
-``--claims`` sources) and returns plain data: the verdict, the evidence, JSON-ready details and
-the certificate. Each worker runs numpy/BLAS single-threaded (:data:`BLAS_THREAD_VARIABLES`):
-the parallelism is across claims, and BLAS threads on the catalogue's small matrices only spin.
+CPU; ``--jobs 1`` runs them one after the other in this process). Units of work are handed out
+longest first (by ``Claim.cost``). A worker receives claim ids (it holds the catalogue itself:
+forked from this process, or loading it again from the same ``--claims`` sources) and returns
+plain data: the verdict, the evidence, JSON-ready details and the certificate. Each worker
+runs numpy/BLAS single-threaded (:data:`BLAS_THREAD_VARIABLES`): the parallelism is across
+claims, and BLAS threads on the catalogue's small matrices only spin.
 
 Progress goes to stderr, one line when a claim starts and one when it ends (with its verdict and
 time); the table (or ``--json``, ``--csv``) goes to stdout, in catalogue order whatever the
@@ -166,6 +167,13 @@ def work_units(claims: Sequence[Any]) -> list[list[int]]:
     return units
 
 
+def longest_first(claims: Sequence[Any], units: list[list[int]]) -> list[list[int]]:
+    """``units`` by decreasing total :attr:`~igproof.papers.claims.Claim.cost` (ties keep their
+    order): the longest checks start first, so that the pool does not end waiting on one long
+    check that started last (longest-processing-time-first list scheduling)."""
+    return sorted(units, key=lambda unit: -sum(getattr(claims[k], "cost", 0.0) for k in unit))
+
+
 def _died(reason: str) -> Outcome:
     return Outcome(Verdict.INCONCLUSIVE, reason)
 
@@ -182,9 +190,10 @@ def run_claims(claims: Sequence[Any], *, jobs: int, debug: bool, sources: Sequen
                ) -> Iterator[tuple[int, str, Outcome | None, float]]:
     """Events of a run, in the order they happen: (index, "start"|"end", outcome, seconds).
 
-    jobs = 1 runs in this process; otherwise at most ``jobs`` units of work (:func:`work_units`)
-    run at once in worker processes, handed out in catalogue order as workers free up; a unit's
-    claims are announced ("start") when it is handed out.
+    jobs = 1 runs in this process, in catalogue order; otherwise at most ``jobs`` units of work
+    (:func:`work_units`) run at once in worker processes, handed out longest first
+    (:func:`longest_first`) as workers free up; a unit's claims are announced ("start") when it
+    is handed out.
     """
     if jobs <= 1 or len(claims) <= 1:
         for k, claim in enumerate(claims):
@@ -195,7 +204,7 @@ def run_claims(claims: Sequence[Any], *, jobs: int, debug: bool, sources: Sequen
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    pending = work_units(claims)
+    pending = longest_first(claims, work_units(claims))
     running: dict[Any, list[int]] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=_pool_context(),
                              initializer=_init_worker, initargs=(tuple(sources),)) as pool:

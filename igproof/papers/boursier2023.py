@@ -328,6 +328,7 @@ CLAIMS = [
         expected=Verdict.PROVED, check=_check_free_non_sparsity),
     Claim(
         id=f"{PAPER}.sparsity.short-runs",
+        cost=0.7,
         paper=PAPER, reference=REFERENCE,
         statement=("If every maximal strictly convex/concave run of the data has at most 3 "
                    "points (and, our added hypothesis, 1 + x_1 x_2 >= 0 and "

@@ -50,6 +50,8 @@ BUILTIN_ORIGIN = "igproof"
 SHARED_WORK: dict[str, str] = {
     "zhang2023.two-point.relu-neuron": "zhang2023/vardi-shamir-limits",
     "zhang2023.one-point.distance.relu": "zhang2023/vardi-shamir-limits",
+    # runs zhang2023.two-point.relu-neuron's (cached) check and reports its outcome
+    "vardi2021.impossibility.relu-neuron": "zhang2023/vardi-shamir-limits",
     "zhang2023.one-point.norm.relu": "zhang2023/relu-one-point-limits",
     "zhang2023.one-point.l1-norm.relu": "zhang2023/relu-one-point-limits",
     "zhang2023.one-point.norm.tanh": "zhang2023/tanh-one-point-limits",
@@ -74,13 +76,18 @@ class Claim:
     # Claims with the same non-empty key share cached work in one process (e.g. the same proved
     # limit behind two statements): `igproof verify --jobs N` runs them in the same worker.
     shares: str = ""
+    # Approximate CPU seconds of ``check()`` (0: cheap or unknown). Only orders the work of
+    # `igproof verify --jobs N` (longest first, so that no long check starts last); it never
+    # changes what is checked.
+    cost: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.id.startswith(self.paper + "."):
             raise InvalidArgument(f"claim id {self.id!r} must start with its paper key "
                                   f"{self.paper!r} followed by a dot")
-
-
+        if not (isinstance(self.cost, (int, float)) and self.cost >= 0):
+            raise InvalidArgument(f"claim {self.id!r}: cost must be a number of seconds >= 0, "
+                                  f"got {self.cost!r}")
 
 def _load_paper(key: str) -> list[Claim]:
     module = importlib.import_module(f"igproof.papers.{PAPER_MODULES[key]}")

@@ -52,6 +52,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.norm.monotone-small-init",
+        cost=0.4,
         paper=PAPER,
         reference=REFERENCE,
         statement=("Along three concrete flows from small initializations, |w(t)| is "
@@ -86,6 +87,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.convergence.d2",
+        cost=1.0,
         paper=PAPER,
         reference=REFERENCE,
         statement=("Global convergence in d = 2 on family D2 (realizable positive labels "
@@ -102,6 +104,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.support-vectors.reactivation",
+        cost=1.6,
         paper=PAPER,
         reference=REFERENCE,
         statement=("An input that has become inactive can become active again under gradient "

@@ -41,6 +41,7 @@ def _pair_claim(activation: str, ridgelet: str) -> Claim:
 CLAIMS = [
     Claim(
         id=f"{PAPER}.fourier.dawson",
+        cost=0.6,
         paper=PAPER,
         reference=REFERENCE,
         statement=("The dawson ridgelet psi(z) = [2 z (z^2 - 3) D(z/sqrt 2) - sqrt 2 (z^2 - 2)] "
@@ -49,6 +50,7 @@ CLAIMS = [
         structured={"ridgelet": "dawson"},
         expected=Verdict.PROVED,
         check=checks.check_dawson_fourier_pair,
+        shares=checks.DAWSON_PAIR_WORK,
     ),
     Claim(
         id=f"{PAPER}.admissibility.gaussian-dawson",
@@ -60,6 +62,7 @@ CLAIMS = [
         structured={"activation": "gaussian", "ridgelet": "dawson", "dim": 1, "K": "1"},
         expected=Verdict.PROVED,
         check=checks.check_gaussian_dawson,
+        shares=checks.DAWSON_PAIR_WORK,
     ),
     *[_pair_claim(a, r) for a, r in checks.ENCLOSED_PAIRS],
     Claim(
@@ -111,6 +114,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.lazy.width-limit",
+        cost=0.3,
         paper=PAPER,
         reference=REFERENCE,
         statement=("As p grows, (1/p) sum_j c_j delta_(a_j, b_j) tends weakly to "
@@ -123,6 +127,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.trained.comparison",
+        cost=0.6,
         paper=PAPER,
         reference=REFERENCE,
         statement=("All of (a, b, c) trained by gradient descent with the per-unit (mean-field) "
@@ -137,6 +142,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.trained.small-hidden-step",
+        cost=0.6,
         paper=PAPER,
         reference=REFERENCE,
         statement=("All of (a, b, c) trained by gradient descent, the hidden (a, b) with a step "

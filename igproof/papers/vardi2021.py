@@ -76,6 +76,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.impossibility.two-layer",
+        cost=1.7,
         paper=PAPER,
         reference=REFERENCE,
         statement=("No function G characterizes the implicit regularization of gradient flow on "

@@ -44,6 +44,7 @@ CLAIMS = [
     ),
     Claim(
         id=f"{PAPER}.two-point.relu-neuron",
+        cost=0.4,
         paper=PAPER,
         reference=REFERENCE + "; instance of Vardi & Shamir, arXiv:2012.05156",
         statement=("For the single neuron relu(w . x) in R^3 on S_g = {((3,-1,0),16), "
@@ -129,6 +130,7 @@ CLAIMS = [
 CLAIMS += [
     Claim(
         id=f"{PAPER}.two-point.relu",
+        cost=0.9,
         paper=PAPER,
         reference=REFERENCE,
         statement=("For a*relu(w . x) in R^2 on S_g = {((1,0),1), ((-g,g),0)} from theta0 = "
@@ -149,6 +151,7 @@ CLAIMS += [
     ),
     Claim(
         id=f"{PAPER}.two-point.tanh",
+        cost=2.5,
         paper=PAPER,
         reference=REFERENCE,
         statement=("For a*tanh(w . x) in R^2 on S_g = {((1,0),1/2), ((0,g),0)} from theta0 = "

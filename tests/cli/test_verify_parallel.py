@@ -14,6 +14,7 @@ import pytest
 
 from igproof.cli import verify
 from igproof.cli.main import main
+from igproof.errors import InvalidArgument
 from igproof.papers import claims as claims_module
 from igproof.papers.claims import Claim
 from igproof.verdict import Outcome, Verdict
@@ -122,3 +123,24 @@ def test_blas_threads_are_limited_unless_the_user_set_them(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     verify.limit_blas_threads()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "3" and os.environ["OMP_NUM_THREADS"] == "1"
+
+
+def test_units_are_handed_out_longest_first():
+    """LPT order: the unit of the two shared claims (cost 2 + 2) first, then cost 3, then the
+    cheap one; equal costs keep catalogue order."""
+    def claim(name: str, cost: float, shares: str = "") -> Claim:
+        return Claim(id=f"demo.{name}", paper="demo", reference="r", statement="s",
+                     expected=Verdict.PROVED, check=_pid, shares=shares, cost=cost)
+
+    listed = [claim("cheap", 0), claim("a", 2, "demo/x"), claim("long", 3), claim("b", 2, "demo/x"),
+              claim("cheap2", 0)]
+    units = verify.work_units(listed)
+    assert units == [[0], [1, 3], [2], [4]]
+    assert verify.longest_first(listed, units) == [[1, 3], [2], [0], [4]]
+
+
+@pytest.mark.parametrize("cost", [-1.0, "2", float("nan")])
+def test_a_claim_cost_must_be_seconds(cost):
+    with pytest.raises(InvalidArgument, match="cost"):
+        Claim(id="demo.x", paper="demo", reference="r", statement="s", expected=Verdict.PROVED,
+              check=_pid, cost=cost)

@@ -45,3 +45,16 @@ def test_underdetermined_claim_is_refuted_with_an_accepted_certificate():
 def test_proved_claims(claim_id):
     (claim,) = select([claim_id])
     assert claim.check().verdict is claim.expected
+
+
+@pytest.mark.slow
+def test_unique_claim_falls_back_to_the_next_loss_target():
+    """At loss 1e-5 the PL end-game of UNIQUE does not close (its arc bound does not fit the
+    ball): the claim's proof goes on to the next target and is PROVED there."""
+    from fractions import Fraction
+
+    from igproof.papers.chu2024 import _limit_claim
+
+    outcome = _limit_claim("UNIQUE", (Fraction(1, 10 ** 5), Fraction(1, 10 ** 6)))
+    assert outcome.verdict is Verdict.PROVED, outcome.evidence
+    assert outcome.details["mode"] == "unique"

@@ -13,14 +13,16 @@ from igproof.proof.ridgelet.functions import dawson_fourier_pair, get_activation
 from igproof.proof.ridgelet.transform import reconstruct, target
 from igproof.verdict import Outcome, Verdict
 
-__all__ = ["ENCLOSED_PAIRS", "check_dawson_fourier_pair", "check_gaussian_dawson",
-           "check_gaussian_not_self_admissible", "check_lazy_identity", "check_pair",
-           "check_reconstruction", "check_trained", "check_width_limit"]
+__all__ = ["DAWSON_PAIR_WORK", "ENCLOSED_PAIRS", "check_dawson_fourier_pair",
+           "check_gaussian_dawson", "check_gaussian_not_self_admissible", "check_lazy_identity",
+           "check_pair", "check_reconstruction", "check_trained", "check_width_limit"]
 
 # Pairs whose K is PROVED by an acb.integral enclosure (no closed form from sympy) and matched
 # by the Fourier-free second route.
 ENCLOSED_PAIRS = (("tanh", "gaussian-d3"), ("sigmoid", "gaussian-d5"),
                   ("softplus", "gaussian-d4"), ("softplus", "dawson"))
+# Sharing key of the two claims that use the (cached) sympy proof of the dawson Fourier pair.
+DAWSON_PAIR_WORK = "sonoda2021/dawson-fourier-pair"
 # Points and the reconstruction pairs of the catalogue.
 RECONSTRUCTION_POINTS = (-1.5, -0.5, 0.0, 0.7, 2.0)
 
@@ -52,7 +54,7 @@ def check_dawson_fourier_pair() -> Outcome:
     if not holds:
         return Outcome(Verdict.INCONCLUSIVE, f"sympy left the difference {difference}")
     return Outcome(Verdict.PROVED, "(sqrt 2/pi^2) int_0^oo w^3 e^{-w^2/2} cos(w z) dw - psi(z) "
-                   "simplifies to 0 (sympy): psi^(w) = (sqrt 2/pi)|w|^3 exp(-w^2/2)")
+                   "expands to 0 (sympy): psi^(w) = (sqrt 2/pi)|w|^3 exp(-w^2/2)")
 
 
 def check_gaussian_dawson() -> Outcome:

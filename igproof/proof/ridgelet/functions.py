@@ -18,6 +18,7 @@ A user ridgelet is an expression in ``z`` in the safe expression language.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -269,16 +270,20 @@ def _vanishing_order(fourier: sympy.Expr) -> int | None:
     return None
 
 
+@functools.cache  # exact and input-free: two catalogue claims use it (one sympy integral)
 def dawson_fourier_pair() -> tuple[bool, sympy.Expr]:
     """Exact check that psi = inverse Fourier transform of (sqrt 2/pi)|w|^3 exp(-w^2/2).
 
     psi(z) = (1/2pi) int psi^(w) e^{i w z} dw = (sqrt 2/pi^2) int_0^oo w^3 e^{-w^2/2} cos(w z) dw;
-    sympy evaluates the integral and the difference with the closed form simplifies to 0.
+    sympy evaluates the integral and the difference with the closed form expands (else
+    simplifies) to 0.
     Both sides are continuous and integrable (psi ~ 6 sqrt 2/(pi^2 z^4)), so the inversion
     holds pointwise and psi^ is the Fourier transform of psi. Returns (holds, difference).
     """
     wp = sympy.Symbol("w", positive=True)
     integral = sympy.integrate(wp**3 * sympy.exp(-wp**2 / 2) * sympy.cos(wp * Z), (wp, 0, sympy.oo))
     inverse = sympy.sqrt(2) / sympy.pi**2 * integral
-    difference = sympy.simplify((inverse - _dawson_expr()).rewrite(sympy.erf))
+    difference = sympy.expand((inverse - _dawson_expr()).rewrite(sympy.erf))
+    if difference != 0:
+        difference = sympy.simplify(difference)
     return difference == 0, difference

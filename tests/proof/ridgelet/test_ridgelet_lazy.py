@@ -64,6 +64,23 @@ def test_mmd_closed_form_matches_brute_force_quadrature():
     assert lazy.mmd(theta, c, alpha) == pytest.approx(brute, rel=1e-6)
 
 
+def test_mmd_gram_routes_agree(monkeypatch):
+    """The factorized Gram matrix g_i g_j exp(t_i . t_j / h^2) against the squared distances
+    (MMD_FACTOR_LIMIT = -1 forces the latter), across a block boundary; and a far atom (|t|^2 =
+    1800, where g underflows) takes the squared-distance route and stays exact."""
+    rng = np.random.default_rng(11)
+    theta = 1.5 * rng.standard_normal((1500, 2))
+    c = rng.standard_normal(1500)
+    alpha = lazy.limit_alpha()
+    factorized = lazy.mmd(theta, c, alpha)
+    far = np.vstack([theta[:20], [[30.0, -30.0], [30.0, -30.0]]])
+    far_c = np.concatenate([c[:20], [1.0, -1.0]])  # two cancelling atoms far away
+    far_value = lazy.mmd(far, far_c, alpha)
+    monkeypatch.setattr(lazy, "MMD_FACTOR_LIMIT", -1.0)
+    assert factorized == pytest.approx(lazy.mmd(theta, c, alpha), rel=1e-12)
+    assert far_value == pytest.approx(lazy.mmd(theta[:20], c[:20] * 20 / 22, alpha), rel=1e-12)
+
+
 def test_width_limit_decreases_on_small_widths():
     result = lazy.width_limit(widths=(50, 200, 800), seeds=2)
     assert result.distances[0] > result.distances[-1]

@@ -16,6 +16,7 @@ from igproof.proof.spectral.reduced import (
     reflection_invariance,
     spec_ode_matches,
     symbols,
+    vanishes,
 )
 
 
@@ -24,6 +25,17 @@ def test_spec_ode_and_conservation_are_exact_identities():
     assert spec_ode_matches(2, 3, "linear")
     assert balance_conserved(3, 2)
     assert reflection_invariance()
+
+
+def test_vanishes_decides_identities_by_expansion_then_simplification():
+    import sympy
+
+    x, y = sympy.symbols("x y", real=True)
+    assert vanishes((x + sympy.tanh(y)) ** 2 - x ** 2 - 2 * x * sympy.tanh(y) - sympy.tanh(y) ** 2)
+    # not a polynomial identity in the atoms: expand leaves it, simplify shows it is 0
+    assert vanishes(sympy.tanh(x) ** 2 + 1 / sympy.cosh(x) ** 2 - 1)
+    assert not vanishes(sympy.tanh(x) ** 2 - 1)
+    assert not vanishes(x * y - y * x + sympy.Rational(1, 10 ** 30))
 
 
 def test_conservation_is_not_vacuous():
