@@ -506,9 +506,8 @@ def _segment_entry(result: ProvedLimit, m: int, first_step: int, last_step: int,
         if hints == "fit":
             if form is None:
                 raise InvalidArgument("form: fitted Picard boxes need the checker form")
-            program = picard.FieldProgram(
-                form.params + [f"_V{k}" for k in range(len(form.params) ** 2)],
-                picard.joint_field(form.params, form.residuals, list(seg.pattern or ())))
+            program = picard.checker_field(form.params, form.residuals,
+                                           list(seg.pattern or ()))
         out = []
         for k in range(first_step, last_step):
             st = seg.steps[k]

@@ -46,7 +46,10 @@ from igproof.checker.trajectory import (
     MAX_INTERVALS,
     MAX_SEGMENTS,
     MAX_TAYLOR_ORDER,
+    FieldProgram,
     clear_memo,
+    joint_field,
+    smooth_residuals,
 )
 
 __all__ = [
@@ -65,6 +68,7 @@ __all__ = [
     "OBLIGATIONS",
     "SWITCHES_KIND",
     "VERSIONS",
+    "FieldProgram",
     "Interval",
     "NotACertificate",
     "Rejected",
@@ -75,8 +79,10 @@ __all__ = [
     "check_file",
     "clear_memo",
     "expr",
+    "joint_field",
     "krawczyk_ball",
     "load_text",
+    "smooth_residuals",
     "sqrt_upper",
     "statement_text",
 ]

@@ -129,6 +129,22 @@ _TWO = iv.Interval.point(2)
 
 # --- patterns and fields ----------------------------------------------------------------------
 
+def smooth_residuals(residuals: list[tuple], atoms: list[tuple], signs: list[int]
+                     ) -> list[tuple]:
+    """The residuals of one activation pattern: relu(z_k) -> z_k where s_k = 1, 0 where
+    s_k = -1."""
+    mapping = {z: (z if s > 0 else ex.ZERO) for z, s in zip(atoms, signs, strict=True)}
+
+    def branch(call: tuple, _arg: tuple) -> tuple | None:  # relu(z) -> mapping[z]
+        if call[1] != "relu":
+            return None
+        if call[2] not in mapping:
+            raise Rejected("pattern: a relu argument is not among the atoms")
+        return mapping[call[2]]
+
+    return [ex.rebuild(r, branch) for r in residuals]
+
+
 class Pattern:
     """The smooth residuals and field of one activation pattern."""
 
@@ -136,16 +152,7 @@ class Pattern:
                  signs: list[int]) -> None:
         self.signs = signs
         self.atoms = atoms
-        mapping = {z: (z if s > 0 else ex.ZERO) for z, s in zip(atoms, signs, strict=True)}
-
-        def branch(call: tuple, _arg: tuple) -> tuple | None:  # relu(z) -> mapping[z]
-            if call[1] != "relu":
-                return None
-            if call[2] not in mapping:
-                raise Rejected("pattern: a relu argument is not among the atoms")
-            return mapping[call[2]]
-
-        self.residuals = [ex.rebuild(r, branch) for r in residuals]
+        self.residuals = smooth_residuals(residuals, atoms, signs)
         self.field = ex.loss_gradient(self.residuals, ctx.parameters, Fraction(-1, len(residuals)))
         self.atom_grads = [ex.gradient(z, ctx.parameters) for z in atoms]
 
@@ -513,7 +520,22 @@ def _replay_affine(ctx: Context, seg: dict, where: str, start: Vector,
 
 # --- validated Taylor (Lohner) segments ----------------------------------------------------
 
-class _Program:
+def joint_field(field: list[tuple], names: list[str]) -> list[tuple]:
+    """The flow with its variational equation: (F, DF V), (DF V)_ij = sum_k dF_i/dtheta_k V_kj
+    (p + p^2 components; V_kj named _V{k p + j})."""
+    p = len(names)
+    jac = [[ex.diff(f, q) for q in names] for f in field]
+    joint = list(field)
+    for i in range(p):
+        for j in range(p):
+            total = ex.ZERO
+            for k in range(p):
+                total = ex.add(total, ex.mul(jac[i][k], ("var", f"_V{k * p + j}")))
+            joint.append(total)
+    return joint
+
+
+class FieldProgram:
     """The ASTs F_1..F_m as a DAG in topological order (structurally equal nodes shared)."""
 
     def __init__(self, names: list[str], exprs: list[tuple]) -> None:
@@ -695,17 +717,9 @@ def _replay_taylor(ctx: Context, seg: dict, where: str, start: Vector,
     crossing = _end(seg.get("end", {"kind": "stop"}), where, ("atom",), len(pat.signs))
     names = list(ctx.parameters)
     vnames = [f"_V{k}" for k in range(p * p)]
-    jac = [[ex.diff(f, q) for q in names] for f in pat.field]
-    joint = list(pat.field)
-    for i in range(p):
-        for j in range(p):
-            total = ex.ZERO
-            for k in range(p):
-                total = ex.add(total, ex.mul(jac[i][k], ("var", vnames[k * p + j])))
-            joint.append(total)
-    prog_x = _Program(names, list(pat.field))
-    prog_xv = _Program(names + vnames, joint)
-    atoms = [_Program(names, [z]) for z in pat.atoms]
+    prog_x = FieldProgram(names, list(pat.field))
+    prog_xv = FieldProgram(names + vnames, joint_field(pat.field, names))
+    atoms = [FieldProgram(names, [z]) for z in pat.atoms]
     ident = [_I1 if i == j else _Z for i in range(p) for j in range(p)]
     # the set {c + A r}
     c = [iv.Interval.point(x.midpoint()) for x in start]

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igproof.certificate import gf_limit, picard
-from igproof.certificate.common import Interval, expr, recheck
+from igproof.certificate.common import Interval, expr, joint_field, recheck
 from igproof.certificate.gf_limit import (
     _shrunk_bracket,
     limit_certificate,
@@ -181,7 +181,7 @@ def test_uncancelled_field_needs_a_fitted_box():
     Picard box for the checker's (tree evaluation, expr.evaluate), the fitted one is."""
     params = ["u", "c"]
     residuals = [expr.parse("c - u - 1", set(params)), expr.parse("c + u - 2", set(params))]
-    joint = picard.joint_field(params, residuals, [])
+    joint = joint_field(expr.loss_gradient(residuals, params, Fraction(-1, 2)), params)
     names = params + [f"_V{k}" for k in range(4)]
     h = Fraction(3, 10)
     start = [Fraction(1, 4), Fraction(0)]
@@ -201,7 +201,7 @@ def test_uncancelled_field_needs_a_fitted_box():
                    for y, g, (lo, hi) in zip(y0, joint, box, strict=True))
 
     assert not picard_ok(tight)
-    fitted = picard.fit_trial(picard.FieldProgram(names, joint),
+    fitted = picard.fit_trial(picard.checker_field(params, residuals, []),
                               [arb(x.numerator) / x.denominator for x in start], tight, h,
                               gf_limit._outward)
     assert picard_ok(fitted)

@@ -62,13 +62,13 @@ def _tanh_field_program():
     from types import SimpleNamespace
 
     from igproof.checker import expr as ex
-    from igproof.checker.trajectory import Pattern, _Program
+    from igproof.checker.trajectory import FieldProgram, Pattern
 
     a, w = ("var", "a"), ("var", "w")
     residuals = [ex.sub(ex.mul(a, ex.call("tanh", ex.mul(w, ("num", Fraction(x))))),
                         ("num", y)) for x, y in zip(TANH_XS, TANH_YS, strict=True)]
     pat = Pattern(SimpleNamespace(parameters=["a", "w"]), residuals, [], [])
-    return _Program(["a", "w"], pat.field)
+    return FieldProgram(["a", "w"], pat.field)
 
 
 def _tanh_field_sympy():
