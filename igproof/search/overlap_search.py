@@ -289,6 +289,20 @@ def _labels() -> st.SearchStrategy[Fraction]:
                      max_denominator=MAX_DENOMINATOR)
 
 
+
+def _draw_labelled(draw: Any, recipes: tuple[str, ...], dim: int, max_points: int, p: int
+                   ) -> tuple[str, list, list, list[Fraction]]:
+    """A recipe, 1..max_points labelled points and a raw theta0, drawn in this order (seeded
+    searches replay the same draws)."""
+    recipe = draw(st.sampled_from(recipes))
+    n = draw(st.integers(1, max_points))
+    xs = [draw(_vectors(dim)) for _ in range(n)]
+    ys = [draw(_labels()) for _ in range(n)]
+    theta0 = draw(initializations(p, min_exponent=INIT_EXPONENTS[0],
+                                  max_exponent=INIT_EXPONENTS[1],
+                                  max_denominator=MAX_DENOMINATOR))
+    return recipe, xs, ys, theta0
+
 def overlap_candidates(family: Family, recipes: Sequence[str] | None = None, *,
                        max_points: int = 2) -> st.SearchStrategy[Candidate]:
     """Pairs (S1, S2) with an exactly shared (or exactly contained) zero-loss set, and theta0.
@@ -309,13 +323,8 @@ def overlap_candidates(family: Family, recipes: Sequence[str] | None = None, *,
 
     @st.composite
     def draw(draw: Any) -> Candidate:
-        recipe = draw(st.sampled_from(chosen))
-        n = draw(st.integers(1, max_points))
-        xs = [draw(_vectors(family.dim)) for _ in range(n)]
-        ys = [draw(_labels()) for _ in range(n)]
-        theta0 = draw(initializations(p, min_exponent=INIT_EXPONENTS[0],
-                                      max_exponent=INIT_EXPONENTS[1],
-                                      max_denominator=MAX_DENOMINATOR))
+        recipe, xs, ys, theta0 = _draw_labelled(draw, chosen, family.dim, max_points, p)
+        n = len(xs)
         zero = draw(_vectors(family.dim))
         if recipe == "scaled":
             gamma = draw(st.sampled_from(GAMMAS))
@@ -406,13 +415,8 @@ def _two_layer_candidates(family: Family, chosen: tuple[str, ...],
 
     @st.composite
     def draw(draw: Any) -> Candidate:
-        recipe = draw(st.sampled_from(chosen))
-        n = draw(st.integers(1, max_points))
-        xs = [draw(_vectors(family.dim)) for _ in range(n)]
-        ys = [draw(_labels()) for _ in range(n)]
-        raw = draw(initializations(p, min_exponent=INIT_EXPONENTS[0],
-                                   max_exponent=INIT_EXPONENTS[1],
-                                   max_denominator=MAX_DENOMINATOR))
+        recipe, xs, ys, raw = _draw_labelled(draw, chosen, family.dim, max_points, p)
+        n = len(xs)
         zero = _obtuse_partner(xs[0], draw(st.sampled_from(OBTUSE_TILTS)))
         theta0 = _oriented(family, raw, xs, zero)
         if recipe == "scaled":
