@@ -255,6 +255,11 @@ def test_flow_starting_inside_the_endgame_is_certified():
     assert [o["type"] for o in cert["obligations"]] == ["start", "pl-endgame", "contain"]
 
 
+def _mpf(q):
+    """A Fraction as an mpf at the working precision (mpmath 1.3 takes no Fraction)."""
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
 def test_pl_endgame_over_distinct_rows_of_a_repeated_point():
     """S with (1,1) three times: J J^T over all rows is singular (the end-game failed); over the
     distinct rows it is the Gram matrix of the dataset with the point once, so lambda is the
@@ -275,7 +280,7 @@ def test_pl_endgame_over_distinct_rows_of_a_repeated_point():
     rng = np.random.default_rng(0)
     with mpmath.workdps(50):
         for _ in range(20):
-            point = [mpmath.mpf(lo) + (mpmath.mpf(hi) - mpmath.mpf(lo)) * float(u)
+            point = [_mpf(lo) + (_mpf(hi) - _mpf(lo)) * float(u)
                      for (lo, hi), u in zip(eg_r.box_D, rng.random(3), strict=True)]
             g2 = sum(g ** 2 for g in f_grad(*point))
             assert g2 >= 2 * mpmath.mpf(eg_r.mu.numerator) / eg_r.mu.denominator \
