@@ -14,16 +14,23 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 
+from igproof.certificate.common import recheck
 from igproof.certificate.writer import write_certificate
 from igproof.checker import check_file
 from igproof.errors import InvalidArgument
 from igproof.search.overlap_search import (
+    FAMILIES,
+    Candidate,
+    Screen,
     certificate_name,
     certify_candidate,
     find_overlap,
     get_family,
     overlap_candidates,
+    repeated_certifies,
+    screen_candidate,
 )
+from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.zero_loss import same_zero_loss_set
 from igproof.verdict import Verdict
 
@@ -95,3 +102,18 @@ def test_seeded_search_certifies_and_checker_accepts(tmp_path):
 def test_bad_bias_skip_family_is_one_line_error(kwargs, needle):
     with pytest.raises(InvalidArgument, match=needle):
         get_family(**kwargs)
+
+
+def test_repeated_tanh_pair_is_screened_and_certified():
+    """The tanh neuron's repeated pair (find_overlap(recipes=("repeated",), seed=0), shrunk):
+    no longer skipped by the screen, PROVED and accepted; equal residual sets (sympy)."""
+    tanh = FAMILIES["neuron/tanh"]
+    assert repeated_certifies(tanh) and not repeated_certifies(FAMILIES["two-layer-2/relu"])
+    s1 = Dataset([(0, 1), (1, 1)], [1, 0])
+    s2 = Dataset([(0, 1), (1, 1), (0, 1)], [1, 0, 1])
+    cand = Candidate(tanh, "repeated", s1, s2, (Fraction(0), Fraction(0), Fraction(1)), 0)
+    assert _residuals(tanh, s1) == _residuals(tanh, s2)
+    assert isinstance(screen_candidate(cand), Screen)
+    out = certify_candidate(cand)
+    assert out.verdict is Verdict.PROVED, out.details.get("reason")
+    assert recheck(out.certificate).accepted
