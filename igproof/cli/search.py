@@ -69,6 +69,12 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument("--width", type=int, default=None, metavar="M",
                         help="two-point/one-point with --model two-layer: hidden width, 2 "
                         "(default) or 3")
+    parser.add_argument("--bias", action="store_true",
+                        help="two-point/one-point with --model two-layer: hidden biases b_j "
+                        "(dimension 1 by default)")
+    parser.add_argument("--skip", action="store_true",
+                        help="two-point/one-point with --model two-layer: a free linear skip "
+                        "part u . x + c (boursier2023 with --bias)")
     parser.add_argument("--regularizer", metavar="EXPR",
                         help="witness: l2, l2-init, l1, linf, lp:P, or an expression in the safe "
                         "language over a, w1..wd and a0, w1_0..wd_0 (d = 1: w, w0); one-point: "
@@ -116,6 +122,9 @@ def _validate(args: argparse.Namespace) -> tuple[Any, Any]:
         raise InvalidArgument("--budget: only for --mechanism two-point / one-point")
     if args.width is not None:
         raise InvalidArgument("--width: only for --mechanism two-point / one-point with "
+                              "--model two-layer")
+    if args.bias or args.skip:
+        raise InvalidArgument("--bias/--skip: only for --mechanism two-point / one-point with "
                               "--model two-layer")
     if args.activation is None:
         args.activation = "relu"
@@ -284,11 +293,14 @@ def _overlap_options(args: argparse.Namespace) -> tuple[list[Any], str | None]:
     if args.database is not None:
         raise InvalidArgument("--database: the overlap search is seeded and keeps no database")
     if args.model is None:
-        if args.activation is not None or args.dim is not None or args.width is not None:
-            raise InvalidArgument("--activation/--dim/--width: give them with --model")
+        if args.activation is not None or args.dim is not None or args.width is not None \
+                or args.bias or args.skip:
+            raise InvalidArgument("--activation/--dim/--width/--bias/--skip: give them with "
+                                  "--model")
         families = list(FAMILIES.values())
     else:
-        families = [get_family(args.model, args.activation, args.dim, args.width)]
+        families = [get_family(args.model, args.activation, args.dim, args.width,
+                               bias=args.bias, skip=args.skip)]
     return families, args.regularizer if args.mechanism == "one-point" else None
 
 

@@ -16,7 +16,9 @@ The overlap must be exact, so the pairs are drawn from the recipes that make it 
 
 Families (:data:`FAMILIES`): the relu neuron relu(w . x), the neurons a sigma(w . x) with sigma =
 relu, tanh, leaky relu (slope 1/100), one-hidden-layer relu networks sum_j v_j relu(w_j . x)
-of width 2 and 3, and the leaky relu network of width 2. Not every recipe can be certified for
+of width 2 and 3, and the leaky relu network of width 2; on request (:func:`get_family` with
+``bias``/``skip``) the nets sum_j v_j sigma(w_j . x + b_j) + u . x + c of boursier2023 (not
+homogeneous in x: only ``repeated`` and ``superset``). Not every recipe can be certified for
 every family, and the screen says why (each reason counted, see :class:`Found`): a label-0
 point of a leaky relu neuron is fitted only on its kink w . x' = 0 (no smooth end-game there); a
 repeated point is live at the limit (two equal rows: J J^T singular in the prover's
@@ -104,6 +106,9 @@ PL_FLOOR = 1e-8
 # Hidden widths of the two-layer families (issue 14: width 2-3; each unit adds d + 1 parameters
 # and the validated Taylor steps carry p + p^2 sensitivities, so wider nets cost more to certify).
 TWO_LAYER_WIDTHS = (2, 3)
+# Widths of the two-layer nets with biases / skip part (boursier2023's d = 1 examples; width 1
+# is the smallest net with a kink, and each unit adds d + 2 parameters).
+AFFINE_WIDTHS = (1, 2, 3)
 # Two-layer label-0 points x' = -x1 + t x1^perp (t in shrink order): obtuse to x1, never parallel.
 OBTUSE_TILTS = tuple(Fraction(t) for t in ("1", "-1", "2", "-2", "1/2", "-1/2"))
 # theta0 is moved off the kinks in steps of 1/10 of a unit's last weight (vardi2021's theta0 has
@@ -119,24 +124,39 @@ DEFAULT_MAX_EXAMPLES = 300
 @dataclass(frozen=True)
 class Family:
     """A model family searched: ``kind`` (relu-neuron, neuron, two-layer), ``activation``,
-    input ``dim`` and (two-layer) hidden ``width``."""
+    input ``dim`` and (two-layer) hidden ``width``, ``bias`` b_j and ``skip`` part u . x + c."""
 
     kind: str
     activation: str
     dim: int
     width: int = 1
+    bias: bool = False
+    skip: bool = False
 
     @property
     def label(self) -> str:
         if self.kind == "relu-neuron":
             return self.kind
         if self.kind == "two-layer":
-            return f"two-layer-{self.width}/{self.activation}"
+            return (f"two-layer-{self.width}/{self.activation}" + ("+bias" if self.bias else "")
+                    + ("+skip" if self.skip else ""))
         return f"{self.kind}/{self.activation}"
 
     @property
+    def affine(self) -> bool:
+        """True for the two-layer nets with biases b_j or a skip part u . x + c (boursier2023):
+        not positively homogeneous in x, so ``scaled`` label-0 points do not keep M_S."""
+        return self.bias or self.skip
+
+    def point(self, x: Sequence[Any]) -> tuple[Any, ...]:
+        """The input of a unit's pre-activation w_j . x + b_j as a dot product: (x, 1) with
+        biases (the unit's weights are then (w_j, b_j), :meth:`units`), else x."""
+        return (*x, 1) if self.bias else tuple(x)
+
+    @property
     def surrogate(self) -> SurrogateModel:
-        return SurrogateModel(self.kind, self.activation, self.dim, width=self.width)
+        return SurrogateModel(self.kind, self.activation, self.dim, width=self.width,
+                              bias=self.bias, skip=self.skip)
 
     @property
     def relu(self) -> bool:
@@ -162,6 +182,8 @@ class Family:
         (two-layer, leaky relu) do not draw ``repeated``, which the screen always skips
         (:data:`REPEATED_SKIP`; the neurons keep it so that their seeded searches stay as
         they were)."""
+        if self.affine:
+            return ("repeated", "superset")
         if self.kind == "two-layer":
             return ("scaled", "inactive") if self.relu else ("scaled",)
         if self.relu:
@@ -173,6 +195,8 @@ class Family:
     @property
     def supported_recipes(self) -> tuple[str, ...]:
         """Every recipe the family can draw (``superset`` for all: One-point via subset)."""
+        if self.affine:
+            return ("repeated", "superset")
         return (*TWO_POINT_RECIPES, "superset") if self.relu else (
             "scaled", "repeated", "superset")
 
@@ -181,18 +205,21 @@ class Family:
         return tuple(r for r in self.recipes if mechanism == "one-point" or r != "superset")
 
     def units(self, theta: Sequence[Any]) -> list[Sequence[Any]]:
-        """The weight vectors w_j inside the activations, from theta in build_model's order."""
+        """The weight vectors w_j inside the activations, from theta in build_model's order
+        ((w_j, b_j) with biases: w_j . x + b_j = (w_j, b_j) . :meth:`point` (x))."""
         if self.kind == "relu-neuron":
             return [theta]
         if self.kind == "neuron":
             return [theta[1:]]
         m, d = self.width, self.dim
+        if self.bias:
+            return [(*theta[m + j * d:m + (j + 1) * d], theta[m + m * d + j]) for j in range(m)]
         return [theta[m + j * d:m + (j + 1) * d] for j in range(m)]
 
     def model(self) -> Any:
         if self.kind == "two-layer":
             return build_model(self.kind, dim=self.dim, activation=self.activation,
-                               width=self.width)
+                               width=self.width, bias=self.bias, skip=self.skip)
         return build_model(self.kind, dim=self.dim, activation=self.activation)
 
 
@@ -210,11 +237,14 @@ ACTIVATION_ALIASES = {"leaky_relu": "leaky-relu"}
 
 
 def get_family(kind: str, activation: str | None = None, dim: int | None = None,
-               width: int | None = None) -> Family:
-    """The family for ``--model kind --activation A [--dim D] [--width M]`` (one-line errors
-    otherwise). ``leaky_relu`` is read as ``leaky-relu``; two-layer has width 2 by default."""
+               width: int | None = None, *, bias: bool = False, skip: bool = False) -> Family:
+    """The family for ``--model kind --activation A [--dim D] [--width M] [--bias] [--skip]``
+    (one-line errors otherwise). ``leaky_relu`` is read as ``leaky-relu``; two-layer has width
+    2 by default; with ``--bias``/``--skip`` dimension 1 by default (boursier2023)."""
     act = activation or "relu"
     act = ACTIVATION_ALIASES.get(act, act)
+    if bias or skip:
+        return _affine_family(kind, act, dim, width, bias, skip)
     if kind == "relu-neuron" and act != "relu":
         raise InvalidArgument(f"--activation: relu-neuron has activation relu, got {act!r}")
     if width is not None and kind != "two-layer":
@@ -240,6 +270,25 @@ def get_family(kind: str, activation: str | None = None, dim: int | None = None,
     if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= 4:
         raise InvalidArgument(f"--dim: expected an integer in 1..4, got {dim!r}")
     return Family(base.kind, base.activation, dim, base.width)
+
+
+def _affine_family(kind: str, act: str, dim: int | None, width: int | None, bias: bool,
+                   skip: bool) -> Family:
+    """The two-layer family with biases and/or a skip part (:func:`get_family`)."""
+    if kind != "two-layer":
+        raise InvalidArgument(f"--bias/--skip: only the two-layer model has biases and a skip "
+                              f"part, got --model {kind}")
+    if act not in ("relu", "leaky-relu"):
+        raise InvalidArgument(f"--activation: two-layer --bias/--skip covers relu and leaky-relu, "
+                              f"got {act!r}")
+    m = 2 if width is None else width
+    if isinstance(m, bool) or not isinstance(m, int) or m not in AFFINE_WIDTHS:
+        raise InvalidArgument(f"--width: two-layer --bias/--skip covers widths "
+                              f"{', '.join(map(str, AFFINE_WIDTHS))}, got {m!r}")
+    d = 1 if dim is None else dim
+    if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 4:
+        raise InvalidArgument(f"--dim: expected an integer in 1..4, got {d!r}")
+    return Family("two-layer", act, d, m, bias, skip)
 
 
 @dataclass(frozen=True)
@@ -318,6 +367,8 @@ def overlap_candidates(family: Family, recipes: Sequence[str] | None = None, *,
         raise InvalidArgument(f"recipes: {family.label} supports "
                               f"{', '.join(family.supported_recipes)}; got {list(chosen)}")
     p = family.surrogate.n_params
+    if family.affine:
+        return _affine_candidates(family, chosen, max_points)
     if family.kind == "two-layer":
         return _two_layer_candidates(family, chosen, max_points)
 
@@ -441,6 +492,49 @@ def _two_layer_candidates(family: Family, chosen: tuple[str, ...],
     return draw()
 
 
+def _affine_candidates(family: Family, chosen: tuple[str, ...],
+                       max_points: int) -> st.SearchStrategy[Candidate]:
+    """The recipes of the nets with biases / skip part: ``repeated`` (S2 = S1 plus a copy of
+    its point j: the same support, M_S1 = M_S2 exactly) and ``superset`` (One-point). No
+    label-0 points: with biases a label-0 point is not switched off by scaling. theta0 starts
+    with v_j > 0 (v_j = 0 is a saddle) and is moved off every kink exactly
+    (:func:`_affine_off_kinks`)."""
+    p = family.surrogate.n_params
+
+    @st.composite
+    def draw(draw: Any) -> Candidate:
+        recipe, xs, ys, raw = _draw_labelled(draw, chosen, family.dim, max_points, p)
+        theta0 = tuple((abs(t) or ZERO_V_INIT) if k < family.width else t
+                       for k, t in enumerate(raw))
+        if recipe == "repeated":
+            j = draw(st.integers(0, len(xs) - 1))
+            s1 = Dataset(xs, ys)
+            s2 = Dataset([*xs, xs[j]], [*ys, ys[j]])
+            return Candidate(family, recipe, s1, s2, _affine_off_kinks(family, theta0, s1.x), j)
+        zero = draw(_vectors(family.dim))
+        s1 = Dataset(xs, ys)
+        s2 = Dataset([*xs, zero], [*ys, draw(_labels())])
+        return Candidate(family, recipe, s1, s2, _affine_off_kinks(family, theta0, s2.x),
+                         len(xs))
+
+    return draw()
+
+
+def _affine_off_kinks(family: Family, theta0: tuple[Fraction, ...],
+                      points: Sequence[Sequence[Fraction]]) -> tuple[Fraction, ...]:
+    """theta0 with each unit's bias b_j (or, without biases, its last weight) moved by
+    KINK_SHIFT until w_j . x_i + b_j != 0 for every point (at most KINK_SHIFTS moves)."""
+    theta = list(theta0)
+    m, d = family.width, family.dim
+    for j in range(m):
+        k = m + m * d + j if family.bias else m + j * d + d - 1
+        for _ in range(KINK_SHIFTS):
+            if all(_dot(family.units(theta)[j], family.point(x)) != 0 for x in points):
+                break
+            theta[k] += KINK_SHIFT
+    return tuple(theta)
+
+
 # -- float screen ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Screen:
@@ -482,7 +576,7 @@ def _kinks_decided(family: Family, ds: Dataset, theta: np.ndarray, *, label_zero
     units = [np.asarray(w, dtype=float) for w in family.units(theta)]
     relative = WIDE_KINK_MARGIN if family.new else KINK_MARGIN
     for xi, yi in zip(ds.x, ds.y, strict=True):
-        xv = np.array([float(c) for c in xi])
+        xv = np.array([float(c) for c in family.point(xi)])
         for w in units:
             z = float(w @ xv)
             margin = relative * float(np.linalg.norm(xv)) * max(1.0, float(np.linalg.norm(w)))
@@ -506,9 +600,9 @@ def _exactly_off_kinks(family: Family, datasets: Sequence[Dataset],
         return "two hidden units with equal weights at theta0 (their kinks crossed together)"
     for ds in datasets:
         for xi in ds.x:
-            if any(_dot(w0, xi) == 0 for w0 in units):
+            if any(_dot(w0, family.point(xi)) == 0 for w0 in units):
                 return "theta0 on a kink (w0 . x_i = 0 exactly)"
-        support = sorted({tuple(xi) for xi in ds.x})
+        support = sorted({family.point(xi) for xi in ds.x})
         for i, u in enumerate(support):
             for v in support[i + 1:]:
                 if _parallel(u, v):
@@ -540,7 +634,8 @@ def _pl_constant(family: Family, ds: Dataset, theta: np.ndarray) -> bool:
     """lambda_min(J J^T) >= PL_FLOOR lambda_max over the rows of J = d r / d theta at ``theta``
     that are not identically zero near it (a relu label-0 point inactive for every unit is
     dropped, as the prover drops it). Float, a lead only."""
-    x, _ = ds.arrays()
+    # A repeated point's equal rows merged, as the prover's PL end-game merges them.
+    x = np.array(sorted({tuple(float(c) for c in xi) for xi in ds.x}))
     rows = family.surrogate.residual_gradients(np.asarray(theta, float)[None], x[None])[0]
     live = [k for k, row in enumerate(rows) if np.any(row != 0.0)]
     if not live:
@@ -562,6 +657,18 @@ REPEATED_SKIP = ("repeated point: live at the limit (two equal rows, J J^T singu
                  "active (equal limits)")
 
 
+def repeated_certifies(family: Family) -> bool:
+    """True for the families whose ``repeated`` pairs are screened (not skipped): the tanh
+    neuron, the two-layer leaky relu net and the nets with biases / skip part. Their repeated
+    point is live at the limit and the prover's PL end-game and the checker's ``pl-endgame``
+    merge its equal rows (measured, ``find_overlap(recipes=("repeated",), seed=0)``: each
+    certifies, 3-8 s). The others keep :data:`REPEATED_SKIP`: two-layer relu (seed 0: "kink(s)
+    [4] without a certain sign on the a priori box", the repeated point's kink crossed with its
+    copy's at one instant); the relu neurons gave no float hit in ~120 repeated examples."""
+    return family.affine or family.activation == "tanh" or (
+        family.kind == "two-layer" and family.activation == "leaky-relu")
+
+
 # Why a leaky relu neuron with a label-0 point is skipped before any flow is integrated:
 # a leaky(w . x') = 0 with a != 0 forces w . x' = 0, so its limit lies on the kink.
 LEAKY_LABEL_ZERO_SKIP = ("label-0 point of a leaky relu neuron: fitted only on its kink "
@@ -578,7 +685,7 @@ def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
     fam = candidate.family
     if mechanism == "two-point" and candidate.recipe == "superset":
         return "superset recipe: theta1 in M_S2 is not decidable (Two-point)"
-    if candidate.recipe == "repeated":
+    if candidate.recipe == "repeated" and not repeated_certifies(fam):
         return REPEATED_SKIP
     if fam.kind == "neuron" and fam.activation == "leaky-relu" and any(
             y == 0 for ds in (candidate.s1, candidate.s2) for y in ds.y):
@@ -749,12 +856,15 @@ PROOF_OPTIONS: dict[str, dict[str, Any]] = {
                        "loss_target": Fraction(1, 10**8)},
     "two-layer/leaky-relu": {"prec": 53, "order": 16, "sensitivity_order": 6,
                              "loss_target": Fraction(1, 10**8)},
+    "two-layer+affine": {"prec": 64},
 }
 
 
 def proof_options(family: Family) -> ProverOptions:
     """The prover options of a family (:data:`PROOF_OPTIONS`; two-layer by activation)."""
     key = f"two-layer/{family.activation}" if family.kind == "two-layer" else family.label
+    if family.affine:
+        key = "two-layer+affine"
     return ProverOptions(**PROOF_OPTIONS[key])
 
 

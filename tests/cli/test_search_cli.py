@@ -317,3 +317,21 @@ def test_overlap_bad_input_exits_2_with_one_line(argv, needle):
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err and needle in err
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--mechanism", "two-point", "--model", "neuron", "--bias"], "--bias"),
+    (["--mechanism", "two-point", "--model", "relu-neuron", "--skip"], "--bias"),
+    (["--mechanism", "two-point", "--bias"], "--bias"),
+    (["--model", "two-layer", "--regularizer", "l2", "--bias"], "--bias"),
+    (["--mechanism", "two-point", "--model", "two-layer", "--skip", "--width", "5"], "--width"),
+    (["--mechanism", "one-point", "--regularizer", "norm", "--model", "two-layer", "--bias",
+      "--activation", "tanh"], "--activation"),
+])
+def test_overlap_bias_skip_bad_input_exits_2_with_one_line(argv, needle):
+    """--bias/--skip only with --mechanism two-point/one-point --model two-layer: exit 2 and
+    one line on stderr, no traceback."""
+    code, _, err = run_cli(*argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and needle in err
