@@ -44,6 +44,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import mpmath
+from peers import ODEFUN_FIELDS as FIELDS
 from timing import best_cpu, child_cpu
 
 from igproof.numeric.mp_flow import integrate_mp
@@ -66,20 +67,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def _flow(activation):
     return gradient_flow(build_model("neuron", dim=1, activation=activation),
                          Dataset([[1]], [1]))
-
-
-def _relu_field(_t, y):
-    r = y[0] * y[1] - 1
-    return [-r * y[1], -r * y[0]]
-
-
-def _tanh_field(_t, y):
-    th = mpmath.tanh(y[1])
-    r = y[0] * th - 1
-    return [-r * th, -y[0] * (1 - th * th) * r]
-
-
-FIELDS = {"relu": _relu_field, "tanh": _tanh_field}
 
 
 def _odefun_once(activation, dps):

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 import mpmath
+from peers import ODEFUN_FIELDS as FIELDS
 from timing import child_cpu
 
 T_END = 5
@@ -45,19 +46,6 @@ IMPORT_REPEATS = 10  # -X importtime is noisier than CPU time on a shared machin
 REFERENCE_DPS = 30
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _relu_field(_t, y):
-    r = y[0] * y[1] - 1
-    return [-r * y[1], -r * y[0]]
-
-
-def _tanh_field(_t, y):
-    th = mpmath.tanh(y[1])
-    r = y[0] * th - 1
-    return [-r * th, -y[0] * (1 - th * th) * r]
-
-
-FIELDS = {"relu": _relu_field, "tanh": _tanh_field}
 
 ODEFUN_SCRIPT = f"""
 import sys
