@@ -45,7 +45,7 @@ from igproof.symbolic.zero_loss import ZeroLossRelation, limit_in_zero_loss_set
 from igproof.verdict import Outcome, Verdict
 
 # The zero-set relations the checker knows (igproof/checker/obligations.py, ``zero-set``).
-RELATIONS = ("same-support", "subset", "zero-on-ball", "scaled-label-zero")
+RELATIONS = ("same-support", "subset", "zero-on-ball", "scaled-label-zero", "scaled-points")
 # The classes of G a One-point certificate can exclude (the checker's ``ordering`` classes).
 CLASSES = {"norm": "|theta|_2", "distance-to-theta0": "|theta - theta0|_2",
            "l1-norm": "|theta|_1"}

@@ -333,6 +333,17 @@ def zero_set_scale_invariant(node: tuple, inputs: set[str]) -> bool:
     return False
 
 
+def _scaled_copy(x: list[Fraction], y: Fraction, x1: list[Fraction], y1: Fraction,
+                 k: int) -> bool:
+    """(x, y) = (gamma x1, gamma^k y1) for some gamma > 0 (x1 != 0). Then, f being homogeneous
+    of degree k in x, r(theta) = f(gamma x1) - gamma^k y1 = gamma^k r_1(theta): same zeros."""
+    j = next((j for j, v in enumerate(x1) if v != 0), None)
+    if j is None or len(x) != len(x1):
+        return False
+    gamma = x[j] / x1[j]
+    return gamma > 0 and x == [gamma * v for v in x1] and y == gamma ** k * y1
+
+
 def check_zero_set(ctx: Context, ob: dict) -> str:
     """theta*_limit lies in M_target, by an exact argument named in ``relation``."""
     lim = ctx.limit(ob["limit"], "limit")
@@ -365,6 +376,19 @@ def check_zero_set(ctx: Context, ob: dict) -> str:
                 raise Rejected(f"relation: model output at point {i} of {target.name} is not "
                                f"certainly 0 on the ball of {lim.name}")
         why = f"new points of {target.name} have label 0 and output exactly 0 on the ball"
+    elif relation == "scaled-points":
+        k = input_degree(ctx.output, set(ctx.inputs))
+        if k is None:
+            raise Rejected("relation: the model output is not certified positively homogeneous "
+                           "in x")
+        own = source.points()
+        for i, (xi, yi) in enumerate(zip(target.x, target.y, strict=True)):
+            if not any(_scaled_copy(list(xi), yi, list(x1), y1, k) for x1, y1 in own):
+                raise Rejected(f"relation: point {i} of {target.name} is not (gamma x, "
+                               f"gamma^{k} y) of a point of {source.name} with gamma > 0")
+        why = (f"every point of {target.name} is (gamma x, gamma^{k} y) of a point of "
+               f"{source.name}, gamma > 0, f homogeneous of degree {k} in x, so "
+               f"M_{source.name} is contained in M_{target.name}")
     elif relation == "scaled-label-zero":
         if "index" not in ob or "gamma" not in ob:
             raise Rejected("relation scaled-label-zero: needs 'index' and 'gamma'")

@@ -645,9 +645,14 @@ def _polynomial_residuals(model: Model, data: Dataset) -> list[sympy.Expr] | Non
     return out
 
 
-def _general_route(model: Model, s1: Dataset, s2: Dataset) -> tuple[bool, str]:
-    """(True, why) when every constraint of S2 holds on all of M_S1 by exact algebra beyond the
-    recipes; (False, why not) otherwise. Never decides from a float."""
+def _general_route(model: Model, s1: Dataset, s2: Dataset
+                   ) -> tuple[bool, str, dict[str, Any] | None]:
+    """(True, why, relation) when every constraint of S2 holds on all of M_S1 by exact algebra
+    beyond the recipes; (False, why not, None) otherwise. Never decides from a float.
+
+    ``relation`` is the checker's ``scaled-points`` when every new point of S2 is
+    (gamma x, gamma y) of a point of S1 and f is homogeneous of degree 1 in x by the structure
+    the checker recognizes (:func:`structural_input_degree`); None for ideal membership."""
     sup1 = s1.support()
     new = sorted(s2.support() - sup1)
     reasons: list[str] = []
@@ -667,17 +672,18 @@ def _general_route(model: Model, s1: Dataset, s2: Dataset) -> tuple[bool, str]:
                     continue
         remaining.append((x, y))
     if not remaining:
-        return True, "; ".join(lines)
+        certifiable = structural_input_degree(model.expression, set(model.inputs)) == 1
+        return True, "; ".join(lines), ({"relation": "scaled-points"} if certifiable else None)
     if not homogeneous:
         reasons.append("f is not positively homogeneous in x")
     base = _polynomial_residuals(model, s1)
     if base is None:
         reasons.append("the residuals are not polynomials in theta (no ideal-membership route)")
-        return False, "; ".join(reasons)
+        return False, "; ".join(reasons), None
     if len(base) > MAX_GROEBNER_POLYNOMIALS or len(model.parameters) > MAX_GROEBNER_PARAMETERS:
         reasons.append(f"more than {MAX_GROEBNER_POLYNOMIALS} residuals or "
                        f"{MAX_GROEBNER_PARAMETERS} parameters for a Groebner basis")
-        return False, "; ".join(reasons)
+        return False, "; ".join(reasons), None
     basis = sympy.groebner(base, *model.parameters, order="grevlex", domain=sympy.QQ)
     for x, y in remaining:
         r = sympy.expand(model.output(x) - sympy.Rational(y.numerator, y.denominator))
@@ -687,10 +693,10 @@ def _general_route(model: Model, s1: Dataset, s2: Dataset) -> tuple[bool, str]:
                            "residuals of S1 (Groebner remainder "
                            f"{sympy.sstr(remainder)[:80]}); ideal non-membership does not decide "
                            "the real zero sets (real Nullstellensatz not attempted)")
-            return False, "; ".join(reasons)
+            return False, "; ".join(reasons), None
         lines.append(f"the residual of {_point_text((x, y))} reduces to 0 modulo a Groebner "
                      "basis of the residuals of S1 (ideal membership over Q)")
-    return True, "; ".join(lines)
+    return True, "; ".join(lines), None
 
 
 def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
@@ -710,10 +716,11 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
        cannot be certified;
     4. with a ball B: every new point of S2 has label 0 and is strictly inactive on the box
        around B (exact range of the affine relu pre-activations): ``zero-on-ball``;
-    5. the general route (:func:`_general_route`: scaled labelled points of a positively
-       homogeneous model, ideal membership for polynomial models). It decides the relation
-       exactly, but the checker has no ``zero-set`` relation for it, so
-       ``certificate_relation`` is None (a certificate cannot be written).
+    5. the general route (:func:`_general_route`): scaled labelled points (gamma x, gamma y)
+       of a model positively homogeneous in x, which the checker's ``scaled-points`` relation
+       certifies when its structure shows degree 1; ideal membership for polynomial models,
+       decided exactly but with no checker relation (``certificate_relation`` None: a
+       certificate cannot be written).
 
     Returns
     -------
@@ -782,8 +789,11 @@ def limit_in_zero_loss_set(model: Model, s1: Dataset, s2: Dataset, *,
                 "this model)",
                 scaled_relation.details)
         return scaled_relation
-    decided, why = _general_route(model, s1, s2)
+    decided, why, relation = _general_route(model, s1, s2)
     if decided:
+        if relation is not None:
+            return ZeroLossRelation("contained", ("scaled-points",), why,
+                                    {"certificate_relation": relation})
         return ZeroLossRelation("contained", ("general",), why + " (decided exactly; the "
                                 "checker's zero-set obligation has no relation for this "
                                 "argument)", {"certificate_relation": None})

@@ -130,6 +130,20 @@ def test_repeated_point_overlap_is_proved():
     assert recheck(outcome.certificate).accepted
 
 
+@pytest.mark.skipif(not LONG, reason="~60 s (two 6-parameter Taylor flows); IGPROOF_LONG=1")
+def test_scaled_labelled_point_two_layer_overlap_is_proved():
+    """examples/overlap/two-layer-scaled-labelled: S2 has (3,0) -> 3 for S1's (1,0) -> 1; the
+    relation is the checker's ``scaled-points`` both ways and the pair is PROVED."""
+    model = build_model("two-layer", dim=2, width=2)
+    name = "two-layer-scaled-labelled"
+    outcome = overlap_pair(model, _example(name, "S1"), _example(name, "S2"), _init(name))
+    assert outcome.verdict is Verdict.PROVED
+    relations = {ob["relation"] for ob in outcome.certificate["obligations"]
+                 if ob["type"] == "zero-set"}
+    assert relations == {"scaled-points"}
+    assert recheck(outcome.certificate).accepted
+
+
 # -- item 2: affine intervals the checker's range enclosure decides -----------------------------
 
 RELU3 = Dataset([[0, 1, -1], [0, 0, -4]], [Fraction(1, 2), 0])

@@ -265,15 +265,17 @@ def test_limit_relation_two_layer_prefers_strictly_inactive_on_ball():
 
 
 def test_general_route_homogeneous_scaled_labelled_point():
-    """(2x, 2y) is implied by (x, y) for relu(w.x) (positively homogeneous): decided, but no
-    certificate relation expresses it."""
+    """(2x, 2y) is implied by (x, y) for relu(w.x) (positively homogeneous): decided, and the
+    checker's ``scaled-points`` relation expresses it (a relu-neuron output has structural
+    input degree 1)."""
     model = build_model("relu-neuron", dim=2)
     assert positively_homogeneous(model)
     s1 = Dataset([[1, 0], [0, 1]], [1, 1])
     s2 = Dataset([[1, 0], [0, 2]], [1, 2])
     rel = limit_in_zero_loss_set(model, s1, s2)
-    assert rel.relation == "contained" and rel.recipes == ("general",)
-    assert _relation(rel) is None and "positively homogeneous" in rel.argument
+    assert rel.relation == "contained" and rel.recipes == ("scaled-points",)
+    assert _relation(rel) == {"relation": "scaled-points"}
+    assert "positively homogeneous" in rel.argument
     for w in itertools.product(GRID, repeat=2):
         if in_zero_loss_set(model, s1, w):
             assert in_zero_loss_set(model, s2, w)
