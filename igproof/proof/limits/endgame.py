@@ -32,6 +32,7 @@ Guarantee: enclosure (the limit lies in the returned ball), or a reason why not.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -138,7 +139,8 @@ def pl_endgame(parameters: Sequence[sympy.Symbol], residuals: Sequence[sympy.Exp
     for i in active:
         first.setdefault(res[i], i)
     active = tuple(first.values())
-    mult = [sum(1 for r in res if r == res[i]) for i in active]
+    multiplicity = Counter(res)
+    mult = [multiplicity[res[i]] for i in active]
     rA = [res[i] for i in active]
     J = sympy.Matrix(rA).jacobian(list(params))
     JJt = J * J.T
