@@ -127,6 +127,9 @@ class ValidatedIntegrator(PiecewiseIntegrator):
         Budget of Taylor steps over the whole run (EnclosureFailure beyond).
     max_switches : int
         Stop (``"max_switches"``) before a crossing beyond this many.
+    budget_stop : bool
+        With True, reaching ``t_max`` or ``max_steps`` ends the run normally (status
+        ``"budget"``, the enclosure up to there kept) instead of raising EnclosureFailure.
     method : str
         One of :data:`PIECE_METHODS`.
 
@@ -137,9 +140,10 @@ class ValidatedIntegrator(PiecewiseIntegrator):
     STOP_REASONS: ClassVar[Mapping[str, str]] = {
                     **STOP_REASONS,
                     "target": "the stop rule holds on the enclosure",
+                    "budget": "t_max or max_steps reached before the stop rule held",
                     "zero_field": "the field vanishes identically on the activation pattern"}
     OPTIONS = ("stop_rule", "t_max", "tol", "h_max", "order", "sensitivity_order",
-               "max_steps", "max_switches", "method")
+               "max_steps", "max_switches", "method", "budget_stop")
 
     def __init__(self, flow: Any, box: Sequence[arb], pattern: tuple[int, ...] | None,
                  **options: Any) -> None:
@@ -161,6 +165,7 @@ class ValidatedIntegrator(PiecewiseIntegrator):
         self.order, self.sensitivity_order = options["order"], options["sensitivity_order"]
         self.taylor_budget: int = options["max_steps"]
         self.taylor_steps = 0
+        self.budget_stop: bool = bool(options.get("budget_stop", False))
         self.just_switched: int | None = None
         self.segments: list[Segment] = []
         self.kink_ids = [k for k, z in enumerate(getattr(flow, "kinks", ()) or ())
@@ -197,9 +202,14 @@ class ValidatedIntegrator(PiecewiseIntegrator):
                                    - (4 * norm).denominator.bit_length() + 1))
         t_left = t_max - arb_to_fraction(arb(t_now.upper()))
 
+        budget: list[str] = []
+
         def stop(state: list[arb], t: Fraction) -> bool:
             if t > t_left:
-                raise _t_max_failure(t_max, float(t), state)
+                if not self.budget_stop:
+                    raise _t_max_failure(t_max, float(t), state)
+                budget.append(str(_t_max_failure(t_max, float(t), state)))
+                return True
             return loss_small(state)
 
         run = propagate_piece(piece, box, stop=stop, dt0=dt0, just_switched=self.just_switched)
@@ -208,8 +218,9 @@ class ValidatedIntegrator(PiecewiseIntegrator):
         self.segments.append(seg)
         if run.switch is None:
             seg.t_end = t_now + to_arb(run.t_end)
-            return StepOutcome(points=[(seg.t_end, run.state)], stop="target",
-                               steps=len(run.intervals))
+            return StepOutcome(points=[(seg.t_end, run.state)],
+                               stop="budget" if budget else "target",
+                               message=budget[0] if budget else "", steps=len(run.intervals))
         seg.switch = run.switch
         seg.t_end = t_now + run.switch.t
         return StepOutcome(points=[(seg.t_end, run.switch.state)], event=seg,
@@ -222,15 +233,26 @@ class ValidatedIntegrator(PiecewiseIntegrator):
                            tuple(signs) if kinks else None, order=self.order,
                            sensitivity_order=self.sensitivity_order)
         t_limit = to_arb(t_max)
+        steps_left = self.taylor_budget - self.taylor_steps
+        budget: list[str] = []  # why the budget ended the piece (budget_stop only)
+        calls = [0]  # stop is asked once before every step
 
         def stop(S: LohnerSet, t: arb) -> bool:
-            if t > t_limit:
+            calls[0] += 1
+            over_time = bool(t > t_limit)
+            if over_time and not self.budget_stop:
                 raise _t_max_failure(t_max, t, S.hull())
-            return loss_small(S.hull())
+            if loss_small(S.hull()):
+                return True
+            if over_time or calls[0] > steps_left:  # budget_stop: end the piece here
+                budget.append(str(_t_max_failure(t_max, t, S.hull())) if over_time else
+                              f"no stop after max_steps={self.taylor_budget} validated steps")
+                return True
+            return False
 
         srun = integrate_smooth(sflow, LohnerSet.from_box(box), t0=t_now, stop=stop,
                                 tol=self.tol, h_max=self.h_max,
-                                max_steps=self.taylor_budget - self.taylor_steps,
+                                max_steps=steps_left + 1 if self.budget_stop else steps_left,
                                 leaving=self.just_switched, crossing=bool(kinks))
         self.taylor_steps += len(srun.steps)
         seg = Segment("taylor", full_pattern(self.pattern), box, srun.final.hull(), t_now,
@@ -238,8 +260,9 @@ class ValidatedIntegrator(PiecewiseIntegrator):
                       sensitivity_order=self.sensitivity_order)
         self.segments.append(seg)
         if srun.switch is None:
-            return StepOutcome(points=[(srun.t, srun.final.hull())], stop="target",
-                               steps=len(srun.steps))
+            return StepOutcome(points=[(srun.t, srun.final.hull())],
+                               stop="budget" if budget else "target",
+                               message=budget[0] if budget else "", steps=len(srun.steps))
         cross = srun.switch
         seg.switch, seg.end, seg.t_end = cross, cross.box, cross.t_interval
         return StepOutcome(points=[(seg.t_end, cross.box)], event=seg, steps=len(srun.steps))

@@ -96,6 +96,17 @@ WIDE_KINK_MARGIN = 1e-2
 T_SCREEN = 100.0
 # Limits larger than this are discarded (long flows, wide enclosures).
 MAX_LIMIT_NORM = 20.0
+# The leaky relu neuron's branch-switch draws (:func:`_branch_switch`) end on the branch a < 0
+# with |a| ~ sqrt(y / slope): their limits may be larger.
+BRANCH_LIMIT_NORM = 200.0
+# Branch-switch draws: y2 = R y1 (R in shrink order), a0, the scale alpha1 of w0 along x1, and
+# the push c = slope y2 |w0 . x2| / (y1 w0 . x1) of the label-0-free geometry (c in (1, 2) when
+# S2 repeats x1, in (1/2, 1) when it repeats x2: the sign of da/dt at a ~ 0 then differs).
+BRANCH_RATIOS = (50, 25, 100)
+BRANCH_A0 = tuple(Fraction(a) for a in ("1/100", "1/50", "1/20"))
+BRANCH_SCALES = tuple(Fraction(a) for a in ("1", "1/2", "2"))
+BRANCH_PUSH = {0: tuple(Fraction(c) for c in ("3/2", "5/4", "7/4")),
+               1: tuple(Fraction(c) for c in ("3/4", "5/8", "7/8"))}
 # Surrogate steps per float flow (each example integrates two flows).
 SCREEN_MAX_STEPS = 3000
 # The prover's end-game needs a Polyak-Lojasiewicz constant: lambda_min(J J^T) over the live
@@ -178,10 +189,11 @@ class Family:
     def recipes(self) -> tuple[str, ...]:
         """The recipes drawn by default: relu neurons all Two-point recipes; tanh and leaky relu
         have no strictly inactive points (their zero set is z = 0, not a half-space); the leaky
-        relu neuron adds ``superset`` (its only certifiable recipe, One-point); the new families
-        (two-layer, leaky relu) do not draw ``repeated``, which the screen always skips
-        (:data:`REPEATED_SKIP`; the neurons keep it so that their seeded searches stay as
-        they were)."""
+        relu neuron draws ``repeated`` in its branch-switch geometry (:func:`_branch_switch`;
+        its label-0 points are fitted only on a kink, so ``scaled`` never certifies) and
+        ``superset`` (One-point); the two-layer families do not draw ``repeated``, which the
+        screen skips for relu (:data:`REPEATED_SKIP`; the neurons keep it so that their seeded
+        searches stay as they were)."""
         if self.affine:
             return ("repeated", "superset")
         if self.kind == "two-layer":
@@ -189,7 +201,7 @@ class Family:
         if self.relu:
             return TWO_POINT_RECIPES
         if self.activation == "leaky-relu":
-            return ("scaled", "superset")
+            return ("repeated", "superset")
         return ("scaled", "repeated")
 
     @property
@@ -369,6 +381,12 @@ def overlap_candidates(family: Family, recipes: Sequence[str] | None = None, *,
     p = family.surrogate.n_params
     if family.affine:
         return _affine_candidates(family, chosen, max_points)
+    if family.kind == "neuron" and family.activation == "leaky-relu" and "repeated" in chosen:
+        others = tuple(r for r in chosen if r != "repeated")
+        switch = _branch_switch(family)
+        if not others:
+            return switch
+        return st.one_of(switch, overlap_candidates(family, others, max_points=max_points))
     if family.kind == "two-layer":
         return _two_layer_candidates(family, chosen, max_points)
 
@@ -393,6 +411,40 @@ def overlap_candidates(family: Family, recipes: Sequence[str] | None = None, *,
         label = Fraction(0) if recipe == "inactive" else draw(_labels())
         s2 = Dataset([*xs, zero], [*ys, label])
         return Candidate(family, recipe, s1, s2, theta0, n)
+
+    return draw()
+
+
+def _branch_switch(family: Family) -> st.SearchStrategy[Candidate]:
+    """``repeated`` pairs of the leaky relu neuron a sigma(w . x) whose two flows end on
+    different branches of the zero-loss set (docs/overlap.md, leaky relu neuron).
+
+    Along the flow w - w0 stays in the span of the data and a^2 - |w|^2 is conserved, so both
+    limits lie in one finite set fixed by M_S and theta0: a Two-point pair must end on two of
+    its points. Here S1 = [(x1, y1); (x2, R y1)] with x2 = x1^perp, w0 = alpha1 x1 + alpha2 x2
+    with w0 . x1 > 0 > w0 . x2 and a0 > 0 small; at a ~ 0, n da/dt ~ sum_i m_i y_i sigma(w . x_i)
+    = y1 alpha1 |x1|^2 (m1 - c m2) with the push c: repeating x1 (c in (1, 2)) or x2
+    (c in (1/2, 1)) flips its sign, so one flow ends with a > 0 (both points on the identity
+    side), the other with a < 0 (both on the slope side).
+    """
+    slope = Fraction(1, 100)
+
+    @st.composite
+    def draw(draw: Any) -> Candidate:
+        x1 = draw(_vectors(family.dim).filter(lambda v: v[0] != 0 or v[1] != 0))
+        x2 = (-x1[1], x1[0], *([Fraction(0)] * (family.dim - 2)))
+        y1 = draw(_labels())
+        y2 = y1 * draw(st.sampled_from(BRANCH_RATIOS))
+        j = draw(st.integers(0, 1))
+        push = draw(st.sampled_from(BRANCH_PUSH[j]))
+        alpha1 = draw(st.sampled_from(BRANCH_SCALES))
+        alpha2 = -push * alpha1 * y1 / (slope * y2)
+        w0 = tuple(alpha1 * a + alpha2 * b for a, b in zip(x1, x2, strict=True))
+        theta0 = (draw(st.sampled_from(BRANCH_A0)), *w0)
+        xs, ys = [x1, x2], [y1, y2]
+        s1 = Dataset(xs, ys)
+        s2 = Dataset([*xs, xs[j]], [*ys, ys[j]])
+        return Candidate(family, "repeated", s1, s2, theta0, j)
 
     return draw()
 
@@ -659,14 +711,14 @@ REPEATED_SKIP = ("repeated point: live at the limit (two equal rows, J J^T singu
 
 def repeated_certifies(family: Family) -> bool:
     """True for the families whose ``repeated`` pairs are screened (not skipped): the tanh
-    neuron, the two-layer leaky relu net and the nets with biases / skip part. Their repeated
-    point is live at the limit and the prover's PL end-game and the checker's ``pl-endgame``
-    merge its equal rows (measured, ``find_overlap(recipes=("repeated",), seed=0)``: each
-    certifies, 3-8 s). The others keep :data:`REPEATED_SKIP`: two-layer relu (seed 0: "kink(s)
-    [4] without a certain sign on the a priori box", the repeated point's kink crossed with its
-    copy's at one instant); the relu neurons gave no float hit in ~120 repeated examples."""
-    return family.affine or family.activation == "tanh" or (
-        family.kind == "two-layer" and family.activation == "leaky-relu")
+    neuron, the leaky relu neuron (:func:`_branch_switch`), the two-layer leaky relu net and
+    the nets with biases / skip part. Their repeated point is live at the limit and the
+    prover's PL end-game and the checker's ``pl-endgame`` merge its equal rows (measured,
+    ``find_overlap(recipes=("repeated",), seed=0)``: each certifies, 3-12 s). The others keep
+    :data:`REPEATED_SKIP`: two-layer relu (seed 0: "kink(s) [4] without a certain sign on the
+    a priori box", the repeated point's kink crossed with its copy's at one instant); the relu
+    neurons gave no float hit in ~120 repeated examples."""
+    return family.affine or family.activation in ("tanh", "leaky-relu")
 
 
 # Why a leaky relu neuron with a label-0 point is skipped before any flow is integrated:
@@ -678,7 +730,7 @@ LEAKY_LABEL_ZERO_SKIP = ("label-0 point of a leaky relu neuron: fitted only on i
 def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
                      cls: str | None = None) -> Screen | str:
     """The :class:`Screen` of a candidate that passes the float pre-filter, else the reason
-    (one of :data:`SKIP_REASONS`' texts) it was skipped.
+    (a one-line text) it was skipped.
 
     Guarantee: none (a float lead for :func:`certify_candidate`).
     """
@@ -701,8 +753,9 @@ def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
         x, y = ds.arrays()
         lim = float_limit(model, x, y, th0, max_steps=SCREEN_MAX_STEPS)
         if not lim.converged or lim.t > T_SCREEN or not np.all(np.isfinite(lim.theta)) \
-                or float(np.abs(lim.theta).max()) > MAX_LIMIT_NORM:
-            return "a float flow did not converge (by t = T_SCREEN, to a limit of size <= 20)"
+                or float(np.abs(lim.theta).max()) > _limit_norm(fam):
+            return ("a float flow did not converge (by t = T_SCREEN, to a limit of size <= "
+                    "MAX_LIMIT_NORM)")
         limits.append(lim.theta)
     theta1, theta2 = limits
     if fam.piecewise:
@@ -732,6 +785,13 @@ def screen_candidate(candidate: Candidate, mechanism: str = "two-point",
         if shared == 1 and candidate.recipe == "superset":
             return "superset recipe: the limit with the smaller N is theta1 (not decidable)"
     return Screen(tuple(map(float, theta1)), tuple(map(float, theta2)), separation, shared)
+
+
+def _limit_norm(family: Family) -> float:
+    """The largest |theta|_inf a float limit may have (:data:`BRANCH_LIMIT_NORM` for the leaky
+    relu neuron, whose a < 0 branch is large, else :data:`MAX_LIMIT_NORM`)."""
+    leaky_neuron = family.kind == "neuron" and family.activation == "leaky-relu"
+    return BRANCH_LIMIT_NORM if leaky_neuron else MAX_LIMIT_NORM
 
 
 def float_screen(candidate: Candidate, mechanism: str = "two-point",

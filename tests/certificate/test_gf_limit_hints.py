@@ -104,6 +104,43 @@ def test_vardi_limit_certificate_is_compact_and_accepted():
     assert len(dumps_certificate(cert)) < 75_000
 
 
+def _branch_limit(c0, ys, scale):
+    """The point of the leaky relu neuron's finite limit set F with a of sign ``scale`` > 0
+    (identity side: w . x_i = y_i / a) or slope s (slope side, a < 0: w . x_i = y_i / (s a)),
+    for orthonormal x_i: a^2 - |w|^2 = c0 (conservation) with |w|^2 = K / a^2, K = sum y_i^2 /
+    scale^2, so a^2 = (c0 + sqrt(c0^2 + 4 K)) / 2. Closed form, not the prover."""
+    with mpmath.workdps(60):
+        k = sum(mpmath.mpf(y) ** 2 for y in ys) / mpmath.mpf(scale) ** 2
+        a = mpmath.sqrt((c0 + mpmath.sqrt(c0 ** 2 + 4 * k)) / 2)
+        a = a if scale == 1 else -a
+        return (a, *(mpmath.mpf(y) / (scale * a) for y in ys))
+
+
+def test_leaky_relu_neuron_branch_switch_overlap_is_proved():
+    """examples/overlap/leaky-relu-neuron: S1 = [(1,0) -> 1; (0,1) -> 50], S2 repeats (1,0),
+    theta0 = (1/100, 1, -3). At a ~ 0, n da/dt ~ sum m_i y_i sigma(w . x_i) = 1 - 3/2 < 0 on S1
+    and 2 - 3/2 > 0 on S2: the flows end on the two branches of M_S (a < 0, both points on the
+    slope side; a > 0, both on the identity side). PROVED and accepted; each ball contains the
+    closed-form point of its branch (conservation + zero loss, _branch_limit)."""
+    model = build_model("neuron", dim=2, activation="leaky-relu")
+    name = "leaky-relu-neuron"
+    outcome = overlap_pair(model, _example(name, "S1"), _example(name, "S2"), _init(name),
+                           options=ProverOptions(prec=53, order=16, sensitivity_order=4,
+                                                 loss_target=Fraction(1, 10 ** 12)))
+    assert outcome.verdict is Verdict.PROVED
+    assert recheck(outcome.certificate).accepted
+    c0 = mpmath.mpf(1) / 10000 - 1 - 9  # a0^2 - |w0|^2
+    expected = (_branch_limit(c0, (1, 50), Fraction(1, 100)), _branch_limit(c0, (1, 50), 1))
+    limits = outcome.certificate["statement"]["limits"]
+    for name, point in zip(("L1", "L2"), expected, strict=True):
+        centre = [Fraction(c) for c in limits[name]["center"]]
+        r = Fraction(limits[name]["radius"])
+        with mpmath.workdps(60):
+            dist = mpmath.sqrt(sum((mpmath.mpf(c.numerator) / c.denominator - p) ** 2
+                                   for c, p in zip(centre, point, strict=True)))
+            assert dist <= mpmath.mpf(r.numerator) / r.denominator
+
+
 @pytest.mark.skipif(not LONG, reason="~60 s (two 6-parameter Taylor flows); IGPROOF_LONG=1")
 def test_leaky_relu_overlap_under_one_megabyte():
     """examples/overlap/leaky-relu: the two-point certificate is accepted and under 1 MB (it was

@@ -8,6 +8,7 @@ a = sqrt((c + sqrt(c^2 + 4)) / 2), w = 1/a.
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 import mpmath
@@ -190,23 +191,30 @@ def test_two_layer_bias_skip_prove_writes_a_certificate_the_checker_accepts(tmp_
 
 
 def test_t_max_reaches_the_prover_and_inconclusive_exits_1(tmp_path, capsys):
-    """A slow flow (a relu(w x) on x = 1, y = 1/20 from (1/5, 1/10): T ~ 608 at 128 bits):
-    INCONCLUSIVE by the default budget t = 200 (exit 1, no certificate written), PROVED with
-    --t-max 1000 (exit 0, certificate written and accepted)."""
+    """A slow flow (a relu(w x) on x = 1, y = 1/20 from (1/5, 1/10): the loss target needs
+    T ~ 608 at 128 bits): with --t-max 20 neither the target nor the end-game on the last
+    enclosure is reached (INCONCLUSIVE naming t_max, exit 1, no certificate written); by the
+    default budget t = 200 the end-game closes on the enclosure there (PROVED, T ~ 200, a wider
+    ball than the target gives); with --t-max 1000 the target is reached (a smaller ball)."""
     from igproof.checker import check_file
 
     data = _data(tmp_path, '{"x": [[1]], "y": ["1/20"]}')
     cert = tmp_path / "slow.json"
     assert main(["flow", "neuron", "--data", data, "--init", "1/5,1/10", "--prove",
-                 "--certificate", str(cert), "--json"]) == 1
+                 "--t-max", "20", "--certificate", str(cert), "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
-    assert payload["verdict"] == "INCONCLUSIVE" and "t_max=200" in payload["evidence"]
+    assert payload["verdict"] == "INCONCLUSIVE" and "t_max=20" in payload["evidence"]
     assert not cert.exists()
-    assert main(["flow", "neuron", "--data", data, "--init", "1/5,1/10", "--prove",
-                 "--t-max", "1000", "--certificate", str(cert), "--json"]) == 0
-    payload = json.loads(capsys.readouterr().out)
-    assert payload["verdict"] == "PROVED" and payload["certificate"] == str(cert)
-    assert check_file(str(cert)).accepted
+    radii = {}
+    for t_max in (None, "1000"):
+        extra = [] if t_max is None else ["--t-max", t_max]
+        assert main(["flow", "neuron", "--data", data, "--init", "1/5,1/10", "--prove", *extra,
+                     "--certificate", str(cert), "--json"]) == 0
+        payload = json.loads(capsys.readouterr().out)
+        assert payload["verdict"] == "PROVED" and payload["certificate"] == str(cert)
+        assert check_file(str(cert)).accepted
+        radii[t_max] = float(re.search(r"radius ([0-9.e+-]+)", payload["evidence"]).group(1))
+    assert radii["1000"] < radii[None]
 
 
 def test_max_steps_needs_prove(tmp_path, capsys):

@@ -201,7 +201,8 @@ def test_two_layer_width_3_search_certifies():
 def test_leaky_relu_neuron_one_point_superset_certifies():
     """a leaky(w . x): S2 = S1 plus a labelled point, so M_S2 ⊆ M_S1 (every point of S1 is in
     S2: checked on the datasets); the limit of S2 has the smaller |theta|_2 and lies in M_S1."""
-    found = find_overlap(LEAKY, mechanism="one-point", cls="norm", seed=LEAKY_ONE_POINT_SEED)
+    found = find_overlap(LEAKY, mechanism="one-point", cls="norm", seed=LEAKY_ONE_POINT_SEED,
+                         recipes=("scaled", "superset"))
     assert found.candidate is not None and found.candidate.recipe == "superset"
     out = certify_candidate(found.candidate, mechanism="one-point", cls="norm")
     assert out.verdict is Verdict.PROVED, out.evidence
@@ -220,14 +221,68 @@ def test_leaky_relu_neuron_one_point_superset_certifies():
         assert abs(float(_output(LEAKY, shared, x) - Q(y))) < 1e-2
 
 
-def test_leaky_relu_neuron_two_point_skips_with_reasons():
-    """Two-point on the leaky relu neuron: a label-0 point is fitted only on its kink
-    (w . x' = 0), repeated points are never certifiable: no hit, every example skipped and
-    counted with its reason, no crash."""
-    found = find_overlap(LEAKY, seed=0, max_examples=40)
+def test_leaky_relu_neuron_scaled_label_zero_skips_with_reasons():
+    """``scaled`` on the leaky relu neuron: a label-0 point is fitted only on its kink
+    (w . x' = 0): no hit, every example skipped and counted with its reason, no crash."""
+    found = find_overlap(LEAKY, seed=0, max_examples=40, recipes=("scaled",))
     assert found.candidate is None
     assert sum(found.skipped.values()) == found.tried == found.discarded
     assert any("kink" in reason for reason in found.skipped)
+
+
+def _push(data: dict, theta) -> Fraction:
+    """n da/dt at a = 0: sum_i y_i sigma(w . x_i) (exact, from the definition)."""
+    total = Q(0)
+    for x, y in zip(data["x"], data["y"], strict=True):
+        z = sum((Q(a) * Q(c) for a, c in zip(theta[1:], x, strict=True)), Q(0))
+        total += Q(y) * _sigma("leaky-relu", z)
+    return total
+
+
+def test_leaky_relu_neuron_branch_switch_draws():
+    """The leaky neuron's ``repeated`` draws: x2 = x1^perp, S2 = S1 plus a copy of one point
+    (M_S1 = M_S2 by exact substitution), w0 . x1 > 0 > w0 . x2, and the sign of da/dt at a = 0
+    differs between S1 and S2 (what sends the two flows to different branches)."""
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=30, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(overlap_candidates(LEAKY, ["repeated"]))
+    def check(c: Candidate) -> None:
+        (x1, x2), th = c.s1.x, c.theta0
+        assert sum(a * b for a, b in zip(x1, x2, strict=True)) == 0
+        assert list(c.s2.x) == [*c.s1.x, c.s1.x[c.index]]
+        assert sum(a * b for a, b in zip(th[1:], x1, strict=True)) > 0
+        assert sum(a * b for a, b in zip(th[1:], x2, strict=True)) < 0
+        s1 = {"x": [list(x) for x in c.s1.x], "y": list(c.s1.y)}
+        s2 = {"x": [list(x) for x in c.s2.x], "y": list(c.s2.y)}
+        assert _push(s1, th) * _push(s2, th) < 0
+        for theta in _random_thetas(LEAKY, k=40):
+            assert _in_m(LEAKY, s1, theta) == _in_m(LEAKY, s2, theta)
+
+    check()
+
+
+def test_leaky_relu_neuron_two_point_search_certifies():
+    """Two-point on the leaky relu neuron, seed 0: a branch-switch pair, certified (~12 s).
+    Independent routes: M_S1 = M_S2 by exact substitution; the limits have a of opposite signs
+    and each centre fits both datasets (exact residuals, small)."""
+    found = find_overlap(LEAKY, seed=0)
+    assert found.candidate is not None and found.candidate.recipe == "repeated"
+    out = certify_candidate(found.candidate)
+    assert out.verdict is Verdict.PROVED, out.evidence
+    cert = out.certificate
+    assert recheck(cert).accepted
+    s1, s2 = cert["datasets"]["S1"], cert["datasets"]["S2"]
+    for theta in _random_thetas(LEAKY):
+        assert _in_m(LEAKY, s1, theta) == _in_m(LEAKY, s2, theta)
+    limits = cert["statement"]["limits"]
+    centres = [[Q(c) for c in limits[k]["center"]] for k in sorted(limits)]
+    assert centres[0][0] * centres[1][0] < 0
+    for centre in centres:
+        for data in (s1, s2):
+            for x, y in zip(data["x"], data["y"], strict=True):
+                assert abs(float(_output(LEAKY, centre, x) - Q(y))) < 1e-2
 
 
 def test_screen_skips_bad_choices_with_a_reason():

@@ -66,8 +66,12 @@ DEFAULT_PREC = 128
 # default budget is DEFAULT_T_MAX * prec / DEFAULT_PREC (see :func:`budgets`).
 DEFAULT_T_MAX = Fraction(200)
 # Validated Taylor steps allowed at DEFAULT_PREC bits; scaled like the time budget (more time
-# and, at a fixed order, shorter steps for the smaller tolerance).
-DEFAULT_MAX_STEPS = 20000
+# and, at a fixed order, shorter steps for the smaller tolerance). A run that reaches t_max or
+# this budget before the loss target attempts the end-game on its last enclosure; the budget
+# keeps a certificate of a few parameters near 1 MB per limit (about 250 bytes per compact
+# step for 3 parameters), well inside the checker's file limit (every shipped certificate
+# takes fewer than 700 steps).
+DEFAULT_MAX_STEPS = 6000
 # Highest Taylor order the prover uses by default: the checker replays at most this order
 # (igproof.checker.MAX_TAYLOR_ORDER; proof/ does not import the checker, a test keeps the two
 # equal). The default order grows with the precision, from DEFAULT_ORDER at DEFAULT_PREC bits,
@@ -97,6 +101,12 @@ MAX_SEGMENTS = 16
 # by a further factor 2^-(CHECKPOINT_STEP_EXPONENT prec) since the last failed attempt.
 CHECKPOINT_START_EXPONENT = Fraction(1, 8)
 CHECKPOINT_STEP_EXPONENT = Fraction(1, 16)
+# A long run (more than EARLY_PL_STEPS validated steps at DEFAULT_PREC bits, scaled like the
+# step budget; every shipped certificate takes fewer than 700) also attempts the
+# Polyak-Lojasiewicz end-game at those checkpoints and stops as soon as it closes: a larger
+# limit ball than the loss target would give, but a shorter trajectory (stiff or slow flows
+# otherwise run into the step budget and the checker's file limit).
+EARLY_PL_STEPS = 1000
 
 
 def budgets(prec: int) -> tuple[Fraction, int, int]:
@@ -292,7 +302,9 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
     checkpoint_step = arb(2) ** (-int(CHECKPOINT_STEP_EXPONENT * prec))
     # early isolated-zero end-game: the next checkpoint level of sup L, the (rows, relations)
     # system per activation pattern (None: not an isolated zero there), and the success
-    early: dict[str, Any] = {"level": arb(2) ** (-int(CHECKPOINT_START_EXPONENT * prec)),
+    start_level = arb(2) ** (-int(CHECKPOINT_START_EXPONENT * prec))
+    early_steps = EARLY_PL_STEPS * max(prec, DEFAULT_PREC) // DEFAULT_PREC
+    early: dict[str, Any] = {"level": start_level, "pl_level": start_level, "steps": 0,
                              "systems": {}, "result": None}
     integrator: ValidatedIntegrator | None = None
 
@@ -320,6 +332,20 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
         early["result"] = eg
         return True
 
+    def try_early_pl(x: Sequence[arb], loss_up: arb) -> bool:
+        """Attempt the PL end-game on the box x at a checkpoint of sup L (long runs only)."""
+        early["steps"] += 1
+        if early["steps"] <= early_steps or not loss_up < early["pl_level"]:
+            return False
+        early["pl_level"] = loss_up * checkpoint_step
+        assert integrator is not None
+        _, res_p, kinks_p, signs_p = _piece(flow, integrator.pattern)
+        eg = pl_endgame(params, res_p, n, list(x), kinks=kinks_p, pattern=signs_p)
+        if isinstance(eg, EndgameFailure):
+            return False
+        early["result"] = eg
+        return True
+
     def stop_rule(field: list, res: list) -> Any:
         loss_prog = FieldProgram(params, res)
         grad_prog = FieldProgram(params, field)
@@ -337,6 +363,8 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             # an isolated zero of the residuals: the end-game closes long before the target
             if try_isolated_zero(x, arb((s / (2 * n)).upper())):
                 return True
+            if try_early_pl(x, arb((s / (2 * n)).upper())):
+                return True
             # positive loss: stop once |grad L| is tiny (isolated end-game, GRAD_EXPONENT)
             if not s / (2 * n) > loss_floor:
                 return False
@@ -351,38 +379,53 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
         flow, [to_arb(q) for q in theta], pattern, stop_rule=stop_rule, t_max=t_max,
         tol=2.0 ** (-TOL_EXPONENT * prec), h_max=H_MAX, order=order,
         sensitivity_order=sensitivity_order, max_steps=max_steps,
-        max_switches=MAX_SEGMENTS - 1)
+        max_switches=MAX_SEGMENTS - 1, budget_stop=True)
     enclosure = run(integrator)
     t_now, box, pattern = enclosure.t, enclosure.box, enclosure.pattern
     if enclosure.status == "max_switches":
         return Inconclusive(f"more than {MAX_SEGMENTS - 1} kink crossings by t ~ "
                             f"{float(t_now.mid()):.6g}", t=float(t_now.mid()))
-    if enclosure.status != "target":  # zero_field, sliding
-        return Inconclusive(enclosure.message, t=float(t_now.mid()))
-    eg: PLEndgame | IsolatedEndgame | IsolatedZeroEndgame | EndgameFailure
     if early["result"] is not None:
         eg = early["result"]
         return ProvedLimit(parameters=params, theta0=theta, centre=eg.centre, radius=eg.radius,
                            endgame=eg, T=t_now, box_T=box, segments=enclosure.segments,
                            prec=prec, seconds=0.0)
-    _, res, kinks, signs = _piece(flow, pattern)
-    eg = pl_endgame(params, res, n, box, kinks=kinks, pattern=signs)
-    if isinstance(eg, EndgameFailure):
-        # an isolated zero of the residuals (zero loss), else an isolated minimizer (possibly
-        # with positive loss)
-        eg_zero = isolated_zero_endgame(params, res, box, prec=prec, kinks=kinks,
-                                        pattern=signs)
-        if not isinstance(eg_zero, EndgameFailure):
-            eg = eg_zero
-        else:
-            loss_expr = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * n)
-            eg_iso = isolated_endgame(params, loss_expr, box, prec=prec, kinks=kinks,
-                                      pattern=signs)
-            if isinstance(eg_iso, EndgameFailure):
-                return Inconclusive(f"end-game at t ~ {float(t_now.mid()):.4g}: {eg.reason}; "
-                                    f"{eg_zero.reason}; {eg_iso.reason}",
-                                    t=float(t_now.mid()))
-            eg = eg_iso
+    if enclosure.status == "budget":
+        # the budget ended before the loss target: the end-game may still close on the last
+        # enclosure (a larger limit ball than the target would give, but a proved one)
+        closed = _endgame(params, flow, n, box, pattern, prec, t_now)
+        if isinstance(closed, str):
+            return Inconclusive(f"budget ended at t ~ {float(t_now.mid()):.6g}: "
+                                f"{enclosure.message}; the end-game on the enclosure there did "
+                                f"not close either: {closed}", t=float(t_now.mid()))
+        eg = closed
+    elif enclosure.status != "target":  # zero_field, sliding, a failed step
+        return Inconclusive(enclosure.message, t=float(t_now.mid()))
+    else:
+        closed = _endgame(params, flow, n, box, pattern, prec, t_now)
+        if isinstance(closed, str):
+            return Inconclusive(closed, t=float(t_now.mid()))
+        eg = closed
     return ProvedLimit(parameters=params, theta0=theta, centre=eg.centre, radius=eg.radius,
                        endgame=eg, T=t_now, box_T=box, segments=enclosure.segments, prec=prec,
                        seconds=0.0)
+
+
+def _endgame(params: tuple, flow: Any, n: int, box: list, pattern: tuple[int, ...] | None,
+             prec: int, t_now: arb) -> PLEndgame | IsolatedEndgame | IsolatedZeroEndgame | str:
+    """The end-games on the enclosure ``box`` of theta(T), in order: Polyak-Lojasiewicz, an
+    isolated zero of the residuals (zero loss), an isolated minimizer (possibly positive loss);
+    the first that closes, or why none did."""
+    _, res, kinks, signs = _piece(flow, pattern)
+    eg = pl_endgame(params, res, n, box, kinks=kinks, pattern=signs)
+    if not isinstance(eg, EndgameFailure):
+        return eg
+    eg_zero = isolated_zero_endgame(params, res, box, prec=prec, kinks=kinks, pattern=signs)
+    if not isinstance(eg_zero, EndgameFailure):
+        return eg_zero
+    loss_expr = sum((r ** 2 for r in res), sympy.Integer(0)) / (2 * n)
+    eg_iso = isolated_endgame(params, loss_expr, box, prec=prec, kinks=kinks, pattern=signs)
+    if not isinstance(eg_iso, EndgameFailure):
+        return eg_iso
+    return (f"end-game at t ~ {float(t_now.mid()):.4g}: {eg.reason}; {eg_zero.reason}; "
+            f"{eg_iso.reason}")
