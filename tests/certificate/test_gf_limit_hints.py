@@ -109,11 +109,13 @@ def _branch_limit(c0, ys, scale):
     (identity side: w . x_i = y_i / a) or slope s (slope side, a < 0: w . x_i = y_i / (s a)),
     for orthonormal x_i: a^2 - |w|^2 = c0 (conservation) with |w|^2 = K / a^2, K = sum y_i^2 /
     scale^2, so a^2 = (c0 + sqrt(c0^2 + 4 K)) / 2. Closed form, not the prover."""
+    scale = Fraction(scale)
     with mpmath.workdps(60):
-        k = sum(mpmath.mpf(y) ** 2 for y in ys) / mpmath.mpf(scale) ** 2
+        s = mpmath.mpf(scale.numerator) / scale.denominator  # mpmath 1.3: no mpf(Fraction)
+        k = sum(mpmath.mpf(y) ** 2 for y in ys) / s ** 2
         a = mpmath.sqrt((c0 + mpmath.sqrt(c0 ** 2 + 4 * k)) / 2)
         a = a if scale == 1 else -a
-        return (a, *(mpmath.mpf(y) / (scale * a) for y in ys))
+        return (a, *(mpmath.mpf(y) / (s * a) for y in ys))
 
 
 def test_leaky_relu_neuron_branch_switch_overlap_is_proved():
