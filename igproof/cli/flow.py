@@ -61,7 +61,7 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         "the prover's time budget, whose default is 200 at 128 bits and grows "
                         "with the precision)")
     parser.add_argument("--max-steps", type=int, default=None, metavar="N",
-                        help="with --prove: budget of validated steps (default 20000 at 128 "
+                        help="with --prove: budget of validated steps (default 6000 at 128 "
                         "bits, growing with the precision)")
     parser.add_argument("--method", choices=("mp", "float"), default="mp",
                         help="high precision (mp, default) or float (scipy)")

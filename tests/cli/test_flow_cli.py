@@ -222,3 +222,15 @@ def test_max_steps_needs_prove(tmp_path, capsys):
     assert main(["flow", "neuron", "--data", data, "--init", "1/2,3/10",
                  "--max-steps", "10"]) == 2
     assert "--max-steps needs --prove" in capsys.readouterr().err
+
+
+def test_help_states_the_provers_default_budgets(capsys):
+    """The parser cannot import the prover (start-up cost), so its help text states the budgets
+    as numbers: they must be the prover's constants at its default precision."""
+    from igproof.proof.limits.limit import DEFAULT_MAX_STEPS, DEFAULT_T_MAX
+
+    with pytest.raises(SystemExit):
+        main(["flow", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"budget of validated steps (default {DEFAULT_MAX_STEPS} at 128 bits" in text
+    assert f"whose default is {DEFAULT_T_MAX} at 128 bits" in text
