@@ -61,6 +61,7 @@ from igproof.errors import IgproofError, InvalidArgument
 from igproof.search.families import SurrogateModel
 from igproof.search.strategies import initializations, rationals
 from igproof.search.surrogate import float_limit
+from igproof.search.symmetry import class_key
 from igproof.symbolic.dataset import Dataset
 from igproof.symbolic.models import build_model
 from igproof.verdict import Outcome, Verdict
@@ -69,6 +70,8 @@ MECHANISMS = ("two-point", "one-point")
 RECIPES = ("scaled", "repeated", "inactive", "superset")
 # Recipes that certify a Two-point instance (superset certifies only theta2 in M_S1).
 TWO_POINT_RECIPES = ("scaled", "repeated", "inactive")
+# Skip reason of a candidate whose symmetry class a discovery run has already seen.
+KNOWN = "known instance (up to a signed permutation of the inputs, of the hidden units)"
 # One-point classes the checker's ``ordering`` obligation knows (certificate/overlap.CLASSES).
 ONE_POINT_CLASSES = ("norm", "l1-norm", "distance-to-theta0")
 # Scale factors g of the label-0 point, in shrink order (Hypothesis shrinks towards the first).
@@ -321,6 +324,13 @@ class Candidate:
         text = repr((self.family, self.recipe, self.s1.to_json(), self.s2.to_json(),
                      [str(t) for t in self.theta0]))
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def class_key(self) -> str:
+        """The identity of the instance up to the gradient flow's symmetries (signed
+        permutations of the input coordinates, of the hidden units, of the points): two
+        candidates with the same class key have the same limits up to an orthogonal map
+        (:mod:`igproof.search.symmetry`); a discovery run counts each class once."""
+        return class_key(self.family, self.recipe, (self.s1, self.s2), self.theta0)
 
     def describe(self) -> str:
         def pts(ds: Dataset) -> str:
@@ -868,7 +878,7 @@ def find_overlap(family: Family, *, mechanism: str = "two-point", cls: str | Non
                 else:
                     skipped[out] = skipped.get(out, 0) + 1
             else:
-                skipped["known instance"] = skipped.get("known instance", 0) + 1
+                skipped[KNOWN] = skipped.get(KNOWN, 0) + 1
             screens[key] = screen
             state["discarded"] += screen is None
             if progress is not None:
@@ -1097,7 +1107,7 @@ def discover(families: Sequence[Family], *, mechanism: str = "two-point",
             found = find_overlap(fam, mechanism=mechanism, cls=cls,
                                  seed=seed + ROUND_SEED_STRIDE * round_ + k,
                                  max_examples=max_examples, recipes=recipes,
-                                 exclude=lambda c: c.key() in seen, progress=examples,
+                                 exclude=lambda c: c.class_key() in seen, progress=examples,
                                  deadline=deadline)
             tally.examples += found.tried
             tally.add_skipped(found.skipped)
@@ -1108,7 +1118,7 @@ def discover(families: Sequence[Family], *, mechanism: str = "two-point",
             empty[fam.label] = 0
             tally.float_hits += 1
             cand = found.candidate
-            seen.add(cand.key())
+            seen.add(cand.class_key())
             emit("hit", {"family": fam.label, "candidate": cand})
             outcome = certify_candidate(cand, mechanism=mechanism, cls=cls)
             inst = Instance(cand, outcome, time.perf_counter() - t0)
