@@ -29,6 +29,7 @@ rounding; its radius is reported.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -494,29 +495,45 @@ def _isolated_zero_certificate(result: ProvedLimit, flow: Any, header: dict[str,
                            f"checker ({reason})")
 
 
+def _written_steps(seg: Any, hints: str, form: CheckerForm | None) -> list[list[dict[str, Any]]]:
+    """The certificate steps of a Taylor segment, per prover step: one step with its hints, or
+    with "fit" hints the sub-steps with Picard boxes fitted to the checker's field."""
+    if hints != "fit":
+        return [[_step_hints(st, hints != "full")] for st in seg.steps]
+    if form is None:
+        raise InvalidArgument("form: fitted Picard boxes need the checker form")
+    program = picard.checker_field(form.params, form.residuals, list(seg.pattern or ()))
+    return [_fitted_steps(program, st, list(seg.start if k == 0 else seg.steps[k - 1].hull_after),
+                          _step_hints(st, True))
+            for k, st in enumerate(seg.steps)]
+
+
+def _chunks(sizes: Sequence[int], most: int) -> list[tuple[int, int]]:
+    """Cut 0..len(sizes) into the fewest consecutive ranges [a, b) with sum(sizes[a:b]) <= most
+    (greedy; every size <= most), at least one range."""
+    bounds: list[tuple[int, int]] = []
+    start, total = 0, 0
+    for k, size in enumerate(sizes):
+        if total + size > most and k > start:
+            bounds.append((start, k))
+            start, total = k, 0
+        total += size
+    bounds.append((start, len(sizes)))
+    return bounds
+
+
 def _segment_entry(result: ProvedLimit, m: int, first_step: int, last_step: int, *,
-                   first: bool, last: bool, hints: str, slack: Fraction, split: int = 1,
-                   form: CheckerForm | None = None) -> dict[str, Any]:
+                   first: bool, last: bool, slack: Fraction, split: int = 1,
+                   written: list[list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The certificate entry of segment m (for a Taylor segment, of its steps first_step to
-    last_step - 1): the just_switched atom only on the segment's first chunk, the crossing only
-    on its last; each time interval of an affine segment cut into ``split`` equal pieces."""
+    last_step - 1, as ``written`` by :func:`_written_steps`): the just_switched atom only on
+    the segment's first chunk, the crossing only on its last; each time interval of an affine
+    segment cut into ``split`` equal pieces."""
     seg = result.segments[m]
     if seg.kind == "taylor":
-        program = None
-        if hints == "fit":
-            if form is None:
-                raise InvalidArgument("form: fitted Picard boxes need the checker form")
-            program = picard.checker_field(form.params, form.residuals,
-                                           list(seg.pattern or ()))
-        out = []
-        for k in range(first_step, last_step):
-            st = seg.steps[k]
-            hint = _step_hints(st, hints != "full")
-            if program is None:
-                out.append(hint)
-                continue
-            before = seg.start if k == 0 else seg.steps[k - 1].hull_after
-            out += _fitted_steps(program, st, list(before), hint)
+        if written is None:
+            raise InvalidArgument("written: a Taylor segment needs its written steps")
+        out = [step for k in range(first_step, last_step) for step in written[k]]
         if len(out) > MAX_INTERVALS:
             raise CertificateError(f"certificate: Taylor segment {m} has {len(out)} steps after "
                                    f"fitting, the checker accepts at most {MAX_INTERVALS}")
@@ -597,19 +614,19 @@ def _trajectories(result: ProvedLimit, dataset_name: str, *, hints: str, growth:
         current.clear()
 
     for m, seg in enumerate(result.segments):
-        if seg.kind != "taylor" or len(seg.steps) <= MAX_INTERVALS:
+        if seg.kind != "taylor":
             slack = TIME_SLACK * growth ** switches
-            switches += seg.kind == "affine" and seg.switch is not None
+            switches += seg.switch is not None
             current.append(_segment_entry(result, m, 0, len(seg.steps), first=True, last=True,
-                                          hints=hints, slack=slack,
-                                          split=(split or {}).get(m, 1), form=form))
+                                          slack=slack, split=(split or {}).get(m, 1)))
             continue
-        starts = range(0, len(seg.steps), MAX_INTERVALS)
-        for c, k in enumerate(starts):
-            is_last = c == len(starts) - 1
-            end = min(k + MAX_INTERVALS, len(seg.steps))
+        # chunks are cut by the steps written (fitting can cut a prover step into several)
+        written = _written_steps(seg, hints, form)
+        chunks = _chunks([len(w) for w in written], MAX_INTERVALS)
+        for c, (k, end) in enumerate(chunks):
+            is_last = c == len(chunks) - 1
             current.append(_segment_entry(result, m, k, end, first=c == 0, last=is_last,
-                                          hints=hints, slack=TIME_SLACK, form=form))
+                                          slack=TIME_SLACK, written=written))
             if not is_last:
                 close(_claimed_box(seg.steps[end - 1].hull_after,
                                    _box_slack(growth, switches, len(out)), hints, len(out)))

@@ -275,6 +275,30 @@ def test_bias_skip_both_signs_certificate_accepted():
     assert len(steps) >= sum(len(seg.steps) for seg in result.segments)
 
 
+def test_fitted_steps_are_chunked_by_what_is_written(monkeypatch):
+    """The same flow with the checker's step limit patched to 100: fitting cuts some of the
+    first 100 prover steps in two (107 written steps), so chunks are cut by the written steps
+    (100, then the rest from the claimed box): accepted; before, the producer gave up ("107
+    steps after fitting")."""
+    model = build_model("two-layer", dim=1, width=1, bias=True, skip=True)
+    flow = gradient_flow(model, Dataset([[-1], [1]], [1, 2]))
+    result = prove_flow_limit(flow, [1, 1, Fraction(-1, 2), Fraction(1, 4), 0], prec=64)
+    assert isinstance(result, ProvedLimit)
+    monkeypatch.setattr(gf_limit, "MAX_INTERVALS", 100)
+    cert = limit_certificate(result, flow)
+    chain = [[len(seg["steps"]) for seg in ob["segments"]] for ob in cert["obligations"]
+             if ob["type"] == "trajectory"]
+    assert len(chain) == 2 and all(n <= 100 for segs in chain for n in segs)
+    assert sum(n for segs in chain for n in segs) > sum(len(s.steps) for s in result.segments)
+    assert recheck(cert).accepted
+
+
+def test_chunks_are_the_fewest_within_the_limit():
+    assert gf_limit._chunks([1] * 5, 2) == [(0, 2), (2, 4), (4, 5)]
+    assert gf_limit._chunks([2, 2, 1, 4], 4) == [(0, 2), (2, 3), (3, 4)]
+    assert gf_limit._chunks([], 3) == [(0, 0)]
+
+
 # -- a flow that starts where the end-game already holds; item 4: repeated points -------------
 
 def _near_zero_theta0():
