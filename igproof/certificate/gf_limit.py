@@ -10,8 +10,9 @@ Obligations (replayed by the independent checker, see docs/validated.md):
 A limit proved by the isolated-zero end-game (Krawczyk on p residuals, the others exact
 rational combinations of them: zero loss) has ``isolated-zero`` (D, m, Y ~ J_R(m)^-1, lambda,
 rows, relations) instead of ``pl-endgame``, and the same ``contain`` and claim {} (in M_S).
-A Taylor segment longer than the checker's MAX_INTERVALS steps is cut into several trajectory
-obligations (``trajectory``, ``trajectory-2``, ...), each starting where the last stopped. Taylor
+A Taylor segment that writes more than the checker's MAX_INTERVALS steps (counted as written:
+fitted hints can cut a prover step in several) is cut into several trajectory obligations
+(``trajectory``, ``trajectory-2``, ...), each starting where the last stopped. Taylor
 steps are written with compact hints (short rationals rounded outward, _step_hints) unless the
 checker rejects them. Every certificate respects the checker's published limits
 (common.check_limits) before it is returned.
