@@ -8,8 +8,10 @@ a = sqrt((c + sqrt(c^2 + 4)) / 2), w = 1/a.
 from __future__ import annotations
 
 import json
+import os
 import re
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -215,6 +217,26 @@ def test_t_max_reaches_the_prover_and_inconclusive_exits_1(tmp_path, capsys):
         assert check_file(str(cert)).accepted
         radii[t_max] = float(re.search(r"radius ([0-9.e+-]+)", payload["evidence"]).group(1))
     assert radii["1000"] < radii[None]
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.skipif(os.environ.get("IGPROOF_LONG") != "1",
+                    reason="~5 min (3044 Taylor steps and their replay); IGPROOF_LONG=1")
+def test_slow_3d_tanh_flow_is_proved_with_t_max(tmp_path, capsys):
+    """The issue's 3-D tanh neuron with a scaled label-0 point (examples/flows/
+    tanh-slow-3d.json): INCONCLUSIVE on the default budget (exit 1, nothing written), PROVED
+    with --t-max 2000 (docs/validated.md, section 3d), and the certificate accepted."""
+    data = str(EXAMPLES / "flows" / "tanh-slow-3d.json")
+    cert = tmp_path / "slow3d.json"
+    args = ["flow", "neuron", "--activation", "tanh", "--data", data, "--init",
+            "1/2,1/2,-1/4,1/5", "--prove", "--certificate", str(cert), "--json"]
+    assert main(args) == 1 and not cert.exists()
+    assert json.loads(capsys.readouterr().out)["verdict"] == "INCONCLUSIVE"
+    assert main([*args, "--t-max", "2000"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "PROVED"
+    assert main(["check", str(cert)]) == 0
 
 
 def test_max_steps_needs_prove(tmp_path, capsys):
