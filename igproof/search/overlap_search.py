@@ -345,7 +345,7 @@ class Candidate:
         return {"family": self.family.label, "dim": self.family.dim, "recipe": self.recipe,
                 "S1": self.s1.to_json(), "S2": self.s2.to_json(),
                 "theta0": [str(t) for t in self.theta0], "index": self.index,
-                "gamma": str(self.gamma)}
+                "gamma": str(self.gamma), "class": self.class_key()}
 
 
 # -- Hypothesis strategies -------------------------------------------------------------------------

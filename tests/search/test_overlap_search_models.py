@@ -174,6 +174,7 @@ def test_two_layer_search_is_deterministic(two_layer_cli):
     assert found.candidate is not None
     assert found.candidate.s1.to_json() == report["instances"][0]["S1"]
     assert found.candidate.s2.to_json() == report["instances"][0]["S2"]
+    assert report["instances"][0]["class"] == found.candidate.class_key()
 
 
 @pytest.mark.slow
