@@ -101,6 +101,12 @@ APPROACH_FRACTIONS = (0, 2 ** -32, 2 ** -16, 2 ** -8, 2 ** -4, 2 ** -2, 2 ** -1)
 # Newton/bisection iterations locating it (each Newton step doubles the correct bits).
 ROOT_GRID = 16
 ROOT_ITERATIONS = 80
+# After a step that a kink shortened (its a priori box met the kink at the longer sizes), the
+# next root search looks this many first-order hitting times |z_k| / |dz_k/dt| ahead, not only
+# over the controller's step: else the steps shrink with the distance to the kink, the root
+# stays beyond every step and the crossing step is never triggered, until the set itself
+# straddles the kink (a transversal crossing, dz/dt ~ -0.07, was refused this way).
+ROOT_HORIZON_HITS = 2
 
 
 @dataclass
@@ -443,6 +449,19 @@ def _kink_root(flow: SmoothFlow, S: LohnerSet, h: float) -> tuple[int, arb, arb]
     return None
 
 
+def _first_hit(flow: SmoothFlow, S: LohnerSet) -> float:
+    """min |z_k| / |dz_k/dt| at the centre over the kinks of certain pattern sign on the set
+    that move towards z = 0 (0.0 when none does): the first-order time to the nearest kink.
+    Approximate (it only widens the root search)."""
+    centre = [_mid(v) for v in S.c]
+    values, rates = flow.kink_values(centre), flow.kink_rates(centre)
+    z_set = flow.kink_values(S.hull())
+    times = [float(abs(z.mid()) / abs(r.mid()))
+             for z, r, zs, s in zip(values, rates, z_set, flow.pattern or (), strict=True)
+             if _sign_is(zs, s) and float(r.mid()) * s < 0]
+    return min(times, default=0.0)
+
+
 def _refine_root(flow: SmoothFlow, at, k: int, s: int, lo: arb, hi: arb) -> tuple[int, arb]:
     """Newton (safeguarded by bisection) on tau -> z_k(P(tau)) in the bracket [lo, hi]."""
     t = (lo + hi) / 2
@@ -500,13 +519,16 @@ def integrate_smooth(flow: SmoothFlow, start: LohnerSet, *, t0: arb, stop,
                                        for i in range(d)],
                                     r=S_new.r, pattern=flow.pattern, crossing=kink))
 
+    kink_limited = False  # the last step was shortened because a kink met its a priori box
     for k in range(max_steps):
         if stop(S, t):
             return SmoothRun(S, t, steps)
         h_try = min(h_next, _suggest_h(flow, S, tol, h_max))
         out: tuple[LohnerSet, list[arb], float, list[arb]] | str | None = None
         h_exact = Fraction(0)
-        root = _kink_root(flow, S, h_try) if crossing and flow.kinks else None
+        horizon = max(h_try, _first_hit(flow, S) * ROOT_HORIZON_HITS) if kink_limited \
+            else h_try
+        root = _kink_root(flow, S, horizon) if crossing and flow.kinks else None
         if root is not None:
             kk, tau, rate = root
             if float(rate) == 0:
@@ -530,6 +552,7 @@ def integrate_smooth(flow: SmoothFlow, start: LohnerSet, *, t0: arb, stop,
             if out is None:
                 h_try = min(h_try, float(tau) / 4)
         why = "no step tried"
+        kink_limited = False
         if out is None:
             for _ in range(MAX_HALVINGS + 1):
                 h_exact = Fraction(h_try).limit_denominator(2 ** STEP_BITS)
@@ -542,6 +565,7 @@ def integrate_smooth(flow: SmoothFlow, start: LohnerSet, *, t0: arb, stop,
                 if not isinstance(out, str) and out[2] <= tol * LOCAL_ERROR_FACTOR:
                     break
                 why = out if isinstance(out, str) else "local error above tolerance"
+                kink_limited = kink_limited or why.startswith("kink")
                 out = None
                 h_try /= 2
         if out is None or isinstance(out, str):
