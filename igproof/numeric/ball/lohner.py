@@ -526,9 +526,12 @@ def integrate_smooth(flow: SmoothFlow, start: LohnerSet, *, t0: arb, stop,
         h_try = min(h_next, _suggest_h(flow, S, tol, h_max))
         out: tuple[LohnerSet, list[arb], float, list[arb]] | str | None = None
         h_exact = Fraction(0)
-        horizon = max(h_try, _first_hit(flow, S) * ROOT_HORIZON_HITS) if kink_limited \
-            else h_try
-        root = _kink_root(flow, S, horizon) if crossing and flow.kinks else None
+        root = None
+        if crossing and flow.kinks:
+            horizon = h_try
+            if kink_limited:  # the Taylor polynomial is trusted no further than h_max
+                horizon = min(h_max, max(h_try, _first_hit(flow, S) * ROOT_HORIZON_HITS))
+            root = _kink_root(flow, S, horizon)
         if root is not None:
             kk, tau, rate = root
             if float(rate) == 0:
