@@ -25,7 +25,7 @@ checker accepts the certificate.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -112,7 +112,9 @@ def _renamed(obligations: list[dict[str, Any]], prefix: str) -> list[dict[str, A
 def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: str,
                      prec: int = 64, loss_target: Fraction | None = None,
                      order: int | None = None, sensitivity_order: int | None = None,
-                     t_max: Fraction | None = None) -> tuple[LimitPart, dict[str, Any]]:
+                     t_max: Fraction | None = None,
+                     progress: Callable[[str, int, float], None] | None = None
+                     ) -> tuple[LimitPart, dict[str, Any]]:
     """lim theta(t) on ``flow`` from theta0 by a validated enclosure the checker replays.
 
     Uses :func:`igproof.proof.limits.limit.prove_flow_limit` (affine ReLU pieces with certified
@@ -122,6 +124,8 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
     model in certificate form. ``order`` is the Taylor order of the validated smooth steps
     (default: prove_flow_limit's); the checker's replay cost grows with its square, and with the
     square of ``sensitivity_order`` (the Taylor order of the sensitivity matrices) times p^2.
+    ``progress(dataset, k, sup_loss)`` is the prover's progress callback, labelled; a
+    ``progress.stage(text)`` method, if it has one, is told when the checker's replay starts.
 
     Raises
     ------
@@ -136,12 +140,17 @@ def trajectory_limit(flow: Any, theta0: Sequence[Any], *, dataset: str, limit: s
         options["sensitivity_order"] = sensitivity_order
     if t_max is not None:
         options["t_max"] = t_max
+    if progress is not None:
+        options["progress"] = lambda k, loss: progress(dataset, k, loss)
     result = prove_flow_limit(flow, theta0, prec=prec, loss_target=loss_target, **options)
     if not isinstance(result, ProvedLimit):
         raise CertificateError(f"limit {limit} on {dataset}: not proved ({result.reason})")
     if not result.in_zero_loss_set:
         raise CertificateError(f"limit {limit} on {dataset}: a strict local minimizer with "
                                "positive loss, not in the zero-loss set")
+    stage = getattr(progress, "stage", None)
+    if stage is not None:
+        stage(f"{dataset}: the independent checker replays the proof")
     try:
         cert = limit_certificate(result, flow, dataset_name=dataset, limit_name=limit)
     except IsolatedLimitNotCertifiable as exc:
@@ -384,12 +393,13 @@ def _not_certifiable(rel: ZeroLossRelation, what: str) -> str | None:
 
 
 def _limits(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
-            names: Sequence[tuple[str, str]], options: ProverOptions
+            names: Sequence[tuple[str, str]], options: ProverOptions,
+            progress: Callable[[str, int, float], None] | None = None
             ) -> tuple[LimitPart, LimitPart, dict[str, Any]]:
     parts = []
     for data, (dataset, limit) in zip((s1, s2), names, strict=True):
         parts.append(trajectory_limit(gradient_flow(model, data), theta0, dataset=dataset,
-                                      limit=limit, **options.kwargs()))
+                                      limit=limit, progress=progress, **options.kwargs()))
     (first, model_json), (second, _) = parts
     return first, second, model_json
 
@@ -399,7 +409,8 @@ def overlap_pair(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
                  names: Sequence[tuple[str, str]] = (("S1", "L1"), ("S2", "L2")),
                  options: ProverOptions = ProverOptions(),
                  parts: tuple[LimitPart, LimitPart, dict[str, Any]] | None = None,
-                 evidence: str = "") -> Outcome:
+                 evidence: str = "",
+                 progress: Callable[[str, int, float], None] | None = None) -> Outcome:
     """Two-point / One-point Overlapping of (S1, S2) from theta0: PROVED iff certified.
 
     1. The zero-loss relations theta1 in M_S2 and theta2 in M_S1 are decided by exact algebra
@@ -407,7 +418,8 @@ def overlap_pair(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
        what the certificate cannot express, ends INCONCLUSIVE before any limit is proved
        (unless a limit ball may still decide it: strictly inactive label-0 points).
     2. Both limits are proved by validated enclosures (``options``), or taken from ``parts``
-       (``(first, second, model_json)``, e.g. PL end-games from theta0).
+       (``(first, second, model_json)``, e.g. PL end-games from theta0);
+       ``progress(dataset, k, sup_loss)`` follows the provers (:func:`trajectory_limit`).
     3. The relations are decided again on the limit balls, the certificate assembled
        (Two-point: both memberships and disjoint balls; One-point: one membership, disjoint
        balls and the ordering of ``regularizer``, trying S1's limit as the shared one first)
@@ -448,7 +460,8 @@ def overlap_pair(model: Model, s1: Dataset, s2: Dataset, theta0: Sequence[Any],
                        {"reason": problems[0]})
     try:
         first, second, model_json = (parts if parts is not None
-                                      else _limits(model, s1, s2, theta0, names, options))
+                                      else _limits(model, s1, s2, theta0, names, options,
+                                                   progress))
     except CertificateError as exc:
         return Outcome(Verdict.INCONCLUSIVE, f"limit: {exc}", {"reason": str(exc)})
     theta0_q = [Fraction(t) for t in theta0]

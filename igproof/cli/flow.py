@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from igproof.cli.output import emit_json
+from igproof.cli.progress import ProverProgress, add_progress_flags
 from igproof.errors import DataError, InvalidArgument
 from igproof.verdict import Verdict
 
@@ -75,6 +76,7 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         "proved ball; the format follows the extension (.png, .pdf, .svg)")
     parser.add_argument("--json", action="store_true", help="print one JSON object "
                         "(docs/cli.md)")
+    add_progress_flags(parser)
     return parser
 
 
@@ -308,7 +310,12 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
         budget["t_max"] = Fraction(args.t_max)
     if args.max_steps is not None:
         budget["max_steps"] = args.max_steps
-    result = prove_flow_limit(flow, theta0, prec=prec, **budget)
+    progress = ProverProgress.from_args(args)
+    try:
+        result = prove_flow_limit(flow, theta0, prec=prec, **budget,
+                                  progress=lambda k, loss: progress("proof", k, loss))
+    finally:
+        progress.close()
     if not isinstance(result, ProvedLimit):
         return {"verdict": str(Verdict.INCONCLUSIVE),
                 "evidence": f"validation failed: {result.reason}"}
@@ -326,10 +333,13 @@ def _prove(flow: Any, theta0: list[Any], args: argparse.Namespace) -> dict[str, 
         from igproof.certificate.writer import write_certificate
         from igproof.errors import CertificateError
 
+        progress.stage("certificate: the independent checker replays the proof")
         try:  # limit_certificate returns only what the checker accepted, within its limits
             write_certificate(args.certificate, limit_certificate(result, flow))
             fields["certificate"] = args.certificate
         except CertificateError as exc:
             fields["certificate"] = f"not written: {exc}"
             fields["certificate_written"] = False
+        finally:
+            progress.close()
     return fields

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from igproof.cli.output import emit_json
+from igproof.cli.progress import ProverProgress, add_progress_flags
 from igproof.errors import DataError, InvalidArgument
 from igproof.verdict import Verdict
 
@@ -68,6 +69,7 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         help="integrate until sup L < Q, then the end-game (default 2^-1.5prec)")
     parser.add_argument("--t-max", metavar="T", help="give up at flow time T (prover default)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_progress_flags(parser)
     return parser
 
 
@@ -181,8 +183,13 @@ def run(args: argparse.Namespace) -> int:
     from igproof.certificate.overlap import overlap_pair
 
     started = time.perf_counter()
-    outcome = overlap_pair(model, s1, s2, theta0, args.mechanism,
-                           regularizer=args.regularizer, options=options)
+    progress = ProverProgress.from_args(args)
+    try:
+        outcome = overlap_pair(model, s1, s2, theta0, args.mechanism,
+                               regularizer=args.regularizer, options=options,
+                               progress=progress)
+    finally:
+        progress.close()
     seconds = time.perf_counter() - started
     payload: dict[str, Any] = {"mechanism": args.mechanism, "model": args.model,
                                "parameters": [str(p) for p in model.parameters],

@@ -89,8 +89,10 @@ def test_flow_imports_no_other_command_and_a_warm_run_nothing_heavy(env, data, t
     cold = _loaded_by_flow(argv, env, tmp_path)
     warm = _loaded_by_flow(argv, env, tmp_path)  # the field cache the cold run wrote
     for loaded in (cold, warm):
+        # progress: the --progress flags and status line shared with overlap (stdlib only)
         assert {m for m in loaded if m.startswith("igproof.cli.")} == {
-            "igproof.cli.main", "igproof.cli.flow", "igproof.cli.output"}
+            "igproof.cli.main", "igproof.cli.flow", "igproof.cli.output",
+            "igproof.cli.progress"}
     assert "sympy" in cold and "numpy" not in cold  # deriving needs sympy, never numpy
     assert not [m for m in warm if m in NOT_ON_A_WARM_RUN or m.startswith("igproof.symbolic.")]
 

@@ -25,8 +25,9 @@ loss in ``endgame.loss_limit`` when it is an :class:`IsolatedEndgame`.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -208,7 +209,9 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
                      t_max: Fraction | int | str | None = None,
                      loss_target: Fraction | str | None = None, order: int | None = None,
                      sensitivity_order: int = SENSITIVITY_ORDER,
-                     max_steps: int | None = None) -> ProvedLimit | Inconclusive:
+                     max_steps: int | None = None,
+                     progress: Callable[[int, float], None] | None = None
+                     ) -> ProvedLimit | Inconclusive:
     """Certify lim_{t->oo} theta(t) in B(c, r) and L(lim) = 0 for d theta/dt = -grad L.
 
     Parameters
@@ -232,6 +235,9 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
         p^2 times its square).
     max_steps : int, optional
         Largest number of validated steps; default DEFAULT_MAX_STEPS * prec / DEFAULT_PREC.
+    progress : callable, optional
+        Called before every validated step (or affine piece) as ``progress(k, sup_loss)``:
+        the k-th stop test and an upper bound of sup L on the enclosure there (a float).
 
     Returns
     -------
@@ -266,7 +272,8 @@ def prove_flow_limit(flow: Any, theta0: Sequence[Any], *, prec: int = DEFAULT_PR
             raise InvalidArgument(f"loss_target: expected a positive number, got {loss_target!r}")
         try:
             out = _prove(flow, theta, prec=prec, t_max=t_max_q, target=target, order=order,
-                         sensitivity_order=sensitivity_order, max_steps=max_steps)
+                         sensitivity_order=sensitivity_order, max_steps=max_steps,
+                         progress=progress)
         except EnclosureFailure as exc:
             t = float(exc.t.mid()) if isinstance(exc.t, arb) else exc.t
             return Inconclusive(f"enclosure failed at t ~ {t}: {exc}", t=t)
@@ -293,7 +300,9 @@ def _vanishes(value: sympy.Expr) -> bool:
 
 
 def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction, target: arb,
-           order: int, sensitivity_order: int, max_steps: int) -> ProvedLimit | Inconclusive:
+           order: int, sensitivity_order: int, max_steps: int,
+           progress: Callable[[int, float], None] | None = None
+           ) -> ProvedLimit | Inconclusive:
     params = tuple(flow.parameters)
     piecewise = bool(flow.kinks)
     pattern: tuple[int, ...] | None = None
@@ -323,7 +332,7 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
     start_level = arb(2) ** (-int(CHECKPOINT_START_EXPONENT * prec))
     early_steps = EARLY_PL_STEPS * max(prec, DEFAULT_PREC) // DEFAULT_PREC
     early: dict[str, Any] = {"level": start_level, "pl_level": start_level, "steps": 0,
-                             "systems": {}, "result": None}
+                             "systems": {}, "result": None, "tests": 0}
     integrator: ValidatedIntegrator | None = None
 
     def try_isolated_zero(x: Sequence[arb], loss_up: arb) -> bool:
@@ -375,6 +384,10 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             s = arb(0)
             for v in loss_prog.evaluate(list(x)):
                 s = s + v * v
+            if progress is not None:
+                early["tests"] += 1
+                # nearest double, then one ulp up: still an upper bound of sup L
+                progress(early["tests"], math.nextafter(float((s / (2 * n)).upper()), math.inf))
             width = max_radius(x)
             if bool(s / (2 * n) < target) or bool(s / (2 * n) < width * width):
                 return True
