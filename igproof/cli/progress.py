@@ -13,12 +13,12 @@ from typing import TextIO
 INTERVAL = 0.25
 
 
-def add_progress_flags(parser: argparse.ArgumentParser) -> None:
-    """``--progress`` / ``--no-progress`` (default: only when stderr is a terminal)."""
+def add_progress_flags(parser: argparse.ArgumentParser,
+                       what: str = "show the prover's progress on stderr") -> None:
+    """``--progress`` / ``--no-progress`` (default None: only when stderr is a terminal)."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--progress", action="store_true", default=None,
-                       help="show the prover's progress on stderr (default: only on a "
-                       "terminal)")
+                       help=f"{what} (default: only on a terminal)")
     group.add_argument("--no-progress", dest="progress", action="store_false",
                        help="never show progress")
 

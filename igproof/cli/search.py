@@ -29,6 +29,7 @@ import sys
 from typing import Any
 
 from igproof.cli.output import emit_json
+from igproof.cli.progress import add_progress_flags
 from igproof.errors import InvalidArgument
 from igproof.verdict import Verdict
 
@@ -98,12 +99,7 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
                         "every certified instance into the directory DIR")
     parser.add_argument("--json", action="store_true", help="print one JSON object "
                         "(docs/cli.md)")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", action="store_true", default=None,
-                          help="two-point/one-point: show progress on stderr (default: only "
-                          "on a terminal)")
-    progress.add_argument("--no-progress", dest="progress", action="store_false",
-                          help="never show progress")
+    add_progress_flags(parser, "two-point/one-point: show progress on stderr")
     return parser
 
 
