@@ -535,9 +535,6 @@ def _segment_entry(result: ProvedLimit, m: int, first_step: int, last_step: int,
         if written is None:
             raise InvalidArgument("written: a Taylor segment needs its written steps")
         out = [step for k in range(first_step, last_step) for step in written[k]]
-        if len(out) > MAX_INTERVALS:
-            raise CertificateError(f"certificate: Taylor segment {m} has {len(out)} steps after "
-                                   f"fitting, the checker accepts at most {MAX_INTERVALS}")
         tentry: dict[str, Any] = {
             "method": "taylor", "pattern": list(seg.pattern or ()), "order": seg.order,
             "sensitivity_order": seg.sensitivity_order or SENSITIVITY_ORDER, "steps": out}

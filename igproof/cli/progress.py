@@ -14,13 +14,19 @@ INTERVAL = 0.25
 
 
 def add_progress_flags(parser: argparse.ArgumentParser,
-                       what: str = "show the prover's progress on stderr") -> None:
-    """``--progress`` / ``--no-progress`` (default None: only when stderr is a terminal)."""
+                       what: str = "show the prover's progress on stderr",
+                       never: str = "never show progress") -> None:
+    """``--progress`` / ``--no-progress`` (default None: :func:`progress_wanted` decides)."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--progress", action="store_true", default=None,
                        help=f"{what} (default: only on a terminal)")
-    group.add_argument("--no-progress", dest="progress", action="store_false",
-                       help="never show progress")
+    group.add_argument("--no-progress", dest="progress", action="store_false", help=never)
+
+
+def progress_wanted(args: argparse.Namespace) -> bool:
+    """The flag when given, else whether stderr is a terminal (stdout, --json included, is
+    never written to)."""
+    return sys.stderr.isatty() if args.progress is None else bool(args.progress)
 
 
 class ProverProgress:
@@ -37,9 +43,7 @@ class ProverProgress:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ProverProgress:
-        enabled = sys.stderr.isatty() and not args.json if args.progress is None \
-            else args.progress
-        return cls(bool(enabled))
+        return cls(progress_wanted(args))
 
     def __call__(self, label: str, k: int, sup_loss: float) -> None:
         now = time.monotonic()

@@ -29,7 +29,7 @@ import sys
 from typing import Any
 
 from igproof.cli.output import emit_json
-from igproof.cli.progress import add_progress_flags
+from igproof.cli.progress import add_progress_flags, progress_wanted
 from igproof.errors import InvalidArgument
 from igproof.verdict import Verdict
 
@@ -364,7 +364,7 @@ def run_overlap(args: argparse.Namespace) -> int:
     from igproof.search.overlap_search import discover
 
     families, cls = _overlap_options(args)
-    enabled = (sys.stderr.isatty() if args.progress is None else args.progress)
+    enabled = progress_wanted(args)
     options: dict[str, Any] = {}
     if args.max_examples is not None:
         options["max_examples"] = args.max_examples

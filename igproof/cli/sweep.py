@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from igproof.cli.output import emit_json
+from igproof.cli.progress import add_progress_flags, progress_wanted
 from igproof.errors import InvalidArgument
 
 
@@ -33,11 +34,7 @@ def register(subparsers: Any, name: str) -> argparse.ArgumentParser:
     parser.add_argument("--csv", action="store_true", help="also write DIR/results.csv")
     parser.add_argument("--plot", metavar="FILE", default=None,
                         help="phase-diagram file (.png, .pdf or .svg; default DIR/phase.png)")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", action="store_true", default=None,
-                          help="show the progress bar (default: only on a terminal)")
-    progress.add_argument("--no-progress", dest="progress", action="store_false",
-                          help="never show the progress bar")
+    add_progress_flags(parser, "show the progress bar", "never show the progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
 
@@ -53,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
                               "decides (use local:N for N local Dask workers)")
     config = load_config(args.config)
     out = Path(args.out) if args.out else Path(f"sweep-{Path(args.config).stem}")
-    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = progress_wanted(args)
     report = run_sweep(config, out, workers=args.workers, scheduler=args.scheduler,
                        max_points=args.max_points, progress=progress, csv=args.csv,
                        plot=args.plot)

@@ -85,8 +85,8 @@ def class_key(family: Any, recipe: str, datasets: Sequence[Any],
     """A stable name of the orbit of (datasets, theta0) under the flow's symmetries (module
     docstring): the hash of the least text over the group, with each dataset's points sorted."""
     if group_order(family) > MAX_GROUP_ORDER:
-        return _digest((family.label, recipe, [_points(ds.x, ds.y) for ds in datasets],
-                        [str(t) for t in theta0]))
+        return _digest(repr((family.label, recipe, [_points(ds.x, ds.y) for ds in datasets],
+                             [str(t) for t in theta0])))
     unit_perms = (list(itertools.permutations(range(family.width)))
                   if family.kind == "two-layer" else [()])
     best: str | None = None
@@ -97,12 +97,12 @@ def class_key(family: Any, recipe: str, datasets: Sequence[Any],
                          [str(t) for t in _image(family, theta0, perm, signs, units)]))
             best = text if best is None or text < best else best
     assert best is not None
-    return hashlib.sha256(best.encode()).hexdigest()[:12]
+    return _digest(best)
 
 
 def _points(xs: Sequence[Sequence[Fraction]], ys: Sequence[Fraction]) -> list[str]:
     return sorted(repr(([str(c) for c in x], str(y))) for x, y in zip(xs, ys, strict=True))
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:12]
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -25,6 +25,7 @@ loss in ``endgame.loss_limit`` when it is an :class:`IsolatedEndgame`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -332,8 +333,9 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
     start_level = arb(2) ** (-int(CHECKPOINT_START_EXPONENT * prec))
     early_steps = EARLY_PL_STEPS * max(prec, DEFAULT_PREC) // DEFAULT_PREC
     early: dict[str, Any] = {"level": start_level, "pl_level": start_level, "steps": 0,
-                             "systems": {}, "result": None, "tests": 0}
+                             "systems": {}, "result": None}
     integrator: ValidatedIntegrator | None = None
+    stop_tests = itertools.count(1)  # numbers the progress reports
 
     def try_isolated_zero(x: Sequence[arb], loss_up: arb) -> bool:
         """Attempt the isolated-zero end-game on the box x at a checkpoint of sup L."""
@@ -385,9 +387,9 @@ def _prove(flow: Any, theta: tuple[Fraction, ...], *, prec: int, t_max: Fraction
             for v in loss_prog.evaluate(list(x)):
                 s = s + v * v
             if progress is not None:
-                early["tests"] += 1
                 # nearest double, then one ulp up: still an upper bound of sup L
-                progress(early["tests"], math.nextafter(float((s / (2 * n)).upper()), math.inf))
+                progress(next(stop_tests),
+                         math.nextafter(float((s / (2 * n)).upper()), math.inf))
             width = max_radius(x)
             if bool(s / (2 * n) < target) or bool(s / (2 * n) < width * width):
                 return True
